@@ -1,0 +1,64 @@
+# tongban — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+WORKERS ?= 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo serve install test test-fast lint types bench openapi clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tongban needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+	$(BIN)/tongban compile-translations
+
+## make demo: install, migrate, load the demo city and accounts, serve on http://$(HOST):$(PORT)
+demo: install
+	$(BIN)/tongban migrate --noinput -v 0
+	$(BIN)/tongban collectstatic --noinput -v 0
+	$(BIN)/tongban demo-setup
+	@echo "Serving http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/docs)"
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-ws --log-level warning tongban.config.wsgi:application
+
+serve:
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-ws tongban.config.wsgi:application
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+
+types: install
+	$(BIN)/mypy tongban
+
+## make test: lint, types, migrations check, the whole suite (slow tests only when CI=true)
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy tongban
+	$(BIN)/tongban makemigrations --check --dry-run
+	$(BIN)/pytest $(if $(CI),,-m "not slow") $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/pytest -m "not slow and not browser" -x $(PYTEST_ARGS)
+
+## make bench: every bench/bench_*.py, then docs/benchmarks.md
+bench: install
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/report.py
+
+openapi: install
+	$(BIN)/tongban openapi-snapshot
+
+clean:
+	rm -rf $(VENV) var

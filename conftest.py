@@ -1,0 +1,187 @@
+"""Shared fixtures: named personas, logged-in clients, markers, and the browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+CHROMIUM = "/usr/bin/chromium"
+FIXED_NOW = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)  # Tuesday 10:00 in Shanghai
+
+
+def _on_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    skip_browser = pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    have_chromium = os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+    for item in items:
+        if "postgres" in item.keywords and not _on_postgres():
+            item.add_marker(skip_pg)
+        if "browser" in item.keywords and not have_chromium:
+            item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Argon2 is right for production and needlessly slow for hundreds of test logins.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    media = tmp_path_factory.mktemp("media")
+    settings.MEDIA_ROOT = media
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    """A fixed instant: tests never depend on today's date."""
+    return FIXED_NOW
+
+
+@dataclass
+class Personas:
+    citizen: Any
+    other_citizen: Any
+    clerk: Any
+    other_clerk: Any
+    approvers: dict[str, Any]
+    admin: Any
+    auditor: Any
+    outlet: Any
+    other_outlet: Any
+
+
+def make_person(id_number: str, name: str, **extra: Any) -> Any:
+    """A registry person with a local household (tests only)."""
+    from tongban.registry.models import Address, Household, Person, Region, RegionLevel
+
+    district_code = id_number[:6]
+    district, _ = Region.objects.get_or_create(
+        code=district_code, defaults={"name": "测试区", "level": RegionLevel.DISTRICT}
+    )
+    community, _ = Region.objects.get_or_create(
+        code=district_code + "001001", defaults={"name": "测试社区", "level": RegionLevel.COMMUNITY, "parent": district}
+    )
+    address = Address.objects.create(
+        community=community,
+        district_code=district_code,
+        detail="文三路 1 号",
+        full=f"浙江省杭州市测试区文三路 1 号 {name}",
+    )
+    household = Household.objects.create(
+        number=f"H{id_number[-10:]}", address=address, district_code=district_code, registered_on=dt.date(2010, 1, 1)
+    )
+    defaults: dict[str, Any] = {
+        "gender": "M" if int(id_number[16]) % 2 else "F",
+        "birth_date": dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14])),
+        "household": household,
+        "relation": "户主",
+        "hukou_region": district_code,
+        "phone": "13800001234",
+    }
+    defaults.update(extra)
+    return Person.objects.create(id_number=id_number, name=name, **defaults)
+
+
+@pytest.fixture
+def personas(db: None, now: dt.datetime) -> Personas:
+    """A citizen and another citizen (each with a registry record), a clerk at each of two
+    outlets, an approver per department, an administrator and an auditor."""
+    from tongban.accounts.models import User
+    from tongban.common.ids import make_id_number
+    from tongban.common.roles import Department, Role
+    from tongban.outlets.models import Outlet
+
+    outlet = Outlet.objects.create(
+        code="T-PS-1", name="测试派出所", kind="police_station", region_code="330106", lat=30.28, lng=120.12
+    )
+    other_outlet = Outlet.objects.create(
+        code="T-PS-2", name="另一派出所", kind="police_station", region_code="330108", lat=30.20, lng=120.21
+    )
+
+    def citizen(seq: int, name: str) -> Any:
+        idn = make_id_number("330106", dt.date(1990, 5, 17), seq)
+        person = make_person(idn, name, phone=f"1380000{seq:04d}")
+        return User.objects.create_user(
+            username=idn,
+            password="pw-citizen-123",
+            role=Role.CITIZEN,
+            id_number=idn,
+            real_name=name,
+            phone=person.phone,
+            person=person,
+        )
+
+    def staff(username: str, role: str, **extra: Any) -> Any:
+        return User.objects.create_user(
+            username=username, password="pw-staff-123", role=role, real_name=username, **extra
+        )
+
+    return Personas(
+        citizen=citizen(123, "张三"),
+        other_citizen=citizen(456, "李四"),
+        clerk=staff("clerk1", Role.CLERK, outlet=outlet),
+        other_clerk=staff("clerk2", Role.CLERK, outlet=other_outlet),
+        approvers={d.value: staff(f"approver-{d.value}", Role.APPROVER, department=d.value) for d in Department},
+        admin=staff("admin1", Role.ADMIN, is_staff=True, is_superuser=True),
+        auditor=staff("auditor1", Role.AUDITOR),
+        outlet=outlet,
+        other_outlet=other_outlet,
+    )
+
+
+@pytest.fixture
+def api(db: None) -> Callable[[Any], Client]:
+    """``api(user)`` → a test client logged in as that user (or anonymous for None)."""
+
+    def make(user: Any = None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def browser_page(live_server: Any) -> Iterator[Any]:
+    """A Playwright page in Debian's headless Chromium, pointed at the live server."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

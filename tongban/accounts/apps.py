@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "tongban.accounts"
+    verbose_name = "账户 Accounts"

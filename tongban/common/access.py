@@ -1,0 +1,96 @@
+"""Object-level access: the one place that decides who may see which rows.
+
+Every model that holds personal or case data declares an ``ACCESS = AccessRule(...)``; every view
+and endpoint reads through ``access_filter`` / ``access_get``. Rules:
+
+- administrators and auditors see everything;
+- a citizen or enterprise user sees rows whose ``person`` path leads to their own registry person
+  or whose ``owner`` path leads to their own account;
+- a clerk sees rows whose ``outlets`` paths lead to their outlet (plus ``staff_all`` rows);
+- an approver sees rows whose ``department`` path equals their department (plus ``staff_all``);
+- anything else sees nothing. A row outside the caller's scope is "not found": nothing leaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from tongban.common.errors import NotFound
+from tongban.common.roles import Role
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRule:
+    """How a model's rows are scoped; each field is an ORM lookup path from the model."""
+
+    person: str | None = None  # path to a registry Person id, matched to the citizen's person
+    owner: str | None = None  # path to the citizen's User id
+    outlets: tuple[str, ...] = ()  # paths to Outlet ids, matched to the clerk's outlet
+    department: str | None = None  # path to a Department value, matched to the approver's
+    staff_all: bool = False  # every staff role may read (e.g. the registry, looked up by ID)
+
+
+class Viewer(Protocol):
+    """What access needs to know of a user (accounts.User satisfies it)."""
+
+    pk: Any
+    is_authenticated: bool
+    role: str
+    person_id: int | None
+    outlet_id: int | None
+    department: str
+
+
+def _rule(model: type[Model]) -> AccessRule:
+    rule = getattr(model, "ACCESS", None)
+    if not isinstance(rule, AccessRule):
+        raise TypeError(f"{model.__name__} declares no ACCESS rule")
+    return rule
+
+
+def access_q(user: Viewer | Any, model: type[Model]) -> Q | None:
+    """The filter for rows of ``model`` the user may read; None means all rows."""
+    rule = _rule(model)
+    nothing = Q(pk__in=[])
+    if user is None or not getattr(user, "is_authenticated", False):
+        return nothing
+    role = getattr(user, "role", "")
+    if role in (Role.ADMIN, Role.AUDITOR) or getattr(user, "is_superuser", False):
+        return None
+    if role in (Role.CITIZEN, Role.ENTERPRISE):
+        q = nothing
+        if rule.person and user.person_id is not None:
+            q |= Q(**{rule.person: user.person_id})
+        if rule.owner:
+            q |= Q(**{rule.owner: user.pk})
+        return q
+    if role in (Role.CLERK, Role.APPROVER):
+        if rule.staff_all:
+            return None
+        q = nothing
+        if role == Role.CLERK and user.outlet_id is not None:
+            for path in rule.outlets:
+                q |= Q(**{path: user.outlet_id})
+        if role == Role.APPROVER and rule.department and user.department:
+            q |= Q(**{rule.department: user.department})
+        return q
+    return nothing
+
+
+def access_filter(user: Viewer | Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """Narrow a queryset to the rows the user may read."""
+    q = access_q(user, qs.model)
+    return qs if q is None else qs.filter(q)
+
+
+def access_get(user: Viewer | Any, qs: QuerySet[M], **lookup: Any) -> M:
+    """One row the user may read. Raises NotFound when it is missing or out of scope."""
+    obj = access_filter(user, qs).filter(**lookup).first()
+    if obj is None:
+        raise NotFound("未找到该记录 / Not found")
+    return obj

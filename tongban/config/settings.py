@@ -1,0 +1,239 @@
+"""tongban settings, read from the environment (see .env.example for every variable).
+
+Two modes: ``embedded`` (default: SQLite, local files, tasks run immediately) and ``production``
+(PostgreSQL through DATABASE_URL, S3-compatible storage, database-backed task workers).
+Switching is configuration only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from tongban.config.env import ConfigError, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("TONGBAN_VAR_DIR", str(BASE_DIR.parent / "var"))).resolve()
+
+MODE = env_str("TONGBAN_MODE", "embedded")
+if MODE not in {"embedded", "production"}:
+    raise ConfigError(f"TONGBAN_MODE must be embedded or production, not {MODE!r}")
+PRODUCTION = MODE == "production"
+
+DEBUG = env_bool("TONGBAN_DEBUG", False)
+if PRODUCTION:
+    SECRET_KEY = env_str("TONGBAN_SECRET_KEY", required=True)
+else:
+    SECRET_KEY = env_str("TONGBAN_SECRET_KEY", "embedded-demo-only-not-secret-" + "x" * 20)
+ALLOWED_HOSTS = env_list("TONGBAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("TONGBAN_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("TONGBAN_SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
+    "tongban.common",
+    "tongban.accounts",
+    "tongban.audit",
+    "tongban.workdays",
+    "tongban.registry",
+    "tongban.outlets",
+    "tongban.catalog",
+    "tongban.cases",
+    "tongban.photos",
+    "tongban.certificates",
+    "tongban.appointments",
+    "tongban.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tongban.accounts.middleware.StaffSecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tongban.config.urls"
+WSGI_APPLICATION = "tongban.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tongban.web.context.site",
+            ],
+        },
+    },
+]
+
+# --- database ---------------------------------------------------------------------------------
+_default_db = f"sqlite:///{VAR_DIR / 'tongban.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL", _default_db)
+if PRODUCTION and DATABASE_URL.startswith("sqlite"):
+    raise ConfigError("production mode needs DATABASE_URL=postgres://...")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets readers and one writer work at once; IMMEDIATE makes write transactions take the
+    # write lock up front so concurrent writers queue on busy_timeout instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TONGBAN_TEST_DB", "test_tongban")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# --- cache (login throttling, rate limits) ----------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # File-based so that several WSGI worker processes share throttling counters.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- storage: local files by default, S3-compatible in production -----------------------------
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGE_BACKEND = env_str("TONGBAN_STORAGE", "s3" if PRODUCTION else "local")
+if STORAGE_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("TONGBAN_S3_BUCKET", required=True),
+            "endpoint_url": env_str("TONGBAN_S3_ENDPOINT", "") or None,
+            "access_key": env_str("TONGBAN_S3_ACCESS_KEY", ""),
+            "secret_key": env_str("TONGBAN_S3_SECRET_KEY", ""),
+            "region_name": env_str("TONGBAN_S3_REGION", "") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif STORAGE_BACKEND == "local":
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
+    }
+else:
+    raise ConfigError(f"TONGBAN_STORAGE must be local or s3, not {STORAGE_BACKEND!r}")
+STORAGES = {
+    # Personal files (photos, certificates) are never served as public media: views stream them
+    # after an access check.
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- background tasks (django.tasks API via the django-tasks backport) -------------------------
+TASKS_BACKEND = env_str("TONGBAN_TASKS", "database" if PRODUCTION else "immediate")
+if TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    raise ConfigError(f"TONGBAN_TASKS must be immediate or database, not {TASKS_BACKEND!r}")
+
+# --- accounts and sessions ---------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_COOKIE_AGE = env_int("TONGBAN_SESSION_SECONDS", 4 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Staff must pass a TOTP second factor; the embedded demo lets staff without a device through.
+REQUIRE_STAFF_2FA = env_bool("TONGBAN_REQUIRE_STAFF_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = "tongban"
+LOGIN_FAILURE_LIMIT = env_int("TONGBAN_LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("TONGBAN_LOGIN_LOCKOUT_SECONDS", 900)
+
+# --- i18n: Chinese first, English available ----------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# --- data uploads ------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- logging: every handler goes through the masking filter ------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask": {"()": "tongban.common.masking.MaskingFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask"], "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": env_str("TONGBAN_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+    },
+}
+
+# --- domain configuration ---------------------------------------------------------------------
+# The shared-registry sources, code → adapter class. A real data exchange replaces an entry here.
+REGISTRY_SOURCES = {
+    "hukou": "tongban.registry.sources.HukouSource",
+    "id_card": "tongban.registry.sources.IdCardSource",
+    "driver_licence": "tongban.registry.sources.DriverLicenceSource",
+    "vehicle": "tongban.registry.sources.VehicleSource",
+    "medical_check": "tongban.registry.sources.MedicalCheckSource",
+    "education": "tongban.registry.sources.EducationSource",
+    "dog_vaccination": "tongban.registry.sources.DogVaccinationSource",
+}
+DEMO_CITY_CODE = env_str("TONGBAN_CITY", "3301")
+CERTIFICATE_KEYS_DIR = Path(env_str("TONGBAN_CERT_KEYS_DIR", str(VAR_DIR / "keys")))
+MAP_TILES = env_str("TONGBAN_MAP_TILES", "none")  # none | osm | tianditu
+MAP_TILES_URL = env_str("TONGBAN_MAP_TILES_URL", "")
+TIANDITU_KEY = env_str("TONGBAN_TIANDITU_KEY", "")

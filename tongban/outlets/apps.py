@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OutletsConfig(AppConfig):
+    name = "tongban.outlets"
+    verbose_name = "网点 Outlets"

@@ -1,0 +1,44 @@
+"""Registry endpoints: the caller's own record, staff lookup by ID number, audited reveal.
+
+ID numbers travel in request bodies, never in URLs, so they stay out of access logs and
+browser history.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+
+from tongban.common.clock import now
+from tongban.common.errors import NotFound
+from tongban.registry.schemas import LookupIn, PersonOut, RevealIn, RevealOut
+from tongban.registry.selectors import person_detail, person_get, person_view
+
+router = Router(tags=["registry 共享库"])
+
+
+@router.get("/me", response=PersonOut)
+def my_record(request: HttpRequest) -> dict[str, object]:
+    """The caller's own registry record (citizens)."""
+    id_number = getattr(request.user, "id_number", None)
+    if not id_number:
+        raise NotFound("未找到该记录 / Not found")
+    person = person_get(user=request.user, id_number=id_number)
+    return person_view(user=request.user, detail=person_detail(person=person))
+
+
+@router.post("/persons/lookup", response=PersonOut)
+def lookup(request: HttpRequest, body: LookupIn) -> dict[str, object]:
+    """A person's record by ID number: citizens only their own; staff any, masked."""
+    person = person_get(user=request.user, id_number=body.id_number.strip().upper())
+    return person_view(user=request.user, detail=person_detail(person=person))
+
+
+@router.post("/persons/reveal", response=RevealOut)
+def reveal(request: HttpRequest, body: RevealIn) -> dict[str, str]:
+    """Show staff one unmasked field, with a reason; writes an audit entry."""
+    from tongban.registry.services import person_reveal
+
+    person = person_get(user=request.user, id_number=body.id_number.strip().upper())
+    value = person_reveal(user=request.user, person=person, field=body.field, reason=body.reason, now=now())
+    return {"field": body.field, "value": value}

@@ -1,0 +1,84 @@
+"""Demo accounts: a citizen, a second citizen, a clerk at a police-station window, an approver
+per department, an administrator and an auditor. Idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tongban.accounts.models import User
+from tongban.accounts.services import staff_create
+from tongban.common.roles import Department, Role
+from tongban.outlets.models import Outlet, OutletKind
+from tongban.registry.selectors import demo_person_candidates, walk_in_candidate
+
+DEMO_PASSWORD = "Tongban@2026"
+
+STAFF = [
+    ("clerk", Role.CLERK, "王窗口", "", "窗口受理员 @ 派出所综合窗口"),
+    ("approver-huzheng", Role.APPROVER, "李户政", Department.HUZHENG, "审批民警 户政"),
+    ("approver-churujing", Role.APPROVER, "赵出入境", Department.CHURUJING, "审批民警 出入境"),
+    ("approver-jiaoguan", Role.APPROVER, "钱交管", Department.JIAOGUAN, "审批民警 交管"),
+    ("approver-zhian", Role.APPROVER, "孙治安", Department.ZHIAN, "审批民警 治安"),
+    ("admin", Role.ADMIN, "周管理", "", "管理员"),
+    ("auditor", Role.AUDITOR, "吴审计", "", "审计员"),
+]
+
+
+def _clerk_outlet() -> Outlet:
+    outlet = Outlet.objects.filter(kind=OutletKind.POLICE_STATION, active=True).order_by("code").first()
+    if outlet is None:
+        outlet, _ = Outlet.objects.get_or_create(
+            code="330106-PS-001",
+            defaults={
+                "name": "西湖区文新派出所综合窗口",
+                "kind": OutletKind.POLICE_STATION,
+                "region_code": "330106",
+                "address": "杭州市西湖区文二西路 1 号",
+                "lat": 30.2862,
+                "lng": 120.1226,
+            },
+        )
+    return outlet
+
+
+def demo_accounts(*, at: dt.datetime) -> list[str]:
+    """Create the demo accounts that do not exist yet; return one printable line per login."""
+    lines: list[str] = []
+    outlet = _clerk_outlet()
+    for username, role, name, dept, label in STAFF:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = staff_create(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                real_name=name,
+                outlet=outlet if role == Role.CLERK else None,
+                department=dept,
+                now=at,
+                check_password=False,
+            )
+        elif role == Role.CLERK and user.outlet_id != outlet.pk:
+            user.outlet = outlet
+            user.save(update_fields=["outlet"])
+        lines.append(f"{label:<28} {username}")
+    for index, person in enumerate(demo_person_candidates(limit=2)):
+        user = User.objects.filter(person=person).first()
+        if user is None:
+            user = User(
+                username=person.id_number,
+                id_number=person.id_number,
+                real_name=person.name,
+                phone=person.phone,
+                role=Role.CITIZEN,
+                person=person,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        label = "群众 citizen" if index == 0 else "群众 (另一位) other citizen"
+        # The demo login must be typed in full; it is synthetic data, printed only by the demo.
+        lines.append(f"{label:<28} {person.id_number}  ({person.name})")
+    walk_in = walk_in_candidate()
+    if walk_in is not None:
+        lines.append(f"{'窗口现场申请人 walk-in':<28} {walk_in.id_number}  ({walk_in.name}, 无账号 no account)")
+    return lines

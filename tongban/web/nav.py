@@ -1,0 +1,42 @@
+"""Navigation per role: each capability adds its entries here, so every role reaches its pages
+from the home page. Entries whose URL name is not installed are skipped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from tongban.common.roles import Role
+
+# (url name, label, roles); roles=None means everyone, including anonymous visitors.
+NAV: list[tuple[str, Any, frozenset[str] | None]] = [
+    ("web:home", _("首页"), None),
+    ("catalog:list", _("办事指南"), None),
+    ("outlets:map", _("服务地图"), None),
+    ("certificates:verify", _("证照核验"), None),
+    ("registry:me", _("我的档案"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
+    ("cases:mine", _("我的办件"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
+    ("photos:mine", _("我的照片"), frozenset({Role.CITIZEN})),
+    ("certificates:mine", _("我的证照"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
+    ("appointments:mine", _("我的预约"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
+    ("web:workbench", _("窗口工作台"), frozenset({Role.CLERK})),
+    ("cases:queue", _("审批队列"), frozenset({Role.APPROVER})),
+    ("admin:index", _("管理后台"), frozenset({Role.ADMIN})),
+]
+
+
+def nav_for(user: Any) -> list[dict[str, str]]:
+    """The navigation entries this user may follow."""
+    role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+    items = []
+    for name, label, roles in NAV:
+        if roles is not None and role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": str(label), "name": name})
+    return items

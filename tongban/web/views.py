@@ -1,0 +1,55 @@
+"""Home pages per role, health check and the bare JSON endpoint benchmarks compare against."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from tongban.common.clock import now
+from tongban.common.decorators import role_required
+from tongban.common.errors import DomainError
+from tongban.common.forms import PersonLookupForm
+from tongban.common.roles import Role
+from tongban.registry.selectors import person_detail, person_get, person_view
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The public home page; logged-in users see their role's entry points."""
+    return render(request, "web/home.html", {"role": getattr(request.user, "role", None)})
+
+
+@login_required
+@role_required(Role.CLERK, Role.ADMIN)
+def workbench(request: HttpRequest) -> HttpResponse:
+    """The clerk's workbench (一窗通办): look up a person by ID number, then act for them."""
+    form = PersonLookupForm(request.POST or None)
+    found = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = person_get(user=request.user, id_number=form.cleaned_data["id_number"])
+        except DomainError:
+            form.add_error("id_number", "共享库中没有此人 / No such person in the registry")
+            status = 404
+        else:
+            found = person_view(user=request.user, detail=person_detail(person=person))
+            found["pk"] = person.pk
+            found["full_id"] = form.cleaned_data["id_number"]
+    elif request.method == "POST":
+        status = 400
+    template = "web/partials/lookup_result.html" if request.headers.get("HX-Request") else "web/workbench.html"
+    return render(request, template, {"form": form, "found": found, "now": now()}, status=status)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def bare_json(request: HttpRequest) -> JsonResponse:
+    """The floor the benchmarks compare against: a bare Django JSON view, no database, no auth."""
+    return JsonResponse({"ok": True})
