@@ -69,3 +69,27 @@ class MaskingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = mask_text(record.exc_text)
         return True
+
+
+_installed = False
+
+
+def install_log_masking() -> None:
+    """Mask every log record at creation, whichever logger or handler it goes to.
+
+    Filters on handlers miss handlers that others attach (test capture, third-party sinks); a
+    record factory sees every record once. Idempotent.
+    """
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+    masking = MaskingFilter()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)  # type: ignore[arg-type]
+        masking.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True

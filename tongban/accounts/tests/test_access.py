@@ -112,3 +112,20 @@ def test_me_endpoint_masks_own_numbers_on_the_wire(personas, api) -> None:
 def test_pages_require_login(path, api, db) -> None:
     response = api(None).get(path)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_canary_id_number_never_reaches_captured_logs(personas, api, caplog) -> None:
+    canary = personas.other_citizen.id_number
+    logger = logging.getLogger("tongban.anything")
+    with caplog.at_level(logging.DEBUG):
+        api(personas.citizen).get(f"/registry/no-such-page/{canary}/")  # django.request logs the path
+        logger.warning("applicant %s called from %s", canary, personas.other_citizen.phone)
+        try:
+            raise RuntimeError(f"failure for {canary}")
+        except RuntimeError:
+            logger.exception("boom")
+    captured = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
+    assert "Not Found" in captured and "boom" in captured
+    assert canary not in captured
+    assert personas.other_citizen.phone not in captured
+    assert canary[:6] + "********" + canary[-4:] in captured
