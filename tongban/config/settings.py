@@ -20,6 +20,8 @@ MODE = env_str("TONGBAN_MODE", "embedded")
 if MODE not in {"embedded", "production"}:
     raise ConfigError(f"TONGBAN_MODE must be embedded or production, not {MODE!r}")
 PRODUCTION = MODE == "production"
+if not PRODUCTION:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("TONGBAN_DEBUG", False)
 if PRODUCTION:
