@@ -220,6 +220,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("TONGBAN_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django_tasks": {"level": "WARNING"},
     },
 }
 
