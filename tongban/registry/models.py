@@ -44,13 +44,15 @@ class Address(models.Model):
     """A dwelling: community plus street, number, building and room."""
 
     community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="addresses")
-    district_code = models.CharField(max_length=6, db_index=True)
+    district_code = models.CharField(max_length=6)
     detail = models.CharField(_("详细地址"), max_length=120)
     full = models.CharField(_("完整地址"), max_length=240)
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
 
     class Meta:
+        # Plain b-tree indexes: exact lookups only, so PostgreSQL needs no extra LIKE index.
+        indexes = [models.Index(fields=["district_code"], name="registry_address_district")]
         verbose_name = _("地址")
         verbose_name_plural = _("地址")
 
@@ -69,12 +71,13 @@ class Household(models.Model):
     number = models.CharField(_("户号"), max_length=20, unique=True)
     kind = models.CharField(_("户别"), max_length=12, choices=HouseholdKind.choices, default=HouseholdKind.FAMILY)
     address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="households")
-    district_code = models.CharField(max_length=6, db_index=True)
+    district_code = models.CharField(max_length=6)
     registered_on = models.DateField(_("立户日期"))
 
     ACCESS = AccessRule(staff_all=True, person="members")
 
     class Meta:
+        indexes = [models.Index(fields=["district_code"], name="registry_household_district")]
         verbose_name = _("户")
         verbose_name_plural = _("户")
 
@@ -108,7 +111,7 @@ class Person(models.Model):
     ethnicity = models.CharField(_("民族"), max_length=12, default="汉族")
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     relation = models.CharField(_("与户主关系"), max_length=12, blank=True)
-    hukou_region = models.CharField(_("户籍地区划代码"), max_length=6, db_index=True)
+    hukou_region = models.CharField(_("户籍地区划代码"), max_length=6)
     residence = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="residents")
     residence_since = models.DateField(_("居住登记日期"), null=True, blank=True)
     phone = models.CharField(_("手机号码"), max_length=11, blank=True)
@@ -120,6 +123,7 @@ class Person(models.Model):
     ACCESS = AccessRule(staff_all=True, person="pk")
 
     class Meta:
+        indexes = [models.Index(fields=["hukou_region"], name="registry_person_hukou")]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
 
