@@ -23,11 +23,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.CLERK, Role.ADMIN)
 def workbench(request: HttpRequest) -> HttpResponse:
-    """The clerk's workbench (一窗通办): look up a person by ID number, then act for them."""
-    form = PersonLookupForm(request.POST or None)
+    """The clerk's workbench (一窗通办): look up a person by ID number, pick ANY item (whatever
+    the clerk's department), see what the registry already supplies, then accept, refuse at
+    intake or accept under 告知承诺 — one submit makes the case and the decision."""
+    from tongban.cases.workbench import intake_context, intake_post
+
+    # POST only: an ID number never appears in a URL (or an access log).
+    data = request.POST if request.method == "POST" else None
+    form = PersonLookupForm(data or None)
     found = None
     status = 200
-    if request.method == "POST" and form.is_valid():
+    person = None
+    if data and form.is_valid():
         try:
             person = person_get(user=request.user, id_number=form.cleaned_data["id_number"])
         except DomainError:
@@ -37,10 +44,19 @@ def workbench(request: HttpRequest) -> HttpResponse:
             found = person_view(user=request.user, detail=person_detail(person=person))
             found["pk"] = person.pk
             found["full_id"] = form.cleaned_data["id_number"]
-    elif request.method == "POST":
+    elif data:
         status = 400
+    intake: dict[str, object] = {}
+    if person is not None:
+        if request.POST.get("decision"):
+            outcome = intake_post(request=request, person=person)
+            if outcome.redirect is not None:
+                return outcome.redirect
+            intake, status = outcome.context, outcome.status
+        else:
+            intake = intake_context(request=request, person=person, item_code=request.POST.get("item", ""))
     template = "web/partials/lookup_result.html" if request.headers.get("HX-Request") else "web/workbench.html"
-    return render(request, template, {"form": form, "found": found, "now": now()}, status=status)
+    return render(request, template, {"form": form, "found": found, "now": now(), **intake}, status=status)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -5,6 +5,7 @@ Idempotent: a second run reuses what exists and finishes in seconds.
 
 from __future__ import annotations
 
+import datetime
 import importlib
 from typing import Any
 
@@ -15,7 +16,10 @@ from tongban.common.clock import now
 from tongban.registry.selectors import registry_population
 from tongban.web.demo import DEMO_PASSWORD, demo_accounts
 
+# Outlets come first so the demo clerk is placed at a generated police-station window before any
+# module creates cases at the clerk's outlet.
 MODULE_ORDER = ("workdays", "outlets", "catalog", "photos", "cases", "certificates", "appointments")
+BEFORE_ACCOUNTS = ("workdays", "outlets")
 
 
 class Command(BaseCommand):
@@ -30,17 +34,22 @@ class Command(BaseCommand):
         if registry_population() == 0:
             self.stdout.write(f"generating the demo city ({options['people']} people)…")
             call_command("gen_city", people=options["people"], seed=options["seed"], stdout=self.stdout)
+        for module in BEFORE_ACCOUNTS:
+            self._load(module, at)
         accounts = demo_accounts(at=at)
         for module in MODULE_ORDER:
-            try:
-                demo = importlib.import_module(f"tongban.{module}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"tongban.{module}.demo":
-                    raise
-                continue
-            demo.demo_load(now=at, stdout=self.stdout)
-        accounts = demo_accounts(at=at)  # staff outlets may have moved to generated outlets
+            if module not in BEFORE_ACCOUNTS:
+                self._load(module, at)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for line in accounts:
             self.stdout.write(f"  {line}")
+
+    def _load(self, module: str, at: datetime.datetime) -> None:
+        try:
+            demo = importlib.import_module(f"tongban.{module}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tongban.{module}.demo":
+                raise
+            return
+        demo.demo_load(now=at, stdout=self.stdout)

@@ -1,0 +1,346 @@
+"""Cases benchmark on PostgreSQL with 1,000,000 cases in the table.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_cases.py \
+        [--cases 1000000] [--runs 3] [--seconds 8] [--keep]
+
+Builds a throw-away database ``tongban_bench_cases`` (migrated, a 20,000-person synthetic city,
+1,000,000 cases bulk-loaded with COPY: mostly closed, ~3 % open across the four departments), then
+serves it with the production WSGI server (granian, 2 workers, bench/common.py) and loads it with
+wrk on the same 2-core machine:
+
+- submit: POST /api/v1/cases/ (bearer token, a fresh Idempotency-Key per request, each request
+  files a real case: registry lookup, number, materials, history, audit-chain row);
+- queue: the approver's department queue page /cases/queue/ (session), most urgent first;
+- mine: the citizen's case list /cases/mine/ (session);
+- bare: /bench/bare in the same run, for the ratios.
+
+Query counts of the two pages are measured in-process at two table sizes' worth of rows for the
+same user (they must be equal). Every figure is the median of ``--runs`` runs; results go to
+bench/results/cases.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import common  # noqa: E402  (path set up above for a plain checkout)
+
+DB_NAME = "tongban_bench_cases"
+DEPARTMENTS = ["huzheng", "churujing", "jiaoguan", "zhian"]
+OPEN = ["submitted", "accepted", "in_review", "resubmitted"]
+CLOSED = ["completed"] * 90 + ["denied"] * 3 + ["withdrawn"] * 3 + ["refused_at_intake"] * 2 + ["revoked"]
+
+
+def _admin_url(url: str) -> str:
+    base, _, _name = url.rpartition("/")
+    return f"{base}/postgres"
+
+
+def create_database(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return f"{url.rpartition('/')[0]}/{DB_NAME}"
+
+
+def tongban(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(common.VENV_BIN / "tongban"), *args], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def setup_django(db_url: str, var_dir: str) -> None:
+    os.environ["DATABASE_URL"] = db_url
+    os.environ["TONGBAN_VAR_DIR"] = var_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.config.settings")
+    import django
+
+    django.setup()
+
+
+def bulk_cases(n: int, *, now: dt.datetime, citizen_person: int, citizen_user: int) -> float:
+    """COPY ``n`` synthetic cases into cases_case; returns seconds taken."""
+    from django.db import connection
+
+    from tongban.registry.models import Person
+
+    rng = random.Random(2026)
+    people = list(Person.objects.values_list("pk", "id_number", "name", "hukou_region")[:20000])
+    items = {
+        "huzheng": ("id_card_renew", "居民身份证换领"),
+        "churujing": ("passport", "普通护照"),
+        "jiaoguan": ("truck_pass", "货车通行码"),
+        "zhian": ("no_criminal_record", "无犯罪记录证明"),
+    }
+    cols = [
+        "number",
+        "item_code",
+        "item_version",
+        "item_name",
+        "department",
+        "status",
+        "channel",
+        "person_id",
+        "applicant_id",
+        "applicant_id_number",
+        "applicant_name",
+        "handling_region",
+        "form_data",
+        "submitted_at",
+        "accepted_at",
+        "closed_at",
+        "updated_at",
+        "limit_value",
+        "limit_unit",
+        "deadline_at",
+        "under_commitment",
+        "reason",
+        "result_reference",
+    ]
+    start = time.perf_counter()
+    seq: dict[str, int] = {}
+    chunk = 100_000
+    for base in range(0, n, chunk):
+        buf = io.StringIO()
+        for i in range(base, min(n, base + chunk)):
+            dept = DEPARTMENTS[i % 4]
+            code, name = items[dept]
+            mine = i % 33_333 == 0  # ~30 cases belong to the measured citizen
+            pk, idn, pname, region = people[rng.randrange(len(people))]
+            if mine:
+                pk, applicant = citizen_person, str(citizen_user)
+            else:
+                applicant = "\\N"
+            is_open = rng.random() < 0.03
+            age_days = rng.uniform(0, 14) if is_open else rng.uniform(14, 900)
+            submitted = now - dt.timedelta(days=age_days)
+            day = submitted.strftime("%Y%m%d")
+            key = f"{region}-{day}"
+            seq[key] = seq.get(key, 0) + 1
+            number = f"{region}-{day}-9{seq[key]:05d}"
+            status = rng.choice(OPEN) if is_open else rng.choice(CLOSED)
+            accepted = submitted + dt.timedelta(hours=2) if status != "submitted" else None
+            deadline = accepted + dt.timedelta(days=rng.uniform(1, 30)) if accepted else None
+            closed = submitted + dt.timedelta(days=rng.uniform(1, 14)) if not is_open else None
+            row = [
+                number,
+                code,
+                "1",
+                name,
+                dept,
+                status,
+                "online",
+                str(pk),
+                applicant,
+                idn,
+                pname,
+                region,
+                "{}",
+                submitted.isoformat(),
+                accepted.isoformat() if accepted else "\\N",
+                closed.isoformat() if closed else "\\N",
+                submitted.isoformat(),
+                "10",
+                "working_days",
+                deadline.isoformat() if deadline else "\\N",
+                "f",
+                "",
+                "",
+            ]
+            buf.write("\t".join(row) + "\n")
+        buf.seek(0)
+        with connection.cursor() as cursor, cursor.copy(f"COPY cases_case ({', '.join(cols)}) FROM STDIN") as copy:
+            copy.write(buf.read())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+    return time.perf_counter() - start
+
+
+def page_queries(client: Any, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(url)
+    assert r.status_code == 200, (url, r.status_code)
+    return len(ctx.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not url.startswith("postgres"):
+        raise SystemExit("bench_cases needs DATABASE_URL=postgres://...")
+    db_url = create_database(url)
+    var_dir = str(Path(os.environ.get("TMPDIR", "/tmp")) / "tongban-bench-cases")
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "TONGBAN_VAR_DIR": var_dir,
+        "TONGBAN_LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": "600",
+    }
+    t0 = time.perf_counter()
+    tongban(env, "migrate", "--noinput", "-v", "0")
+    tongban(env, "gen-city", "--people", "20000", "--seed", "2026")
+    setup_django(db_url, var_dir)
+
+    from django.test import Client
+
+    from tongban.accounts.models import User
+    from tongban.accounts.services import api_token_create
+    from tongban.cases.models import Case
+    from tongban.common.clock import now as clock_now
+    from tongban.registry.models import Person
+    from tongban.workdays.demo import demo_load as calendar_demo
+
+    now = clock_now()
+    calendar_demo(now=now, stdout=sys.stdout)
+    person = Person.objects.filter(household__isnull=False).order_by("pk").first()
+    assert person is not None
+    citizen = User.objects.create_user(
+        username=person.id_number,
+        id_number=person.id_number,
+        role="citizen",
+        real_name=person.name,
+        person=person,
+        password="bench-pass-123",  # noqa: S106  (throw-away bench database)
+    )
+    approver = User.objects.create_user(
+        username="bench-approver",
+        role="approver",
+        department="zhian",
+        password="bench-pass-123",  # noqa: S106
+    )
+    load_seconds = bulk_cases(args.cases, now=now, citizen_person=person.pk, citizen_user=citizen.pk)
+    total = Case.objects.count()
+    print(f"{total} cases in the table (COPY {load_seconds:.1f} s)")
+    token = api_token_create(user=citizen, name="bench")
+    approver_client, citizen_client = Client(), Client()
+    approver_client.force_login(approver)
+    citizen_client.force_login(citizen)
+    queue_q = page_queries(approver_client, "/cases/queue/")
+    mine_q = page_queries(citizen_client, "/cases/mine/")
+    queue_q2 = page_queries(approver_client, "/cases/queue/?page=50")
+    mine_q2 = page_queries(citizen_client, "/cases/mine/?page=2")
+    cookies = {
+        "queue": f"sessionid={approver_client.cookies['sessionid'].value}",
+        "mine": f"sessionid={citizen_client.cookies['sessionid'].value}",
+    }
+    submit_body = json.dumps({"item_code": "no_criminal_record", "form": {"purpose": "employment", "period_years": 5}})
+    results: dict[str, list[dict[str, float]]] = {"bare": [], "submit": [], "queue": [], "mine": []}
+    load_before = os.getloadavg()[0]
+    with common.serve(env=env, workers=2) as base:
+        # warm up every worker (connections, calendar, item caches)
+        common.wrk(base, ["/cases/queue/"], seconds=2, headers={"Cookie": cookies["queue"]})
+        common.wrk(
+            base,
+            ["/api/v1/cases/"],
+            seconds=2,
+            method="POST",
+            body=submit_body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            unique_header="Idempotency-Key",
+        )
+        for _ in range(args.runs):
+            results["bare"].append(common.bare_baseline(base, seconds=args.seconds))
+            results["submit"].append(
+                common.wrk(
+                    base,
+                    ["/api/v1/cases/"],
+                    seconds=args.seconds,
+                    method="POST",
+                    body=submit_body,
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                    unique_header="Idempotency-Key",
+                )
+            )
+            results["queue"].append(
+                common.wrk(base, ["/cases/queue/"], seconds=args.seconds, headers={"Cookie": cookies["queue"]})
+            )
+            results["mine"].append(
+                common.wrk(base, ["/cases/mine/"], seconds=args.seconds, headers={"Cookie": cookies["mine"]})
+            )
+    created = Case.objects.count() - total
+    med = {
+        k: {m: common.median_of([r[m] for r in v]) for m in ("rps", "p95_ms", "errors", "non2xx")}
+        for k, v in results.items()
+    }
+    bare = med["bare"]["rps"]
+    rows = [
+        {
+            "name": "bare JSON view /bench/bare",
+            "value": round(bare),
+            "unit": "req/s",
+            "target": "",
+            "notes": f"p95 {med['bare']['p95_ms']:.1f} ms",
+        }
+    ]
+    targets = {
+        "submit": ("submit via API (POST /api/v1/cases/)", ">= 500 req/s, p95 <= 100 ms"),
+        "queue": ("approver queue page /cases/queue/", ">= 1000 req/s, p95 <= 50 ms"),
+        "mine": ("citizen case list /cases/mine/", ">= 1000 req/s, p95 <= 50 ms"),
+    }
+    for key, (name, target) in targets.items():
+        m = med[key]
+        extra = {
+            "queue": f"; {queue_q} queries (page 50: {queue_q2})",
+            "mine": f"; {mine_q} queries (page 2: {mine_q2})",
+            "submit": f"; {created} cases filed",
+        }[key]
+        rows.append(
+            {
+                "name": name,
+                "value": round(m["rps"]),
+                "unit": "req/s",
+                "target": target,
+                "notes": f"p95 {m['p95_ms']:.1f} ms; {m['rps'] / bare:.2f}x bare; "
+                f"errors {int(m['errors'])}, non-2xx {int(m['non2xx'])}{extra}",
+            }
+        )
+    command = (
+        f"DATABASE_URL=postgres://... .venv/bin/python bench/bench_cases.py --cases {args.cases} --runs {args.runs}"
+    )
+    path = common.write_results(
+        "cases",
+        "Cases on PostgreSQL (1,000,000 cases in the table)",
+        command,
+        rows,
+        notes=f"{total:,} cases bulk-loaded with COPY in {load_seconds:.0f} s; granian 2 workers and wrk "
+        f"(1 thread, 16 connections, {args.seconds} s) on the same machine; medians of {args.runs} runs; "
+        f"setup {time.perf_counter() - t0:.0f} s; 1-minute load average {load_before:.1f} before and "
+        f"{os.getloadavg()[0]:.1f} after the HTTP runs (above 2, other jobs shared the 2 cores)",
+    )
+    print(path.read_text())
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        import psycopg
+
+        with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Demo cases in different states, so the approvers' queues and "my cases" show something.
+
+Idempotent: every demo submission carries an idempotency key, a second run finds the cases and
+moves nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tongban.cases.selectors import item_spec
+from tongban.cases.services import case_accept, case_submit, case_transition
+from tongban.common.errors import DomainError
+
+
+def sample_form(schema: dict[str, Any], *, at: dt.datetime) -> dict[str, Any]:
+    """A plausible answer to every required field of a form schema (demo data only)."""
+    out: dict[str, Any] = {}
+    props = schema.get("properties") or {}
+    for name in schema.get("required", []):
+        prop = props.get(name, {})
+        kind = prop.get("type")
+        if "enum" in prop:
+            out[name] = prop["enum"][0]
+        elif "default" in prop:
+            out[name] = prop["default"]
+        elif kind == "integer" or kind == "number":
+            lo, hi = prop.get("minimum", 0), prop.get("maximum", 10**6)
+            out[name] = min(max(12, lo), hi)
+        elif kind == "boolean":
+            out[name] = True
+        elif prop.get("format") == "date":
+            out[name] = at.date().isoformat()
+        else:
+            out[name] = "演示"[: prop.get("maxLength", 40)]
+    return out
+
+
+def _users() -> dict[str, Any]:
+    from tongban.accounts.models import User
+
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["clerk", "approver-huzheng", "approver-zhian", "approver-churujing", "approver-jiaoguan"]
+        )
+    }
+    citizens = list(
+        User.objects.filter(role="citizen", person__isnull=False).select_related("person").order_by("pk")[:2]
+    )
+    if citizens:
+        users["citizen"] = citizens[0]
+    return users
+
+
+def demo_load(*, now: dt.datetime, stdout: Any) -> None:
+    """Create the demo cases that do not exist yet (needs the demo accounts and catalog)."""
+    from tongban.registry.selectors import walk_in_candidate
+
+    users = _users()
+    citizen = users.get("citizen")
+    if citizen is None:
+        stdout.write("cases: no demo citizen yet, skipped")
+        return
+    made = 0
+    start = now - dt.timedelta(days=3)
+
+    def online(key: str, code: str, at: dt.datetime) -> Any:
+        item = item_spec(code=code)
+        presented = [m.code for m in item.materials if m.source is None]
+        r = case_submit(
+            actor=citizen,
+            item_code=code,
+            form=sample_form(item.form_schema, at=at),
+            channel="online",
+            now=at,
+            presented=presented,
+            idempotency_key=f"demo:{key}",
+        )
+        return r.case if r.created else None  # a re-run leaves existing cases alone
+
+    plans: list[tuple[str, str, list[str]]] = [
+        ("ncr-waiting", "no_criminal_record", []),
+        ("ncr-review", "no_criminal_record", ["accept", "in_review"]),
+        ("renew-accepted", "id_card_renew", ["accept"]),
+        ("renew-supplement", "id_card_renew", ["accept", "in_review", "supplement_requested"]),
+        ("ncr-done", "no_criminal_record", ["accept", "approved"]),
+    ]
+    for key, code, steps in plans:
+        try:
+            case = online(key, code, start)
+            if case is None:
+                continue
+            made += 1
+            approver = users.get(f"approver-{case.department}")
+            for step in steps:
+                if step == "accept":
+                    case_accept(number=case.number, actor=approver, now=start + dt.timedelta(hours=1))
+                else:
+                    case_transition(
+                        number=case.number,
+                        to=step,
+                        actor=approver,
+                        now=now,
+                        reason="演示：请补充材料" if step == "supplement_requested" else "",
+                    )
+        except DomainError as exc:
+            stdout.write(f"cases: demo {key} skipped: {exc.message}")
+    walk_in, clerk = walk_in_candidate(), users.get("clerk")
+    if walk_in is not None and clerk is not None:
+        try:
+            item = item_spec(code="residence_permit")
+            r = case_submit(
+                actor=clerk,
+                item_code=item.code,
+                form=sample_form(item.form_schema, at=now),
+                channel="window",
+                id_number=walk_in.id_number,
+                now=now,
+                idempotency_key="demo:rp-walk-in",
+            )
+            if r.case.status == "submitted":
+                made += 1
+                case_accept(number=r.case.number, actor=clerk, now=now, commitment=item.commitment.allowed)
+        except DomainError as exc:
+            stdout.write(f"cases: demo walk-in skipped: {exc.message}")
+    stdout.write(f"cases: {made} demo cases created")

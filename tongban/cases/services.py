@@ -1,0 +1,693 @@
+"""Case writes: submit, accept, every other move, materials handed in later, results, the sweep.
+
+Each public service is one transaction with one audit row; side effects (photo-use records,
+result issuing) run after commit. Time is a parameter (``now``); the working-day calendar comes
+from ``tongban.workdays``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+
+from tongban.audit.services import audit_record
+from tongban.cases.machine import CLOCK_RUNS, SYSTEM, TERMINAL, move_for
+from tongban.cases.models import Case, CaseEvent, CaseMaterial, Channel, MaterialState, Status, SubmitKey
+from tongban.cases.schemas import MaterialView
+from tongban.cases.selectors import (
+    item_spec,
+    materials_resolve,
+    photo_api,
+)
+from tongban.common.access import access_get
+from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
+from tongban.common.masking import mask_text
+from tongban.common.roles import Role
+from tongban.workdays.calendar import SHANGHAI, add_working_days, clock_remaining, clock_resume, deadline_add
+from tongban.workdays.selectors import calendar_get
+
+log = logging.getLogger(__name__)
+
+STAFF_SUBMIT = frozenset({Role.CLERK, Role.APPROVER, Role.ADMIN})
+CITIZENS = frozenset({Role.CITIZEN, Role.ENTERPRISE})
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def case_number_allocate(*, region_code: str, at: dt.datetime) -> str:
+    """The next case number for a region and local date: ``330106-20260310-000042``.
+
+    One statement increments the scope's counter row and returns the new value
+    (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``), so concurrent callers on PostgreSQL
+    queue on the row lock and SQLite serialises them (IMMEDIATE transactions): never a duplicate.
+    Call it inside the transaction that creates the case, so a rolled-back case leaves no gap.
+    """
+    day = at.astimezone(SHANGHAI).date()
+    region = (region_code or "000000")[:6].ljust(6, "0")
+    scope = f"{region}{day:%Y%m%d}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_casecounter (scope, n) VALUES (%s, 1) "
+            "ON CONFLICT (scope) DO UPDATE SET n = cases_casecounter.n + 1 RETURNING n",
+            [scope],
+        )
+        row = cursor.fetchone()
+    if row is None:  # RETURNING always yields the row; anything else is a database fault
+        raise RuntimeError(f"case counter {scope} returned no row")
+    return f"{region}-{day:%Y%m%d}-{int(row[0]):06d}"
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _role(actor: Any) -> str:
+    return SYSTEM if actor is None else str(getattr(actor, "role", ""))
+
+
+def _label(actor: Any) -> str:
+    return "system" if actor is None else mask_text(str(actor))[:80]
+
+
+def body_hash(payload: dict[str, Any]) -> str:
+    """A stable digest of a submission, to tell a retry from a different request under one key."""
+    raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _route(*, item: Any, person: Any, outlet: Any) -> tuple[str, Any]:
+    """代收代办: which region's authority handles the case, and its outlet if one can be named.
+
+    户政 items are handled where the applicant's 户籍 is (户籍地); the others where they are
+    accepted (online: the applicant's 户籍地 too).
+    """
+    hukou = getattr(person, "hukou_region", "") or ""
+    if item.department == "huzheng" or outlet is None:
+        region = hukou or (outlet.region_code if outlet is not None else "")
+    else:
+        region = outlet.region_code
+    if outlet is not None and outlet.region_code == region:
+        return region, outlet
+    from tongban.outlets.selectors import outlets_for_item
+
+    return region, outlets_for_item(item_code=item.code).filter(region_code=region).first()
+
+
+def _form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[dict[str, str]]:
+    from jsonschema import Draft202012Validator
+
+    errors = []
+    for err in sorted(Draft202012Validator(schema).iter_errors(form), key=lambda e: list(e.absolute_path)):
+        path = [str(p) for p in err.absolute_path]
+        if err.validator == "required" and "'" in err.message:
+            path.append(err.message.split("'")[1])  # "'x' is a required property" names the field
+        errors.append({"field": ".".join(path), "message": err.message})
+    return errors
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The result of a submission: the case, and whether this call created it (False on a replay)."""
+
+    case: Case
+    created: bool
+    materials: list[CaseMaterial] | None = None  # what was written (a fresh submission only)
+    events: list[CaseEvent] | None = None
+
+
+def _replay(*, user: Any, key: str, digest: str) -> Submitted | None:
+    found = SubmitKey.objects.select_related("case").filter(user=user, key=key).first()
+    if found is None or found.case is None:
+        return None
+    if found.body_hash != digest:
+        raise Conflict(
+            "同一幂等键已用于另一份申请 / This Idempotency-Key was already used for a different request",
+            code="idempotency_key_reused",
+        )
+    return Submitted(found.case, False)
+
+
+# --- submit -------------------------------------------------------------------------------------
+
+
+def case_submit(
+    *,
+    actor: Any,
+    item_code: str,
+    form: dict[str, Any],
+    channel: str,
+    now: dt.datetime,
+    id_number: str | None = None,
+    presented: Iterable[str] = (),
+    files: dict[str, str] | None = None,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    """File an application (status ``submitted``) under the item's current version.
+
+    A citizen applies for themself; staff (a clerk at their outlet) for the person whose
+    ``id_number`` they give. Materials a registry source holds are attached with provenance, a
+    valid photo from the photo library is reused, ``presented`` materials are marked as handed in.
+    With ``idempotency_key`` a retry returns the first case (``created=False``).
+
+    The item's eligibility rules (catalog) are checked against the form and the registry.
+
+    Raises Invalid (bad form, not eligible, channel, unknown person), Forbidden (role),
+    NotFound (item), Conflict (key reused for a different request).
+    """
+    role = _role(actor)
+    if role in CITIZENS:
+        person = getattr(actor, "person", None)
+        if person is None:
+            raise Invalid(
+                "您的账号尚未关联户籍/居住信息 / Your account is not linked to a registry record", code="no_person"
+            )
+        if id_number and id_number != person.id_number:
+            raise Forbidden("只能为本人申请 / You can only apply for yourself", code="not_self")
+        outlet = None
+        if channel not in (Channel.ONLINE, Channel.PHONE, Channel.KIOSK):
+            raise Invalid("群众只能网上或自助申请 / Citizens apply online, by phone or at a kiosk", code="channel")
+    elif role in STAFF_SUBMIT:
+        from tongban.registry.selectors import person_by_id_number
+
+        if not id_number:
+            raise Invalid(
+                "请输入申请人身份证号码 / Give the applicant's ID number", code="id_number", field="id_number"
+            )
+        person = person_by_id_number(id_number=id_number)
+        if person is None:
+            raise Invalid("共享库中没有此人 / No such person in the registry", code="no_person", field="id_number")
+        outlet = getattr(actor, "outlet", None)
+        if outlet is None:
+            raise Forbidden(
+                "只有网点工作人员可以代为申请 / Only staff at an outlet can file for someone", code="no_outlet"
+            )
+        channel = Channel.WINDOW if channel == Channel.ONLINE else channel
+    else:
+        raise Forbidden("该角色不能提交申请 / This role cannot submit applications")
+
+    item = item_spec(code=item_code)
+    if channel not in item.channels:
+        raise Invalid(f"该事项不支持此渠道 / {item.name_en} cannot be applied for via {channel}", code="channel")
+    presented_codes = sorted({str(c) for c in presented})
+    digest = body_hash(
+        {"item": item.code, "form": form, "id": person.id_number, "channel": channel, "presented": presented_codes}
+    )
+    if idempotency_key:
+        replay = _replay(user=actor, key=idempotency_key, digest=digest)
+        if replay is not None:
+            return replay
+
+    errors = _form_errors(item.form_schema, form)
+    if errors:
+        raise Invalid("申请表填写有误 / The form has errors", code="form_invalid", errors=errors)
+    if item.eligibility:
+        from tongban.catalog.selectors import item_check_for
+
+        check = item_check_for(spec=item, id_number=person.id_number, form=form, at=now)
+        if not check["eligible"]:
+            zh = "；".join(f["reason_zh"] for f in check["failures"])
+            en = "; ".join(f["reason_en"] for f in check["failures"])
+            raise Invalid(f"不符合申请条件：{zh} / Not eligible: {en}", code="not_eligible", failures=check["failures"])
+    materials = materials_resolve(item=item, id_number=person.id_number, at=now, presented=set(presented_codes))
+    region, handling = _route(item=item, person=person, outlet=outlet)
+    try:
+        with transaction.atomic():
+            key_row = None
+            if idempotency_key:
+                # First, so a concurrent duplicate waits on the unique index and then fails here.
+                key_row = SubmitKey.objects.create(
+                    user=actor, key=idempotency_key, body_hash=digest, case=None, created_at=now
+                )
+            # A placeholder number first: the counter row (one per region and day, shared by every
+            # submitter) is then locked only for the last statements of the transaction.
+            case = Case.objects.create(
+                number=f"~{uuid.uuid4().hex[:31]}",
+                item_code=item.code,
+                item_version=item.version,
+                item_name=item.name_zh[:120],
+                department=item.department,
+                status=Status.SUBMITTED,
+                channel=channel,
+                person=person,
+                applicant=actor if role in CITIZENS else getattr(person, "account", None),
+                applicant_id_number=person.id_number,
+                applicant_name=person.name,
+                submitted_by=actor,
+                accepting_outlet=outlet,
+                handling_outlet=handling,
+                handling_region=region,
+                form_data=form,
+                submitted_at=now,
+                updated_at=now,
+                limit_value=item.promised_limit.value,
+                limit_unit=item.promised_limit.unit,
+            )
+            rows = [_material_row(case, m, now) for m in materials]
+            for row in rows:
+                row.file = (files or {}).get(row.code, "")[:200]
+            CaseMaterial.objects.bulk_create(rows)
+            first = CaseEvent.objects.create(
+                case=case,
+                from_status="",
+                to_status=Status.SUBMITTED,
+                actor=actor,
+                actor_label=_label(actor),
+                role=role,
+                outlet=outlet,
+                at=now,
+                data={"channel": channel, "item_version": item.version},
+            )
+            if key_row is not None:
+                key_row.case = case
+                key_row.save(update_fields=["case"])
+            number = case_number_allocate(region_code=outlet.region_code if outlet else region, at=now)
+            Case.objects.filter(pk=case.pk).update(number=number)
+            case.number = number
+            audit_record(
+                action="case.submit",
+                object_type="case",
+                object_id=number,
+                at=now,
+                actor=actor,
+                data={
+                    "item": f"{item.code}@{item.version}",
+                    "channel": channel,
+                    "handling_region": region,
+                    "materials": {m.code: m.state for m in materials},
+                },
+            )
+            photos = [(m.reference, number) for m in materials if m.state == MaterialState.PHOTO]
+            if photos:
+                transaction.on_commit(lambda: _photo_use(photos, now))
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        replay = _replay(user=actor, key=idempotency_key, digest=digest)
+        if replay is None:
+            raise
+        return replay
+    return Submitted(case, True, rows, [first])
+
+
+def _material_row(case: Case, m: MaterialView, now: dt.datetime) -> CaseMaterial:
+    return CaseMaterial(
+        case=case,
+        code=m.code,
+        name_zh=m.name_zh[:120],
+        required=m.required,
+        state=m.state,
+        source=m.source,
+        provenance=m.provenance[:200],
+        fetched_at=m.fetched_at,
+        reference=m.reference[:200],
+        facts=m.facts or {},
+        updated_at=now,
+    )
+
+
+def _photo_use(uses: list[tuple[str, str]], now: dt.datetime) -> None:
+    _latest, record = photo_api()
+    if record is None:
+        return
+    for derivative_id, number in uses:
+        try:
+            record(
+                derivative_id=int(derivative_id) if derivative_id.isdigit() else derivative_id,
+                case_number=number,
+                at=now,
+            )
+        except Exception:  # a photo-use record must not undo a committed case; it is logged
+            log.exception("photo use record failed for case %s", number)
+
+
+# --- moves --------------------------------------------------------------------------------------
+
+
+def _locked(*, number: str, actor: Any) -> Case:
+    qs = Case.objects.select_for_update()
+    if actor is None:
+        try:
+            return qs.get(number=number)
+        except Case.DoesNotExist:
+            raise NotFound("未找到该办件 / No such case") from None
+    return access_get(actor, qs, number=number)
+
+
+def _apply(
+    case: Case, *, target: str, actor: Any, now: dt.datetime, reason: str = "", data: dict[str, Any] | None = None
+) -> CaseEvent:
+    """Check the move against the table and the actor's role, then record it (caller holds the lock)."""
+    role = _role(actor)
+    source = case.status
+    move = move_for(source, target)
+    if move is None:
+        raise Conflict(
+            f"办件 {case.number} 当前为「{Status(source).label}」，不能变为「{_label_of(target)}」 / "
+            f"Case {case.number} cannot move from {source} to {target}",
+            code="illegal_transition",
+            status_from=source,
+            status_to=target,
+        )
+    if role not in move.roles and not (actor is not None and getattr(actor, "role", "") == Role.ADMIN):
+        raise Forbidden(
+            f"角色 {role} 不能执行此操作 / Role {role} may not move a case to {target}", code="role_not_allowed"
+        )
+    reason = reason.strip()
+    if move.reason and not reason:
+        raise Invalid("请填写理由 / A reason is required", code="reason_required", field="reason")
+    if target == Status.REVOKED and not case.under_commitment:
+        raise Conflict(
+            "只有告知承诺受理的办件可因承诺不实撤销 / Only cases accepted under commitment can be revoked",
+            code="not_under_commitment",
+        )
+    cal = None
+    update = ["status", "updated_at", "reason"]
+    if target == Status.SUPPLEMENT_REQUESTED and case.deadline_at is not None:
+        cal = calendar_get()
+        case.clock_remaining = clock_remaining(cal, now, case.deadline_at, case.limit_unit)
+        case.clock_stopped_at, case.deadline_at = now, None
+        update += ["clock_remaining", "clock_stopped_at", "deadline_at"]
+    elif source == Status.SUPPLEMENT_REQUESTED and case.clock_remaining is not None and target == Status.RESUBMITTED:
+        cal = calendar_get()
+        case.deadline_at = clock_resume(cal, now, case.clock_remaining, case.limit_unit)
+        case.clock_remaining, case.clock_stopped_at = None, None
+        update += ["clock_remaining", "clock_stopped_at", "deadline_at"]
+    if target in (Status.APPROVED, Status.DENIED):
+        case.decided_at = now
+        update.append("decided_at")
+    if target in TERMINAL:
+        case.closed_at = now
+        update.append("closed_at")
+    if target == Status.ACCEPTED:
+        case.accepted_at = now
+        update.append("accepted_at")
+    case.status, case.updated_at, case.reason = target, now, reason
+    case.save(update_fields=update)
+    outlet = getattr(actor, "outlet", None) if actor is not None else None
+    event = CaseEvent.objects.create(
+        case=case,
+        from_status=source,
+        to_status=target,
+        actor=actor,
+        actor_label=_label(actor),
+        role=role,
+        outlet=outlet,
+        at=now,
+        reason=reason,
+        data=data or {},
+    )
+    if target == Status.APPROVED:
+        number = case.number
+        transaction.on_commit(lambda: _enqueue_result(number))
+    return event
+
+
+def _label_of(status: str) -> str:
+    try:
+        return str(Status(status).label)
+    except ValueError:
+        return status
+
+
+def _enqueue_result(number: str) -> None:
+    from tongban.cases.tasks import case_result_task
+
+    case_result_task.enqueue(number)
+
+
+def case_transition(
+    *,
+    number: str,
+    to: str,
+    actor: Any,
+    now: dt.datetime,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    materials: Iterable[str] = (),
+) -> Case:
+    """Move a case along the state machine (locks the row; one history row, one audit row).
+
+    ``actor`` None is the system. Acceptance goes through ``case_accept`` (materials and
+    deadline). With a supplement request, ``materials`` names the materials to hand in again
+    (they become missing, and the applicant's resubmission needs them). Raises NotFound (no such
+    case or out of the actor's scope), Conflict (illegal move, stale state), Forbidden (role),
+    Invalid (missing reason, unknown material), CalendarMissing.
+    """
+    if to == Status.ACCEPTED:
+        return case_accept(number=number, actor=actor, now=now)
+    with transaction.atomic():
+        case = _locked(number=number, actor=actor)
+        source = case.status
+        if (
+            _role(actor) == Role.APPROVER
+            and to in (Status.APPROVED, Status.DENIED, Status.SUPPLEMENT_REQUESTED)
+            and (source in (Status.ACCEPTED, Status.RESUBMITTED))
+        ):
+            # An approver deciding straight from the queue opens the review first: two moves, two rows.
+            _apply(case, target=Status.IN_REVIEW, actor=actor, now=now)
+        if to == Status.RESUBMITTED:
+            missing = list(
+                case.materials.filter(state=MaterialState.MISSING, required=True).values_list("code", flat=True)
+            )
+            if missing:
+                raise Conflict(
+                    f"仍缺少材料 / Materials still missing: {', '.join(missing)}",
+                    code="materials_missing",
+                    missing=missing,
+                )
+        _apply(case, target=to, actor=actor, now=now, reason=reason, data=data)
+        wanted = sorted({str(c) for c in materials})
+        if wanted:
+            if to != Status.SUPPLEMENT_REQUESTED:
+                raise Invalid("只有补正可以指定材料 / Only a supplement request names materials", code="materials")
+            known = set(case.materials.filter(code__in=wanted).values_list("code", flat=True))
+            if known != set(wanted):
+                unknown = ", ".join(sorted(set(wanted) - known))
+                raise Invalid(f"该办件没有材料 {unknown} / No such material: {unknown}", code="materials")
+            case.materials.filter(code__in=wanted).update(state=MaterialState.MISSING, file="", updated_at=now)
+        audit_record(
+            action=f"case.{to}",
+            object_type="case",
+            object_id=case.number,
+            at=now,
+            actor=actor,
+            data={
+                "from": source,
+                "to": to,
+                "reason": reason.strip()[:500],
+                **({"materials": wanted} if wanted else {}),
+            },
+        )
+    return case
+
+
+def case_accept(
+    *, number: str, actor: Any, now: dt.datetime, commitment: bool = False, presented: Iterable[str] = ()
+) -> Case:
+    """受理: accept a submitted case and start its deadline (the item's promised limit).
+
+    Materials in ``presented`` are marked handed in. With missing required materials the case
+    is accepted only under 告知承诺 (``commitment``; the item must allow it): the missing ones are
+    promised, due ``supplement_days`` working days later. Raises NotFound, Conflict (state,
+    materials missing, commitment not allowed), Forbidden, CalendarMissing.
+    """
+    with transaction.atomic():
+        case = _locked(number=number, actor=actor)
+        if case.status != Status.SUBMITTED:
+            _apply(case, target=Status.ACCEPTED, actor=actor, now=now)  # raises the illegal-move Conflict
+        item = item_spec(code=case.item_code, version=case.item_version)
+        codes = {str(c) for c in presented}
+        if codes:
+            case.materials.filter(code__in=codes, state__in=[MaterialState.MISSING, MaterialState.PROMISED]).update(
+                state=MaterialState.PRESENTED, updated_at=now
+            )
+        missing = list(case.materials.filter(state=MaterialState.MISSING, required=True).values_list("code", flat=True))
+        cal = calendar_get()
+        data: dict[str, Any] = {}
+        if missing:
+            if not commitment:
+                raise Conflict(
+                    f"材料不齐，不能受理 / Required materials missing: {', '.join(missing)}",
+                    code="materials_missing",
+                    missing=missing,
+                )
+            if not item.commitment.allowed or not item.commitment.supplement_days:
+                raise Conflict(
+                    "该事项不适用告知承诺 / This item cannot be accepted under commitment",
+                    code="commitment_not_allowed",
+                )
+            case.under_commitment = True
+            case.commitment_due_at = add_working_days(cal, now, item.commitment.supplement_days)
+            case.materials.filter(code__in=missing).update(state=MaterialState.PROMISED, updated_at=now)
+            data = {"commitment": True, "promised": missing, "due": case.commitment_due_at.isoformat()}
+        case.deadline_at = deadline_add(cal, now, case.limit_value, case.limit_unit)
+        case.save(update_fields=["under_commitment", "commitment_due_at", "deadline_at"])
+        _apply(case, target=Status.ACCEPTED, actor=actor, now=now, data=data)
+        audit_record(
+            action="case.accepted",
+            object_type="case",
+            object_id=case.number,
+            at=now,
+            actor=actor,
+            data={"deadline": case.deadline_at.isoformat(), **data},
+        )
+    return case
+
+
+def case_refuse(*, number: str, actor: Any, now: dt.datetime, reason: str) -> Case:
+    """不予受理 with a reason. Raises as ``case_transition``."""
+    return case_transition(number=number, to=Status.REFUSED_AT_INTAKE, actor=actor, now=now, reason=reason)
+
+
+def case_material_provide(*, number: str, code: str, actor: Any, now: dt.datetime, file: str = "") -> Case:
+    """A material handed in later: answering a supplement request or keeping a 告知承诺 promise.
+
+    When the last promised material arrives the commitment counts as fulfilled. Raises NotFound,
+    Conflict (case closed, material already on file).
+    """
+    with transaction.atomic():
+        case = _locked(number=number, actor=actor)
+        if case.status in TERMINAL:
+            raise Conflict("办件已结束 / The case is closed", code="case_closed")
+        material = case.materials.filter(code=code).first()
+        if material is None:
+            raise NotFound(f"该办件没有材料 {code} / No material {code} on this case")
+        if material.state not in (MaterialState.MISSING, MaterialState.PROMISED):
+            raise Conflict("该材料已齐 / This material is already on file", code="material_on_file")
+        was = material.state
+        material.state, material.file, material.updated_at = MaterialState.PRESENTED, file[:200], now
+        material.save(update_fields=["state", "file", "updated_at"])
+        update = ["updated_at"]
+        if case.under_commitment and not case.materials.filter(state=MaterialState.PROMISED).exists():
+            case.commitment_fulfilled_at = now
+            update.append("commitment_fulfilled_at")
+        case.updated_at = now
+        case.save(update_fields=update)
+        audit_record(
+            action="case.material",
+            object_type="case",
+            object_id=case.number,
+            at=now,
+            actor=actor,
+            data={"material": code, "was": was, "fulfilled": bool(case.commitment_fulfilled_at)},
+        )
+    return case
+
+
+def case_result_issue(*, number: str, now: dt.datetime) -> Case:
+    """Issue the result of an approved case (system actor): an e-certificate through
+    ``tongban.certificates`` for certificate items, then ``result_issued``; electronic results
+    (certificates, notices) count as received at once (``completed``), a physical document waits
+    for hand-over. Raises NotFound, Conflict (not approved).
+    """
+    with transaction.atomic():
+        case = _locked(number=number, actor=None)
+        if case.status != Status.APPROVED:
+            raise Conflict(f"办件 {number} 未处于已批准状态 / Case {number} is not approved", code="not_approved")
+        item = item_spec(code=case.item_code, version=case.item_version)
+        data: dict[str, Any] = {"kind": item.result.kind}
+        if item.result.kind == "certificate":
+            from tongban.cases.results import certificate_facts
+            from tongban.certificates.selectors import template_get
+            from tongban.certificates.services import certificate_issue
+
+            template = str(item.result.certificate_template)
+            supplied: dict[str, Any] = {}
+            for m in case.materials.exclude(facts={}):
+                supplied.update(m.facts)
+            facts = certificate_facts(
+                keys=[f.key for f in template_get(code=template).facts],
+                form=case.form_data,
+                supplied=supplied,
+                address=str(case.form_data.get("address") or supplied.get("address") or ""),
+                at=now,
+            )
+            cert = certificate_issue(
+                template=template,
+                holder_id_number=case.applicant_id_number,
+                holder_name=case.applicant_name,
+                facts=facts,
+                case_number=case.number,
+                issued_at=now,
+                actor=None,
+                validity_days=item.result.validity_days,
+            )
+            case.result_reference = str(cert.number)[:40]
+            case.save(update_fields=["result_reference"])
+            data["certificate"] = case.result_reference
+        _apply(case, target=Status.RESULT_ISSUED, actor=None, now=now, data=data)
+        if item.result.kind in ("certificate", "notice"):
+            _apply(case, target=Status.COMPLETED, actor=None, now=now, data={"electronic": True})
+        audit_record(
+            action="case.result_issued",
+            object_type="case",
+            object_id=case.number,
+            at=now,
+            actor=None,
+            data={**data, "status": case.status},
+        )
+    return case
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """Cases the sweep flagged: broken commitments to verify, and overdue cases."""
+
+    verification_flagged: list[str]
+    overdue_flagged: list[str]
+
+
+def cases_sweep(*, now: dt.datetime, limit: int = 5000) -> SweepReport:
+    """Flag 告知承诺 cases whose promised materials did not arrive in time (for verification and
+    possibly revocation) and open cases past their deadline. Idempotent; one audit row per run
+    that flags anything.
+    """
+    open_states = [s for s in Status.values if s not in TERMINAL]
+    with transaction.atomic():
+        broken = list(
+            Case.objects.select_for_update()
+            .filter(
+                under_commitment=True,
+                commitment_fulfilled_at__isnull=True,
+                verification_flagged_at__isnull=True,
+                commitment_due_at__lte=now,
+                status__in=open_states,
+            )
+            .values_list("number", flat=True)[:limit]
+        )
+        late = list(
+            Case.objects.select_for_update()
+            .filter(
+                Q(status__in=list(CLOCK_RUNS)) | Q(status=Status.SUBMITTED),
+                deadline_at__lte=now,
+                overdue_flagged_at__isnull=True,
+            )
+            .values_list("number", flat=True)[:limit]
+        )
+        if broken:
+            Case.objects.filter(number__in=broken).update(verification_flagged_at=now, updated_at=now)
+        if late:
+            Case.objects.filter(number__in=late).update(overdue_flagged_at=now, updated_at=now)
+        if broken or late:
+            audit_record(
+                action="case.sweep",
+                object_type="case",
+                object_id="sweep",
+                at=now,
+                actor=None,
+                data={
+                    "verification_flagged": broken[:200],
+                    "overdue_flagged": late[:200],
+                    "counts": [len(broken), len(late)],
+                },
+            )
+    return SweepReport(broken, late)

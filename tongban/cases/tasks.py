@@ -1,0 +1,21 @@
+"""Background work: issuing the result of an approved case, and the periodic sweep."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from tongban.cases.services import case_result_issue, cases_sweep
+from tongban.common.clock import now
+
+
+@task()
+def case_result_task(number: str) -> str:
+    """Issue the result of approved case ``number`` (enqueued after the approval commits)."""
+    return case_result_issue(number=number, now=now()).status
+
+
+@task()
+def cases_sweep_task() -> dict[str, int]:
+    """Flag broken commitments and overdue cases (run periodically, e.g. every 15 minutes)."""
+    report = cases_sweep(now=now())
+    return {"verification_flagged": len(report.verification_flagged), "overdue_flagged": len(report.overdue_flagged)}

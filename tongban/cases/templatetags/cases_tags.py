@@ -1,0 +1,66 @@
+"""Display helpers for cases: deadlines as people read them, countdown badges, status labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from tongban.cases.models import Status
+from tongban.workdays.calendar import SHANGHAI
+
+register = template.Library()
+
+
+@register.filter
+def deadline(value: dt.datetime | None) -> str:
+    """A half-open day deadline (00:00 of the next day) reads as that last day; others with time."""
+    if value is None:
+        return "—"
+    local = value.astimezone(SHANGHAI)
+    if local.time() == dt.time(0):
+        return (local - dt.timedelta(days=1)).strftime("%Y-%m-%d") + " " + _("前办结")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def local(value: dt.datetime | None) -> str:
+    return "—" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def status_label(value: str) -> str:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return value
+
+
+def badge(cd: Any) -> tuple[str, str]:
+    """(css class, text) of a countdown badge; used by list views to render rows without tags."""
+    days, secs = getattr(cd, "days_left", None), getattr(cd, "seconds_left", None)
+    if days is not None:
+        left = _("剩 %(n)s 个工作日") % {"n": days}
+    elif secs is not None:
+        left = _("剩 %(n)s 工作小时") % {"n": round(secs / 3600, 1)}
+    else:
+        left = ""
+    if cd.urgency == "overdue":
+        return "badge bad", _("已超期")
+    if cd.urgency == "warning":
+        return "badge warn", f"{_('即将到期')} · {left}" if left else _("即将到期")
+    if cd.urgency == "ok":
+        return "badge ok", left
+    if cd.urgency == "stopped":
+        return "badge", _("中止计时（待补正）")
+    return "muted", "—"
+
+
+@register.inclusion_tag("cases/partials/countdown.html")
+def countdown_badge(cd: Any) -> dict[str, Any]:
+    hours = None
+    if getattr(cd, "seconds_left", None) is not None:
+        hours = round(cd.seconds_left / 3600, 1)
+    return {"cd": cd, "hours": hours}

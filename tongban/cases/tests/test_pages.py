@@ -1,0 +1,234 @@
+"""Case pages through the front door: apply (generated form, checklist, form token), my cases,
+the case page actions, the workbench intake, the receipt, the queue (query counts constant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tongban.cases.models import Case, CaseMaterial
+from tongban.cases.services import case_accept, case_submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock(now: dt.datetime) -> Any:
+    with (
+        mock.patch("tongban.cases.views.now", return_value=now),
+        mock.patch("tongban.cases.workbench.now", return_value=now),
+    ):
+        yield
+
+
+def token_of(html: str) -> str:
+    m = re.search(r'name="submit_token" value="([0-9a-f]+)"', html)
+    assert m, "no form token"
+    return m.group(1)
+
+
+def test_apply_page_generates_the_form_and_checklist(items: None, personas: Any, api: Any) -> None:
+    client = api(personas.citizen)
+    r = client.get(reverse("cases:apply", args=["t_permit"]))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'name="months_resident"' in html and 'name="basis"' in html
+    assert 'data-material="id_card" data-state="supplied"' in html  # on file: not asked
+    assert 'name="material_basis_proof"' in html and 'name="material_id_card"' not in html
+    token = token_of(html)
+    body = {
+        "submit_token": token,
+        "months_resident": "8",
+        "basis": "employment",
+        "material_basis_proof": SimpleUploadedFile("contract.pdf", b"%PDF-1.4 test", "application/pdf"),
+    }
+    r = client.post(reverse("cases:apply", args=["t_permit"]), body)
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert r["Location"] == reverse("cases:detail", args=[case.number])
+    proof = CaseMaterial.objects.get(case=case, code="basis_proof")
+    assert proof.state == "presented" and proof.file.endswith("basis_proof.pdf")
+    # A double-click resubmits the same token: still one case.
+    body["material_basis_proof"] = SimpleUploadedFile("contract.pdf", b"%PDF-1.4 test", "application/pdf")
+    r = client.post(reverse("cases:apply", args=["t_permit"]), body)
+    assert r.status_code == 302 and Case.objects.count() == 1
+
+
+def test_apply_errors_keep_the_input(items: None, personas: Any, api: Any) -> None:
+    client = api(personas.citizen)
+    r = client.post(
+        reverse("cases:apply", args=["t_permit"]),
+        {
+            "submit_token": "a" * 32,
+            "months_resident": "-1",
+            "basis": "employment",
+            "material_basis_proof": SimpleUploadedFile("x.exe", b"MZ", "application/octet-stream"),
+        },
+    )
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert 'value="-1"' in html
+    assert "只接受 PDF、JPG、PNG 文件" in html
+    assert Case.objects.count() == 0
+    assert api(personas.clerk).get(reverse("cases:apply", args=["t_permit"])).status_code == 403
+    assert client.get(reverse("cases:apply", args=["nope"])).status_code == 404
+
+
+def test_my_cases_and_withdraw(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    case = case_submit(
+        actor=personas.citizen, item_code="t_doc", form={}, channel="online", now=now, presented=["paper"]
+    ).case
+    case_submit(actor=personas.other_citizen, item_code="t_doc", form={}, channel="online", now=now)
+    client = api(personas.citizen)
+    html = client.get(reverse("cases:mine")).content.decode()
+    assert html.count("data-number=") == 1 and case.number in html
+    r = client.get(reverse("cases:detail", args=[case.number]))
+    assert 'data-action="withdrawn"' in r.content.decode()
+    r = client.post(reverse("cases:act", args=[case.number]), {"to": "withdrawn"})
+    assert r.status_code == 302
+    assert Case.objects.get(pk=case.pk).status == "withdrawn"
+    r = client.post(reverse("cases:act", args=[case.number]), {"to": "resubmitted"})
+    assert r.status_code == 409
+    other = Case.objects.exclude(pk=case.pk).get()
+    assert client.get(reverse("cases:detail", args=[other.number])).status_code == 404
+
+
+def test_answer_a_supplement_request(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    approver = personas.approvers["huzheng"]
+    case = case_submit(
+        actor=personas.citizen, item_code="t_doc", form={}, channel="online", now=now, presented=["paper"]
+    ).case
+    case_accept(number=case.number, actor=approver, now=now)
+    staff = api(approver)
+    r = staff.post(
+        reverse("cases:act", args=[case.number]),
+        {"to": "supplement_requested", "reason": "申请书未签字", "materials": ["paper"]},
+    )
+    assert r.status_code == 302
+    assert CaseMaterial.objects.get(case=case, code="paper").state == "missing"
+    assert 'id="file-paper"' in api(personas.citizen).get(reverse("cases:detail", args=[case.number])).content.decode()
+    client = api(personas.citizen)
+    r = client.post(reverse("cases:act", args=[case.number]), {"to": "resubmitted"})
+    assert r.status_code == 409  # the material is still missing
+    r = client.post(
+        reverse("cases:material", args=[case.number]),
+        {"code": "paper", "file": SimpleUploadedFile("signed.pdf", b"%PDF-1.4", "application/pdf")},
+    )
+    assert r.status_code == 302
+    r = client.post(reverse("cases:act", args=[case.number]), {"to": "resubmitted"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "resubmitted" and case.deadline_at is not None
+
+
+def test_workbench_intake_under_commitment_and_receipt(items: None, personas: Any, api: Any) -> None:
+    clerk = api(personas.clerk)
+    walk_in = personas.other_citizen.person.id_number
+    url = reverse("web:workbench")
+    r = clerk.post(url, {"id_number": walk_in})
+    assert 'id="pick-item"' in r.content.decode()
+    # Any item, whatever the clerk's department (a zhian item from a clerk with none).
+    r = clerk.post(url, {"id_number": walk_in, "item": "t_permit"})
+    html = r.content.decode()
+    assert 'data-material="id_card" data-state="supplied"' in html and 'id="do-commitment"' in html
+    token = token_of(html)
+    body = {
+        "id_number": walk_in,
+        "item": "t_permit",
+        "submit_token": token,
+        "months_resident": "7",
+        "basis": "residence",
+        "presented": ["photo"],
+        "decision": "accept",
+    }
+    r = clerk.post(url, body)
+    assert r.status_code == 400
+    assert "Required materials missing" in r.content.decode() and 'value="7"' in r.content.decode()
+    case = Case.objects.get()
+    assert case.status == "submitted"  # filed, waiting: the retry below reuses it (same token)
+    r = clerk.post(url, {**body, "decision": "commitment"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert r["Location"] == reverse("cases:receipt", args=[case.number])
+    assert case.status == "accepted" and case.under_commitment and Case.objects.count() == 1
+    html = clerk.get(r["Location"]).content.decode()
+    assert case.number in html and "2026-03-17" in html and "2026-03-24" in html
+
+
+def test_workbench_refuse_at_intake(items: None, personas: Any, api: Any) -> None:
+    clerk = api(personas.clerk)
+    idn = personas.citizen.id_number
+    token = token_of(clerk.post(reverse("web:workbench"), {"id_number": idn, "item": "t_doc"}).content.decode())
+    r = clerk.post(
+        reverse("web:workbench"),
+        {"id_number": idn, "item": "t_doc", "submit_token": token, "decision": "refuse", "reason": "非本人申请"},
+    )
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert (case.status, case.reason) == ("refused_at_intake", "非本人申请")
+
+
+def _many(personas: Any, now: dt.datetime, n: int) -> None:
+    approver = personas.approvers["huzheng"]
+    for i in range(n):
+        c = case_submit(
+            actor=personas.citizen,
+            item_code="t_doc",
+            form={},
+            channel="online",
+            now=now + dt.timedelta(minutes=i),
+            presented=["paper"],
+        ).case
+        if i % 2:
+            case_accept(number=c.number, actor=approver, now=now)
+
+
+def test_queue_and_my_cases_query_counts_are_constant(
+    items: None, personas: Any, api: Any, now: dt.datetime, django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    approver, citizen = api(personas.approvers["huzheng"]), api(personas.citizen)
+    pages = ((approver, reverse("cases:queue")), (citizen, reverse("cases:mine")))
+    _many(personas, now, 2)
+    expected = []
+    for client, url in pages:
+        client.get(url)  # warm the calendar cache
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        expected.append(len(ctx.captured_queries))
+    assert expected[0] <= 4 and expected[1] <= 4, expected
+    _many(personas, now, 23)
+    for (client, url), n in zip(pages, expected, strict=True):
+        with django_assert_num_queries(n):
+            assert client.get(url).status_code == 200
+    html = approver.get(reverse("cases:queue")).content.decode()
+    assert html.count('name="numbers"') == 20 and "?page=2" in html
+    assert approver.get(reverse("cases:queue"), {"page": 2}).content.decode().count('name="numbers"') == 5
+    assert api(personas.citizen).get(reverse("cases:queue")).status_code == 403
+
+
+def test_bulk_approve_page(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    _many(personas, now, 4)
+    accepted = list(Case.objects.filter(status="accepted").values_list("number", flat=True))
+    r = api(personas.approvers["huzheng"]).post(reverse("cases:bulk"), {"to": "approved", "numbers": accepted})
+    assert r.status_code == 302
+    assert set(Case.objects.filter(number__in=accepted).values_list("status", flat=True)) == {"approved"}
+
+
+def test_pages_in_english(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    from django.conf import settings
+
+    _many(personas, now, 2)
+    client = api(personas.approvers["huzheng"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("cases:queue")).content.decode()
+    assert "Approval queue" in html and "Approve selected" in html
+    assert "working days left" in html or "working day left" in html

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tongban.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("apply/<str:code>/", views.apply, name="apply"),
+    path("mine/", views.mine, name="mine"),
+    path("queue/", views.queue, name="queue"),
+    path("queue/bulk/", views.bulk, name="bulk"),
+    path("intake/", views.intake, name="intake"),
+    path("<str:number>/", views.detail, name="detail"),
+    path("<str:number>/act/", views.act, name="act"),
+    path("<str:number>/material/", views.material, name="material"),
+    path("<str:number>/receipt/", views.receipt, name="receipt"),
+]

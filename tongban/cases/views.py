@@ -1,0 +1,289 @@
+"""Case pages: apply (form generated from the item's schema), my cases, a case, the receipt,
+the approvers' queue with bulk actions. Views translate input and call services and selectors."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongban.cases.forms import ActForm, form_data, schema_form_class
+from tongban.cases.machine import QUEUE
+from tongban.cases.models import Status
+from tongban.cases.selectors import case_detail, case_get, case_queue, cases_mine, item_spec, materials_resolve
+from tongban.cases.services import case_accept, case_material_provide, case_submit, case_transition
+from tongban.common.clock import now
+from tongban.common.decorators import role_required
+from tongban.common.errors import DomainError, NotFound
+from tongban.common.roles import Role
+
+CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
+STAFF = (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR)
+UPLOAD_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _display(page: Any, *, queue: bool) -> Any:
+    """Render the rows of a list page in Python: these are the hottest pages (an approver's queue,
+    a citizen's cases) and the template engine costs several times more per row than this.
+    Every value is escaped."""
+    from tongban.cases.templatetags.cases_tags import badge, deadline, local, status_label
+
+    base = reverse("cases:detail", args=["0"])[:-2]
+    out = []
+    for row in page.rows:
+        c = row["case"]
+        css, text = badge(row["countdown"])
+        n = escape(c.number)
+        cells = [f'<td><a href="{base}{n}/">{n}</a></td>', f"<td>{escape(c.item_name)}</td>"]
+        if queue:
+            cells.insert(0, f'<td><input type="checkbox" name="numbers" value="{n}" aria-label="{n}"></td>')
+            cells.append(f"<td>{escape(c.applicant_name)}</td>")
+            cells.append(f"<td>{escape(status_label(c.status))}</td>")
+            attr = f'data-urgency="{escape(row["countdown"].urgency)}"'
+        else:
+            cells.append(f"<td>{escape(status_label(c.status))}</td><td>{escape(local(c.submitted_at))}</td>")
+            attr = f'data-status="{escape(c.status)}"'
+        cells.append(f"<td>{escape(deadline(c.deadline_at))}</td>")
+        cells.append(f'<td><span class="{css}">{escape(text)}</span></td>')
+        out.append(f'<tr data-number="{n}" {attr}>{"".join(cells)}</tr>')
+    page.rows_html = mark_safe("\n".join(out))  # noqa: S308  (built from escaped values above)
+    return page
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def store_upload(*, f: UploadedFile, user_pk: Any, token: str, code: str) -> str:
+    """Keep an uploaded material (never publicly served). Raises DomainError-free ValueError for
+    a wrong type or size, with a message for people."""
+    ext = PurePath(f.name or "").suffix.lower()
+    if ext not in UPLOAD_TYPES:
+        raise ValueError(_("只接受 PDF、JPG、PNG 文件"))
+    if (f.size or 0) > UPLOAD_MAX_BYTES:
+        raise ValueError(_("文件不能超过 5 MB"))
+    return default_storage.save(f"cases/uploads/{user_pk}/{token[:32]}/{code}{ext}", f)
+
+
+def _problem(form: Any, exc: DomainError) -> None:
+    form.add_error(None, exc.message)
+    for err in exc.extra.get("errors", []):
+        field = err.get("field")
+        if field in form.fields:
+            form.add_error(field, err.get("message"))
+
+
+@login_required
+@role_required(*CITIZENS)
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    """网上申请: the item's form, the materials checklist (what is on file), uploads for the rest."""
+    try:
+        item = item_spec(code=code)
+    except NotFound:
+        raise Http404 from None
+    form_class = schema_form_class(item.form_schema)
+    at = now()
+    materials = materials_resolve(item=item, id_number=request.user.id_number or "", at=at)  # type: ignore[union-attr]
+    status = 200
+    token = request.POST.get("submit_token", "") if request.method == "POST" else uuid.uuid4().hex
+    form = form_class(request.POST or None)
+    if request.method == "POST":
+        presented: list[str] = []
+        uploads: dict[str, str] = {}
+        for m in materials:
+            f = request.FILES.get(f"material_{m.code}")
+            if f is None or m.state != "missing":
+                continue
+            try:
+                uploads[m.code] = store_upload(f=f, user_pk=request.user.pk, token=token, code=m.code)
+                presented.append(m.code)
+            except ValueError as exc:
+                form.add_error(None, f"{m.name_zh}: {exc}")
+        if form.is_valid() and token:
+            try:
+                result = case_submit(
+                    actor=request.user,
+                    item_code=item.code,
+                    form=form_data(form),
+                    channel="online",
+                    now=at,
+                    presented=presented,
+                    files=uploads,
+                    idempotency_key=f"form:{token[:60]}",
+                )
+            except DomainError as exc:
+                _problem(form, exc)
+            else:
+                return redirect("cases:detail", number=result.case.number)
+        status = 400
+    return render(
+        request,
+        "cases/apply.html",
+        {
+            "item": item,
+            "form": form,
+            "materials": materials,
+            "token": token,
+            "online": "online" in item.channels,
+        },
+        status=status,
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """我的办件: status and deadline of each case, newest first."""
+    page = _display(cases_mine(user=request.user, now=now(), page=_page_number(request)), queue=False)
+    return render(request, "cases/mine.html", {"page": page})
+
+
+@login_required
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    """One case: status, countdown, materials with provenance, history, and the caller's actions."""
+    return _detail(request, number)
+
+
+def _detail(request: HttpRequest, number: str, *, status: int = 200, error: str = "") -> HttpResponse:
+    try:
+        case = case_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    d = case_detail(user=request.user, case=case, now=now())
+    labels = dict(Status.choices)
+    allowed = [t for t in d["allowed"] if t != "revoked" or case.under_commitment]
+    d["actions"] = [{"to": t, "label": labels[t], "reason": t in _NEEDS_REASON} for t in allowed]
+    if case.status in (Status.ACCEPTED, Status.RESUBMITTED) and getattr(request.user, "role", "") == Role.APPROVER:
+        d["actions"] += [
+            {"to": t, "label": labels[t], "reason": t in _NEEDS_REASON}
+            for t in ("approved", "denied", "supplement_requested")
+        ]
+    d["error"] = error
+    d["can_upload"] = case.status not in (
+        Status.COMPLETED,
+        Status.WITHDRAWN,
+        Status.REVOKED,
+        Status.DENIED,
+        Status.REFUSED_AT_INTAKE,
+    )
+    return render(request, "cases/detail.html", d, status=status)
+
+
+_NEEDS_REASON = {"refused_at_intake", "supplement_requested", "denied", "revoked"}
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, number: str) -> HttpResponse:
+    """A move from the case page (accept, refuse, withdraw, resubmit, review, decide, revoke)."""
+    form = ActForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, number, status=400, error=_("请求不完整"))
+    to, reason = form.cleaned_data["to"], form.cleaned_data["reason"]
+    try:
+        if to == Status.ACCEPTED:
+            case_accept(number=number, actor=request.user, now=now(), commitment=form.cleaned_data["commitment"])
+        else:
+            case_transition(
+                number=number,
+                to=to,
+                actor=request.user,
+                now=now(),
+                reason=reason,
+                materials=request.POST.getlist("materials") if to == Status.SUPPLEMENT_REQUESTED else (),
+            )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return _detail(request, number, status=exc.status, error=exc.message)
+    messages.success(request, _("已办理"))
+    return redirect("cases:detail", number=number)
+
+
+@login_required
+@require_POST
+def material(request: HttpRequest, number: str) -> HttpResponse:
+    """Hand in a missing or promised material (supplement or 告知承诺)."""
+    code = request.POST.get("code", "")
+    f = request.FILES.get("file")
+    if f is None:
+        return _detail(request, number, status=400, error=_("请选择文件"))
+    try:
+        path = store_upload(f=f, user_pk=request.user.pk, token=number, code=code)
+        case_material_provide(number=number, code=code, actor=request.user, now=now(), file=path)
+    except ValueError as exc:
+        return _detail(request, number, status=400, error=str(exc))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return _detail(request, number, status=exc.status, error=exc.message)
+    messages.success(request, _("材料已提交"))
+    return redirect("cases:detail", number=number)
+
+
+@login_required
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """受理回执: printable acceptance receipt with the case number and the deadline."""
+    try:
+        case = case_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    if case.accepted_at is None:
+        raise Http404
+    d = case_detail(user=request.user, case=case, now=now())
+    return render(request, "cases/receipt.html", d)
+
+
+@login_required
+@role_required(Role.APPROVER, Role.CLERK, Role.ADMIN)
+def queue(request: HttpRequest) -> HttpResponse:
+    """审批队列: the department's open cases, most urgent first, with SLA countdowns."""
+    status = request.GET.get("status", "")
+    page = _display(case_queue(user=request.user, now=now(), page=_page_number(request), status=status), queue=True)
+    template = "cases/partials/queue_rows.html" if request.headers.get("HX-Request") else "cases/queue.html"
+    states = [(s, Status(s).label) for s in QUEUE]
+    return render(request, template, {"page": page, "status": status, "states": states})
+
+
+@login_required
+@role_required(Role.APPROVER)
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Approve or start reviewing the ticked cases; each is its own transaction."""
+    to = request.POST.get("to", "")
+    numbers = list(dict.fromkeys(request.POST.getlist("numbers")))[:100]
+    if to not in ("in_review", "approved") or not numbers:
+        messages.error(request, _("请选择办件和操作"))
+        return redirect("cases:queue")
+    done, refused = 0, []
+    at = now()
+    for number in numbers:
+        try:
+            case_transition(number=number, to=to, actor=request.user, now=at)
+            done += 1
+        except DomainError as exc:
+            refused.append(f"{number}: {exc.message}")
+    messages.success(request, _("已办理 %(n)d 件") % {"n": done})
+    for line in refused:
+        messages.error(request, line)
+    return redirect("cases:queue")
+
+
+def intake(request: HttpRequest) -> HttpResponse:
+    """Window intake lives on the clerk workbench (web:workbench); this name redirects there."""
+    return redirect("web:workbench")
