@@ -98,7 +98,7 @@ if PRODUCTION and DATABASE_URL.startswith("sqlite"):
     raise ConfigError("production mode needs DATABASE_URL=postgres://...")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 600)
     # WAL lets readers and one writer work at once; IMMEDIATE makes write transactions take the
     # write lock up front so concurrent writers queue on busy_timeout instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -237,6 +237,10 @@ REGISTRY_SOURCES = {
 }
 DEMO_CITY_CODE = env_str("TONGBAN_CITY", "3301")
 CERTIFICATE_KEYS_DIR = Path(env_str("TONGBAN_CERT_KEYS_DIR", str(VAR_DIR / "keys")))
+# Dotted path of a factory returning a Signer (e.g. a hardware or SM2 device); empty = software key files.
+CERTIFICATE_SIGNER = env_str("TONGBAN_CERT_SIGNER", "")
+# Anonymous verifications: "batch" (one audit entry per second per worker) or "sync" (each).
+CERTIFICATE_VERIFY_AUDIT = env_str("TONGBAN_CERT_VERIFY_AUDIT", "batch")
 MAP_TILES = env_str("TONGBAN_MAP_TILES", "none")  # none | osm | tianditu
 MAP_TILES_URL = env_str("TONGBAN_MAP_TILES_URL", "")
 TIANDITU_KEY = env_str("TONGBAN_TIANDITU_KEY", "")

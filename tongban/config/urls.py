@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
+from tongban.certificates.urls import well_known_urlpatterns
 from tongban.config.api import api
 from tongban.web import views as web_views
 
@@ -34,3 +35,5 @@ for _module in ("catalog", "cases", "photos", "certificates", "outlets", "appoin
             raise
         continue
     urlpatterns.append(path(f"{_module}/", include(f"tongban.{_module}.urls")))
+
+urlpatterns += well_known_urlpatterns

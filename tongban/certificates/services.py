@@ -1,0 +1,397 @@
+"""Certificate writes: issue, revoke, and verify (a verification is recorded in the audit chain).
+
+Independent of the cases module: a case approval calls ``certificate_issue`` with the template
+code from the catalog item, the holder, the facts and its case number.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, transaction
+
+from tongban.audit.services import audit_record
+from tongban.certificates.core import CertificateDocument, RevocationEntry, Status, issue_token, verify
+from tongban.certificates.core.documents import Claims
+from tongban.certificates.core.revocation import REASONS
+from tongban.certificates.core.templates import InvalidFacts, UnknownTemplate, get_template
+from tongban.certificates.core.verify import LABELS, document_matches
+from tongban.certificates.models import Certificate, CertificateCounter
+from tongban.certificates.selectors import certificate_pdf
+from tongban.certificates.signing import current_signer, published_keys
+from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
+from tongban.common.ids import is_valid_id_number
+from tongban.common.masking import mask_id_number
+from tongban.common.roles import Role
+from tongban.registry.selectors import person_by_id_number
+
+logger = logging.getLogger(__name__)
+
+# Who may revoke: the approving police and administrators.
+REVOKE_ROLES = frozenset({Role.APPROVER, Role.ADMIN})
+
+
+def _next_number(*, template: str, at: dt.datetime) -> str:
+    """Allocate the next number for a template and year under a row lock: no gaps from races."""
+    year = at.year
+    counter, _ = CertificateCounter.objects.select_for_update().get_or_create(template=template, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{template}-{year}-{counter.last:08d}"
+
+
+def certificate_issue(
+    *,
+    template: str,
+    holder_id_number: str,
+    holder_name: str,
+    facts: dict[str, Any],
+    case_number: str,
+    issued_at: dt.datetime,
+    actor: Any = None,
+    validity_days: int | None = None,
+) -> Certificate:
+    """Issue, sign and record a certificate; the PDF is rendered after commit.
+
+    Raises Invalid for an unknown template, a malformed ID number, facts that do not match the
+    template or a validity outside its limits.
+    """
+    try:
+        spec = get_template(template)
+        checked = spec.validate_facts(facts)
+        valid_until = spec.valid_until(issued_at, validity_days)
+    except UnknownTemplate:
+        raise Invalid(f"没有这种证照模板 / No certificate template {template!r}", code="unknown_template") from None
+    except InvalidFacts as exc:
+        raise Invalid(f"证明事项不完整或不合规 / {exc}", code="invalid_facts") from None
+    holder_id_number = holder_id_number.strip().upper()
+    if not is_valid_id_number(holder_id_number):
+        raise Invalid("持证人公民身份号码无效 / The holder's ID number is not valid", code="invalid_id_number")
+    if not 0 < len(holder_name.strip()) <= 64:
+        raise Invalid("持证人姓名应为 1–64 个字 / The holder's name must have 1–64 characters", code="invalid_name")
+    if len(case_number) > 40:
+        raise Invalid("办件编号过长 / The case number is too long", code="invalid_case_number")
+    with transaction.atomic():
+        number = _next_number(template=template, at=issued_at)
+        document = CertificateDocument(
+            number=number,
+            template=template,
+            holder_name=holder_name.strip(),
+            holder_id=holder_id_number,
+            facts=checked,
+            issued_at=issued_at,
+            valid_until=valid_until,
+        )
+        signer = current_signer(now=issued_at)
+        certificate = Certificate.objects.create(
+            number=number,
+            template=template,
+            holder_id_number=holder_id_number,
+            holder_name=document.holder_name,
+            holder_person=person_by_id_number(id_number=holder_id_number),
+            facts=dict(document.facts),
+            salt=document.salt,
+            issued_at=document.issued_at,
+            valid_until=document.valid_until,
+            key_id=signer.public_key().kid,
+            token=issue_token(document, signer),
+            case_number=case_number,
+        )
+        audit_record(
+            action="certificate.issue",
+            object_type="certificate",
+            object_id=number,
+            at=issued_at,
+            actor=actor,
+            data={
+                "template": template,
+                "case": case_number,
+                "kid": certificate.key_id,
+                "holder": mask_id_number(holder_id_number),
+            },
+        )
+        # robust: a failed render is retried by the download, it must not undo a committed issue.
+        transaction.on_commit(lambda: _render_after_commit(number), robust=True)
+    return certificate
+
+
+def _render_after_commit(number: str) -> None:
+    from tongban.certificates.tasks import certificate_render
+
+    certificate_render.enqueue(number)
+
+
+def certificate_render(*, number: str) -> None:
+    """Render and store the PDF of a certificate if it has none yet (idempotent)."""
+    certificate = Certificate.objects.filter(number=number).first()
+    if certificate is not None and not certificate.pdf:
+        certificate_pdf(certificate)
+
+
+def certificate_revoke(*, number: str, reason: str, actor: Any, at: dt.datetime, note: str = "") -> Certificate:
+    """Revoke a certificate; verification answers "revoked" from this moment.
+
+    Raises Forbidden (role), Invalid (unknown reason), NotFound, Conflict (already revoked).
+    """
+    if getattr(actor, "role", None) not in REVOKE_ROLES:
+        raise Forbidden("只有审批民警或管理员可以撤销证照 / Only approvers and administrators may revoke")
+    if reason not in REASONS:
+        raise Invalid(f"未知的撤销原因 / Unknown revocation reason {reason!r}", code="invalid_reason")
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().filter(number=number).first()
+        if certificate is None:
+            raise NotFound("未找到该证照 / No such certificate")
+        if certificate.revoked_at is not None:
+            raise Conflict("该证照已被撤销 / The certificate is already revoked", code="already_revoked")
+        certificate.revoked_at = at
+        certificate.revoked_reason = reason
+        certificate.revoked_note = note.strip()[:500]
+        certificate.revoked_by = actor
+        certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_note", "revoked_by"])
+        audit_record(
+            action="certificate.revoke",
+            object_type="certificate",
+            object_id=number,
+            at=at,
+            actor=actor,
+            data={"reason": reason},
+        )
+    return certificate
+
+
+def certificate_staff_view_record(*, certificate: Certificate, actor: Any, at: dt.datetime, what: str = "view") -> None:
+    """Record that a staff member looked at (or downloaded) a certificate."""
+    if getattr(actor, "is_staff_role", False):
+        audit_record(
+            action=f"certificate.{what}", object_type="certificate", object_id=certificate.number, at=at, actor=actor
+        )
+
+
+@dataclass(frozen=True)
+class PublicFact:
+    label_zh: str
+    label_en: str
+    value: str
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """What the public verification page and API show: the verdict and only masked facts."""
+
+    status: Status
+    label_zh: str
+    label_en: str
+    claims: Claims | None = None
+    kid: str | None = None
+    title_zh: str = ""
+    title_en: str = ""
+    authority_zh: str = ""
+    authority_en: str = ""
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str = ""
+    revoked_reason_zh: str = ""
+    revoked_reason_en: str = ""
+    facts: list[PublicFact] = field(default_factory=list)
+
+
+_VERIFY_FIELDS = (
+    "template", "holder_name", "holder_id_number", "facts", "salt",
+    "issued_at", "valid_until", "revoked_at", "revoked_reason",
+)  # fmt: skip
+
+
+_compiled: dict[str, tuple[str, dict[int, Any]]] = {}
+
+
+def _verify_row(number: str) -> tuple[Any, ...] | None:
+    """``SELECT <_VERIFY_FIELDS> FROM certificate WHERE number = %s LIMIT 1``, with the ORM's
+    SQL and value converters compiled once per database instead of on every request (the ORM's
+    query building costs more than the Ed25519 check on the public endpoint)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    compiled = _compiled.get(connection.vendor)
+    if compiled is None:
+        query = Certificate.objects.filter(number="").order_by().values_list(*_VERIFY_FIELDS)[:1].query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        if tuple(params) != ("",):  # an unexpected shape: let the ORM do it every time
+            rows = Certificate.objects.filter(number=number).order_by().values_list(*_VERIFY_FIELDS)[:1]
+            return tuple(rows[0]) if rows else None
+        converters = compiler.get_converters([column for column, _, _ in compiler.select])
+        compiled = _compiled[connection.vendor] = (sql, converters)
+    sql, converters = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [number])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    # What SQLCompiler.apply_converters does, with this thread's connection (the compiled
+    # compiler is shared between threads and is not touched here).
+    for position, (functions, expression) in converters.items():
+        for convert in functions:
+            values[position] = convert(values[position], expression, connection)
+    return tuple(values)
+
+
+class _DatabaseRevocations:
+    """The revocation source for online checks: the certificate's row, fetched once, only the
+    columns verification needs (this is the hot path of the public endpoint)."""
+
+    def __init__(self) -> None:
+        self.document: CertificateDocument | None = None
+        self.facts: dict[str, str] = {}
+
+    def get(self, number: str) -> RevocationEntry | None:
+        row = _verify_row(number)
+        if row is None:
+            return None
+        template, name, id_number, facts, salt, issued_at, valid_until, revoked_at, reason = row
+        self.facts = facts
+        self.document = CertificateDocument(
+            number=number, template=template, holder_name=name, holder_id=id_number, facts=facts,
+            issued_at=issued_at, valid_until=valid_until, salt=bytes(salt),
+        )  # fmt: skip
+        return None if revoked_at is None else RevocationEntry(number, revoked_at, reason)
+
+
+def certificate_verify(*, token: str, at: dt.datetime, actor: Any = None, channel: str = "api") -> VerificationResult:
+    """Verify a token online: signature against the published keys, revocation and validity from
+    the database, and the stored facts against the signed digest. Never raises on bad input."""
+    revocations = _DatabaseRevocations()
+    outcome = verify(token[:2000], published_keys(), revocations, now=at)
+    if outcome.status is Status.UNKNOWN_KEY:  # perhaps a key rotated in the last second
+        outcome = verify(token[:2000], published_keys(refresh=True), revocations, now=at)
+    document = revocations.document
+    status = outcome.status
+    # Signed by our key but not in our records, or records that no longer match: refuse.
+    if (
+        outcome.claims is not None
+        and status is not Status.REVOKED
+        and (document is None or not document_matches(outcome.claims, document))
+    ):
+        status = Status.TAMPERED
+    claims = outcome.claims
+    result = VerificationResult(
+        status=status, label_zh=LABELS[status][0], label_en=LABELS[status][1], claims=claims, kid=outcome.kid
+    )
+    if claims is not None:
+        try:
+            spec = get_template(claims.template)
+        except UnknownTemplate:
+            spec = None
+        facts = []
+        if spec is not None and document is not None and status is not Status.TAMPERED:
+            facts = [PublicFact(s.label_zh, s.label_en, v) for s, v in spec.public_facts(revocations.facts)]
+        reason = outcome.revocation.reason if outcome.revocation else ""
+        result = VerificationResult(
+            status=status,
+            label_zh=result.label_zh,
+            label_en=result.label_en,
+            claims=claims,
+            kid=outcome.kid,
+            title_zh=spec.title_zh if spec else "",
+            title_en=spec.title_en if spec else "",
+            authority_zh=spec.authority_zh if spec else "",
+            authority_en=spec.authority_en if spec else "",
+            revoked_at=outcome.revocation.revoked_at if outcome.revocation else None,
+            revoked_reason=reason,
+            revoked_reason_zh=REASONS.get(reason, ("", ""))[0],
+            revoked_reason_en=REASONS.get(reason, ("", ""))[1],
+            facts=facts,
+        )
+    _audit_verification(
+        number=claims.number if claims else "-", status=status.value, channel=channel, at=at, actor=actor
+    )
+    return result
+
+
+def _audit_verification(*, number: str, status: str, channel: str, at: dt.datetime, actor: Any) -> None:
+    """Signed-in verifiers get one audit entry each, at once. Anonymous public verifications are
+    many and come from anyone, so they are appended in batches (one chained entry listing every
+    verification of the last second): a flood of lookups cannot turn the audit chain's single
+    head row into a lock that every reader waits on. ``CERTIFICATE_VERIFY_AUDIT = "sync"``
+    records each one immediately instead."""
+    if getattr(actor, "is_authenticated", False) or getattr(settings, "CERTIFICATE_VERIFY_AUDIT", "batch") == "sync":
+        audit_record(
+            action="certificate.verify",
+            object_type="certificate",
+            object_id=number,
+            at=at,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            data={"status": status, "channel": channel},
+        )
+        return
+    verification_audit_buffer().add({"at": at.isoformat(), "number": number, "status": status, "channel": channel})
+
+
+class VerificationAuditBuffer:
+    """Anonymous verifications waiting to be written as one audit entry.
+
+    A daemon thread flushes every ``interval`` seconds (and at exit); at most one interval of
+    entries is lost if the process is killed. Forked workers each get their own buffer.
+    """
+
+    def __init__(self, *, interval: float = 1.0, autostart: bool = True, limit: int = 5000) -> None:
+        self.interval = interval
+        self.autostart = autostart
+        self.limit = limit
+        self._events: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, event: dict[str, str]) -> None:
+        with self._lock:
+            self._events.append(event)
+            full = len(self._events) >= self.limit
+            if self.autostart and (self._thread is None or not self._thread.is_alive()):
+                self._thread = threading.Thread(target=self._run, name="cert-verify-audit", daemon=True)
+                self._thread.start()
+                atexit.register(self.flush)
+        if full:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write the waiting verifications as one audit entry; returns how many."""
+        with self._lock:
+            events, self._events = self._events, []
+        if not events:
+            return 0
+        audit_record(
+            action="certificate.verify.batch",
+            object_type="certificate",
+            object_id=f"{len(events)} verifications",
+            at=dt.datetime.fromisoformat(events[-1]["at"]),
+            actor=None,
+            data={"events": events},
+        )
+        return len(events)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            try:
+                self.flush()
+            except Exception:
+                logger.exception("could not write the verification audit batch")
+            finally:
+                close_old_connections()
+
+
+_buffers: dict[int, VerificationAuditBuffer] = {}
+
+
+def verification_audit_buffer() -> VerificationAuditBuffer:
+    """This process's buffer (a forked worker must not inherit its parent's thread or events)."""
+    pid = os.getpid()
+    buffer = _buffers.get(pid)
+    if buffer is None:
+        buffer = _buffers.setdefault(pid, VerificationAuditBuffer())
+    return buffer
