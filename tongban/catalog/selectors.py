@@ -1,0 +1,278 @@
+"""Catalog reads: items as ``ItemSpec``, list rows, and the catalog figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+
+from tongban.catalog.models import Item, ItemVersion
+from tongban.catalog.schemas import CatalogFigures, ItemSpec, ItemSummary
+from tongban.common.errors import NotFound
+
+# Parsed specs by (code, version, digest). A version never changes, so an entry never goes stale;
+# the digest guards against a test database reusing a version number for other content.
+_SPECS: dict[tuple[str, int, str], ItemSpec] = {}
+_SPECS_MAX = 4096
+
+
+def _spec_from_json(data: dict[str, Any], version: int) -> ItemSpec:
+    return ItemSpec.model_validate({**data, "version": version})
+
+
+def _remember(key: tuple[str, int, str], data: dict[str, Any]) -> ItemSpec:
+    spec = _spec_from_json(data, key[1])
+    if len(_SPECS) >= _SPECS_MAX:
+        _SPECS.clear()
+    _SPECS[key] = spec
+    return spec
+
+
+def _specs_for(keys: list[tuple[str, int, str]]) -> list[ItemSpec]:
+    """Specs for (code, version, digest) keys, parsing only those not seen before (one query)."""
+    missing = [k for k in keys if k not in _SPECS]
+    if missing:
+        wanted = {(c, v) for c, v, _ in missing}
+        rows = ItemVersion.objects.filter(item__code__in={c for c, _ in wanted}).values_list(
+            "item__code", "version", "digest", "spec"
+        )
+        for code, version, digest, data in rows:
+            if (code, version) in wanted:
+                _remember((code, version, digest), data)
+    return [_SPECS[k] for k in keys]
+
+
+def item_get(*, code: str) -> ItemSpec:
+    """The current published version of an item. Raises NotFound."""
+    row = (
+        ItemVersion.objects.filter(item__code=code, item__published=True, version=F("item__current_version"))
+        .values_list("version", "digest")
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"没有事项 {code} / No item {code}", code="item_not_found")
+    return _specs_for([(code, row[0], row[1])])[0]
+
+
+def item_version_get(*, code: str, version: int) -> ItemSpec:
+    """One version of an item, published or not (a case reads the version it was filed under).
+    Raises NotFound."""
+    digest = ItemVersion.objects.filter(item__code=code, version=version).values_list("digest", flat=True).first()
+    if digest is None:
+        raise NotFound(
+            f"没有事项 {code} 的第 {version} 版 / No version {version} of item {code}", code="item_not_found"
+        )
+    return _specs_for([(code, version, digest)])[0]
+
+
+def items_list() -> list[ItemSpec]:
+    """Every published item at its current version, ordered by department and code."""
+    keys = list(
+        ItemVersion.objects.filter(item__published=True, version=F("item__current_version"))
+        .order_by("item__department", "item__code")
+        .values_list("item__code", "version", "digest")
+    )
+    return _specs_for(keys)
+
+
+def item_versions(*, code: str) -> list[dict[str, Any]]:
+    """The version history of an item, newest first (for the admin and the API)."""
+    rows = (
+        ItemVersion.objects.filter(item__code=code)
+        .order_by("-version")
+        .values("version", "origin", "source_file", "created_at", "note", "digest")
+    )
+    return [dict(row) for row in rows]
+
+
+def item_summary(spec: ItemSpec) -> ItemSummary:
+    """The list row for a spec."""
+    return ItemSummary(
+        code=spec.code,
+        version=spec.version,
+        name_zh=spec.name_zh,
+        name_en=spec.name_en,
+        department=spec.department,
+        channels=spec.channels,
+        reach=spec.reach,
+        online=spec.online,
+        id_card_only=spec.id_card_only,
+        zero_materials=spec.zero_materials,
+        promised_limit=spec.promised_limit,
+        fee_yuan=spec.fee_yuan,
+    )
+
+
+def items_search(
+    *, q: str = "", department: str = "", channel: str = "", specs: list[ItemSpec] | None = None
+) -> list[ItemSpec]:
+    """Published items matching a free-text query (names, code, keywords), a department and a
+    channel; empty filters match everything."""
+    specs = items_list() if specs is None else specs
+    needle = q.strip().lower()
+    out = []
+    for spec in specs:
+        if department and spec.department != department:
+            continue
+        if channel and channel not in spec.channels:
+            continue
+        if needle:
+            hay = " ".join([spec.code, spec.name_zh, spec.name_en, *spec.keywords]).lower()
+            if not all(word in hay for word in needle.split()):
+                continue
+        out.append(spec)
+    return out
+
+
+def catalog_figures(*, specs: list[ItemSpec] | None = None) -> CatalogFigures:
+    """Items online, items needing only the ID card (every required material has a source) and
+    items with zero materials, counted over the current published versions."""
+    specs = items_list() if specs is None else specs
+    by_department: dict[str, int] = {}
+    by_reach: dict[str, int] = {}
+    for spec in specs:
+        by_department[spec.department] = by_department.get(spec.department, 0) + 1
+        by_reach[spec.reach] = by_reach.get(spec.reach, 0) + 1
+    return CatalogFigures(
+        items=len(specs),
+        online=sum(1 for s in specs if s.online),
+        id_card_only=sum(1 for s in specs if s.id_card_only),
+        zero_materials=sum(1 for s in specs if s.zero_materials),
+        by_department=by_department,
+        by_reach=by_reach,
+    )
+
+
+def item_exists(*, code: str) -> bool:
+    """Whether an item with this code is known (published or not)."""
+    return Item.objects.filter(code=code).exists()
+
+
+# --- materials on file and eligibility for one person -------------------------------------------
+
+_SOURCES = ("hukou", "id_card", "driver_licence", "vehicle", "medical_check", "education", "dog_vaccination")
+
+
+def _condition_facts(cond: Any) -> set[str]:
+    from tongban.catalog.schemas import AllOf, AnyOf, Compare, NotOf
+
+    if isinstance(cond, Compare):
+        return {cond.fact}
+    if isinstance(cond, AllOf):
+        return set().union(*(_condition_facts(c) for c in cond.all))
+    if isinstance(cond, AnyOf):
+        return set().union(*(_condition_facts(c) for c in cond.any))
+    if isinstance(cond, NotOf):
+        return _condition_facts(cond.not_)
+    return set()
+
+
+def spec_sources(spec: ItemSpec) -> set[str]:
+    """The registry sources an item needs: its materials' sources and every source its rules,
+    points table and derived facts read."""
+    paths: set[str] = set()
+    for rule in spec.eligibility:
+        paths |= _condition_facts(rule.require)
+        if rule.when is not None:
+            paths |= _condition_facts(rule.when)
+    if spec.points is not None:
+        for e in spec.points.entries:
+            if e.when is not None:
+                paths |= _condition_facts(e.when)
+            if e.per_unit_of:
+                paths.add(e.per_unit_of)
+    for d in spec.derived:
+        for case in d.cases:
+            paths |= _condition_facts(case.when)
+    heads = {p.split(".", 1)[0] for p in paths}
+    return {m.source for m in spec.materials if m.source} | (heads & set(_SOURCES))
+
+
+def _photo_on_file(*, id_number: str, standard: str, at: Any) -> bool:
+    import importlib
+
+    try:
+        photos = importlib.import_module("tongban.photos.services")
+    except ImportError:  # the photo library is optional for the catalog
+        return False
+    latest = getattr(photos, "photo_latest_valid", None)
+    if latest is None:
+        return False
+    return latest(id_number=id_number, standard=standard, at=at) is not None
+
+
+def materials_on_file(
+    *, spec: ItemSpec, id_number: str | None, at: Any, known: dict[str, bool] | None = None
+) -> list[dict[str, Any]]:
+    """The item's materials checklist for one person: which ones the registry (or the photo
+    library) already holds, so the person need not bring them (一证通办). ``known`` passes
+    sources already asked (source → supplied)."""
+    from tongban.registry.selectors import registry_supply
+
+    supplied: dict[str, bool] = dict(known or {})
+    if id_number:
+        for source in sorted({m.source for m in spec.materials if m.source} - supplied.keys()):
+            supplied[source] = registry_supply(source=source, id_number=id_number, at=at) is not None
+    out = []
+    for m in spec.materials:
+        on_file = False
+        if id_number and m.source:
+            on_file = supplied.get(m.source, False)
+        elif id_number and m.photo_standard:
+            on_file = _photo_on_file(id_number=id_number, standard=m.photo_standard, at=at)
+        out.append(
+            {
+                "code": m.code,
+                "name_zh": m.name_zh,
+                "name_en": m.name_en,
+                "required": m.required,
+                "supplied": on_file,
+                "source": m.source,
+                "photo_standard": m.photo_standard,
+                "note_zh": m.note_zh,
+                "note_en": m.note_en,
+            }
+        )
+    return out
+
+
+def item_check_for(*, spec: ItemSpec, id_number: str | None, form: dict[str, Any], at: Any) -> dict[str, Any]:
+    """Evaluate an item for one person at ``at``: eligibility failures (Chinese + English reasons),
+    the points breakdown, derived facts and the materials checklist. Reads the registry only."""
+    from tongban.catalog.rules import eligibility_facts, item_derive, item_eligibility, item_points
+    from tongban.common.clock import local_today
+    from tongban.registry.selectors import registry_supply
+
+    facts_by_source: dict[str, dict[str, Any]] = {}
+    known: dict[str, bool] = {}
+    if id_number:
+        for source in sorted(spec_sources(spec)):
+            got = registry_supply(source=source, id_number=id_number, at=at)
+            known[source] = got is not None
+            if got is not None:
+                facts_by_source[source] = dict(got.facts)
+    facts = eligibility_facts(at=local_today(at), form=form, supplied=facts_by_source, id_number=id_number or None)
+    failures = item_eligibility(spec=spec, facts=facts)
+    points = item_points(spec=spec, facts=facts)
+    return {
+        "code": spec.code,
+        "version": spec.version,
+        "eligible": not failures,
+        "failures": [
+            {"rule": f.rule, "reason_zh": f.reason_zh, "reason_en": f.reason_en, "missing": list(f.missing)}
+            for f in failures
+        ],
+        "points": None
+        if points is None
+        else {
+            "total": points.total,
+            "threshold": points.threshold,
+            "passed": points.passed,
+            "lines": [
+                {"code": ln.code, "label_zh": ln.label_zh, "label_en": ln.label_en, "points": ln.points}
+                for ln in points.lines
+            ],
+        },
+        "derived": item_derive(spec=spec, facts=facts),
+        "materials": materials_on_file(spec=spec, id_number=id_number, at=at, known=known),
+    }
