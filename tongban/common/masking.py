@@ -87,7 +87,7 @@ def install_log_masking() -> None:
     masking = MaskingFilter()
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = previous(*args, **kwargs)  # type: ignore[arg-type]
+        record = previous(*args, **kwargs)
         masking.filter(record)
         return record
 
