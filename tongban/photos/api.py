@@ -1,0 +1,147 @@
+"""Photo library endpoints: upload a photo, read its report and derivatives, list standards.
+
+Photos are personal data: a citizen reaches only their own captures; staff reach any (as they
+do the registry). Files are streamed after the same check, never served as public media.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
+
+from tongban.common.clock import now
+from tongban.common.errors import Forbidden, Invalid, NotFound
+from tongban.common.roles import Role
+from tongban.photos.engine.intake import IntakeLimits
+from tongban.photos.schemas import CaptureOut, OfferOut, StandardOut, UseIn
+from tongban.photos.selectors import (
+    capture_get,
+    capture_view,
+    derivative_get,
+    standards_active,
+)
+
+router = Router(tags=["photos 照片库"])
+
+MAX_BYTES = IntakeLimits().max_bytes
+
+
+def read_upload(upload: Any) -> bytes:
+    """The uploaded bytes, refusing more than the intake cap without reading it all."""
+    if upload is None:
+        raise Invalid("请选择照片文件 / Choose a photo file", code="no_file")
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise Invalid(f"文件过大（上限 {MAX_BYTES // 1_000_000} MB） / File too large", code="too_large")
+    data: bytes = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise Invalid(f"文件过大（上限 {MAX_BYTES // 1_000_000} MB） / File too large", code="too_large")
+    return data
+
+
+def capture_for_request(
+    request: HttpRequest, *, data: bytes, id_number: str, channel: str, source_name: str = ""
+) -> Any:
+    """Who may capture for whom: a citizen for themself, a clerk for anyone at their window."""
+    from tongban.photos.services import photo_capture
+
+    user: Any = request.user
+    role = getattr(user, "role", None)
+    if role == Role.CITIZEN:
+        own = getattr(user, "id_number", "") or ""
+        if id_number and id_number.strip().upper() != own:
+            raise Forbidden("只能为本人上传照片 / You may upload only your own photo")
+        id_number = own
+        channel = channel if channel in ("citizen_upload", "citizen_camera") else "citizen_upload"
+    elif role in (Role.CLERK, Role.ADMIN):
+        if not id_number:
+            raise Invalid("请填写公民身份号码 / ID number required", code="id_number")
+        channel = "window" if role == Role.CLERK else (channel or "api")
+    else:
+        raise Forbidden("无权上传照片 / Not allowed to upload photos")
+    return photo_capture(
+        data=data,
+        id_number=id_number,
+        channel=channel,
+        at=now(),
+        actor=user,
+        outlet_id=getattr(user, "outlet_id", None),
+        source_name=source_name,
+    )
+
+
+@router.get("/standards", response=list[StandardOut], auth=None)
+def list_standards(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every active photo standard with its numbers and their sources (public)."""
+    out = []
+    for std in standards_active().values():
+        d = std.to_dict()
+        out.append({**d, "backgrounds": d["backgrounds"], "kb": d["kb"]})
+    return out
+
+
+@router.post("/captures", response={201: CaptureOut})
+def create_capture(
+    request: HttpRequest,
+    file: UploadedFile = File(...),  # noqa: B008
+    id_number: str = Form(""),
+    channel: str = Form(""),
+) -> Status:
+    """Upload a photo: returns its id, the quality report and the verified derivatives.
+
+    A refused file still answers 201 with ``status = refused`` and the reason: the attempt is
+    recorded. Derivation runs as a task; in the embedded mode it has finished on return.
+    """
+    data = read_upload(file)
+    capture = capture_for_request(request, data=data, id_number=id_number, channel=channel, source_name=file.name or "")
+    fresh = capture_get(user=request.user, capture_id=capture.pk)
+    return Status(201, capture_view(capture=fresh))
+
+
+@router.get("/captures/{capture_id}", response=CaptureOut)
+def get_capture(request: HttpRequest, capture_id: int) -> dict[str, Any]:
+    """One capture's report and derivatives (own captures only for citizens)."""
+    return capture_view(capture=capture_get(user=request.user, capture_id=capture_id))
+
+
+@router.get("/captures/{capture_id}/derivatives/{standard}")
+def get_derivative_for_standard(request: HttpRequest, capture_id: int, standard: str) -> FileResponse:
+    """The derived JPEG of a capture for one standard."""
+    capture = capture_get(user=request.user, capture_id=capture_id)
+    der = capture.derivatives.filter(standard_code=standard).first()
+    if der is None:
+        raise NotFound("该标准的照片不存在 / No photo for this standard")
+    return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{standard}.jpg")
+
+
+@router.get("/derivatives/{derivative_id}")
+def get_derivative(request: HttpRequest, derivative_id: int) -> FileResponse:
+    """A derived JPEG by id."""
+    der = derivative_get(user=request.user, derivative_id=derivative_id)
+    return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{der.standard_code}.jpg")
+
+
+@router.get("/offers/{standard}", response={200: OfferOut, 404: None})
+def my_offer(request: HttpRequest, standard: str) -> Any:
+    """The caller's latest photo that may be reused for ``standard`` now (citizens)."""
+    from tongban.photos.services import photo_latest_valid
+
+    id_number = getattr(request.user, "id_number", "") or ""
+    offer = photo_latest_valid(id_number=id_number, standard=standard, at=now())
+    if offer is None:
+        raise NotFound("没有可复用的照片 / No reusable photo")
+    return offer
+
+
+@router.post("/derivatives/{derivative_id}/uses", response={204: None})
+def record_use(request: HttpRequest, derivative_id: int, body: UseIn) -> Status:
+    """Staff record that a case used a derivative."""
+    from tongban.photos.services import photo_use_record
+
+    if not getattr(request.user, "is_staff_role", False):
+        raise Forbidden("无权操作 / Staff only")
+    derivative_get(user=request.user, derivative_id=derivative_id)
+    photo_use_record(derivative_id=derivative_id, case_number=body.case_number, at=now())
+    return Status(204, None)

@@ -1,0 +1,646 @@
+"""Analysis of one decoded photo: faces, landmarks, head geometry and the quality report.
+
+Speed: detection runs on a small grey copy (≈400 px long side); only when that finds no face,
+or only a small one, does a slower pass look for small faces (group photos, banners). The
+landmarks are then refined on the decoded image around the face, and every other measure runs
+on one *normalised canvas*: the head rotated upright with the eye centres ``CANVAS_IED`` pixels
+apart, so thresholds mean the same thing whatever the input resolution.
+
+Geometry (in the upright, eye-levelled frame, measured from the eye line):
+- crown: the first rows above the head whose colour differs from the plain background above it
+  (colour distance in CIELAB); if the background is not plain, or the edge is implausible, an
+  anthropometric fallback from the landmarks (``CROWN_IED`` × inter-eye distance);
+- chin: from the nose base and the eye line (``CHIN_NOSE``), the same on input and output;
+- face width: ``FACE_WIDTH_IED`` × inter-eye distance (bizygomatic ≈ 2.2 × pupil distance);
+- head width: the head's silhouette on the eye line against a plain background, or a fallback.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import yaml
+
+from tongban.photos.engine.detect import DEFAULT_DETECTOR, Face, Landmarks, get_detector
+
+DETECT_LONG_SIDE = 400
+SECOND_LOOK = 0.28  # a largest face narrower than this share of the short side: look for more
+CANVAS_IED = 50.0
+CANVAS_W, CANVAS_H = 300, 330  # ±3 IED wide; 3.4 IED above the eyes, 3.2 below
+CANVAS_EYE = (150.0, 170.0)
+
+# Anthropometric constants, calibrated on the plain-background portraits of the test set
+# (docs/adr/0004-face-detector.md). Units: inter-eye distances or nose-drop multiples.
+CROWN_IED = 2.25  # eye line to crown, fallback only
+CHIN_NOSE = 2.45  # eye line to chin = CHIN_NOSE × eye line to nose base ...
+CHIN_BOX = 1.12  # ... averaged with CHIN_BOX × eye line to the bottom of dlib's face box
+FACE_WIDTH_IED = 2.2
+HEAD_WIDTH_IED = 2.3  # the exit-entry "head width" is the face's width (≈145 mm)
+CROWN_PLAUSIBLE = (1.3, 3.2)  # IED above the eye line
+BG_DISTANCE = 14.0  # CIELAB distance that separates the head from a plain background
+
+QUALITY_FILE = Path(__file__).resolve().parent / "data" / "quality.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """The pass range of one quality component, with the hint shown when it fails."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    hint_zh: str
+    hint_en: str
+    min: float | None = None
+    max: float | None = None
+    ofiq: str = ""
+
+    def passes(self, value: float) -> bool:
+        """Whether ``value`` lies inside the range (ends included)."""
+        if self.min is not None and value < self.min:
+            return False
+        return not (self.max is not None and value > self.max)
+
+
+@functools.cache
+def load_thresholds(path: str = str(QUALITY_FILE)) -> dict[str, Threshold]:
+    """Quality thresholds from the data file (cached per path)."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    out = {}
+    for key, rec in doc["components"].items():
+        out[key] = Threshold(
+            key=key,
+            name_zh=rec["name_zh"],
+            name_en=rec["name_en"],
+            hint_zh=rec["hint_zh"],
+            hint_en=rec["hint_en"],
+            min=rec.get("min"),
+            max=rec.get("max"),
+            ofiq=str(rec.get("ofiq", "")),
+        )
+    return out
+
+
+@dataclass(slots=True)
+class Component:
+    """One quality component's raw value and verdict."""
+
+    key: str
+    value: float | None
+    passed: bool
+    name_zh: str
+    name_en: str
+    min: float | None
+    max: float | None
+    hint_zh: str
+    hint_en: str
+
+
+@dataclass(slots=True)
+class HeadGeometry:
+    """The head in the decoded image, in the eye-levelled frame (pixels of the decoded image).
+
+    ``crown`` and ``chin`` are distances above / below the eye line; ``roll`` in degrees.
+    """
+
+    eye_mid: tuple[float, float]
+    roll: float
+    ied: float
+    crown: float
+    chin: float
+    face_width: float
+    head_width: float
+    crown_method: str
+    head_width_method: str
+    yaw: float
+    crown_clipped: bool = False
+
+    @property
+    def head_height(self) -> float:
+        """Crown to chin."""
+        return self.crown + self.chin
+
+
+@dataclass(slots=True)
+class Background:
+    """The plain background around the head, if there is one."""
+
+    lab: tuple[float, float, float]
+    rgb: tuple[int, int, int]
+    texture: float
+    uniform: bool
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything measured on one photo."""
+
+    width: int
+    height: int
+    faces: list[Face]
+    face: Face | None
+    geometry: HeadGeometry | None
+    background: Background | None
+    components: list[Component] = field(default_factory=list)
+    detector: str = DEFAULT_DETECTOR
+    detect_passes: int = 1
+
+    @property
+    def passed(self) -> bool:
+        """Every component passed."""
+        return bool(self.components) and all(c.passed for c in self.components)
+
+    @property
+    def failures(self) -> list[Component]:
+        """The components that failed, in report order."""
+        return [c for c in self.components if not c.passed]
+
+    def to_dict(self, scale: float = 1.0) -> dict[str, Any]:
+        """The report as JSON-able data; coordinates divided by ``scale`` (to original pixels)."""
+
+        def box(f: Face) -> dict[str, Any]:
+            d: dict[str, Any] = {"box": [round(v / scale, 1) for v in f.box], "score": round(f.score, 3)}
+            if f.landmarks:
+                lm = f.landmarks
+                d["landmarks"] = {
+                    k: [round(v / scale, 1) for v in p]
+                    for k, p in (("right_eye", lm.right_eye), ("left_eye", lm.left_eye), ("nose", lm.nose))
+                }
+            return d
+
+        geo = None
+        if self.geometry:
+            g = asdict(self.geometry)
+            for k in ("ied", "crown", "chin", "face_width", "head_width"):
+                g[k] = round(g[k] / scale, 1)
+            g["eye_mid"] = [round(v / scale, 1) for v in g["eye_mid"]]
+            g["roll"] = round(g["roll"], 2)
+            g["yaw"] = round(g["yaw"], 3)
+            geo = g
+        return {
+            "passed": self.passed,
+            "width": round(self.width / scale),
+            "height": round(self.height / scale),
+            "face_count": len(self.faces),
+            "faces": [box(f) for f in self.faces],
+            "geometry": geo,
+            "background": asdict(self.background) if self.background else None,
+            "components": [asdict(c) for c in self.components],
+            "detector": self.detector,
+        }
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    """Rec. 601 luma."""
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def lab_of(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB as float32 (L* 0–100, a*, b* signed) from 8-bit sRGB."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 0] *= 100.0 / 255.0
+    lab[..., 1:] -= 128.0
+    return lab
+
+
+@functools.cache
+def _lab1(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+    v = lab_of(np.array([[rgb]], dtype=np.uint8))[0, 0]
+    return float(v[0]), float(v[1]), float(v[2])
+
+
+def rgb_to_lab1(rgb: tuple[int, int, int]) -> np.ndarray:
+    """CIELAB of one sRGB colour (cached: standards name few colours)."""
+    return np.array(_lab1(tuple(int(c) for c in rgb)), dtype=np.float32)
+
+
+def aligned_warp(
+    eye_mid: tuple[float, float], roll_deg: float, scale: float, dst_eye: tuple[float, float]
+) -> np.ndarray:
+    """2×3 affine mapping destination pixels to source pixels (for WARP_INVERSE_MAP).
+
+    The destination is upright (eyes level), ``scale`` destination pixels per source pixel,
+    with the source ``eye_mid`` landing on ``dst_eye``.
+    """
+    t = math.radians(roll_deg)
+    c, s = math.cos(t) / scale, math.sin(t) / scale
+    a = np.array([[c, -s], [s, c]])
+    b = np.array(eye_mid) - a @ np.array(dst_eye)
+    return np.hstack([a, b[:, None]])
+
+
+def _valid_mask(m: np.ndarray, size: tuple[int, int], src_w: int, src_h: int) -> np.ndarray:
+    w, h = size
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    sx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
+    sy = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
+    return (sx >= 0) & (sy >= 0) & (sx <= src_w - 1) & (sy <= src_h - 1)
+
+
+# ------------------------------------------------------------------ detection
+
+
+def find_faces(
+    rgb: np.ndarray, *, detector_name: str = DEFAULT_DETECTOR, long_side: int = DETECT_LONG_SIDE
+) -> tuple[list[Face], int]:
+    """Faces in ``rgb`` coordinates, largest first, and how many passes it took.
+
+    Pass 1 looks at a small grey copy. Pass 2 (slower, only for photos that are failing
+    anyway) looks for small faces when pass 1 found none or only a small one.
+    """
+    det = get_detector(detector_name)
+    h, w = rgb.shape[:2]
+    k = min(1.0, long_side / max(h, w))
+    wants_rgb = det.name == "mtcnn"
+    src = rgb if wants_rgb else to_gray(rgb)  # shrink one channel, not three
+    small = src if k == 1.0 else cv2.resize(src, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
+    gray_small = to_gray(small) if wants_rgb else small
+    faces = [f.scaled(1 / k) for f in det.detect(gray_small, small if wants_rgb else None)]
+    passes = 1
+    biggest = max((f.width for f in faces), default=0.0)
+    if biggest < 0.2 * min(h, w):
+        k2 = min(1.0, 1280 / max(h, w))
+        mid = src if k2 == 1.0 else cv2.resize(src, (round(w * k2), round(h * k2)), interpolation=cv2.INTER_AREA)
+        gray_mid = to_gray(mid) if wants_rgb else mid
+        more = [f.scaled(1 / k2) for f in det.detect(gray_mid, mid if wants_rgb else None, upsample=1)]
+        faces = _merge(faces, more)
+        passes = 2
+    elif biggest < SECOND_LOOK * min(h, w):
+        # a face that is not large in the frame may have company: look again at the same small
+        # copy upsampled ×2 (faces down to ~10 % of the long side), ~4× the cost of pass 1
+        more = [f.scaled(1 / k) for f in det.detect(gray_small, small if wants_rgb else None, upsample=1)]
+        faces = _merge(faces, more)
+    faces.sort(key=lambda f: -f.width)
+    return faces, passes
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _merge(first: list[Face], more: list[Face]) -> list[Face]:
+    out = list(first)
+    for f in more:
+        if all(_iou(f.box, g.box) < 0.3 for g in out):
+            out.append(f)
+    return out
+
+
+def refine_landmarks(rgb: np.ndarray, face: Face) -> Landmarks:
+    """Landmarks located again at the decoded image's resolution (crop around the face only)."""
+    from tongban.photos.engine.detect import DlibLandmarker
+
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = face.box
+    pad = 0.5 * (x1 - x0)
+    cx0, cy0 = max(0, int(x0 - pad)), max(0, int(y0 - pad))
+    cx1, cy1 = min(w, int(x1 + pad) + 1), min(h, int(y1 + pad) + 1)
+    crop = to_gray(np.ascontiguousarray(rgb[cy0:cy1, cx0:cx1]))
+    kk = 1.0
+    if crop.shape[1] > 480:  # landmarks need no more than ~200 px of face
+        kk = 480 / crop.shape[1]
+        crop = cv2.resize(crop, None, fx=kk, fy=kk, interpolation=cv2.INTER_AREA)
+    box = ((x0 - cx0) * kk, (y0 - cy0) * kk, (x1 - cx0) * kk, (y1 - cy0) * kk)
+    lm = DlibLandmarker().locate(crop, box)
+    return lm.scaled(1 / kk, cx0, cy0)
+
+
+# ------------------------------------------------------------------ geometry
+
+
+def measure_head(
+    rgb: np.ndarray, lm: Landmarks, *, box: tuple[float, float, float, float] | None = None
+) -> tuple[HeadGeometry, Background, np.ndarray, np.ndarray, np.ndarray]:
+    """Head geometry and background from the landmarks; also returns the normalised canvas.
+
+    The canvas is the head rotated upright at ``CANVAS_IED`` pixels between the eyes, with a
+    mask of the pixels that came from inside the photo.
+    """
+    h, w = rgb.shape[:2]
+    (rx, ry), (lx, ly) = lm.right_eye, lm.left_eye
+    roll = math.degrees(math.atan2(ly - ry, lx - rx))
+    ied = lm.inter_eye
+    mid = lm.eye_mid
+    k = CANVAS_IED / ied
+    m = aligned_warp(mid, roll, k, CANVAS_EYE)
+    can = cv2.warpAffine(
+        rgb, m, (CANVAS_W, CANVAS_H), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
+    valid = _valid_mask(m, (CANVAS_W, CANVAS_H), w, h)
+    # nose position in the upright frame
+    t = math.radians(-roll)
+    dx, dy = lm.nose[0] - mid[0], lm.nose[1] - mid[1]
+    nose_u = math.cos(t) * dx - math.sin(t) * dy
+    nose_v = math.sin(t) * dx + math.cos(t) * dy
+    yaw = nose_u / ied
+    chin = CHIN_NOSE * max(nose_v, 0.35 * ied)
+    if box is not None:
+        # the box's bottom edge, measured along the upright axis through the eye midpoint
+        bx, by = (box[0] + box[2]) / 2, box[3]
+        box_v = math.sin(t) * (bx - mid[0]) + math.cos(t) * (by - mid[1])
+        if 1.2 * ied < box_v < 2.4 * ied:
+            chin = 0.5 * chin + 0.5 * CHIN_BOX * box_v
+
+    lab = lab_of(can)
+    ex, ey = CANVAS_EYE
+    bg = _background(lab, can, valid, ex, ey)
+    crown_c, clipped = _crown(lab, valid, bg.lab, ex, ey, CANVAS_IED)
+    crown_method = "background"
+    lo, hi = CROWN_PLAUSIBLE
+    if crown_c is None or not (lo * CANVAS_IED <= crown_c <= hi * CANVAS_IED):
+        crown_c = CROWN_IED * CANVAS_IED
+        crown_method = "landmarks"
+        clipped = clipped and bg.uniform
+    # the silhouette is reported, but geometry uses the landmark estimate: hair, hats and
+    # earrings make silhouettes swing between photos of the same head
+    head_w = HEAD_WIDTH_IED * CANVAS_IED
+    head_width_method = "landmarks"
+    geo = HeadGeometry(
+        eye_mid=mid,
+        roll=roll,
+        ied=ied,
+        crown=crown_c / k,
+        chin=chin,
+        face_width=FACE_WIDTH_IED * ied,
+        head_width=head_w / k,
+        crown_method=crown_method,
+        head_width_method=head_width_method,
+        yaw=yaw,
+        crown_clipped=clipped,
+    )
+    return geo, bg, can, valid, lab
+
+
+def _bg_mask(valid: np.ndarray, ex: float, ey: float) -> np.ndarray:
+    """Canvas pixels that are background in a frontal head-and-shoulders photo."""
+    hh, ww = valid.shape
+    ys, xs = np.mgrid[0:hh, 0:ww]
+    u = (xs - ex) / CANVAS_IED
+    v = (ys - ey) / CANVAS_IED
+    top = v < -3.0
+    sides = (np.abs(u) > 1.75) & (v < 0.9)
+    return valid & (top | sides)
+
+
+@functools.cache
+def _bg_mask_cached(shape: tuple[int, int]) -> np.ndarray:
+    return _bg_mask(np.ones(shape, bool), *CANVAS_EYE)
+
+
+def _background(lab: np.ndarray, rgb: np.ndarray, valid: np.ndarray, ex: float, ey: float) -> Background:
+    mask = _bg_mask_cached(valid.shape) & valid
+    if mask.sum() < 200:
+        return Background(lab=(0.0, 0.0, 0.0), rgb=(0, 0, 0), texture=99.0, uniform=False)
+    pix = lab[mask]
+    med = np.median(pix, axis=0)
+    # texture: mean gradient of L* plus colour blobs (distance from the median colour), both
+    # insensitive to the smooth light fall-off of a studio backdrop
+    lum = lab[..., 0]
+    gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3)
+    grad = np.sqrt(gx * gx + gy * gy) / 8.0
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    g = float(np.mean(grad[inner])) if inner.any() else 99.0
+    dist = np.linalg.norm(pix - med, axis=1)
+    blobs = float(np.mean(dist > 2.0 * BG_DISTANCE)) * 10.0
+    # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
+    spread = max(0.0, float(np.percentile(dist, 90)) - 15.0) / 2.0
+    texture = g + blobs + spread
+    rgb_med = np.median(rgb[mask], axis=0)
+    return Background(
+        lab=(float(med[0]), float(med[1]), float(med[2])),
+        rgb=(int(rgb_med[0]), int(rgb_med[1]), int(rgb_med[2])),
+        texture=round(texture, 3),
+        uniform=texture <= (load_thresholds()["background_uniformity"].max or 99.0),
+    )
+
+
+def _crown(
+    lab: np.ndarray, valid: np.ndarray, bg_lab: tuple[float, float, float], ex: float, ey: float, ied: float
+) -> tuple[float | None, bool]:
+    """Distance (px) from the eye line up to the crown, and whether it is cut off.
+
+    ``lab``/``valid`` cover an upright image whose eye midpoint is (ex, ey) and whose eyes are
+    ``ied`` apart. Each row is compared with the background *of that row* (its own pixels at
+    least ~1 IED beside the centre line, where only background is above the crown), so a
+    backdrop that darkens towards the top does not look like hair.
+    """
+    half = int(1.1 * ied)
+    x0, x1 = max(int(ex) - half, 0), int(ex) + half
+    top = max(int(ey - 3.4 * ied), 0)
+    bottom = int(ey)
+    band = lab[top:bottom, x0:x1]
+    vband = valid[top:bottom, x0:x1]
+    if not vband.any():
+        return None, False
+    off = np.abs(np.arange(lab.shape[1]) - ex)
+    cols = (off >= 0.95 * ied) & (off <= 2.2 * ied)
+    glob = np.array(bg_lab, dtype=np.float32)
+    outer = lab[top:bottom][:, cols]
+    ovalid = valid[top:bottom][:, cols]
+    counts = ovalid.sum(axis=1)
+    enough = counts >= 8
+    # the mean of the row's outer pixels: above the crown they are all backdrop, and the mean
+    # is several times cheaper than a median over every row
+    med = (outer * ovalid[..., None]).sum(axis=1) / np.maximum(counts, 1)[:, None]
+    refs = np.where(enough[:, None], med, glob).astype(np.float32)
+    diff = band - refs[:, None, :]
+    d = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    head = (d > BG_DISTANCE) & vband
+    frac = head.sum(axis=1) / np.maximum(vband.sum(axis=1), 1)
+    rows = np.flatnonzero(vband.any(axis=1))
+    first_valid = int(rows[0])
+    hits = frac > 0.3
+    run = hits[:-2] & hits[1:-1] & hits[2:]
+    idx = np.flatnonzero(run[first_valid:])
+    if not idx.size:
+        return None, False
+    r = first_valid + int(idx[0])
+    # cut off: the head fills the first rows that exist and there is image above them only
+    # if the photo's own top edge is there (a missing row above means the photo ends)
+    at_edge = r <= first_valid + 1
+    photo_ends = top + first_valid == 0 or not valid[top + first_valid - 1, int(ex)]
+    return float(ey - (top + r)), bool(at_edge and photo_ends)
+
+
+def measure_upright(rgb: np.ndarray, lm: Landmarks, box: tuple[float, float, float, float] | None) -> HeadGeometry:
+    """Head geometry of an already upright photo (a derivative), without resampling it.
+
+    Only the band above the eyes is converted to CIELAB, so this is cheap enough to run on
+    every derived file.
+    """
+    _h, _w = rgb.shape[:2]
+    (rx, ry), (lx, ly) = lm.right_eye, lm.left_eye
+    roll = math.degrees(math.atan2(ly - ry, lx - rx))
+    ied = lm.inter_eye
+    ex, ey = lm.eye_mid
+    t = math.radians(-roll)
+    dx, dy = lm.nose[0] - ex, lm.nose[1] - ey
+    nose_u = math.cos(t) * dx - math.sin(t) * dy
+    nose_v = math.sin(t) * dx + math.cos(t) * dy
+    chin = CHIN_NOSE * max(nose_v, 0.35 * ied)
+    if box is not None:
+        bx, by = (box[0] + box[2]) / 2, box[3]
+        box_v = math.sin(t) * (bx - ex) + math.cos(t) * (by - ey)
+        if 1.2 * ied < box_v < 2.4 * ied:
+            chin = 0.5 * chin + 0.5 * CHIN_BOX * box_v
+    bottom = max(int(ey), 1)
+    lab = lab_of(np.ascontiguousarray(rgb[:bottom]))
+    valid = np.ones(lab.shape[:2], bool)
+    corner = np.concatenate([lab[:6, :6].reshape(-1, 3), lab[:6, -6:].reshape(-1, 3)])
+    med = np.median(corner, axis=0)
+    crown, clipped = _crown(lab, valid, (float(med[0]), float(med[1]), float(med[2])), ex, ey, ied)
+    method = "background"
+    if crown is None:
+        crown, method = CROWN_IED * ied, "landmarks"
+    return HeadGeometry(
+        eye_mid=(ex, ey),
+        roll=roll,
+        ied=ied,
+        crown=crown,
+        chin=chin,
+        face_width=FACE_WIDTH_IED * ied,
+        head_width=HEAD_WIDTH_IED * ied,
+        crown_method=method,
+        head_width_method="landmarks",
+        yaw=nose_u / ied,
+        crown_clipped=clipped,
+    )
+
+
+# ------------------------------------------------------------------ quality
+
+
+def quality_components(
+    rgb: np.ndarray,
+    faces: list[Face],
+    geo: HeadGeometry | None,
+    bg: Background | None,
+    can: np.ndarray | None,
+    valid: np.ndarray | None,
+    *,
+    source_scale: float = 1.0,
+    lab: np.ndarray | None = None,
+) -> list[Component]:
+    """Every OFIQ-style component for the photo; ``source_scale`` = decoded px per original px."""
+    th = load_thresholds()
+    out: list[Component] = []
+
+    def add(key: str, value: float | None) -> None:
+        t = th[key]
+        ok = value is not None and t.passes(value)
+        out.append(
+            Component(
+                key=key,
+                value=None if value is None else round(float(value), 4),
+                passed=ok,
+                name_zh=t.name_zh,
+                name_en=t.name_en,
+                min=t.min,
+                max=t.max,
+                hint_zh=t.hint_zh,
+                hint_en=t.hint_en,
+            )
+        )
+
+    add("face_count", len(faces))
+    if geo is None or can is None or valid is None or bg is None:
+        # without exactly one face there is nothing else to measure; colour still tells
+        lab = lab_of(rgb[:: max(1, rgb.shape[0] // 200), :: max(1, rgb.shape[1] // 200)])
+        add("colour", float(np.mean(np.hypot(lab[..., 1], lab[..., 2]))))
+        return out
+    h, w = rgb.shape[:2]
+    add("inter_eye_distance", geo.ied / source_scale)
+    add("roll", geo.roll)
+    add("yaw", geo.yaw)
+    # margins left/right of the face and below the chin, in IED, in the upright frame
+    ex, ey = geo.eye_mid
+    half = geo.face_width / 2
+    t = math.radians(geo.roll)
+    corners = []
+    for u, v in ((-half, 0.0), (half, 0.0), (-half, geo.chin), (half, geo.chin)):
+        corners.append((ex + math.cos(t) * u - math.sin(t) * v, ey + math.sin(t) * u + math.cos(t) * v))
+    xs = [p[0] for p in corners]
+    ys = [p[1] for p in corners]
+    margin = min(min(xs), w - max(xs), h - max(ys)) / geo.ied
+    add("margins", margin)
+    add("crown_visible", 0.0 if geo.crown_clipped else 1.0)
+    add("crown_height", geo.crown / geo.ied)
+
+    lab = lab_of(can) if lab is None else lab
+    gray = to_gray(can)
+    cx, cy = CANVAS_EYE
+    iw = CANVAS_IED
+    fx0, fx1 = int(cx - 0.95 * iw), int(cx + 0.95 * iw)
+    fy0, fy1 = int(cy - 0.55 * iw), int(cy + 1.5 * iw)
+    face = gray[fy0:fy1, fx0:fx1].astype(np.float32)
+    fvalid = valid[fy0:fy1, fx0:fx1]
+    vals = face[fvalid] if fvalid.any() else face.ravel()
+    lap = cv2.Laplacian(gray[fy0:fy1, fx0:fx1], cv2.CV_32F, ksize=3)
+    add("sharpness", float(lap[fvalid].var()) if fvalid.any() else 0.0)
+    add("under_exposure", float(np.mean(vals < 30)))
+    add("over_exposure", float(np.mean(vals > 245)))
+    add("luminance_mean", float(vals.mean()))
+    add("luminance_spread", float(vals.std()))
+    p1, p99 = np.percentile(vals, [1, 99])
+    add("dynamic_range", float(p99 - p1))
+    mx = int(cx)
+    cheek_y0, cheek_y1 = int(cy + 0.1 * iw), int(cy + 1.1 * iw)
+    left = gray[cheek_y0:cheek_y1, int(cx - 0.8 * iw) : mx - 4].astype(np.float32)
+    right = gray[cheek_y0:cheek_y1, mx + 4 : int(cx + 0.8 * iw)].astype(np.float32)
+    lmean, rmean = float(left.mean()), float(right.mean())
+    add("illumination_uniformity", min(lmean, rmean) / max(lmean, rmean, 1e-6))
+    skin = np.concatenate(
+        [
+            lab[int(cy + 0.35 * iw) : int(cy + 0.95 * iw), int(cx - 0.8 * iw) : int(cx - 0.3 * iw)].reshape(-1, 3),
+            lab[int(cy + 0.35 * iw) : int(cy + 0.95 * iw), int(cx + 0.3 * iw) : int(cx + 0.8 * iw)].reshape(-1, 3),
+        ]
+    )
+    add("natural_colour", float(np.median(skin[:, 1])))
+    add("background_uniformity", bg.texture)
+    add("colour", float(np.mean(np.hypot(lab[..., 1], lab[..., 2]))))
+    return out
+
+
+def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = DEFAULT_DETECTOR) -> Analysis:
+    """Detect, measure and judge one upright sRGB image.
+
+    ``source_scale`` is decoded pixels per original pixel (so resolution is judged on the
+    original). Never raises for image content: a photo without a face gets a report that
+    says so.
+    """
+    h, w = rgb.shape[:2]
+    faces, passes = find_faces(rgb, detector_name=detector_name)
+    face = faces[0] if len(faces) >= 1 else None
+    geo = bg = can = valid = lab = None
+    if len(faces) == 1 and face is not None:
+        lm = refine_landmarks(rgb, face) if detector_name != "mtcnn" else face.landmarks
+        if lm is not None:
+            face = Face(box=face.box, score=face.score, landmarks=lm)
+            faces = [face]
+            geo, bg, can, valid, lab = measure_head(rgb, lm, box=face.box)
+    comps = quality_components(rgb, faces, geo, bg, can, valid, source_scale=source_scale, lab=lab)
+    return Analysis(
+        width=w,
+        height=h,
+        faces=faces,
+        face=face,
+        geometry=geo,
+        background=bg,
+        components=comps,
+        detector=detector_name,
+        detect_passes=passes,
+    )
