@@ -69,7 +69,7 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
     item_code = request.POST.get("item", "")
     token = request.POST.get("submit_token", "")
     decision = request.POST.get("decision", "")
-    reason = request.POST.get("reason", "")
+    reason = request.POST.get("refuse_reason", "")
     try:
         item = item_spec(code=item_code)
     except NotFound:

@@ -167,7 +167,7 @@ def test_workbench_refuse_at_intake(items: None, personas: Any, api: Any) -> Non
     token = token_of(clerk.post(reverse("web:workbench"), {"id_number": idn, "item": "t_doc"}).content.decode())
     r = clerk.post(
         reverse("web:workbench"),
-        {"id_number": idn, "item": "t_doc", "submit_token": token, "decision": "refuse", "reason": "非本人申请"},
+        {"id_number": idn, "item": "t_doc", "submit_token": token, "decision": "refuse", "refuse_reason": "非本人申请"},
     )
     assert r.status_code == 302
     case = Case.objects.get()
