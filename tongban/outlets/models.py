@@ -45,7 +45,7 @@ class Outlet(models.Model):
     hours = models.JSONField(_("办公时间"), default=default_hours, blank=True)
     extended_hours = models.BooleanField(_("延时服务"), default=False)
     home_visit = models.BooleanField(_("上门服务"), default=False)
-    appointments = models.BooleanField(_("可预约"), default=False)
+    bookable = models.BooleanField(_("可预约"), default=False)
 
     class Meta:
         ordering = ["code"]

@@ -4,37 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='address',
-            name='district_code',
+            model_name="address",
+            name="district_code",
             field=models.CharField(max_length=6),
         ),
         migrations.AlterField(
-            model_name='household',
-            name='district_code',
+            model_name="household",
+            name="district_code",
             field=models.CharField(max_length=6),
         ),
         migrations.AlterField(
-            model_name='person',
-            name='hukou_region',
-            field=models.CharField(max_length=6, verbose_name='户籍地区划代码'),
+            model_name="person",
+            name="hukou_region",
+            field=models.CharField(max_length=6, verbose_name="户籍地区划代码"),
         ),
         migrations.AddIndex(
-            model_name='address',
-            index=models.Index(fields=['district_code'], name='registry_address_district'),
+            model_name="address",
+            index=models.Index(fields=["district_code"], name="registry_address_district"),
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['district_code'], name='registry_household_district'),
+            model_name="household",
+            index=models.Index(fields=["district_code"], name="registry_household_district"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['hukou_region'], name='registry_person_hukou'),
+            model_name="person",
+            index=models.Index(fields=["hukou_region"], name="registry_person_hukou"),
         ),
     ]

@@ -1,0 +1,441 @@
+"""Appointment writes: slot plans and slot generation, book / cancel / reschedule, check-in,
+no-shows and reminders.
+
+Never overbooked: a booking takes its place with one conditional UPDATE
+(``booked = booked + 1 WHERE booked < capacity``) inside the booking's transaction; the
+database decides, so this holds on PostgreSQL (row lock + re-check of the WHERE) and on SQLite
+(IMMEDIATE transactions serialise writers) alike, and a CHECK constraint refuses any row with
+``booked > capacity`` as a second line. ``SELECT ... FOR UPDATE`` is not relied on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+
+from tongban.appointments.models import Appointment, AppointmentStatus, QueueCounter, Slot, SlotPlan
+from tongban.appointments.policy import booking_policy
+from tongban.audit.services import audit_record
+from tongban.common.access import access_get
+from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from tongban.common.roles import Department, Role
+from tongban.outlets.geo import DayKind
+from tongban.outlets.models import Outlet
+from tongban.outlets.selectors import day_calendar, hours_of, outlets_for_item
+
+log = logging.getLogger(__name__)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+_GROUP_LETTER: dict[str, str] = {
+    Department.HUZHENG: "H",
+    Department.CHURUJING: "C",
+    Department.JIAOGUAN: "J",
+    Department.ZHIAN: "Z",
+}
+
+
+_GROUP_TTL = 60.0  # seconds: an item's handling department is looked up once a minute per process
+_groups: dict[str, tuple[float, str]] = {}
+
+
+def item_group(*, item_code: str) -> str:
+    """The item group (handling department) of a catalog item. Raises NotFound."""
+    from tongban.catalog.selectors import item_get
+
+    hit = _groups.get(item_code)
+    if hit is not None and time.monotonic() - hit[0] < _GROUP_TTL:
+        return hit[1]
+    group = str(item_get(code=item_code).department)
+    _groups[item_code] = (time.monotonic(), group)
+    return group
+
+
+# --- plans and slots -------------------------------------------------------------------------
+
+
+def slot_plan_set(
+    *,
+    outlet: Outlet,
+    group: str,
+    counters: int,
+    visit_minutes: int,
+    slot_minutes: int = 30,
+    days_ahead: int = 7,
+    at: dt.datetime,
+    actor: Any = None,
+) -> SlotPlan:
+    """Create or change how ``outlet`` offers appointments for ``group``. Existing slots keep
+    their capacity; slots generated later use the new one. Raises Invalid."""
+    if group not in Department.values:
+        raise Invalid(f"未知业务类别 / unknown group {group!r}", code="bad_group")
+    if counters < 1 or visit_minutes < 1 or slot_minutes < visit_minutes or not 1 <= days_ahead <= 60:
+        raise Invalid("预约计划参数不合理 / implausible plan", code="bad_plan")
+    with transaction.atomic():
+        plan, _ = SlotPlan.objects.update_or_create(
+            outlet=outlet,
+            group=group,
+            defaults={
+                "counters": counters,
+                "visit_minutes": visit_minutes,
+                "slot_minutes": slot_minutes,
+                "days_ahead": days_ahead,
+                "active": True,
+            },
+        )
+        audit_record(
+            action="slot_plan.set",
+            object_type="outlet",
+            object_id=outlet.code,
+            at=at,
+            actor=actor,
+            data={"group": group, "capacity": plan.capacity},
+        )
+    return plan
+
+
+def slot_periods(
+    *, outlet: Outlet, plan: SlotPlan, day: dt.date, calendar: Callable[[dt.date], DayKind]
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The whole slots of ``plan.slot_minutes`` that fit in the outlet's opening periods on
+    ``day`` (none on a holiday the outlet closes for)."""
+    step = dt.timedelta(minutes=plan.slot_minutes)
+    out = []
+    for start, end in hours_of(outlet).periods_on(day, calendar):
+        t = start
+        while t + step <= end:
+            out.append((t, t + step))
+            t += step
+    return out
+
+
+def slots_generate(
+    *,
+    plan: SlotPlan,
+    start_day: dt.date,
+    days: int,
+    at: dt.datetime,
+    calendar: Callable[[dt.date], DayKind] | None = None,
+) -> int:
+    """Create the missing slots of ``plan`` for ``days`` days from ``start_day`` from the
+    outlet's opening hours and the holiday calendar. Idempotent; returns how many were created.
+    Raises CalendarMissing when the calendar does not cover a day (no guessing)."""
+    cal = calendar or day_calendar(strict=True)
+    outlet = plan.outlet
+    new = []
+    for offset in range(days):
+        day = start_day + dt.timedelta(days=offset)
+        for start, end in slot_periods(outlet=outlet, plan=plan, day=day, calendar=cal):
+            if end > at:
+                new.append(Slot(outlet=outlet, group=plan.group, start=start, end=end, capacity=plan.capacity))
+    if not new:
+        return 0
+    have = set(
+        Slot.objects.filter(
+            outlet=outlet, group=plan.group, start__gte=new[0].start, start__lte=new[-1].start
+        ).values_list("start", flat=True)
+    )
+    missing = [s for s in new if s.start not in have]
+    # ignore_conflicts: a concurrent run may have created some of them meanwhile.
+    Slot.objects.bulk_create(missing, ignore_conflicts=True, batch_size=1000)
+    return len(missing)
+
+
+def slots_generate_all(*, at: dt.datetime, calendar: Callable[[dt.date], DayKind] | None = None) -> int:
+    """Generate ahead for every active plan (the daily job). Returns slots created."""
+    today = at.astimezone(SHANGHAI).date()
+    total = 0
+    for plan in SlotPlan.objects.filter(active=True, outlet__active=True).select_related("outlet"):
+        total += slots_generate(plan=plan, start_day=today, days=plan.days_ahead, at=at, calendar=calendar)
+    return total
+
+
+# --- booking ------------------------------------------------------------------------------------
+
+
+def _rate_limit(user: Any, at: dt.datetime) -> None:
+    policy = booking_policy()
+    key = f"appt-attempts:{user.pk}:{int(at.timestamp()) // 60}"
+    cache.add(key, 0, timeout=120)
+    try:
+        n = cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this attempt as the first
+        cache.set(key, 1, timeout=120)
+        n = 1
+    if n > policy.attempts_per_minute:
+        raise TooMany("操作过于频繁，请稍后再试 / Too many attempts, try again in a minute", code="rate_limited")
+
+
+def _may_book(user: Any, at: dt.datetime) -> None:
+    if not getattr(user, "is_authenticated", False) or user.role not in (Role.CITIZEN, Role.ENTERPRISE):
+        raise Forbidden("只有群众和企业用户可以预约 / Only citizens and enterprises book", code="not_citizen")
+    policy = booking_policy()
+    since = at - dt.timedelta(days=policy.no_show_window_days)
+    no_shows = list(
+        Appointment.objects.filter(user=user, status=AppointmentStatus.NO_SHOW, slot__start__gte=since)
+        .order_by("-slot__start")
+        .values_list("slot__start", flat=True)[: policy.no_show_limit]
+    )
+    if len(no_shows) >= policy.no_show_limit and no_shows[0] + dt.timedelta(days=policy.no_show_ban_days) > at:
+        raise Forbidden(
+            f"近期爽约 {len(no_shows)} 次，暂停预约 / Booking suspended after {len(no_shows)} no-shows",
+            code="no_show_ban",
+        )
+
+
+def _slot_for_item(slot_id: int, item_code: str, at: dt.datetime) -> Slot:
+    """The slot, checked to be in the future, of the item's group and at an active outlet that
+    handles the item (one query). Raises NotFound, Conflict, Invalid."""
+    handles = outlets_for_item(item_code=item_code).filter(pk=OuterRef("outlet_id"))
+    slot = Slot.objects.filter(pk=slot_id).select_related("outlet").annotate(handles=Exists(handles)).first()
+    if slot is None:
+        raise NotFound("没有该时段 / No such slot", code="slot_not_found")
+    if slot.start <= at:
+        raise Conflict("该时段已开始或已过 / This slot has started", code="slot_past")
+    if slot.group != item_group(item_code=item_code):
+        raise Invalid("该时段不办理此事项 / This slot is not for this item", code="wrong_group")
+    if not slot.handles:
+        raise Invalid("该网点不能办理此事项 / This outlet does not handle the item", code="outlet_cannot")
+    return slot
+
+
+def _take_place(slot_id: int) -> None:
+    # The one place a slot fills: the database compares and increments in one statement.
+    if Slot.objects.filter(pk=slot_id, booked__lt=F("capacity")).update(booked=F("booked") + 1) != 1:
+        raise Conflict("该时段已约满 / This slot is full", code="slot_full")
+
+
+def _give_back(slot_id: int) -> None:
+    Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
+
+
+def _number(at: dt.datetime) -> str:
+    return f"YY{at.astimezone(SHANGHAI):%y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def appointment_book(*, user: Any, item_code: str, slot_id: int, at: dt.datetime) -> Appointment:
+    """Book ``slot_id`` for ``item_code``. One transaction: take a place in the slot, store
+    the appointment, one audit row; a reminder is queued after commit.
+
+    Raises Forbidden (not a citizen, no-show ban), TooMany (rate limit), NotFound (slot, item),
+    Invalid (slot not for this item), Conflict (slot full or past, already booked for this
+    item, too many active bookings)."""
+    _may_book(user, at)
+    _rate_limit(user, at)
+    slot = _slot_for_item(slot_id, item_code, at)
+    policy = booking_policy()
+    with transaction.atomic():
+        # One query for both per-person rules: the items of the caller's active bookings. The
+        # per-item rule is also a unique index; ``max_active`` is checked, not locked, so the
+        # same person's simultaneous requests could pass it together (the rate limit bounds that).
+        active = list(
+            Appointment.objects.filter(user=user, status=AppointmentStatus.BOOKED).values_list("item_code", flat=True)[
+                : policy.max_active + 1
+            ]
+        )
+        if item_code in active:
+            raise Conflict("该事项已有预约 / You already have a booking for this item", code="already_booked")
+        if len(active) >= policy.max_active:
+            raise Conflict(
+                f"最多同时持有 {policy.max_active} 个预约 / At most {policy.max_active} active bookings",
+                code="too_many_active",
+            )
+        _take_place(slot.pk)
+        try:
+            appt = Appointment.objects.create(
+                number=_number(at), user=user, slot=slot, outlet=slot.outlet, item_code=item_code, created_at=at
+            )
+        except IntegrityError:
+            # A concurrent request of the same person won the partial unique index; raising
+            # out of the atomic block rolls the place taken above back with it.
+            raise Conflict("该事项已有预约 / You already have a booking for this item", code="already_booked") from None
+        audit_record(
+            action="appointment.book",
+            object_type="appointment",
+            object_id=appt.number,
+            at=at,
+            actor=user,
+            data={"slot": slot.pk, "item": item_code, "outlet": slot.outlet.code},
+        )
+        transaction.on_commit(lambda: _queue_reminder(appt.number, slot.start, at))
+    return appt
+
+
+def _owned(user: Any, number: str) -> Appointment:
+    return access_get(user, Appointment.objects.select_related("slot", "outlet"), number=number)
+
+
+def appointment_cancel(*, user: Any, number: str, at: dt.datetime) -> Appointment:
+    """Cancel a booking (its owner, up to ``cancel_before_minutes`` before the start); the
+    place goes back to the slot. Raises NotFound, Conflict."""
+    appt = _owned(user, number)
+    if appt.slot.start - dt.timedelta(minutes=booking_policy().cancel_before_minutes) <= at:
+        raise Conflict("距开始时间太近，不能取消 / Too close to the start to cancel", code="too_late")
+    with transaction.atomic():
+        changed = Appointment.objects.filter(pk=appt.pk, status=AppointmentStatus.BOOKED).update(
+            status=AppointmentStatus.CANCELLED, cancelled_at=at
+        )
+        if changed != 1:
+            raise Conflict("该预约不能取消 / This booking cannot be cancelled", code="not_booked")
+        _give_back(appt.slot_id)
+        audit_record(action="appointment.cancel", object_type="appointment", object_id=number, at=at, actor=user)
+    appt.refresh_from_db()
+    return appt
+
+
+def appointment_reschedule(*, user: Any, number: str, slot_id: int, at: dt.datetime) -> Appointment:
+    """Move a booking to another slot (same item; any outlet that handles it) in one
+    transaction: the new place is taken before the old is given back. Raises NotFound,
+    Invalid, Conflict, TooMany."""
+    _rate_limit(user, at)
+    appt = _owned(user, number)
+    if appt.status != AppointmentStatus.BOOKED:
+        raise Conflict("该预约不能改约 / This booking cannot be rescheduled", code="not_booked")
+    if appt.slot.start - dt.timedelta(minutes=booking_policy().cancel_before_minutes) <= at:
+        raise Conflict("距开始时间太近，不能改约 / Too close to the start to reschedule", code="too_late")
+    if slot_id == appt.slot_id:
+        return appt
+    new = _slot_for_item(slot_id, appt.item_code, at)
+    old_slot = appt.slot_id
+    with transaction.atomic():
+        _take_place(new.pk)
+        if (
+            Appointment.objects.filter(pk=appt.pk, status=AppointmentStatus.BOOKED, slot_id=old_slot).update(
+                slot_id=new.pk, outlet_id=new.outlet_id, reminded_at=None
+            )
+            != 1
+        ):
+            raise Conflict("该预约已变化，请刷新 / The booking changed meanwhile", code="not_booked")
+        _give_back(old_slot)
+        audit_record(
+            action="appointment.reschedule",
+            object_type="appointment",
+            object_id=number,
+            at=at,
+            actor=user,
+            data={"from": old_slot, "to": new.pk},
+        )
+        transaction.on_commit(lambda: _queue_reminder(number, new.start, at))
+    appt.refresh_from_db()
+    return appt
+
+
+# --- at the outlet ------------------------------------------------------------------------------
+
+
+def appointment_check_in(*, clerk: Any, number: str, at: dt.datetime) -> Appointment:
+    """The clerk checks the citizen in at the outlet: the booking becomes a queue ticket for
+    the workbench. Only at the booked outlet, from ``check_in_early_minutes`` before the start
+    to ``check_in_late_minutes`` after the end. Raises NotFound (other outlet), Conflict."""
+    if getattr(clerk, "role", None) != Role.CLERK:
+        raise Forbidden("只有窗口受理员可以签到 / Only clerks check people in", code="not_clerk")
+    appt = access_get(clerk, Appointment.objects.select_related("slot"), number=number)
+    policy = booking_policy()
+    if not (
+        appt.slot.start - dt.timedelta(minutes=policy.check_in_early_minutes)
+        <= at
+        <= appt.slot.end + dt.timedelta(minutes=policy.check_in_late_minutes)
+    ):
+        raise Conflict("不在签到时间内 / Outside the check-in window", code="check_in_window")
+    day = at.astimezone(SHANGHAI).date()
+    with transaction.atomic():
+        QueueCounter.objects.get_or_create(outlet_id=appt.outlet_id, day=day)
+        QueueCounter.objects.filter(outlet_id=appt.outlet_id, day=day).update(last=F("last") + 1)
+        n = QueueCounter.objects.get(outlet_id=appt.outlet_id, day=day).last
+        ticket = f"{_GROUP_LETTER.get(appt.slot.group, 'X')}{n:03d}"
+        if (
+            Appointment.objects.filter(pk=appt.pk, status=AppointmentStatus.BOOKED).update(
+                status=AppointmentStatus.CHECKED_IN, checked_in_at=at, ticket=ticket
+            )
+            != 1
+        ):
+            raise Conflict("该预约不能签到 / This booking cannot be checked in", code="not_booked")
+        audit_record(
+            action="appointment.check_in",
+            object_type="appointment",
+            object_id=number,
+            at=at,
+            actor=clerk,
+            data={"ticket": ticket},
+        )
+    appt.refresh_from_db()
+    return appt
+
+
+def appointments_mark_no_shows(*, at: dt.datetime) -> int:
+    """Bookings still unchecked ``no_show_grace_minutes`` after their slot ended become
+    no-shows (they keep their place in the slot's count). Returns how many."""
+    cutoff = at - dt.timedelta(minutes=booking_policy().no_show_grace_minutes)
+    with transaction.atomic():
+        numbers = list(
+            Appointment.objects.filter(status=AppointmentStatus.BOOKED, slot__end__lte=cutoff).values_list(
+                "number", flat=True
+            )
+        )
+        n = Appointment.objects.filter(number__in=numbers, status=AppointmentStatus.BOOKED).update(
+            status=AppointmentStatus.NO_SHOW
+        )
+        if n:
+            audit_record(
+                action="appointment.no_show", object_type="appointment", object_id="batch", at=at, data={"count": n}
+            )
+    return n
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+
+def _queue_reminder(number: str, start: dt.datetime, at: dt.datetime) -> None:
+    from tongban.appointments.tasks import appointment_remind
+
+    due = start - dt.timedelta(hours=booking_policy().remind_before_hours)
+    if due <= at:
+        appointment_remind.enqueue(number)
+    elif appointment_remind.get_backend().supports_defer:
+        appointment_remind.using(run_after=due).enqueue(number)
+    # Otherwise the daily sweep (appointments_remind_due) queues it when it falls due.
+
+
+def appointment_remind(*, number: str, at: dt.datetime) -> bool:
+    """Send the reminder of a still-booked appointment once. Returns whether one was sent.
+
+    There is no SMS gateway in tongban: the reminder is recorded (``reminded_at``) and logged
+    with the phone number masked; a deployment plugs its gateway in here."""
+    from tongban.common.masking import mask_phone
+
+    with transaction.atomic():
+        changed = Appointment.objects.filter(
+            number=number, status=AppointmentStatus.BOOKED, reminded_at__isnull=True
+        ).update(reminded_at=at)
+        if changed:
+            appt = Appointment.objects.select_related("user", "slot", "outlet").get(number=number)
+            log.info(
+                "appointment reminder %s to %s: %s at %s",
+                number,
+                mask_phone(appt.user.phone or ""),
+                appt.outlet.name,
+                appt.slot.start.isoformat(),
+            )
+    return bool(changed)
+
+
+def appointments_remind_due(*, at: dt.datetime) -> int:
+    """Queue reminders for bookings starting within ``remind_before_hours`` not yet reminded
+    (the periodic sweep for task backends that cannot defer). Returns how many were queued."""
+    from tongban.appointments.tasks import appointment_remind as remind_task
+
+    horizon = at + dt.timedelta(hours=booking_policy().remind_before_hours)
+    numbers = list(
+        Appointment.objects.filter(
+            status=AppointmentStatus.BOOKED, reminded_at__isnull=True, slot__start__gt=at, slot__start__lte=horizon
+        ).values_list("number", flat=True)
+    )
+    for number in numbers:
+        remind_task.enqueue(number)
+    return len(numbers)

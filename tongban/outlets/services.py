@@ -1,0 +1,94 @@
+"""Outlet writes: create or update an outlet, set the items it accepts.
+
+Each write is one transaction with one audit row; the per-process snapshot the nearest-outlet
+search answers from is dropped after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from tongban.audit.services import audit_record
+from tongban.common.errors import Invalid
+from tongban.outlets.geo import OpeningHours
+from tongban.outlets.models import Outlet, OutletItem, OutletKind
+from tongban.outlets.selectors import outlet_snapshot_clear, to_wgs84
+
+_FIELDS = ("name", "kind", "region_code", "address", "phone", "extended_hours", "home_visit", "bookable", "active")
+
+
+def outlet_upsert(
+    *,
+    code: str,
+    lat: float,
+    lng: float,
+    datum: str = "wgs84",
+    hours: dict[str, Any] | None = None,
+    items: Iterable[str] | None = None,
+    at: dt.datetime,
+    actor: Any = None,
+    **fields: Any,
+) -> Outlet:
+    """Create or update the outlet ``code``. Coordinates may be given in GCJ-02 (picked on a
+    Chinese map) and are stored as WGS-84; ``items`` (when given) replaces the accepted items.
+    Raises Invalid for an unknown kind or field, bad coordinates or malformed hours."""
+    unknown = set(fields) - set(_FIELDS)
+    if unknown:
+        raise Invalid(f"未知字段 / unknown fields: {', '.join(sorted(unknown))}", code="bad_field")
+    if "kind" in fields and fields["kind"] not in OutletKind.values:
+        raise Invalid(f"未知网点类型 / unknown outlet kind {fields['kind']!r}", code="bad_kind")
+    wlat, wlng = to_wgs84(lat=lat, lng=lng, datum=datum)
+    if hours is not None:
+        try:
+            OpeningHours.from_data(hours)
+        except ValueError as exc:
+            raise Invalid(f"办公时间格式错误 / bad opening hours: {exc}", code="bad_hours") from exc
+    with transaction.atomic():
+        outlet = Outlet.objects.select_for_update().filter(code=code).first()
+        created = outlet is None
+        if outlet is None:
+            outlet = Outlet(code=code)
+        for name, value in fields.items():
+            setattr(outlet, name, value)
+        outlet.lat, outlet.lng = round(wlat, 7), round(wlng, 7)
+        if hours is not None:
+            outlet.hours = hours
+        outlet.full_clean(exclude=["hours"])
+        outlet.save()
+        if items is not None:
+            _replace_items(outlet, items)
+        audit_record(
+            action="outlet.create" if created else "outlet.update",
+            object_type="outlet",
+            object_id=outlet.code,
+            at=at,
+            actor=actor,
+            data={"kind": outlet.kind, "items": sorted(items) if items is not None else None},
+        )
+        transaction.on_commit(outlet_snapshot_clear)
+    return outlet
+
+
+def _replace_items(outlet: Outlet, items: Iterable[str]) -> None:
+    wanted = set(items)
+    OutletItem.objects.filter(outlet=outlet).exclude(item_code__in=wanted).delete()
+    have = set(OutletItem.objects.filter(outlet=outlet).values_list("item_code", flat=True))
+    OutletItem.objects.bulk_create([OutletItem(outlet=outlet, item_code=c) for c in sorted(wanted - have)])
+
+
+def outlet_items_set(*, code: str, items: Iterable[str], at: dt.datetime, actor: Any = None) -> None:
+    """Replace the items outlet ``code`` accepts. Raises NotFound."""
+    from tongban.outlets.selectors import outlet_get
+
+    outlet = outlet_get(code=code)
+    items = sorted(set(items))
+    with transaction.atomic():
+        _replace_items(outlet, items)
+        audit_record(
+            action="outlet.items", object_type="outlet", object_id=code, at=at, actor=actor, data={"items": items}
+        )
+        transaction.on_commit(outlet_snapshot_clear)

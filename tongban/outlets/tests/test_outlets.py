@@ -1,0 +1,219 @@
+"""Outlets through the front door: the API, "which outlets accept item X", the demo
+generator, the coverage command and the map page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from tongban.outlets.geo import haversine_m, wgs84_to_gcj02
+from tongban.outlets.models import Outlet, OutletItem
+from tongban.outlets.selectors import outlet_snapshot_clear, outlets_for_item, population_grid_clear
+from tongban.outlets.services import outlet_upsert
+
+WEEKDAYS = {d: "09:00-12:00,13:30-17:30" for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_snapshot() -> Any:
+    outlet_snapshot_clear()
+    population_grid_clear()
+    yield
+    outlet_snapshot_clear()
+    population_grid_clear()
+
+
+@pytest.fixture
+def three(db: None, now: dt.datetime) -> list[Outlet]:
+    return [
+        outlet_upsert(
+            code="A",
+            name="近所",
+            kind="police_station",
+            region_code="330106",
+            lat=30.2800,
+            lng=120.1500,
+            items=["X", "Y"],
+            hours=WEEKDAYS,
+            bookable=True,
+            at=now,
+        ),
+        outlet_upsert(
+            code="B",
+            name="远所",
+            kind="police_station",
+            region_code="330106",
+            lat=30.3000,
+            lng=120.1500,
+            items=["X"],
+            hours=WEEKDAYS,
+            at=now,
+        ),
+        outlet_upsert(
+            code="C",
+            name="医院",
+            kind="hospital",
+            region_code="330105",
+            lat=30.2750,
+            lng=120.1500,
+            items=["Y"],
+            hours=WEEKDAYS,
+            at=now,
+        ),
+    ]
+
+
+def test_which_outlets_accept_an_item_is_one_query(three: list[Outlet], django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(1):
+        assert [o.code for o in outlets_for_item(item_code="X")] == ["A", "B"]
+    Outlet.objects.filter(code="B").update(active=False)
+    assert [o.code for o in outlets_for_item(item_code="X")] == ["A"]
+
+
+def test_nearest_api_filters_by_item_and_reports_times(
+    three: list[Outlet], api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tuesday 10 March 2026, 10:00 in Shanghai: open.
+    monkeypatch.setattr("tongban.outlets.api.now", lambda: dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC))
+    r = api(None).get("/api/v1/outlets/nearest", {"lat": 30.2700, "lng": 120.1500, "item": "X", "k": 5})
+    assert r.status_code == 200
+    body = r.json()
+    assert [o["code"] for o in body["results"]] == ["A", "B"]  # C does not handle X
+    a = body["results"][0]
+    assert a["distance_m"] == round(haversine_m(30.27, 120.15, 30.28, 120.15))  # 1,112 m
+    # walk: 1,112 m × 1.3 ÷ 75 m/min = 19.3 → 20; drive: 3 + 1,112 × 1.4 ÷ 500 = 6.1 → 7.
+    assert (a["walk_minutes"], a["drive_minutes"]) == (20, 7)
+    assert a["open_now"] is True
+    glat, glng = wgs84_to_gcj02(30.28, 120.15)
+    assert (a["lat_gcj02"], a["lng_gcj02"]) == (round(glat, 7), round(glng, 7))
+    assert "straight-line×1.3" in body["model"]
+
+
+def test_nearest_accepts_gcj02_input_and_rejects_bad_input(three: list[Outlet], api: Any) -> None:
+    glat, glng = wgs84_to_gcj02(30.2760, 120.1500)  # a point picked on a Chinese map
+    r = api(None).get("/api/v1/outlets/nearest", {"lat": glat, "lng": glng, "datum": "gcj02", "k": 1})
+    assert [o["code"] for o in r.json()["results"]] == ["C"]
+    # Read as WGS-84 the same numbers land ~500 m away, nearer A: the datum matters.
+    r = api(None).get("/api/v1/outlets/nearest", {"lat": glat, "lng": glng, "k": 1})
+    assert r.status_code == 200
+    bad = api(None).get("/api/v1/outlets/nearest", {"lat": 95, "lng": 120})
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "bad_coordinates"
+    assert api(None).get("/api/v1/outlets/nearest", {"lat": 30, "lng": 120, "datum": "bd09"}).status_code == 400
+    assert api(None).get("/api/v1/outlets/nearest", {"lat": 30, "lng": 120, "k": 0}).status_code == 400
+
+
+def test_closed_outlet_says_when_it_opens(three: list[Outlet], now: dt.datetime) -> None:
+    from tongban.outlets.selectors import outlet_nearest
+
+    saturday = dt.datetime(2026, 3, 14, 2, 0, tzinfo=dt.UTC)
+    (a,) = outlet_nearest(item_code="X", lat=30.28, lng=120.15, k=1, at=saturday)
+    assert a["open_now"] is False
+    assert a["next_open"] == dt.datetime(2026, 3, 16, 1, 0, tzinfo=dt.UTC)  # Monday 09:00 Shanghai
+
+
+def test_outlet_list_and_detail(three: list[Outlet], api: Any) -> None:
+    rows = api(None).get("/api/v1/outlets/", {"item": "Y"}).json()
+    assert [o["code"] for o in rows] == ["A", "C"]
+    assert [o["code"] for o in api(None).get("/api/v1/outlets/", {"kind": "hospital"}).json()] == ["C"]
+    detail = api(None).get("/api/v1/outlets/A").json()
+    assert detail["items"] == ["X", "Y"]
+    assert detail["bookable"] is True
+    assert api(None).get("/api/v1/outlets/NOPE").status_code == 404
+
+
+def test_upsert_validates_and_audits(db: None, now: dt.datetime) -> None:
+    from tongban.audit.models import AuditEntry
+    from tongban.common.errors import Invalid
+
+    with pytest.raises(Invalid):
+        outlet_upsert(code="Z", name="x", kind="spaceport", region_code="330106", lat=30, lng=120, at=now)
+    with pytest.raises(Invalid):
+        outlet_upsert(
+            code="Z",
+            name="x",
+            kind="kiosk",
+            region_code="330106",
+            lat=30,
+            lng=120,
+            hours={"mon": "18:00-09:00"},
+            at=now,
+        )
+    assert not Outlet.objects.filter(code="Z").exists()
+    outlet_upsert(code="Z", name="x", kind="kiosk", region_code="330106", lat=30, lng=120, items=["A", "B"], at=now)
+    outlet_upsert(code="Z", name="y", kind="kiosk", region_code="330106", lat=30, lng=120, items=["B"], at=now)
+    assert list(OutletItem.objects.filter(outlet__code="Z").values_list("item_code", flat=True)) == ["B"]
+    assert AuditEntry.objects.filter(object_type="outlet", object_id="Z").count() == 2
+
+
+def test_demo_generator_spreads_about_200_outlets_and_is_idempotent(db: None, now: dt.datetime) -> None:
+    from tongban.catalog.selectors import items_list
+    from tongban.outlets.demo import outlets_generate
+
+    out = io.StringIO()
+    created = outlets_generate(at=now, stdout=out)
+    assert 190 <= created <= 230
+    kinds = dict.fromkeys(Outlet.objects.values_list("kind", flat=True))
+    assert set(kinds) == {
+        "police_station",
+        "exit_entry_hall",
+        "vehicle_hall",
+        "gov_centre",
+        "kiosk",
+        "all_in_one_5g",
+        "hospital",
+    }
+    # Every district has its government service centre; the city centre is denser than 淳安.
+    assert Outlet.objects.filter(kind="gov_centre").count() == 13
+    assert Outlet.objects.filter(region_code="330109").count() > Outlet.objects.filter(region_code="330127").count()
+    if any(i.code == "driver_licence_replace" for i in items_list()):
+        accepting = outlets_for_item(item_code="driver_licence_replace")
+        assert accepting.filter(kind="police_station").exists()
+    assert outlets_generate(at=now) == 0
+    assert Outlet.objects.count() == created
+
+
+def test_coverage_command_prints_the_model_and_the_districts(
+    three: list[Outlet], now: dt.datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    # Three people: 0 m, 1,112 m and 5,560 m north of outlet C (item Y).
+    lat = np.array([30.275, 30.285, 30.325])
+    lng = np.array([120.15, 120.15, 120.15])
+    dist = np.array(["330105", "330105", "330106"])
+    monkeypatch.setattr("tongban.outlets.selectors.population_points", lambda: (lat, lng, dist))
+    out = io.StringIO()
+    call_command("coverage", item="X", stdout=out)
+    text = out.getvalue()
+    assert text.splitlines()[0] == "model: straight-line×1.3÷4.5 km/h+0 min (walk)"
+    # Outlets A (30.28) and B (30.30) accept X; reach on foot in 15 min is 865 m:
+    # the first person is 556 m from A, the second 556 m, the third 2,780 m from B.
+    assert "within 15 min: 2 of 3 people (66.7%)" in text
+    assert "330106" in text
+
+
+def test_coverage_without_population_is_a_clear_error(db: None) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no located population"):
+        call_command("coverage", item="X", stdout=io.StringIO())
+
+
+def test_map_page_and_guide_partial(three: list[Outlet], api: Any) -> None:
+    r = api(None).get("/outlets/map/?item=X")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "vendor/leaflet/leaflet.js" in html
+    assert '"kind": "none"' in html  # no tile server by default: markers on a plain background
+    r = api(None).get("/outlets/nearest/", {"item": "X", "lat": 30.27, "lng": 120.15})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert html.index("近所") < html.index("远所")
+    assert "医院" not in html
+    assert "/appointments/book/?item=X&outlet=A" in html  # A takes bookings, B does not
+    assert "outlet=B" not in html
