@@ -26,6 +26,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip_browser = pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     have_chromium = os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
     for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            # Data migrations seed the catalog, the statutory calendar and photo standards; a
+            # transactional test's flush would wipe them for every later test. Restoring the
+            # serialized database after each such test keeps them, for every test alike.
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}), append=False
+            )
         if "postgres" in item.keywords and not _on_postgres():
             item.add_marker(skip_pg)
         if "browser" in item.keywords and not have_chromium:

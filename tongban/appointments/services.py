@@ -15,7 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -28,8 +28,10 @@ from tongban.common.access import access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from tongban.common.roles import Department, Role
 from tongban.outlets.geo import DayKind
-from tongban.outlets.models import Outlet
 from tongban.outlets.selectors import day_calendar, hours_of, outlets_for_item
+
+if TYPE_CHECKING:
+    from tongban.outlets.models import Outlet
 
 log = logging.getLogger(__name__)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

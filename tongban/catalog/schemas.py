@@ -373,9 +373,9 @@ class ItemSpec(_Frozen):
     @field_validator("outlet_types")
     @classmethod
     def _outlet_kinds(cls, v: list[str]) -> list[str]:
-        from tongban.outlets.models import OutletKind  # the enum only; imported late (app registry)
+        from tongban.outlets.selectors import outlet_kinds  # imported late (app registry)
 
-        known = set(OutletKind.values)
+        known = set(outlet_kinds())
         for kind in v:
             if kind not in known:
                 raise ValueError(f"unknown outlet type {kind!r}; known: {', '.join(sorted(known))}")

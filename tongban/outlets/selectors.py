@@ -305,33 +305,16 @@ _grid_cache: dict[float, tuple[float, PopulationGrid]] = {}
 
 
 def population_points() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(lat, lng, district code) of every registry person with a located address.
+    """(lat, lng, district code) of every registry person with a located address, as arrays."""
+    from tongban.registry.selectors import registry_population_points
 
-    Reads the registry's own tables in one streamed query; the residence wins over the
-    household address. Returns empty arrays when the registry has no located people.
-    """
-    # A read of the registry's tables: the registry exposes no population selector yet.
-    from django.db.models import F
-    from django.db.models.functions import Coalesce
-
-    from tongban.registry.models import Person
-
-    qs = (
-        Person.objects.annotate(
-            plat=Coalesce(F("residence__lat"), F("household__address__lat")),
-            plng=Coalesce(F("residence__lng"), F("household__address__lng")),
-            pdist=Coalesce(F("residence__district_code"), F("household__address__district_code")),
-        )
-        .filter(plat__isnull=False, plng__isnull=False)
-        .values_list("plat", "plng", "pdist")
-    )
     lat: list[float] = []
     lng: list[float] = []
     dist: list[str] = []
-    for a, b, c in qs.iterator(chunk_size=20_000):
+    for a, b, c in registry_population_points():
         lat.append(a)
         lng.append(b)
-        dist.append(c or "")
+        dist.append(c)
     return np.asarray(lat, dtype=np.float64), np.asarray(lng, dtype=np.float64), np.asarray(dist)
 
 
@@ -437,3 +420,10 @@ def outlet_coverage_summary(
         ],
         "cells": grid_cells,
     }
+
+
+def outlet_kinds() -> list[str]:
+    """The outlet kinds (OutletKind values) the catalog may name in an item's outlet types."""
+    from tongban.outlets.models import OutletKind
+
+    return list(OutletKind.values)

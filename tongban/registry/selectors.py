@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -128,3 +129,25 @@ def walk_in_candidate() -> Person | None:
         .order_by("id")
         .first()
     )
+
+
+def registry_population_points() -> Iterator[tuple[float, float, str]]:
+    """(lat, lng, district code) of every person with a located address, streamed.
+
+    The residence wins over the household address; people without coordinates are skipped.
+    Used by the outlets module's 15-minute coverage grid.
+    """
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    qs = (
+        Person.objects.annotate(
+            plat=Coalesce(F("residence__lat"), F("household__address__lat")),
+            plng=Coalesce(F("residence__lng"), F("household__address__lng")),
+            pdist=Coalesce(F("residence__district_code"), F("household__address__district_code")),
+        )
+        .filter(plat__isnull=False, plng__isnull=False)
+        .values_list("plat", "plng", "pdist")
+    )
+    for lat, lng, dist in qs.iterator(chunk_size=20_000):
+        yield lat, lng, dist or ""

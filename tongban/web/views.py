@@ -55,7 +55,16 @@ def workbench(request: HttpRequest) -> HttpResponse:
             intake, status = outcome.context, outcome.status
         else:
             intake = intake_context(request=request, person=person, item_code=request.POST.get("item", ""))
-    template = "web/partials/lookup_result.html" if request.headers.get("HX-Request") else "web/workbench.html"
+    if request.headers.get("HX-Request"):
+        template = "web/partials/lookup_result.html"
+    else:
+        template = "web/workbench.html"
+        outlet_id = getattr(request.user, "outlet_id", None)
+        if outlet_id is not None:
+            from tongban.appointments.selectors import queue_today
+
+            intake["queue"] = queue_today(outlet_id=outlet_id, at=now())
+            intake["show_queue"] = True
     return render(request, template, {"form": form, "found": found, "now": now(), **intake}, status=status)
 
 

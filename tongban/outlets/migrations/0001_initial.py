@@ -4,30 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Outlet',
+            name="Outlet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='网点编码')),
-                ('name', models.CharField(max_length=120, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('police_station', '派出所综合窗口'), ('exit_entry_hall', '出入境服务大厅'), ('vehicle_hall', '车管服务大厅'), ('gov_centre', '政务服务中心'), ('kiosk', '自助服务终端'), ('all_in_one_5g', '5G 一体机'), ('hospital', '驾驶人体检医院')], max_length=32, verbose_name='类型')),
-                ('region_code', models.CharField(db_index=True, max_length=6, verbose_name='所属区县代码')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='纬度 (WGS-84)')),
-                ('lng', models.FloatField(blank=True, null=True, verbose_name='经度 (WGS-84)')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="网点编码")),
+                ("name", models.CharField(max_length=120, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("police_station", "派出所综合窗口"),
+                            ("exit_entry_hall", "出入境服务大厅"),
+                            ("vehicle_hall", "车管服务大厅"),
+                            ("gov_centre", "政务服务中心"),
+                            ("kiosk", "自助服务终端"),
+                            ("all_in_one_5g", "5G 一体机"),
+                            ("hospital", "驾驶人体检医院"),
+                        ],
+                        max_length=32,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("region_code", models.CharField(db_index=True, max_length=6, verbose_name="所属区县代码")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="纬度 (WGS-84)")),
+                ("lng", models.FloatField(blank=True, null=True, verbose_name="经度 (WGS-84)")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '网点',
-                'verbose_name_plural': '网点',
-                'ordering': ['code'],
+                "verbose_name": "网点",
+                "verbose_name_plural": "网点",
+                "ordering": ["code"],
             },
         ),
     ]
