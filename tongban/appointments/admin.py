@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from tongban.appointments.models import Appointment, Slot, SlotPlan
 from tongban.appointments.services import slot_plan_set
+from tongban.common.admin import ReadOnlyAdminMixin
 from tongban.common.clock import now
 
 
@@ -32,19 +33,8 @@ class SlotPlanAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Slot)
-class SlotAdmin(ReadOnly):
+class SlotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("outlet", "group", "start", "end", "capacity", "booked")
     list_filter = ("group",)
     date_hierarchy = "start"
@@ -52,7 +42,7 @@ class SlotAdmin(ReadOnly):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnly):
+class AppointmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("number", "item_code", "outlet", "status", "created_at", "ticket")
     list_filter = ("status",)
     search_fields = ("=number",)

@@ -9,17 +9,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from tongban.cases.models import Case, CaseEvent, CaseMaterial
+from tongban.common.admin import ReadOnlyAdminMixin
 
 
-class _ReadOnly(admin.TabularInline):
+class _ReadOnly(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class EventInline(_ReadOnly):

@@ -16,6 +16,7 @@ from tongban.catalog.loader import CatalogFileError, spec_validate
 from tongban.catalog.models import Item, ItemVersion
 from tongban.catalog.schemas import ItemSpec
 from tongban.catalog.services import item_create, item_publish_set, item_version_create
+from tongban.common.admin import ReadOnlyAdminMixin
 from tongban.common.clock import now
 from tongban.common.errors import Invalid
 
@@ -129,7 +130,7 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ItemVersion)
-class ItemVersionAdmin(admin.ModelAdmin):
+class ItemVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["item", "version", "origin", "created_at", "note"]
     list_filter = ["origin"]
     search_fields = ["item__code", "item__name_zh"]
@@ -149,12 +150,3 @@ class ItemVersionAdmin(admin.ModelAdmin):
     @admin.display(description=_("规格"))
     def spec_pretty(self, obj: ItemVersion) -> str:
         return spec_to_yaml(obj.spec)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
