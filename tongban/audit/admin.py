@@ -8,6 +8,17 @@ from tongban.common.admin import ReadOnlyAdminMixin
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the audit log is append-only."""
 
-    list_display = ("seq", "at", "action", "object_type", "object_id", "actor_label", "role", "outlet_code")
+    list_display = (
+        "id",
+        "chain",
+        "seq",
+        "at",
+        "action",
+        "object_type",
+        "object_id",
+        "actor_label",
+        "role",
+        "outlet_code",
+    )
     list_filter = ("action", "role")
     search_fields = ("object_id", "action")

@@ -1,8 +1,11 @@
 """The append-only, hash-chained audit log.
 
-Each entry's hash covers its content and the previous entry's hash, and the chain head records
-the last sequence number and hash, so an edited, deleted, inserted or reordered entry, or a cut
-tail, is found by ``tongban audit verify``.
+The log is a small, fixed set of parallel chains (``settings.AUDIT_CHAINS``). Each entry belongs to
+one chain, has the next sequence number of that chain, and its hash covers its content and the
+previous entry's hash in the same chain; each chain's head row records its last sequence number and
+hash. So an edited, deleted, inserted or reordered entry, or a cut tail, is found by
+``tongban audit verify``, while concurrent writers append to different chains instead of queueing on
+one row (docs/adr/0007-audit-chains.md).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from tongban.common.access import AccessRule
 class AuditEntry(models.Model):
     """One audited event: who (masked label), in what role and outlet, did what to which object."""
 
-    seq = models.BigIntegerField(unique=True)
+    chain = models.PositiveSmallIntegerField(default=1)
+    seq = models.BigIntegerField()
     at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_label = models.CharField(max_length=80, blank=True)
@@ -31,19 +35,21 @@ class AuditEntry(models.Model):
     ACCESS = AccessRule()  # administrators and auditors only
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        # Insertion order: entries of one object are written one after another under its row lock.
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_entry_chain_seq_unique")]
+        indexes = [models.Index(fields=["object_type", "object_id", "id"], name="audit_entry_object_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.chain}.{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
 class AuditHead(models.Model):
-    """The single row that serialises appends and remembers the end of the chain."""
+    """The head of one chain: its last sequence number and hash. Locked by one writer at a time."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
-        return f"head #{self.seq}"
+        return f"chain {self.id} head #{self.seq}"

@@ -8,7 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 
 from tongban.audit.models import AuditEntry, AuditHead
 from tongban.common.masking import mask_text
@@ -36,6 +37,37 @@ def _fields(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def _chains() -> int:
+    """How many chains writers spread over; one where the database cannot skip locked rows."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return 1
+    return max(1, int(getattr(settings, "AUDIT_CHAINS", 1)))
+
+
+def _lock_a_head() -> AuditHead:
+    """Lock the head of a chain no other transaction holds (or wait for chain 1 if all are busy).
+
+    ``SKIP LOCKED`` never waits, and a head this transaction already holds is not skipped, so two
+    writers never wait on each other in a cycle. Heads are created when first needed, that is when
+    every existing one is busy. SQLite has one chain: its single writer lock already serialises
+    appends there.
+    """
+    n = _chains()
+    heads = AuditHead.objects.filter(id__lte=n).order_by("id")
+    if n > 1:
+        head = heads.select_for_update(skip_locked=True).first()
+        if head is None:
+            AuditHead.objects.bulk_create([AuditHead(id=i) for i in range(1, n + 1)], ignore_conflicts=True)
+            head = heads.select_for_update(skip_locked=True).first()
+        if head is not None:
+            return head
+    head = heads.select_for_update().filter(id=1).first()
+    if head is None:
+        AuditHead.objects.bulk_create([AuditHead(id=1)], ignore_conflicts=True)
+        head = heads.select_for_update().get(id=1)
+    return head
+
+
 def audit_record(
     *,
     action: str,
@@ -45,15 +77,17 @@ def audit_record(
     actor: Any = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain inside the caller's transaction.
+    """Append one entry to a chain inside the caller's transaction.
 
-    ``actor`` is a user or None (system); its label is stored masked. Raises nothing of its own;
-    database errors roll back the caller's write with it, which is the point.
+    ``actor`` is a user or None (system); its label is stored masked. The chain head stays locked
+    until the caller's transaction ends, so call this as the last write of a service. Raises
+    nothing of its own; database errors roll back the caller's write with it, which is the point.
     """
+    outlet = getattr(actor, "outlet", None) if actor is not None else None
     with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        outlet = getattr(actor, "outlet", None) if actor is not None else None
+        head = _lock_a_head()
         entry = AuditEntry(
+            chain=head.id,
             seq=head.seq + 1,
             at=at,
             actor_id=getattr(actor, "pk", None),
@@ -68,8 +102,7 @@ def audit_record(
         )
         entry.hash = _digest(head.hash, _fields(entry))
         entry.save(force_insert=True)
-        head.seq, head.hash = entry.seq, entry.hash
-        head.save(update_fields=["seq", "hash"])
+        AuditHead.objects.filter(id=head.id).update(seq=entry.seq, hash=entry.hash)
     return entry
 
 
@@ -83,26 +116,36 @@ class ChainReport:
 
 
 def audit_verify(*, limit_problems: int = 20) -> ChainReport:
-    """Recompute the chain from the start; report edits, gaps, reordering and a cut tail."""
+    """Recompute every chain from its start; report edits, gaps, reordering and cut tails."""
     problems: list[str] = []
-    prev = GENESIS
-    expected_seq = 1
     count = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
-        count += 1
-        if entry.seq != expected_seq:
-            problems.append(f"entry {expected_seq} is missing (next found is {entry.seq}): deleted or inserted")
-        if entry.prev_hash != prev:
-            problems.append(f"entry {entry.seq} does not follow its predecessor: reordered or deleted before it")
-        if _digest(entry.prev_hash, _fields(entry)) != entry.hash:
-            problems.append(f"entry {entry.seq} content does not match its hash: edited")
-        prev = entry.hash
-        expected_seq = entry.seq + 1
-        if len(problems) >= limit_problems:
-            break
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and len(problems) < limit_problems and (head.seq != expected_seq - 1 or head.hash != prev):
-        problems.append(
-            f"the chain head says {head.seq} entries ending in {head.hash[:12]}: the tail was cut or changed"
-        )
+    heads = {h.id: h for h in AuditHead.objects.all()}
+    chains = sorted(set(heads) | set(AuditEntry.objects.values_list("chain", flat=True).distinct()))
+    for chain in chains:
+        prev = GENESIS
+        expected_seq = 1
+        entries = AuditEntry.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000)
+        for entry in entries:
+            count += 1
+            where = f"chain {chain}: entry {entry.seq}"
+            if entry.seq != expected_seq:
+                problems.append(
+                    f"chain {chain}: entry {expected_seq} is missing (next found is {entry.seq}): deleted or inserted"
+                )
+            if entry.prev_hash != prev:
+                problems.append(f"{where} does not follow its predecessor: reordered or deleted before it")
+            if _digest(entry.prev_hash, _fields(entry)) != entry.hash:
+                problems.append(f"{where} content does not match its hash: edited")
+            prev = entry.hash
+            expected_seq = entry.seq + 1
+            if len(problems) >= limit_problems:
+                return ChainReport(ok=False, entries=count, problems=problems)
+        head = heads.get(chain)
+        if head is None and expected_seq > 1:
+            problems.append(f"chain {chain} has entries but no head: the head was deleted")
+        elif head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
+            problems.append(
+                f"chain {chain}: the head says {head.seq} entries ending in {head.hash[:12]}: "
+                "the tail was cut or changed"
+            )
     return ChainReport(ok=not problems, entries=count, problems=problems)

@@ -239,6 +239,8 @@ DEMO_CITY_CODE = env_str("TONGBAN_CITY", "3301")
 CERTIFICATE_KEYS_DIR = Path(env_str("TONGBAN_CERT_KEYS_DIR", str(VAR_DIR / "keys")))
 # Dotted path of a factory returning a Signer (e.g. a hardware or SM2 device); empty = software key files.
 CERTIFICATE_SIGNER = env_str("TONGBAN_CERT_SIGNER", "")
+# Parallel audit chains (PostgreSQL): concurrent writers append to different chains.
+AUDIT_CHAINS = env_int("TONGBAN_AUDIT_CHAINS", 8)
 # Anonymous verifications: "batch" (one audit entry per second per worker) or "sync" (each).
 CERTIFICATE_VERIFY_AUDIT = env_str("TONGBAN_CERT_VERIFY_AUDIT", "batch")
 MAP_TILES = env_str("TONGBAN_MAP_TILES", "none")  # none | osm | tianditu

@@ -77,7 +77,7 @@ def test_clerk_sees_any_person_masked_and_reveal_is_audited(personas, api) -> No
         content_type="application/json",
     )
     assert shown.status_code == 200 and shown.json()["value"] == target.phone
-    entry = AuditEntry.objects.filter(action="person.reveal").latest("seq")
+    entry = AuditEntry.objects.filter(action="person.reveal").latest("id")
     assert entry.actor_id == personas.clerk.pk and entry.data == {"field": "phone", "reason": "核对联系方式"}
     assert entry.outlet_code == personas.outlet.code
 

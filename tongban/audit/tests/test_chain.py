@@ -1,10 +1,14 @@
 import datetime as dt
+import threading
+import time
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, connections, transaction
 
-from tongban.audit.models import AuditEntry
+from tongban.audit.models import AuditEntry, AuditHead
 from tongban.audit.services import audit_record, audit_verify
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +31,7 @@ def test_intact_chain_verifies() -> None:
 
 def test_edited_entry_is_detected() -> None:
     _fill()
-    AuditEntry.objects.filter(seq=3).update(data={"i": 99})
+    AuditEntry.objects.filter(chain=1, seq=3).update(data={"i": 99})
     report = audit_verify()
     assert not report.ok
     assert any("entry 3" in p and "edited" in p for p in report.problems)
@@ -37,7 +41,7 @@ def test_edited_entry_is_detected() -> None:
 
 def test_deleted_entry_is_detected() -> None:
     _fill()
-    AuditEntry.objects.filter(seq=2).delete()
+    AuditEntry.objects.filter(chain=1, seq=2).delete()
     report = audit_verify()
     assert not report.ok
     assert any("entry 2 is missing" in p for p in report.problems)
@@ -45,7 +49,7 @@ def test_deleted_entry_is_detected() -> None:
 
 def test_reordered_entries_are_detected() -> None:
     _fill()
-    a, b = AuditEntry.objects.get(seq=2), AuditEntry.objects.get(seq=4)
+    a, b = AuditEntry.objects.get(chain=1, seq=2), AuditEntry.objects.get(chain=1, seq=4)
     AuditEntry.objects.filter(pk=a.pk).update(seq=-1)
     AuditEntry.objects.filter(pk=b.pk).update(seq=2)
     AuditEntry.objects.filter(pk=a.pk).update(seq=4)
@@ -56,6 +60,62 @@ def test_reordered_entries_are_detected() -> None:
 
 def test_cut_tail_is_detected() -> None:
     _fill()
-    AuditEntry.objects.filter(seq=5).delete()
+    AuditEntry.objects.filter(chain=1, seq=5).delete()
     report = audit_verify()
     assert not report.ok and "tail" in report.problems[-1]
+
+
+def test_entry_moved_to_another_chain_is_detected() -> None:
+    _fill(3)
+    entry = AuditEntry.objects.get(chain=1, seq=3)
+    AuditEntry.objects.filter(pk=entry.pk).update(chain=2, seq=1)
+    report = audit_verify()
+    assert not report.ok
+    assert any("chain 2: entry 1 does not follow" in p for p in report.problems)
+    assert any("chain 1" in p and "tail" in p for p in report.problems)
+
+
+def test_deleted_head_is_detected() -> None:
+    _fill(2)
+    AuditHead.objects.filter(id=1).delete()
+    report = audit_verify()
+    assert not report.ok and report.problems == ["chain 1 has entries but no head: the head was deleted"]
+
+
+def test_sqlite_appends_to_one_chain() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    _fill(4)
+    assert list(AuditEntry.objects.values_list("chain", "seq")) == [(1, 1), (1, 2), (1, 3), (1, 4)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_spread_over_chains_and_every_chain_verifies() -> None:
+    """16 threads × 25 appends, each holding its chain for a moment as a real write does."""
+    barrier = threading.Barrier(16)
+    errors: list[BaseException] = []
+
+    def worker(w: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(25):
+                with transaction.atomic():
+                    audit_record(action="case.accept", object_type="case", object_id=f"W{w}-{i}", at=T0)
+                    time.sleep(0.002)  # the rest of the caller's transaction
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert AuditEntry.objects.count() == 400
+    chains = set(AuditEntry.objects.values_list("chain", flat=True))
+    assert len(chains) > 1 and chains <= set(range(1, settings.AUDIT_CHAINS + 1))
+    report = audit_verify()
+    assert report.ok and report.entries == 400, report.problems

@@ -37,7 +37,7 @@ def test_edited_entry_is_found(history: list[AuditEntry]) -> None:
     AuditEntry.objects.filter(pk=entry.pk).update(data={**entry.data, "reason": "符合条件"})
     report = audit_verify()
     assert not report.ok
-    assert f"entry {entry.seq} content does not match its hash: edited" in report.problems
+    assert f"chain {entry.chain}: entry {entry.seq} content does not match its hash: edited" in report.problems
     with pytest.raises(CommandError):
         call_command("audit", "verify")
 
