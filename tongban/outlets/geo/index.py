@@ -22,6 +22,8 @@ from scipy.spatial import cKDTree
 from .coords import EARTH_RADIUS_M, FloatArray, m_to_chord, unit_vectors
 
 _TWO_R = 2.0 * EARTH_RADIUS_M
+_RAD = math.pi / 180.0
+_tuple_new = tuple.__new__  # builds a Hit without the NamedTuple's Python-level __new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +46,14 @@ class Hit(NamedTuple):
 
 
 _BUILD_LOCK = threading.Lock()
-GRID_K = 10  # the candidate quadtree answers k ≤ GRID_K; larger k goes to the KD-tree
-_LEAF_MAX = 24  # a cell with more candidates than this is split in four
+_Cand = tuple[float, float, float, int]
+_Node = list[_Cand] | tuple[float, float, int]
+_Grid = tuple[float, float, float, float, int, int, list[_Node]]
+# The candidate quadtree answers k ≤ GRID_K (the API's default k); larger k goes to the
+# KD-tree. A smaller K means fewer candidates per leaf (~11 instead of ~18 at K = 10 over
+# 2,000 outlets) and a third of the leaves, and the per-candidate Python work is the cost.
+GRID_K = 5
+_LEAF_MAX = 16  # a cell with more candidates than this is split in four
 _MAX_DEPTH = 8
 
 
@@ -57,32 +65,13 @@ class _Tree:
     half-diagonal ``r`` (chord lengths), every point within ``D_K(c) + 2r`` of ``c`` is stored,
     where ``D_K(c)`` is the distance from ``c`` to its GRID_K-th nearest point. By the
     triangle inequality these include the k ≤ GRID_K nearest points of any query inside the
-    cell, so ranking the cell's ~10–25 candidates by dot product is exact. Cells are split
+    cell, so ranking the cell's ~5–16 candidates by dot product is exact. Cells are split
     where outlets are dense, so candidate lists stay short in the city centre too. Queries
-    outside the root grid go to the KD-tree.
+    outside the root grid go to the KD-tree. At this size a numpy call costs more than the
+    arithmetic, so a leaf's candidates are plain tuples ranked in pure Python.
     """
 
-    __slots__ = (
-        "_lat_lng",
-        "cand_idx",
-        "cand_keys",
-        "cand_xyz",
-        "dlat",
-        "dlng",
-        "keys",
-        "kinds",
-        "lat0",
-        "lng0",
-        "ncol",
-        "node_a",
-        "node_b",
-        "node_child",
-        "node_mid_lat",
-        "node_mid_lng",
-        "nrow",
-        "tree",
-        "xyz",
-    )
+    __slots__ = ("_lat_lng", "grid", "keys", "kinds", "tree", "xyz")
 
     def __init__(self, points: Sequence[IndexedPoint]) -> None:
         n = len(points)
@@ -93,35 +82,34 @@ class _Tree:
         self.xyz = unit_vectors(lat, lng).reshape(-1, 3)
         self.tree = cKDTree(self.xyz, balanced_tree=True, compact_nodes=True)
         self._lat_lng = (lat, lng)
-        self.node_child: list[int] = []  # the quadtree is built on the first single query
+        self.grid: _Grid | None = None  # the quadtree is built on the first single query
 
-    def _build_quadtree(self) -> None:
+    def _build_quadtree(self) -> _Grid:
         lat, lng = self._lat_lng
         n = len(self.keys)
         k = min(GRID_K, n)
         pad = 0.01  # degrees beyond the outermost points still answered by the quadtree
-        self.lat0 = float(lat.min()) - pad
-        self.lng0 = float(lng.min()) - pad
-        span_lat = float(lat.max()) + pad - self.lat0
-        span_lng = float(lng.max()) + pad - self.lng0
+        lat0 = float(lat.min()) - pad
+        lng0 = float(lng.min()) - pad
+        span_lat = float(lat.max()) + pad - lat0
+        span_lng = float(lng.max()) + pad - lng0
         side = math.sqrt(span_lat * span_lng / max(1, min(n // 4, 10_000)))
-        self.nrow = max(1, math.ceil(span_lat / side))
-        self.ncol = max(1, math.ceil(span_lng / side))
-        self.dlat = span_lat / self.nrow
-        self.dlng = span_lng / self.ncol
-        rows, cols = np.divmod(np.arange(self.nrow * self.ncol), self.ncol)
-        lo_lat = self.lat0 + rows * self.dlat
-        lo_lng = self.lng0 + cols * self.dlng
-        size_lat: FloatArray = np.full(lo_lat.shape, self.dlat)
-        size_lng: FloatArray = np.full(lo_lat.shape, self.dlng)
+        nrow = max(1, math.ceil(span_lat / side))
+        ncol = max(1, math.ceil(span_lng / side))
+        dlat = span_lat / nrow
+        dlng = span_lng / ncol
+        rows, cols = np.divmod(np.arange(nrow * ncol), ncol)
+        lo_lat = lat0 + rows * dlat
+        lo_lng = lng0 + cols * dlng
+        size_lat: FloatArray = np.full(lo_lat.shape, dlat)
+        size_lng: FloatArray = np.full(lo_lat.shape, dlng)
         ids = np.arange(lo_lat.size)  # node ids of this level's cells
-        # Node tables; the root grid's cells are nodes 0 .. nrow*ncol-1.
-        child: list[int] = [-1] * lo_lat.size
-        mid_lat: list[float] = (lo_lat + self.dlat / 2).tolist()
-        mid_lng: list[float] = (lo_lng + self.dlng / 2).tolist()
-        node_a: list[int] = [0] * lo_lat.size
-        node_b: list[int] = [0] * lo_lat.size
-        flat: list[int] = []
+        # One node table; the root grid's cells are nodes 0 .. nrow*ncol-1. A leaf is the list
+        # of its candidates as (x, y, z, key) tuples in key order (shared between leaves); an
+        # inner node is (mid_lat, mid_lng, first child), its children first+0: south-west,
+        # +1: south-east, +2: north-west, +3: north-east.
+        shared = [(x, y, z, key) for (x, y, z), key in zip(self.xyz.tolist(), self.keys.tolist(), strict=True)]
+        nodes: list[_Node] = [[] for _ in range(lo_lat.size)]
         for depth in range(_MAX_DEPTH + 1):
             c_lat = lo_lat + size_lat / 2
             c_lng = lo_lng + size_lng / 2
@@ -139,16 +127,15 @@ class _Tree:
             leaves = np.flatnonzero(~split)
             members = self.tree.query_ball_point(centre[leaves], radius[leaves], return_sorted=True)
             for node, m in zip(ids[leaves].tolist(), members, strict=True):
-                node_a[node] = len(flat)
-                flat.extend(m)
-                node_b[node] = len(flat)
+                nodes[node] = [shared[i] for i in m]
             parents = np.flatnonzero(split)
             if parents.size == 0:
                 break
-            first = len(child)
-            for j, node in enumerate(ids[parents].tolist()):
-                child[node] = first + 4 * j
-            # Children of parent j are first+4j+(0: south-west, 1: south-east, 2: NW, 3: NE).
+            first = len(nodes)
+            for j, (node, mla, mln) in enumerate(
+                zip(ids[parents].tolist(), c_lat[parents].tolist(), c_lng[parents].tolist(), strict=True)
+            ):
+                nodes[node] = (mla, mln, first + 4 * j)
             hl = np.repeat(size_lat[parents] / 2, 4)
             hg = np.repeat(size_lng[parents] / 2, 4)
             quad = np.tile(np.arange(4), parents.size)
@@ -156,43 +143,30 @@ class _Tree:
             lo_lng = np.repeat(lo_lng[parents], 4) + (quad % 2) * hg
             size_lat, size_lng = hl, hg
             ids = np.arange(first, first + lo_lat.size)
-            child += [-1] * lo_lat.size
-            mid_lat += (lo_lat + hl / 2).tolist()
-            mid_lng += (lo_lng + hg / 2).tolist()
-            node_a += [0] * lo_lat.size
-            node_b += [0] * lo_lat.size
-        self.node_mid_lat = mid_lat
-        self.node_mid_lng = mid_lng
-        self.node_a = node_a
-        self.node_b = node_b
-        flat_arr = np.asarray(flat, dtype=np.int64)
-        self.cand_idx: list[int] = flat
-        self.cand_keys: list[int] = self.keys[flat_arr].tolist() if flat else []
-        self.cand_xyz = np.ascontiguousarray(self.xyz[flat_arr]) if flat else self.xyz[:0]
-        # Last: a non-empty node_child tells lock-free readers that every table above is ready.
-        self.node_child = child
+            nodes += [[] for _ in range(lo_lat.size)]
+        return (lat0, lng0, dlat, dlng, nrow, ncol, nodes)
 
-    def leaf(self, lat: float, lng: float) -> int:
-        """The quadtree leaf holding (lat, lng), or -1 outside the root grid."""
-        if not self.node_child:
+    def candidates(self, lat: float, lng: float) -> list[tuple[float, float, float, int]] | None:
+        """The candidates of the quadtree leaf holding (lat, lng), None outside the root grid."""
+        grid = self.grid
+        if grid is None:
             with _BUILD_LOCK:  # WSGI servers run requests in threads: build once
-                if not self.node_child:
-                    self._build_quadtree()
-        if lat < self.lat0 or lng < self.lng0:
-            return -1
-        row = int((lat - self.lat0) / self.dlat)
-        col = int((lng - self.lng0) / self.dlng)
-        if row >= self.nrow or col >= self.ncol:
-            return -1
-        node = row * self.ncol + col
-        child = self.node_child
-        while child[node] >= 0:
-            node = (
-                child[node]
-                + (2 if lat >= self.node_mid_lat[node] else 0)
-                + (1 if lng >= self.node_mid_lng[node] else 0)
-            )
-        return node
+                if self.grid is None:
+                    # Assigned whole and last: lock-free readers see no half-built table.
+                    self.grid = self._build_quadtree()
+                grid = self.grid
+        lat0, lng0, dlat, dlng, nrow, ncol, nodes = grid
+        if lat < lat0 or lng < lng0:
+            return None
+        row = int((lat - lat0) / dlat)
+        col = int((lng - lng0) / dlng)
+        if row >= nrow or col >= ncol:
+            return None
+        node = nodes[row * ncol + col]
+        while type(node) is tuple:
+            mid_lat, mid_lng, child = node
+            node = nodes[child + (2 if lat >= mid_lat else 0) + (1 if lng >= mid_lng else 0)]
+        return node  # type: ignore[return-value]  # the loop ends only at a leaf (a list)
 
 
 class OutletIndex:
@@ -232,15 +206,18 @@ class OutletIndex:
         t = self._trees.get(item or self.ALL)
         if t is None or k <= 0:
             return []
-        n = len(t.keys)
-        rl = math.radians(lat)
-        rg = math.radians(lng)
+        rl = lat * _RAD
+        rg = lng * _RAD
         c = math.cos(rl)
-        q = (c * math.cos(rg), c * math.sin(rg), math.sin(rl))
+        qx = c * math.cos(rg)
+        qy = c * math.sin(rg)
+        qz = math.sin(rl)
         if kinds is None and k <= GRID_K:
-            node = t.leaf(lat, lng)
-            if node >= 0:
-                return self._from_grid(t, node, q, k, max_distance_m)
+            cands = t.candidates(lat, lng)
+            if cands is not None:
+                return self._from_grid(cands, qx, qy, qz, k, max_distance_m)
+        n = len(t.keys)
+        q = (qx, qy, qz)
         bound = m_to_chord(max_distance_m) if max_distance_m is not None else math.inf
         want = k if kinds is None else min(n, k * 4)
         while True:
@@ -265,24 +242,23 @@ class OutletIndex:
 
     @staticmethod
     def _from_grid(
-        t: _Tree,
-        node: int,
-        q: tuple[float, float, float],
+        cands: list[_Cand],
+        qx: float,
+        qy: float,
+        qz: float,
         k: int,
         max_distance_m: float | None,
     ) -> list[Hit]:
-        a = t.node_a[node]
-        b = t.node_b[node]
-        dots = (t.cand_xyz[a:b] @ q).tolist()
-        # Larger dot = nearer. Candidates are in key order and ranked by (dot, -position), so
-        # equal distances go to the lower key.
-        ranked = zip(dots, range(-a, -b, -1), strict=True)
-        order = sorted(ranked, reverse=True)[:k] if k > 1 else [max(ranked)]
-        keys = t.cand_keys
+        dots = [x * qx + y * qy + z * qz for x, y, z, _ in cands]
+        # Larger dot = nearer. Candidates are in key order and both max() and the stable sort
+        # keep the first of equal values, so equal distances go to the lower key.
+        by_dot = dots.__getitem__
+        order = [dots.index(max(dots))] if k == 1 else sorted(range(len(dots)), key=by_dot, reverse=True)[:k]
+        new = _tuple_new
         asin = math.asin
         sqrt = math.sqrt
         # chord² = 2 − 2·dot loses nothing that matters: ≤ 7 mm even 1 m from an outlet.
-        hits = [Hit(keys[-neg], _TWO_R * asin(sqrt(max(0.0, 0.5 - 0.5 * d)))) for d, neg in order]
+        hits = [new(Hit, (cands[i][3], _TWO_R * asin(sqrt(max(0.0, 0.5 - 0.5 * dots[i]))))) for i in order]
         if max_distance_m is not None:
             hits = [h for h in hits if h.distance_m <= max_distance_m]
         return hits
