@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django_otp import user_has_device
@@ -19,15 +20,18 @@ class StaffSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
+        # Cheap tests first: most requests are anonymous (no session login) or carry a token, and
+        # then the user, their session and their devices are never loaded here.
         if (
-            user.is_authenticated
-            and getattr(user, "is_staff_role", False)
-            and not request.path.startswith(EXEMPT_PREFIXES)
-            and not getattr(request, "token_authenticated", False)
+            SESSION_KEY in request.session
             and "HTTP_AUTHORIZATION" not in request.META
-            and not user.is_verified()  # type: ignore[attr-defined]  # added by django_otp.middleware.OTPMiddleware
+            and not getattr(request, "token_authenticated", False)
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and getattr(request.user, "is_staff_role", False)
+            and request.user.is_authenticated
+            and not request.user.is_verified()  # type: ignore[attr-defined]  # added by django_otp.middleware.OTPMiddleware
         ):
+            user = request.user
             has_device = user_has_device(user)
             if has_device or settings.REQUIRE_STAFF_2FA:
                 if request.path.startswith("/api/"):
