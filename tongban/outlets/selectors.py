@@ -130,19 +130,48 @@ class _Snapshot:
     # (outlet, local day) → its opening periods from the day before to two weeks ahead, so a
     # request asks the calendar nothing (filled lazily; the snapshot's TTL bounds staleness).
     upcoming: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime]]] = field(default_factory=dict)
+    # outlet → (from, until, JSON of its opening state): the state is the same for every
+    # instant in [from, until) (POSIX seconds), a stretch inside one local day during which
+    # the outlet stays open or stays closed, so most requests reuse the encoded text.
+    opening: dict[int, tuple[float, float, str]] = field(default_factory=dict)
 
-    def next_period(self, key: int, at: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
-        day = at.astimezone(SHANGHAI).date()
+    def _periods(self, key: int, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         periods = self.upcoming.get((key, day))
         if periods is None:
             cal = day_calendar()
             hours = self.hours[key]
             periods = [p for n in range(-1, 15) for p in hours.periods_on(day + dt.timedelta(days=n), cal)]
             self.upcoming[(key, day)] = periods
-        for start, end in periods:
+        return periods
+
+    def next_period(self, key: int, at: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+        for start, end in self._periods(key, at.astimezone(SHANGHAI).date()):
             if end > at:
                 return start, end
         return None
+
+    def opening_json(self, key: int, at: dt.datetime, ts: float) -> str:
+        """``"open_now": ..., "next_open": ..., "next_close": ...`` of outlet ``key`` at ``at``
+        (``ts`` = at.timestamp()), as next_period() decides them."""
+        hit = self.opening.get(key)
+        if hit is not None and hit[0] <= ts < hit[1]:
+            return hit[2]
+        day = at.astimezone(SHANGHAI).date()
+        # Within one local day every instant sees the same period list, so clamping the
+        # stretch to the day keeps the cached answer exactly what next_period() would say.
+        lo = dt.datetime.combine(day, dt.time(0), SHANGHAI).timestamp()
+        hi = lo + 86_400.0
+        state: dict[str, Any] = {"open_now": False, "next_open": None, "next_close": None}
+        for start, end in self._periods(key, day):
+            s, e = start.timestamp(), end.timestamp()
+            if e > ts:
+                state = {"open_now": s <= ts, "next_open": start.isoformat(), "next_close": end.isoformat()}
+                lo, hi = (max(lo, s), min(hi, e)) if s <= ts else (lo, min(hi, s))
+                break
+            lo = max(lo, e)
+        text = json.dumps(state)[1:-1]
+        self.opening[key] = (lo, hi, text)
+        return text
 
 
 _lock = threading.Lock()
@@ -221,10 +250,8 @@ def _nearest_core(
     datum: str,
     calendar: Callable[[dt.date], DayKind] | None,
 ) -> tuple[_Snapshot, list[tuple[int, dict[str, Any]]]]:
-    from tongban.common.errors import Invalid
-
     if not 1 <= k <= 50:
-        raise Invalid("k 须在 1–50 之间 / k must be 1–50", code="bad_k")
+        raise _bad_k()
     wlat, wlng = to_wgs84(lat=lat, lng=lng, datum=datum)
     snap = _snapshot_get()
     out = []
@@ -281,18 +308,29 @@ def outlet_nearest_json(
     datum: str = "wgs84",
 ) -> str:
     """``outlet_nearest`` as the API's JSON body (NearestOut). Each outlet's static fields
-    were serialised once when the snapshot was built; only distance, times and opening state
-    are encoded per request. Raises as outlet_nearest."""
-    snap, hits = _nearest_core(
-        item_code=item_code, lat=lat, lng=lng, k=k, at=at, kinds=kinds, datum=datum, calendar=None
-    )
-    parts = []
-    for key, extra in hits:
-        for name in ("next_open", "next_close"):
-            value = extra[name]
-            extra[name] = value.isoformat() if value is not None else None
-        parts.append(snap.row_json[key] + ", " + json.dumps(extra)[1:])
+    were serialised once when the snapshot was built and its opening state is reused while it
+    holds; only distance and times are encoded per request. Raises as outlet_nearest."""
+    if not 1 <= k <= 50:
+        raise _bad_k()
+    wlat, wlng = to_wgs84(lat=lat, lng=lng, datum=datum)
+    snap = _snapshot_get()
+    ts = at.timestamp()
+    row_json = snap.row_json
+    opening = snap.opening_json
+    walk = WALK.minutes
+    drive = DRIVE.minutes
+    parts = [
+        f'{row_json[key]}, "distance_m": {round(d)}, "walk_minutes": {round_minutes(walk(d))}, '
+        f'"drive_minutes": {round_minutes(drive(d))}, {opening(key, at, ts)}}}'
+        for key, d in snap.index.nearest(wlat, wlng, item=item_code or None, k=k, kinds=kinds)
+    ]
     return f'{{"model": {_MODELS_JSON}, "datum": "wgs84+gcj02", "results": [{", ".join(parts)}]}}'
+
+
+def _bad_k() -> Exception:
+    from tongban.common.errors import Invalid
+
+    return Invalid("k 须在 1–50 之间 / k must be 1–50", code="bad_k")
 
 
 _MODELS_JSON = json.dumps(f"{WALK.model_name}; {DRIVE.model_name}", ensure_ascii=False)

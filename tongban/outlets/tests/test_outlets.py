@@ -116,6 +116,31 @@ def test_closed_outlet_says_when_it_opens(three: list[Outlet], now: dt.datetime)
     assert a["next_open"] == dt.datetime(2026, 3, 16, 1, 0, tzinfo=dt.UTC)  # Monday 09:00 Shanghai
 
 
+def test_api_opening_state_equals_the_selector_at_every_boundary(three: list[Outlet]) -> None:
+    """The JSON path reuses an outlet's encoded opening state while it holds: across a week
+    with Qingming (4–6 April 2026), probed at every opening and closing instant and either
+    side of it, it says what outlet_nearest says."""
+    import json
+
+    from tongban.outlets.selectors import outlet_nearest, outlet_nearest_json
+
+    probes = []
+    for day in range(8):
+        for hhmm in ("00:00", "09:00", "12:00", "13:30", "17:30", "23:59"):
+            h, m = (int(x) for x in hhmm.split(":"))
+            t = dt.datetime(2026, 4, 2 + day, h, m, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+            probes += [t - dt.timedelta(microseconds=1), t, t + dt.timedelta(seconds=1)]
+    for at in sorted(probes) + probes[::-1]:  # forwards and backwards through the cache
+        body = json.loads(outlet_nearest_json(item_code=None, lat=30.28, lng=120.15, k=3, at=at))
+        rows = outlet_nearest(item_code=None, lat=30.28, lng=120.15, k=3, at=at)
+        assert [r["code"] for r in body["results"]] == [r["code"] for r in rows]
+        for got, want in zip(body["results"], rows, strict=True):
+            assert got["open_now"] is want["open_now"], at
+            for name in ("next_open", "next_close"):
+                value = want[name]
+                assert got[name] == (value.isoformat() if value is not None else None), (at, name)
+
+
 def test_outlet_list_and_detail(three: list[Outlet], api: Any) -> None:
     rows = api(None).get("/api/v1/outlets/", {"item": "Y"}).json()
     assert [o["code"] for o in rows] == ["A", "C"]
