@@ -204,12 +204,14 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
+_LAB8_TO_LAB = np.array([[100.0 / 255.0, 0, 0, 0], [0, 1, 0, -128.0], [0, 0, 1, -128.0]], np.float32)
+
+
 def lab_of(rgb: np.ndarray) -> np.ndarray:
     """CIELAB as float32 (L* 0–100, a*, b* signed) from 8-bit sRGB."""
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    lab[..., 0] *= 100.0 / 255.0
-    lab[..., 1:] -= 128.0
-    return lab
+    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    # one affine pass (scale L, shift a and b) instead of two strided numpy passes
+    return cv2.transform(lab8.astype(np.float32), _LAB8_TO_LAB)
 
 
 @functools.cache
@@ -429,24 +431,32 @@ def _background(lab: np.ndarray, rgb: np.ndarray, valid: np.ndarray, ex: float, 
 
 
 def _crown(
-    lab: np.ndarray, valid: np.ndarray, bg_lab: tuple[float, float, float], ex: float, ey: float, ied: float
+    lab: np.ndarray,
+    valid: np.ndarray,
+    bg_lab: tuple[float, float, float],
+    ex: float,
+    ey: float,
+    ied: float,
+    xstep: int = 1,
 ) -> tuple[float | None, bool]:
     """Distance (px) from the eye line up to the crown, and whether it is cut off.
 
     ``lab``/``valid`` cover an upright image whose eye midpoint is (ex, ey) and whose eyes are
     ``ied`` apart. Each row is compared with the background *of that row* (its own pixels at
     least ~1 IED beside the centre line, where only background is above the crown), so a
-    backdrop that darkens towards the top does not look like hair.
+    backdrop that darkens towards the top does not look like hair. ``lab`` may hold every
+    ``xstep``-th column only (rows are what the crown is measured in; columns are counted).
     """
-    half = int(1.1 * ied)
-    x0, x1 = max(int(ex) - half, 0), int(ex) + half
+    half = int(1.1 * ied / xstep)
+    exs = ex / xstep
+    x0, x1 = max(int(exs) - half, 0), int(exs) + half
     top = max(int(ey - 3.4 * ied), 0)
     bottom = int(ey)
     band = lab[top:bottom, x0:x1]
     vband = valid[top:bottom, x0:x1]
     if not vband.any():
         return None, False
-    off = np.abs(np.arange(lab.shape[1]) - ex)
+    off = np.abs(np.arange(lab.shape[1]) * xstep - ex)
     cols = (off >= 0.95 * ied) & (off <= 2.2 * ied)
     glob = np.array(bg_lab, dtype=np.float32)
     outer = lab[top:bottom][:, cols]
@@ -472,15 +482,23 @@ def _crown(
     # cut off: the head fills the first rows that exist and there is image above them only
     # if the photo's own top edge is there (a missing row above means the photo ends)
     at_edge = r <= first_valid + 1
-    photo_ends = top + first_valid == 0 or not valid[top + first_valid - 1, int(ex)]
+    photo_ends = top + first_valid == 0 or not valid[top + first_valid - 1, int(exs)]
     return float(ey - (top + r)), bool(at_edge and photo_ends)
 
 
-def measure_upright(rgb: np.ndarray, lm: Landmarks, box: tuple[float, float, float, float] | None) -> HeadGeometry:
+def measure_upright(
+    rgb: np.ndarray,
+    lm: Landmarks,
+    box: tuple[float, float, float, float] | None,
+    *,
+    lab: np.ndarray | None = None,
+    xstep: int = 1,
+) -> HeadGeometry:
     """Head geometry of an already upright photo (a derivative), without resampling it.
 
-    Only the band above the eyes is converted to CIELAB, so this is cheap enough to run on
-    every derived file.
+    Only the band above the eyes is converted to CIELAB (``lab``: the caller's conversion of
+    the photo's top rows, at least down to the eye line, of every ``xstep``-th column), so
+    this is cheap enough to run on every derived file.
     """
     _h, _w = rgb.shape[:2]
     (rx, ry), (lx, ly) = lm.right_eye, lm.left_eye
@@ -498,11 +516,14 @@ def measure_upright(rgb: np.ndarray, lm: Landmarks, box: tuple[float, float, flo
         if 1.2 * ied < box_v < 2.4 * ied:
             chin = 0.5 * chin + 0.5 * CHIN_BOX * box_v
     bottom = max(int(ey), 1)
-    lab = lab_of(np.ascontiguousarray(rgb[:bottom]))
+    if lab is None or lab.shape[0] < bottom:
+        lab = lab_of(np.ascontiguousarray(rgb[:bottom, ::xstep]))
+    lab = lab[:bottom]
     valid = np.ones(lab.shape[:2], bool)
-    corner = np.concatenate([lab[:6, :6].reshape(-1, 3), lab[:6, -6:].reshape(-1, 3)])
+    c = max(6 // xstep, 1)
+    corner = np.concatenate([lab[:6, :c].reshape(-1, 3), lab[:6, -c:].reshape(-1, 3)])
     med = np.median(corner, axis=0)
-    crown, clipped = _crown(lab, valid, (float(med[0]), float(med[1]), float(med[2])), ex, ey, ied)
+    crown, clipped = _crown(lab, valid, (float(med[0]), float(med[1]), float(med[2])), ex, ey, ied, xstep)
     method = "background"
     if crown is None:
         crown, method = CROWN_IED * ied, "landmarks"
