@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pydantic
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
+from ninja.errors import ValidationError
 
 from tongban.common.clock import now
 from tongban.outlets.schemas import CoverageOut, NearestOut, OutletOut
@@ -29,17 +32,74 @@ class NearestQuery(Schema):
     datum: str = "wgs84"
 
 
-@router.get("/nearest", response=NearestOut, auth=None)
-def nearest(request: HttpRequest, q: Query[NearestQuery]) -> HttpResponse:
+# A query string of plain ``name=value`` pairs whose numbers are plain decimals reads the same
+# with float()/int() as through pydantic; everything else (escapes, repeated or malformed
+# values) takes the full validation path.
+_DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,15})?")
+_COUNT = re.compile(r"[0-9]{1,3}")
+_PLAIN = re.compile(r"[A-Za-z0-9_,.-]*")
+_FIELDS = frozenset(NearestQuery.model_fields)
+
+
+def _nearest_query(request: HttpRequest) -> NearestQuery:
+    """The nearest-outlet query parameters; a malformed value raises ValidationError (422),
+    exactly as ninja's ``Query[NearestQuery]`` would."""
+    raw = request.META.get("QUERY_STRING", "")
+    pairs = [p.partition("=") for p in raw.split("&") if p]
+    data = {name: value for name, _, value in pairs}
+    if (
+        len(data) == len(pairs)
+        and "%" not in raw
+        and "+" not in raw
+        and _DECIMAL.fullmatch(data.get("lat", ""))
+        and _DECIMAL.fullmatch(data.get("lng", ""))
+        and _COUNT.fullmatch(data.get("k", "5"))
+        and all(_PLAIN.fullmatch(data.get(name, "")) for name in ("item", "kinds", "datum"))
+    ):
+        return NearestQuery.model_construct(
+            lat=float(data["lat"]),
+            lng=float(data["lng"]),
+            item=data.get("item", ""),
+            k=int(data.get("k", "5")),
+            kinds=data.get("kinds", ""),
+            datum=data.get("datum", "wgs84"),
+        )
+    try:
+        return NearestQuery.model_validate({k: v for k, v in request.GET.items() if k in _FIELDS})
+    except pydantic.ValidationError as exc:
+        errors = []
+        for e in exc.errors(include_url=False):
+            e["loc"] = ("query", *e["loc"])
+            e.pop("input", None)  # type: ignore[misc]  # ninja drops the echoed input too
+            errors.append(dict(e))
+        raise ValidationError(errors) from None
+
+
+def _query_parameters(model: type[Schema]) -> list[dict[str, Any]]:
+    """The OpenAPI parameters ninja writes for ``Query[model]`` (so the snapshot is unchanged)."""
+    types = {float: "number", int: "integer", str: "string"}
+    out = []
+    for name, f in model.model_fields.items():
+        schema: dict[str, Any] = {"title": f.title or name.title(), "type": types[f.annotation]}  # type: ignore[index]
+        if not f.is_required():
+            schema = {"default": f.default} | schema
+        out.append({"in": "query", "name": name, "required": f.is_required(), "schema": schema})
+    return out
+
+
+@router.get("/nearest", response=NearestOut, auth=None, openapi_extra={"parameters": _query_parameters(NearestQuery)})
+def nearest(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """The nearest active outlets that accept an item, with distance, walking and driving
     minutes and opening state. ``datum=gcj02`` takes a point picked on a Chinese map."""
+    # The hottest endpoint skips ninja's generic parameter and response handling: the query
+    # is read by _nearest_query, and the selector writes the NearestOut shape directly into
+    # ninja's own response object (re-validating every field would cost more than the search).
+    q = _nearest_query(request)
     kinds = frozenset(k for k in q.kinds.split(",") if k) or None
-    # The selector writes the NearestOut shape directly: re-validating every field of the
-    # hottest endpoint would cost more than the search (NearestOut still documents it).
-    body = outlet_nearest_json(
+    response.content = outlet_nearest_json(
         item_code=q.item or None, lat=q.lat, lng=q.lng, k=q.k, at=now(), kinds=kinds, datum=q.datum
     )
-    return HttpResponse(body, content_type="application/json")
+    return response
 
 
 @router.get("/", response=list[OutletOut], auth=None)

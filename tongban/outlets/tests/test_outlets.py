@@ -107,6 +107,27 @@ def test_nearest_accepts_gcj02_input_and_rejects_bad_input(three: list[Outlet], 
     assert api(None).get("/api/v1/outlets/nearest", {"lat": 30, "lng": 120, "k": 0}).status_code == 400
 
 
+def test_nearest_query_reads_like_ninja_on_both_paths(three: list[Outlet], api: Any) -> None:
+    """Plain query strings take the quick reader, anything else full validation: same answers."""
+    client = api(None)
+
+    def codes(qs: str) -> list[str]:
+        r = client.get("/api/v1/outlets/nearest?" + qs)
+        assert r.status_code == 200, r.content
+        return [o["code"] for o in r.json()["results"]]
+
+    plain = codes("lat=30.27&lng=120.15&k=3&kinds=police_station,hospital")
+    assert plain == ["C", "A", "B"]
+    assert codes("lat=3.027e1&lng=120.15&k=3&kinds=police_station%2Chospital") == plain  # escapes, exponent
+    assert codes("lat=10&lat=30.27&lng=120.15&k=3") == plain  # the last of a repeated name wins
+    assert codes("lat=30.27&lng=120.15&k=3&kinds=hospital") == ["C"]
+    bad = client.get("/api/v1/outlets/nearest?lat=abc&lng=120")
+    assert bad.status_code == 422
+    assert [(e["loc"], e["type"]) for e in bad.json()["errors"]] == [(["query", "lat"], "float_parsing")]
+    missing = client.get("/api/v1/outlets/nearest?lat=30&k=2x")
+    assert sorted(tuple(e["loc"]) for e in missing.json()["errors"]) == [("query", "k"), ("query", "lng")]
+
+
 def test_closed_outlet_says_when_it_opens(three: list[Outlet], now: dt.datetime) -> None:
     from tongban.outlets.selectors import outlet_nearest
 
