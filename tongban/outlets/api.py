@@ -32,12 +32,11 @@ class NearestQuery(Schema):
     datum: str = "wgs84"
 
 
-# A query string of plain ``name=value`` pairs whose numbers are plain decimals reads the same
-# with float()/int() as through pydantic; everything else (escapes, repeated or malformed
-# values) takes the full validation path.
+# An ASCII query string of ``name=value`` pairs without escapes means exactly what it says,
+# and plain decimals read the same with float()/int() as through pydantic; everything else
+# (escapes, repeated names, other number forms, malformed values) takes the full path.
 _DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,15})?")
 _COUNT = re.compile(r"[0-9]{1,3}")
-_PLAIN = re.compile(r"[A-Za-z0-9_,.-]*")
 _FIELDS = frozenset(NearestQuery.model_fields)
 
 
@@ -49,12 +48,12 @@ def _nearest_query(request: HttpRequest) -> NearestQuery:
     data = {name: value for name, _, value in pairs}
     if (
         len(data) == len(pairs)
+        and raw.isascii()
         and "%" not in raw
         and "+" not in raw
         and _DECIMAL.fullmatch(data.get("lat", ""))
         and _DECIMAL.fullmatch(data.get("lng", ""))
         and _COUNT.fullmatch(data.get("k", "5"))
-        and all(_PLAIN.fullmatch(data.get(name, "")) for name in ("item", "kinds", "datum"))
     ):
         return NearestQuery.model_construct(
             lat=float(data["lat"]),
