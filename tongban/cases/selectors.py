@@ -7,16 +7,18 @@ the SLA countdown in Python from the cached working-day calendar.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import F, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import F, Q, QuerySet
 
 from tongban.cases.machine import CLOCK_RUNS, QUEUE, targets_from
 from tongban.cases.models import Case, CaseMaterial, MaterialState, Status
 from tongban.cases.schemas import MaterialView
-from tongban.common.access import access_filter, access_get
+from tongban.common.access import access_get, access_q
 from tongban.workdays.calendar import SHANGHAI, CalendarMissing, Countdown, Urgency, WorkCalendar, countdown
 from tongban.workdays.selectors import calendar_get
 
@@ -112,39 +114,63 @@ class RowCountdown:
     seconds_left: int | None = None
 
 
-def case_countdown(case: Case, *, now: dt.datetime, cal: WorkCalendar | None = None) -> RowCountdown:
-    """The countdown of one case at ``now`` (``stopped`` while a supplement is awaited)."""
-    if case.status == Status.SUPPLEMENT_REQUESTED:
-        unit_days = case.limit_unit == "working_days"
-        return RowCountdown(
-            "stopped", case.clock_remaining if unit_days else None, None if unit_days else case.clock_remaining
-        )
-    if case.status not in CLOCK_RUNS or case.deadline_at is None:
+def row_countdown(
+    *,
+    status: str,
+    deadline_at: dt.datetime | None,
+    limit_unit: str,
+    clock_remaining: int | None,
+    now: dt.datetime,
+    cal: WorkCalendar | None = None,
+) -> RowCountdown:
+    """The countdown of a case (given by its columns) at ``now``; ``stopped`` while a supplement
+    is awaited."""
+    if status == Status.SUPPLEMENT_REQUESTED:
+        unit_days = limit_unit == "working_days"
+        return RowCountdown("stopped", clock_remaining if unit_days else None, None if unit_days else clock_remaining)
+    if status not in CLOCK_RUNS or deadline_at is None:
         return RowCountdown("none")
     try:
-        c: Countdown = countdown(cal or calendar_get(), now=now, deadline=case.deadline_at, unit=case.limit_unit)
+        c: Countdown = countdown(cal or calendar_get(), now=now, deadline=deadline_at, unit=limit_unit)
     except CalendarMissing:
-        return RowCountdown(Urgency.OVERDUE if now >= case.deadline_at else "ok")
+        return RowCountdown(Urgency.OVERDUE if now >= deadline_at else "ok")
     return RowCountdown(c.urgency.value, c.days_left, c.seconds_left)
+
+
+def case_countdown(case: Any, *, now: dt.datetime, cal: WorkCalendar | None = None) -> RowCountdown:
+    """The countdown of one case (a Case or a CaseRow) at ``now``."""
+    return row_countdown(
+        status=case.status,
+        deadline_at=case.deadline_at,
+        limit_unit=case.limit_unit,
+        clock_remaining=case.clock_remaining,
+        now=now,
+        cal=cal,
+    )
 
 
 # --- lists and details ------------------------------------------------------------------------------
 
-_ROW_FIELDS = (
-    "number",
-    "item_code",
-    "item_name",
-    "department",
-    "status",
-    "channel",
-    "applicant_name",
-    "submitted_at",
-    "deadline_at",
-    "limit_unit",
-    "clock_remaining",
-    "person_id",
-    "applicant_id",
-)
+
+class CaseRow(NamedTuple):
+    """One row of a case list: only the columns a list page or the API shows (no model instance:
+    building 21 of those costs more than the query)."""
+
+    number: str
+    item_code: str
+    item_name: str
+    department: str
+    status: str
+    channel: str
+    applicant_name: str
+    submitted_at: dt.datetime
+    deadline_at: dt.datetime | None
+    limit_unit: str
+    clock_remaining: int | None
+    pk: int
+
+
+_ROW_COLUMNS = (*CaseRow._fields[:-1], "id")
 
 
 @dataclass
@@ -154,30 +180,134 @@ class Page:
     rows: list[dict[str, Any]]
     page: int
     has_next: bool
-    rows_html: str = ""  # filled by the page view
 
 
-def _page(qs: QuerySet[Case], *, page: int, now: dt.datetime, per_page: int = PAGE_SIZE) -> Page:
-    page = max(1, page)
-    start = (page - 1) * per_page
-    cases = list(qs.only(*_ROW_FIELDS)[start : start + per_page + 1])
+# Compiled SQL of the list queries, by query shape. Compiling a queryset costs several times more
+# CPU than running these indexed queries, and the lists are the hottest pages of the site.
+_SQL: dict[Hashable, str] = {}
+_SQL_MAX = 512
+_PLAIN = (str, int, bool)
+
+
+def _q_shape(q: Q) -> tuple[Hashable, list[Any]] | None:
+    """The structure of ``q`` (connectors, lookups, value types, list lengths) and its values in
+    the order Django compiles them; None when a value is not a plain constant."""
+    shape: list[Hashable] = [q.connector, q.negated]
+    values: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            sub = _q_shape(child)
+            if sub is None:
+                return None
+            shape.append(sub[0])
+            values += sub[1]
+            continue
+        lookup, value = child  # type: ignore[misc]  # a leaf of a Q is a (lookup, value) pair
+        items = list(value) if isinstance(value, list | tuple) else [value]
+        if any(type(v) not in _PLAIN for v in items):
+            return None
+        shape.append((lookup, isinstance(value, list | tuple), tuple(type(v).__name__ for v in items)))
+        values += items
+    return tuple(shape), values
+
+
+def _fetch(key: Hashable | None, params: list[Any], build: Callable[[], QuerySet[Any]]) -> list[tuple[Any, ...]]:
+    """The rows of the values_list query ``build()``. On PostgreSQL its SQL is compiled once per
+    ``key`` (the query's shape; None: do not cache) and then run with ``params``; the first
+    compilation checks that ``params`` are exactly the compiled ones, else the SQL is not kept.
+    (psycopg returns these columns as the ORM would; other backends need the ORM's converters.)"""
+    alias = router.db_for_read(Case)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return list(build())
+    sql = _SQL.get((alias, key)) if key is not None else None
+    if sql is None:
+        try:
+            sql, compiled = build().query.get_compiler(alias).as_sql()
+        except EmptyResultSet:
+            return []
+        if key is not None and list(compiled) == params and len(_SQL) < _SQL_MAX:
+            _SQL[(alias, key)] = sql
+        params = list(compiled)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _page(raw: list[tuple[Any, ...]], *, page: int, now: dt.datetime, per_page: int) -> Page:
     cal = calendar_get()
-    rows = [{"case": c, "countdown": case_countdown(c, now=now, cal=cal)} for c in cases[:per_page]]
-    return Page(rows, page, len(cases) > per_page)
+    rows = []
+    for values in raw[:per_page]:
+        c = CaseRow._make(values)
+        rows.append({"case": c, "countdown": case_countdown(c, now=now, cal=cal)})
+    return Page(rows, page, len(raw) > per_page)
 
 
-def cases_mine(*, user: Any, now: dt.datetime, page: int = 1) -> Page:
-    """A citizen's own cases, newest first."""
-    qs = access_filter(user, Case.objects.all())
-    return _page(qs.order_by("-submitted_at", "-pk"), page=page, now=now)
+def _or_branches(q: Q | None) -> list[Q] | None:
+    """The branches of an OR filter that can match (``pk__in=[]`` cannot), or None when ``q`` is
+    not an OR of at least two of them."""
+    if q is None or q.negated or q.connector != Q.OR:
+        return None
+    out: list[Q] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            out.append(child)
+        elif isinstance(child, tuple) and not (child[0].endswith("__in") and not child[1]):
+            out.append(Q(child))
+        elif not isinstance(child, tuple):
+            return None
+    return out if len(out) >= 2 else None
 
 
-def case_queue(*, user: Any, now: dt.datetime, page: int = 1, status: str = "") -> Page:
+def cases_mine(*, user: Any, now: dt.datetime, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
+    """A citizen's own cases (as their registry person or as the account that filed them), newest
+    first. On PostgreSQL the two ways of owning a case are read as a UNION of two index scans, each
+    stopping after the page: an OR would read and sort every case of a citizen who has thousands."""
+    page = max(1, page)
+    start, stop = (page - 1) * per_page, page * per_page + 1
+    q = access_q(user, Case)
+    order = ("-submitted_at", "-id")
+    alias = router.db_for_read(Case)
+    branches = _or_branches(q) if connections[alias].features.supports_slicing_ordering_in_compound else None
+    if branches is not None:
+        shapes = [_q_shape(b) for b in branches]
+
+        def build() -> QuerySet[Any]:
+            parts = [Case.objects.filter(b).order_by(*order).values_list(*_ROW_COLUMNS)[:stop] for b in branches]
+            return parts[0].union(*parts[1:]).order_by(*order)[start:stop]
+
+        key: Hashable = None if None in shapes else ("mine-union", tuple(s[0] for s in shapes if s), start, stop)
+        params = [v for s in shapes if s for v in s[1]]
+    else:
+        shape = _q_shape(q) if q is not None else ((), [])
+
+        def build() -> QuerySet[Any]:
+            qs = Case.objects.all() if q is None else Case.objects.filter(q)
+            return qs.order_by(*order).values_list(*_ROW_COLUMNS)[start:stop]
+
+        key = None if shape is None else ("mine", shape[0], start, stop)
+        params = shape[1] if shape else []
+    return _page(_fetch(key, params, build), page=page, now=now, per_page=per_page)
+
+
+def case_queue(*, user: Any, now: dt.datetime, page: int = 1, status: str = "", per_page: int = PAGE_SIZE) -> Page:
     """The approver's department queue (or a clerk's outlet cases), most urgent first: the
     earliest running deadline, then cases waiting for acceptance by submission time."""
+    page = max(1, page)
+    start, stop = (page - 1) * per_page, page * per_page + 1
     states = [status] if status in QUEUE else list(QUEUE)
-    qs = access_filter(user, Case.objects.filter(status__in=states))
-    return _page(qs.order_by(F("deadline_at").asc(nulls_last=True), "submitted_at", "pk"), page=page, now=now)
+    q = access_q(user, Case)
+    shape = _q_shape(q) if q is not None else ((), [])
+
+    def build() -> QuerySet[Any]:
+        qs = Case.objects.filter(status__in=states)
+        qs = qs if q is None else qs.filter(q)
+        order = (F("deadline_at").asc(nulls_last=True), "submitted_at", "id")
+        return qs.order_by(*order).values_list(*_ROW_COLUMNS)[start:stop]
+
+    key = None if shape is None else ("queue", len(states), shape[0], start, stop)
+    params = [*states, *(shape[1] if shape else [])]
+    return _page(_fetch(key, params, build), page=page, now=now, per_page=per_page)
 
 
 def case_get(*, user: Any, number: str) -> Case:

@@ -1,0 +1,159 @@
+"""The two list pages (an approver's queue, a citizen's cases): the page shell rendered once and
+filled per request gives exactly the HTML of a full render; escaping; messages; each user sees
+only their own rows when the compiled SQL is reused for the next user."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from tongban.cases import views
+from tongban.cases.models import Case
+from tongban.cases.services import case_accept, case_submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock(now: dt.datetime) -> Any:
+    with mock.patch("tongban.cases.views.now", return_value=now):
+        yield
+
+
+def _cases(personas: Any, now: dt.datetime, n: int, *, citizen: Any = None) -> list[Case]:
+    out = []
+    for i in range(n):
+        c = case_submit(
+            actor=citizen or personas.citizen,
+            item_code="t_doc",
+            form={},
+            channel="online",
+            now=now + dt.timedelta(minutes=i),
+            presented=["paper"],
+        ).case
+        if i % 2:
+            case_accept(number=c.number, actor=personas.approvers["huzheng"], now=now)
+        out.append(c)
+    return out
+
+
+def _plain(html: str) -> str:
+    """The page with its (per-response, masked) CSRF tokens blanked."""
+    return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', r"\1…", html)
+
+
+PAGES = [
+    ("approver", "/cases/queue/", {}),
+    ("approver", "/cases/queue/?page=2", {}),
+    ("approver", "/cases/queue/?status=accepted", {}),
+    ("approver", "/cases/queue/?page=2", {"HX-Request": "true"}),
+    ("citizen", "/cases/mine/", {}),
+    ("citizen", "/cases/mine/?page=2", {}),
+    ("other", "/cases/mine/", {}),  # no cases: the other branch of the template
+    ("other_approver", "/cases/queue/", {}),  # an empty queue
+]
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_shell_and_full_render_give_the_same_page(
+    items: None, personas: Any, api: Any, now: dt.datetime, lang: str
+) -> None:
+    from django.conf import settings
+
+    _cases(personas, now, 25)
+    users = {
+        "approver": personas.approvers["huzheng"],
+        "citizen": personas.citizen,
+        "other": personas.other_citizen,
+        "other_approver": personas.approvers["zhian"],
+    }
+    views._SHELLS.clear()
+    for who, url, headers in PAGES:
+        client = api(users[who])
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        first = client.get(url, headers=headers)
+        again = client.get(url, headers=headers)  # from the cached shell
+        with override_settings(DEBUG=True):  # rendered in full by the template engine
+            full = client.get(url, headers=headers)
+        assert first.status_code == again.status_code == full.status_code == 200, url
+        assert _plain(again.content.decode()) == _plain(full.content.decode()) == _plain(first.content.decode()), url
+        assert ("csrftoken" in again.cookies) == ("csrftoken" in full.cookies) == (not headers), url
+    assert views._SHELLS and all(parts is not None for parts in views._SHELLS.values())
+
+
+def test_rows_pager_and_language(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    from django.conf import settings
+
+    cases = _cases(personas, now, 22)
+    Case.objects.filter(pk=cases[1].pk).update(applicant_name='<b>"王"</b>', item_name="A & B")
+    client = api(personas.approvers["huzheng"])
+    html = client.get(reverse("cases:queue")).content.decode()
+    assert html.count('name="numbers"') == 20
+    assert "&lt;b&gt;&quot;王&quot;&lt;/b&gt;" in html and "A &amp; B" in html and '<b>"王"' not in html
+    assert '<a href="?page=2">下一页</a>' in html and "上一页" not in html and "第 1 页" in html
+    assert f'<a href="/cases/{cases[1].number}/">' in html
+    assert "剩 " in html and "个工作日" in html and "前办结" in html
+    html = client.get(reverse("cases:queue"), {"page": 2, "status": "submitted"}).content.decode()
+    assert html.count('name="numbers"') == 0  # 11 submitted cases fit on page 1
+    assert '<a href="?page=1&amp;status=submitted">上一页</a>' in html
+    assert '<option value="submitted" selected>' in html
+    html = client.get(reverse("cases:queue"), {"status": "<x>"}).content.decode()
+    assert "&lt;x&gt;" not in html and "<x>" not in html and html.count('name="numbers"') == 20
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("cases:queue")).content.decode()
+    assert "Approval queue" in html and "Next</a>" in html and "Page 1" in html
+    assert re.search(r"\d+ working days? left", html) and "Submitted" in html
+    html = api(personas.citizen).get(reverse("cases:mine"), {"page": 2}).content.decode()
+    assert html.count("data-number=") == 2 and '<a href="?page=1">上一页</a>' in html and "下一页" not in html
+
+
+def test_a_page_with_messages_is_rendered_in_full(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    cases = _cases(personas, now, 4)
+    client = api(personas.approvers["huzheng"])
+    client.get(reverse("cases:queue"))
+    accepted = [c.number for c in cases if Case.objects.get(pk=c.pk).status == "accepted"]
+    r = client.post(reverse("cases:bulk"), {"to": "approved", "numbers": accepted}, follow=True)
+    html = r.content.decode()
+    assert "已办理 2 件" in html and html.count('name="numbers"') == 2
+    assert "已办理" not in client.get(reverse("cases:queue")).content.decode()  # shown once
+
+
+def test_each_user_sees_only_their_rows_when_the_sql_is_reused(
+    items: None, personas: Any, api: Any, now: dt.datetime
+) -> None:
+    mine = {c.number for c in _cases(personas, now, 3)}
+    theirs = {c.number for c in _cases(personas, now, 2, citizen=personas.other_citizen)}
+    for user, own, other in ((personas.citizen, mine, theirs), (personas.other_citizen, theirs, mine)):
+        html = api(user).get(reverse("cases:mine")).content.decode()
+        shown = set(re.findall(r'data-number="([^"]+)"', html))
+        assert shown == own and not shown & other
+    assert (
+        set(
+            re.findall(
+                r'data-number="([^"]+)"', api(personas.approvers["huzheng"]).get("/cases/queue/").content.decode()
+            )
+        )
+        == mine | theirs
+    )
+    assert 'data-number="' not in api(personas.approvers["zhian"]).get("/cases/queue/").content.decode()
+
+
+@pytest.mark.postgres
+def test_list_sql_is_compiled_once_per_shape(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    from tongban.cases import selectors
+
+    _cases(personas, now, 3)
+    _cases(personas, now, 2, citizen=personas.other_citizen)
+    selectors._SQL.clear()
+    for user in (personas.citizen, personas.other_citizen):
+        api(user).get(reverse("cases:mine"))
+    for d in ("huzheng", "zhian"):
+        api(personas.approvers[d]).get(reverse("cases:queue"))
+    kinds = sorted(key[0] for _alias, key in selectors._SQL)
+    assert kinds == ["mine-union", "queue"]
