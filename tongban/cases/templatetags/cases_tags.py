@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tongban.cases.models import Status
 from tongban.workdays.calendar import SHANGHAI
@@ -39,10 +40,11 @@ def status_label(value: str) -> str:
 
 
 def badge(cd: Any) -> tuple[str, str]:
-    """(css class, text) of a countdown badge; used by list views to render rows without tags."""
+    """(css class, text) of a countdown badge, as partials/countdown.html shows it; the list
+    views build their rows with this instead of the inclusion tag."""
     days, secs = getattr(cd, "days_left", None), getattr(cd, "seconds_left", None)
     if days is not None:
-        left = _("剩 %(n)s 个工作日") % {"n": days}
+        left = ngettext("剩 %(n)s 个工作日", "剩 %(n)s 个工作日", days) % {"n": days}
     elif secs is not None:
         left = _("剩 %(n)s 工作小时") % {"n": round(secs / 3600, 1)}
     else:
