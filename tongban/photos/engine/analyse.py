@@ -207,11 +207,15 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
 _LAB8_TO_LAB = np.array([[100.0 / 255.0, 0, 0, 0], [0, 1, 0, -128.0], [0, 0, 1, -128.0]], np.float32)
 
 
-def lab_of(rgb: np.ndarray) -> np.ndarray:
-    """CIELAB as float32 (L* 0–100, a*, b* signed) from 8-bit sRGB."""
-    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+def lab8_to_lab(lab8: np.ndarray) -> np.ndarray:
+    """CIELAB as float32 (L* 0–100, a*, b* signed) from OpenCV's 8-bit CIELAB."""
     # one affine pass (scale L, shift a and b) instead of two strided numpy passes
     return cv2.transform(lab8.astype(np.float32), _LAB8_TO_LAB)
+
+
+def lab_of(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB as float32 (L* 0–100, a*, b* signed) from 8-bit sRGB."""
+    return lab8_to_lab(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB))
 
 
 @functools.cache
@@ -242,36 +246,60 @@ def aligned_warp(
 
 def _valid_mask(m: np.ndarray, size: tuple[int, int], src_w: int, src_h: int) -> np.ndarray:
     w, h = size
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    sx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
-    sy = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
+    xs = np.arange(w, dtype=np.float64)[None, :]
+    ys = np.arange(h, dtype=np.float64)[:, None]
+    sx = m[0, 0] * xs + (m[0, 1] * ys + m[0, 2])
+    sy = m[1, 0] * xs + (m[1, 1] * ys + m[1, 2])
     return (sx >= 0) & (sy >= 0) & (sx <= src_w - 1) & (sy <= src_h - 1)
 
 
 # ------------------------------------------------------------------ detection
 
 
+def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``img`` reduced to ``size`` (width, height) with an area filter.
+
+    From two times larger on: an exact integer-factor area reduction (OpenCV's fast path,
+    several times cheaper than a fractional area filter), then bilinear for the remaining
+    factor (between 1 and 1/2, where bilinear hardly aliases).
+    """
+    h, w = img.shape[:2]
+    tw, th = size
+    f = min(w // max(tw, 1), h // max(th, 1))
+    if f < 2:
+        return cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA)
+    img = cv2.resize(img[: (h // f) * f, : (w // f) * f], (w // f, h // f), interpolation=cv2.INTER_AREA)
+    if img.shape[1] == tw and img.shape[0] == th:
+        return img
+    return cv2.resize(img, (tw, th), interpolation=cv2.INTER_LINEAR)
+
+
 def find_faces(
-    rgb: np.ndarray, *, detector_name: str = DEFAULT_DETECTOR, long_side: int = DETECT_LONG_SIDE
+    rgb: np.ndarray,
+    *,
+    detector_name: str = DEFAULT_DETECTOR,
+    long_side: int = DETECT_LONG_SIDE,
+    gray: np.ndarray | None = None,
 ) -> tuple[list[Face], int]:
     """Faces in ``rgb`` coordinates, largest first, and how many passes it took.
 
     Pass 1 looks at a small grey copy. Pass 2 (slower, only for photos that are failing
-    anyway) looks for small faces when pass 1 found none or only a small one.
+    anyway) looks for small faces when pass 1 found none or only a small one. ``gray`` is
+    ``rgb``'s grey version if the caller has it.
     """
     det = get_detector(detector_name)
     h, w = rgb.shape[:2]
     k = min(1.0, long_side / max(h, w))
     wants_rgb = det.name == "mtcnn"
-    src = rgb if wants_rgb else to_gray(rgb)  # shrink one channel, not three
-    small = src if k == 1.0 else cv2.resize(src, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
+    src = rgb if wants_rgb else (gray if gray is not None else to_gray(rgb))  # shrink one channel, not three
+    small = src if k == 1.0 else shrink(src, (round(w * k), round(h * k)))
     gray_small = to_gray(small) if wants_rgb else small
     faces = [f.scaled(1 / k) for f in det.detect(gray_small, small if wants_rgb else None)]
     passes = 1
     biggest = max((f.width for f in faces), default=0.0)
     if biggest < 0.2 * min(h, w):
         k2 = min(1.0, 1280 / max(h, w))
-        mid = src if k2 == 1.0 else cv2.resize(src, (round(w * k2), round(h * k2)), interpolation=cv2.INTER_AREA)
+        mid = src if k2 == 1.0 else shrink(src, (round(w * k2), round(h * k2)))
         gray_mid = to_gray(mid) if wants_rgb else mid
         more = [f.scaled(1 / k2) for f in det.detect(gray_mid, mid if wants_rgb else None, upsample=1)]
         faces = _merge(faces, more)
@@ -301,10 +329,16 @@ def _merge(first: list[Face], more: list[Face]) -> list[Face]:
     return out
 
 
-def refine_landmarks(rgb: np.ndarray, face: Face) -> Landmarks:
-    """Landmarks located again at the decoded image's resolution (crop around the face only)."""
+def refine_landmarks(rgb: np.ndarray, face: Face, *, gray: np.ndarray | None = None) -> Landmarks:
+    """Landmarks located again at the decoded image's resolution (crop around the face only).
+
+    With ``gray`` (``rgb`` in grey) the shape predictor runs on it directly: its cost does not
+    depend on the image size, only on the box.
+    """
     from tongban.photos.engine.detect import DlibLandmarker
 
+    if gray is not None:
+        return DlibLandmarker().locate(gray, face.box)
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = face.box
     pad = 0.5 * (x1 - x0)
@@ -356,9 +390,10 @@ def measure_head(
         if 1.2 * ied < box_v < 2.4 * ied:
             chin = 0.5 * chin + 0.5 * CHIN_BOX * box_v
 
-    lab = lab_of(can)
+    lab8 = cv2.cvtColor(can, cv2.COLOR_RGB2LAB)
+    lab = lab8_to_lab(lab8)
     ex, ey = CANVAS_EYE
-    bg = _background(lab, can, valid, ex, ey)
+    bg = _background(lab, can, valid, ex, ey, lab8)
     crown_c, clipped = _crown(lab, valid, bg.lab, ex, ey, CANVAS_IED)
     crown_method = "background"
     lo, hi = CROWN_PLAUSIBLE
@@ -402,26 +437,44 @@ def _bg_mask_cached(shape: tuple[int, int]) -> np.ndarray:
     return _bg_mask(np.ones(shape, bool), *CANVAS_EYE)
 
 
-def _background(lab: np.ndarray, rgb: np.ndarray, valid: np.ndarray, ex: float, ey: float) -> Background:
+def median_u8(x: np.ndarray) -> float:
+    """The median of 8-bit values, from their histogram (exactly ``np.median``, ~5× faster)."""
+    c = np.cumsum(np.bincount(x, minlength=256))
+    n = x.size
+    return (int(np.searchsorted(c, (n - 1) // 2, side="right")) + int(np.searchsorted(c, n // 2, side="right"))) / 2
+
+
+def _background(
+    lab: np.ndarray, rgb: np.ndarray, valid: np.ndarray, ex: float, ey: float, lab8: np.ndarray | None = None
+) -> Background:
+    """The plain background around the head (``lab8``: OpenCV's 8-bit CIELAB of ``rgb``)."""
     mask = _bg_mask_cached(valid.shape) & valid
-    if mask.sum() < 200:
+    idx = np.flatnonzero(mask)  # flat indices: np.take is several times faster than a mask
+    if idx.size < 200:
         return Background(lab=(0.0, 0.0, 0.0), rgb=(0, 0, 0), texture=99.0, uniform=False)
-    pix = lab[mask]
-    med = np.median(pix, axis=0)
+    pix = np.take(lab.reshape(-1, 3), idx, axis=0)
+    if lab8 is not None:
+        p8 = np.take(lab8.reshape(-1, 3), idx, axis=0)
+        ml, ma, mb = (median_u8(np.ascontiguousarray(p8[:, i])) for i in range(3))
+        med = np.array([ml * 100.0 / 255.0, ma - 128.0, mb - 128.0], np.float32)
+    else:
+        med = np.median(pix, axis=0)
     # texture: mean gradient of L* plus colour blobs (distance from the median colour), both
     # insensitive to the smooth light fall-off of a studio backdrop
     lum = lab[..., 0]
     gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3)
-    grad = np.sqrt(gx * gx + gy * gy) / 8.0
-    inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    g = float(np.mean(grad[inner])) if inner.any() else 99.0
-    dist = np.linalg.norm(pix - med, axis=1)
+    grad = cv2.magnitude(gx, gy)
+    inner = np.flatnonzero(cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)))
+    g = float(np.mean(np.take(grad, inner))) / 8.0 if inner.size else 99.0
+    diff = pix - med
+    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     blobs = float(np.mean(dist > 2.0 * BG_DISTANCE)) * 10.0
     # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
     spread = max(0.0, float(np.percentile(dist, 90)) - 15.0) / 2.0
     texture = g + blobs + spread
-    rgb_med = np.median(rgb[mask], axis=0)
+    prgb = np.take(rgb.reshape(-1, 3), idx, axis=0)
+    rgb_med = [median_u8(np.ascontiguousarray(prgb[:, i])) for i in range(3)]
     return Background(
         lab=(float(med[0]), float(med[1]), float(med[2])),
         rgb=(int(rgb_med[0]), int(rgb_med[1]), int(rgb_med[2])),
@@ -432,7 +485,7 @@ def _background(lab: np.ndarray, rgb: np.ndarray, valid: np.ndarray, ex: float, 
 
 def _crown(
     lab: np.ndarray,
-    valid: np.ndarray,
+    valid: np.ndarray | None,
     bg_lab: tuple[float, float, float],
     ex: float,
     ey: float,
@@ -446,6 +499,7 @@ def _crown(
     least ~1 IED beside the centre line, where only background is above the crown), so a
     backdrop that darkens towards the top does not look like hair. ``lab`` may hold every
     ``xstep``-th column only (rows are what the crown is measured in; columns are counted).
+    ``valid`` None means every pixel is inside the photo (a derived file).
     """
     half = int(1.1 * ied / xstep)
     exs = ex / xstep
@@ -453,12 +507,26 @@ def _crown(
     top = max(int(ey - 3.4 * ied), 0)
     bottom = int(ey)
     band = lab[top:bottom, x0:x1]
-    vband = valid[top:bottom, x0:x1]
-    if not vband.any():
-        return None, False
     off = np.abs(np.arange(lab.shape[1]) * xstep - ex)
     cols = (off >= 0.95 * ied) & (off <= 2.2 * ied)
     glob = np.array(bg_lab, dtype=np.float32)
+    if valid is None:
+        if band.size == 0:
+            return None, False
+        outer = np.compress(cols, lab[top:bottom], axis=1)
+        ref = outer.mean(axis=1) if outer.shape[1] >= 8 else np.broadcast_to(glob, (bottom - top, 3))
+        diff = band - ref[:, None, :].astype(np.float32)
+        far = np.einsum("ijk,ijk->ij", diff, diff) > BG_DISTANCE * BG_DISTANCE
+        hits = far.mean(axis=1) > 0.3
+        run = hits[:-2] & hits[1:-1] & hits[2:]
+        idx = np.flatnonzero(run)
+        if not idx.size:
+            return None, False
+        r = int(idx[0])
+        return float(ey - (top + r)), bool(r <= 1 and top == 0)
+    vband = valid[top:bottom, x0:x1]
+    if not vband.any():
+        return None, False
     outer = lab[top:bottom][:, cols]
     ovalid = valid[top:bottom][:, cols]
     counts = ovalid.sum(axis=1)
@@ -519,11 +587,10 @@ def measure_upright(
     if lab is None or lab.shape[0] < bottom:
         lab = lab_of(np.ascontiguousarray(rgb[:bottom, ::xstep]))
     lab = lab[:bottom]
-    valid = np.ones(lab.shape[:2], bool)
     c = max(6 // xstep, 1)
     corner = np.concatenate([lab[:6, :c].reshape(-1, 3), lab[:6, -c:].reshape(-1, 3)])
     med = np.median(corner, axis=0)
-    crown, clipped = _crown(lab, valid, (float(med[0]), float(med[1]), float(med[2])), ex, ey, ied, xstep)
+    crown, clipped = _crown(lab, None, (float(med[0]), float(med[1]), float(med[2])), ex, ey, ied, xstep)
     method = "background"
     if crown is None:
         crown, method = CROWN_IED * ied, "landmarks"
@@ -644,11 +711,12 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
     says so.
     """
     h, w = rgb.shape[:2]
-    faces, passes = find_faces(rgb, detector_name=detector_name)
+    gray = to_gray(rgb)
+    faces, passes = find_faces(rgb, detector_name=detector_name, gray=gray)
     face = faces[0] if len(faces) >= 1 else None
     geo = bg = can = valid = lab = None
     if len(faces) == 1 and face is not None:
-        lm = refine_landmarks(rgb, face) if detector_name != "mtcnn" else face.landmarks
+        lm = refine_landmarks(rgb, face, gray=gray) if detector_name != "mtcnn" else face.landmarks
         if lm is not None:
             face = Face(box=face.box, score=face.score, landmarks=lm)
             faces = [face]

@@ -26,11 +26,12 @@ from tongban.photos.engine.intake import (
     stored_original,
 )
 from tongban.photos.engine.standards import PhotoStandard, default_standards
-from tongban.photos.engine.verify import Verification, verify
+from tongban.photos.engine.verify import Searched, Verification, verify
 
-# Decoded short side asked of the JPEG DCT scaler: enough for a portrait whose face spans a
-# third of the frame to give every standard without upscaling (12 MP → 2/8 scale).
-DECODE_SHORT_SIDE = 720
+# Decoded short side asked of the JPEG DCT scaler: enough for a portrait whose face spans
+# ~40 % of the short side to give every standard without upscaling (12 MP → 2/8 scale,
+# 1280×960 → 5/8); a smaller face is decoded again at the scale it needs.
+DECODE_SHORT_SIDE = 600
 SMALL_FACE_SHORT_SIDE = 1200
 
 
@@ -135,6 +136,7 @@ def process(
         return res
     renderer = Renderer(dec.rgb, an)
     verified: dict[tuple[bytes, Any], Verification] = {}
+    searched: Searched = []
     for code, std in stds.items():
         try:
             d = renderer.derive(std)
@@ -147,7 +149,7 @@ def process(
             (std.width_px, std.height_px, std.dpi, std.kb, std.geometry, std.backgrounds, std.background_tolerance),
         )
         if vkey not in verified:
-            verified[vkey] = verify(d.data, std)
+            verified[vkey] = verify(d.data, std, searched=searched)
         ver = Verification(standard=code, checks=list(verified[vkey].checks))
         res.verifications[code] = ver
         if ver.passed:
