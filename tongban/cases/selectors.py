@@ -230,8 +230,19 @@ def _fetch(key: Hashable | None, params: list[Any], build: Callable[[], QuerySet
             _SQL[(alias, key)] = sql
         params = list(compiled)
     with connection.cursor() as cursor:
+        _plain_timestamps(connection, cursor.cursor)
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _plain_timestamps(connection: Any, cursor: Any) -> None:
+    """Load timestamptz columns with psycopg's own (C) loader on this cursor. With the session in
+    UTC, as Django sets it, that gives the very values of Django's loader, which runs Python code
+    for every value (a third of the cost of a 21-row page)."""
+    from psycopg.types.datetime import TimestamptzLoader
+
+    if connection.timezone is dt.UTC and cursor.connection.info.timezone is dt.UTC:
+        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
 def _page(raw: list[tuple[Any, ...]], *, page: int, now: dt.datetime, per_page: int) -> Page:
