@@ -12,10 +12,9 @@ import struct
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 import simplejpeg
-
-import cv2
 
 from tongban.photos.engine.analyse import lab8_to_lab, measure_upright, median_u8, to_gray
 from tongban.photos.engine.derive import nearest_colour
@@ -167,7 +166,8 @@ def verify(data: bytes, std: PhotoStandard, *, searched: Searched | None = None)
     band = max(int(0.12 * h), 4)
     # CIELAB of the rows above the eyes, every second column: the crown is a row, and the
     # background statistics need no more columns
-    lab8 = cv2.cvtColor(np.ascontiguousarray(rgb[: min(h, max(int(lm.eye_mid[1]), band, 1)), ::LAB_XSTEP]), cv2.COLOR_RGB2LAB)
+    rows = min(h, max(int(lm.eye_mid[1]), band, 1))
+    lab8 = cv2.cvtColor(np.ascontiguousarray(rgb[:rows, ::LAB_XSTEP]), cv2.COLOR_RGB2LAB)
     lab = lab8_to_lab(lab8)
     geo = measure_upright(rgb, lm, faces[0].box, lab=lab, xstep=LAB_XSTEP)
     add(Check("roll", round(geo.roll, 2), f"±{MAX_ROLL:g}°", abs(geo.roll) <= MAX_ROLL))
