@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import F
 
 from tongban.catalog.models import Item, ItemVersion
@@ -42,13 +43,17 @@ def _specs_for(keys: list[tuple[str, int, str]]) -> list[ItemSpec]:
     return [_SPECS[k] for k in keys]
 
 
+_CURRENT_SQL = (
+    "SELECT v.version, v.digest FROM catalog_itemversion v JOIN catalog_item i ON i.id = v.item_id "
+    "WHERE i.code = %s AND i.published AND v.version = i.current_version"
+)
+
+
 def item_get(*, code: str) -> ItemSpec:
     """The current published version of an item. Raises NotFound."""
-    row = (
-        ItemVersion.objects.filter(item__code=code, item__published=True, version=F("item__current_version"))
-        .values_list("version", "digest")
-        .first()
-    )
+    with connection.cursor() as cursor:  # on every submission: plain SQL, no query compiling
+        cursor.execute(_CURRENT_SQL, [code])
+        row = cursor.fetchone()
     if row is None:
         raise NotFound(f"没有事项 {code} / No item {code}", code="item_not_found")
     return _specs_for([(code, row[0], row[1])])[0]
@@ -207,12 +212,13 @@ def materials_on_file(
     """The item's materials checklist for one person: which ones the registry (or the photo
     library) already holds, so the person need not bring them (一证通办). ``known`` passes
     sources already asked (source → supplied)."""
-    from tongban.registry.selectors import registry_supply
+    from tongban.registry.selectors import registry_supply_many
 
     supplied: dict[str, bool] = dict(known or {})
     if id_number:
-        for source in sorted({m.source for m in spec.materials if m.source} - supplied.keys()):
-            supplied[source] = registry_supply(source=source, id_number=id_number, at=at) is not None
+        asked = sorted({m.source for m in spec.materials if m.source} - supplied.keys())
+        for source, got in registry_supply_many(sources=asked, id_number=id_number, at=at).items():
+            supplied[source] = got is not None
     out = []
     for m in spec.materials:
         on_file = False
@@ -236,18 +242,21 @@ def materials_on_file(
     return out
 
 
-def item_check_for(*, spec: ItemSpec, id_number: str | None, form: dict[str, Any], at: Any) -> dict[str, Any]:
+def item_check_for(
+    *, spec: ItemSpec, id_number: str | None, form: dict[str, Any], at: Any, person: Any = None
+) -> dict[str, Any]:
     """Evaluate an item for one person at ``at``: eligibility failures (Chinese + English reasons),
-    the points breakdown, derived facts and the materials checklist. Reads the registry only."""
+    the points breakdown, derived facts and the materials checklist. Reads the registry only, each
+    source once (``person``: already loaded by ``registry.selectors.person_for_sources``)."""
     from tongban.catalog.rules import eligibility_facts, item_derive, item_eligibility, item_points
     from tongban.common.clock import local_today
-    from tongban.registry.selectors import registry_supply
+    from tongban.registry.selectors import registry_supply_many
 
     facts_by_source: dict[str, dict[str, Any]] = {}
     known: dict[str, bool] = {}
     if id_number:
-        for source in sorted(spec_sources(spec)):
-            got = registry_supply(source=source, id_number=id_number, at=at)
+        asked = sorted(spec_sources(spec))
+        for source, got in registry_supply_many(sources=asked, id_number=id_number, at=at, person=person).items():
             known[source] = got is not None
             if got is not None:
                 facts_by_source[source] = dict(got.facts)
