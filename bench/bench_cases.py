@@ -1,7 +1,12 @@
 """Cases benchmark on PostgreSQL with 1,000,000 cases in the table.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_cases.py \
-        [--cases 1000000] [--runs 3] [--seconds 8] [--keep]
+        [--cases 1000000] [--runs 3] [--seconds 8] [--keep] [--reuse] [--only submit,queue,mine]
+
+``--reuse`` keeps and reuses an existing ``tongban_bench_cases`` that already holds at least
+``--cases`` cases (earlier submit runs add some): it is migrated, the bench users are looked up,
+and the three-minute build is skipped; otherwise the database is built as below. ``--only``
+measures some of the pages (the bare view is always measured, for the ratios).
 
 Builds a throw-away database ``tongban_bench_cases`` (migrated, a 20,000-person synthetic city,
 1,000,000 cases bulk-loaded with COPY: mostly closed, ~3 % open across the four departments), then
@@ -39,7 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import common  # noqa: E402  (path set up above for a plain checkout)
 
-DB_NAME = "tongban_bench_cases"
+DB_NAME = os.environ.get("TONGBAN_BENCH_CASES_DB", "tongban_bench_cases")  # another name: a private copy
 DEPARTMENTS = ["huzheng", "churujing", "jiaoguan", "zhian"]
 OPEN = ["submitted", "accepted", "in_review", "resubmitted"]
 CLOSED = ["completed"] * 90 + ["denied"] * 3 + ["withdrawn"] * 3 + ["refused_at_intake"] * 2 + ["revoked"]
@@ -57,6 +62,25 @@ def create_database(url: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     return f"{url.rpartition('/')[0]}/{DB_NAME}"
+
+
+def reusable_cases(url: str) -> int:
+    """How many cases the existing bench database holds (0 when there is none, or no table)."""
+    import psycopg
+
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone() is None:
+            return 0
+    try:
+        with psycopg.connect(f"{url.rpartition('/')[0]}/{DB_NAME}") as conn:
+            # the planner's estimate is enough to reject an unfinished build; then count exactly
+            row = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases_case'").fetchone()
+            if row is None or row[0] < 1:
+                return 0
+            count = conn.execute("SELECT count(*) FROM cases_case").fetchone()
+            return int(count[0]) if count else 0
+    except psycopg.Error:
+        return 0
 
 
 def tongban(env: dict[str, str], *args: str) -> None:
@@ -181,17 +205,40 @@ def page_queries(client: Any, url: str) -> int:
     return len(ctx.captured_queries)
 
 
+def _earlier_rows() -> dict[str, dict[str, Any]]:
+    """The rows of the previous bench/results/cases.json by name, each with its measured_at."""
+    path = common.RESULTS / "cases.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {r["name"]: {**r, "measured_at": data.get("measured_at", "?")} for r in data.get("rows", [])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help=f"reuse {DB_NAME} when it holds at least --cases cases (migrated first; implies --keep)",
+    )
+    parser.add_argument("--only", default="submit,queue,mine", help="comma-separated: submit, queue, mine")
     args = parser.parse_args()
+    only = [k for k in ("submit", "queue", "mine") if k in args.only.split(",")]
+    if not only or set(args.only.split(",")) - {"submit", "queue", "mine"}:
+        raise SystemExit("--only takes submit, queue and/or mine")
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not url.startswith("postgres"):
         raise SystemExit("bench_cases needs DATABASE_URL=postgres://...")
-    db_url = create_database(url)
+    existing = reusable_cases(url) if args.reuse else 0
+    reuse = existing >= args.cases
+    if args.reuse and not reuse:
+        print(f"{DB_NAME}: {existing} cases, fewer than {args.cases}: building it anew")
+    db_url = f"{url.rpartition('/')[0]}/{DB_NAME}" if reuse else create_database(url)
     var_dir = str(Path(os.environ.get("TMPDIR", "/tmp")) / "tongban-bench-cases")
     env = {
         **os.environ,
@@ -202,7 +249,8 @@ def main() -> None:
     }
     t0 = time.perf_counter()
     tongban(env, "migrate", "--noinput", "-v", "0")
-    tongban(env, "gen-city", "--people", "20000", "--seed", "2026")
+    if not reuse:
+        tongban(env, "gen-city", "--people", "20000", "--seed", "2026")
     setup_django(db_url, var_dir)
 
     from django.test import Client
@@ -218,23 +266,30 @@ def main() -> None:
     calendar_demo(now=now, stdout=sys.stdout)
     person = Person.objects.filter(household__isnull=False).order_by("pk").first()
     assert person is not None
-    citizen = User.objects.create_user(
-        username=person.id_number,
-        id_number=person.id_number,
-        role="citizen",
-        real_name=person.name,
-        person=person,
-        password="bench-pass-123",  # noqa: S106  (throw-away bench database)
-    )
-    approver = User.objects.create_user(
-        username="bench-approver",
-        role="approver",
-        department="zhian",
-        password="bench-pass-123",  # noqa: S106
-    )
-    load_seconds = bulk_cases(args.cases, now=now, citizen_person=person.pk, citizen_user=citizen.pk)
-    total = Case.objects.count()
-    print(f"{total} cases in the table (COPY {load_seconds:.1f} s)")
+    if reuse:
+        citizen = User.objects.get(username=person.id_number)
+        approver = User.objects.get(username="bench-approver")
+        load_seconds = 0.0
+        total = existing
+        print(f"{total} cases in the table (reused {DB_NAME})")
+    else:
+        citizen = User.objects.create_user(
+            username=person.id_number,
+            id_number=person.id_number,
+            role="citizen",
+            real_name=person.name,
+            person=person,
+            password="bench-pass-123",  # noqa: S106  (throw-away bench database)
+        )
+        approver = User.objects.create_user(
+            username="bench-approver",
+            role="approver",
+            department="zhian",
+            password="bench-pass-123",  # noqa: S106
+        )
+        load_seconds = bulk_cases(args.cases, now=now, citizen_person=person.pk, citizen_user=citizen.pk)
+        total = Case.objects.count()
+        print(f"{total} cases in the table (COPY {load_seconds:.1f} s)")
     token = api_token_create(user=citizen, name="bench")
     approver_client, citizen_client = Client(), Client()
     approver_client.force_login(approver)
@@ -248,39 +303,31 @@ def main() -> None:
         "mine": f"sessionid={citizen_client.cookies['sessionid'].value}",
     }
     submit_body = json.dumps({"item_code": "no_criminal_record", "form": {"purpose": "employment", "period_years": 5}})
-    results: dict[str, list[dict[str, float]]] = {"bare": [], "submit": [], "queue": [], "mine": []}
+    submit_headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    results: dict[str, list[dict[str, float]]] = {k: [] for k in ("bare", *only)}
+
+    def measure(key: str, seconds: int) -> dict[str, float]:
+        if key == "bare":
+            return common.bare_baseline(base, seconds=seconds)
+        if key == "submit":
+            return common.wrk(
+                base,
+                ["/api/v1/cases/"],
+                seconds=seconds,
+                method="POST",
+                body=submit_body,
+                headers=submit_headers,
+                unique_header="Idempotency-Key",
+            )
+        return common.wrk(base, [f"/cases/{key}/"], seconds=seconds, headers={"Cookie": cookies[key]})
+
     load_before = os.getloadavg()[0]
     with common.serve(env=env, workers=2) as base:
-        # warm up every worker (connections, calendar, item caches)
-        common.wrk(base, ["/cases/queue/"], seconds=2, headers={"Cookie": cookies["queue"]})
-        common.wrk(
-            base,
-            ["/api/v1/cases/"],
-            seconds=2,
-            method="POST",
-            body=submit_body,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            unique_header="Idempotency-Key",
-        )
+        for key in only:  # warm up every worker (connections, calendar, item caches, page shells)
+            measure(key, 2)
         for _ in range(args.runs):
-            results["bare"].append(common.bare_baseline(base, seconds=args.seconds))
-            results["submit"].append(
-                common.wrk(
-                    base,
-                    ["/api/v1/cases/"],
-                    seconds=args.seconds,
-                    method="POST",
-                    body=submit_body,
-                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                    unique_header="Idempotency-Key",
-                )
-            )
-            results["queue"].append(
-                common.wrk(base, ["/cases/queue/"], seconds=args.seconds, headers={"Cookie": cookies["queue"]})
-            )
-            results["mine"].append(
-                common.wrk(base, ["/cases/mine/"], seconds=args.seconds, headers={"Cookie": cookies["mine"]})
-            )
+            for key in results:
+                results[key].append(measure(key, args.seconds))
     created = Case.objects.count() - total
     med = {
         k: {m: common.median_of([r[m] for r in v]) for m in ("rps", "p95_ms", "errors", "non2xx")}
@@ -301,7 +348,16 @@ def main() -> None:
         "queue": ("approver queue page /cases/queue/", ">= 1000 req/s, p95 <= 50 ms"),
         "mine": ("citizen case list /cases/mine/", ">= 1000 req/s, p95 <= 50 ms"),
     }
+    earlier = _earlier_rows()
     for key, (name, target) in targets.items():
+        if key not in med:  # not measured this time (--only): the row of the previous run, said so
+            if name in earlier:
+                row = dict(earlier[name])
+                if not row["notes"].startswith("from the earlier run of "):
+                    row["notes"] = f"from the earlier run of {row['measured_at']}: {row['notes']}"
+                row.pop("measured_at", None)
+                rows.append(row)
+            continue
         m = med[key]
         extra = {
             "queue": f"; {queue_q} queries (page 50: {queue_q2})",
@@ -320,19 +376,26 @@ def main() -> None:
         )
     command = (
         f"DATABASE_URL=postgres://... .venv/bin/python bench/bench_cases.py --cases {args.cases} --runs {args.runs}"
+        + (" --reuse" if args.reuse else "")
+        + (f" --only {','.join(only)}" if len(only) < 3 else "")
+    )
+    built = (
+        f"{total:,} cases in a reused database (built earlier with COPY)"
+        if reuse
+        else f"{total:,} cases bulk-loaded with COPY in {load_seconds:.0f} s"
     )
     path = common.write_results(
         "cases",
         "Cases on PostgreSQL (1,000,000 cases in the table)",
         command,
         rows,
-        notes=f"{total:,} cases bulk-loaded with COPY in {load_seconds:.0f} s; granian 2 workers and wrk "
+        notes=f"{built}; granian 2 workers and wrk "
         f"(1 thread, 16 connections, {args.seconds} s) on the same machine; medians of {args.runs} runs; "
         f"setup {time.perf_counter() - t0:.0f} s; 1-minute load average {load_before:.1f} before and "
         f"{os.getloadavg()[0]:.1f} after the HTTP runs (above 2, other jobs shared the 2 cores)",
     )
     print(path.read_text())
-    if not args.keep:
+    if not (args.keep or args.reuse):
         from django.db import connections
 
         connections.close_all()
