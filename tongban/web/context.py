@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.translation import get_language
 
 from tongban.web.nav import nav_for
 
+# The entries depend only on the role, the language of the labels and the URL configuration, so
+# they are worked out once per process for each of those (about fifteen reverse() calls saved on
+# every page). Templates only read them.
+_NAV: dict[Hashable, list[dict[str, str]]] = {}
+
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"nav": nav_for(request.user), "embedded": not settings.PRODUCTION}
+    user = request.user
+    role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+    key = (role, get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    nav = _NAV.get(key)
+    if nav is None:
+        nav = _NAV[key] = nav_for(user)
+    return {"nav": nav, "embedded": not settings.PRODUCTION}
