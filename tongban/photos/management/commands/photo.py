@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tongban.photos.engine.standards import PhotoStandard, default_standards
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif"}
+STORE_BATCH = 32  # photos written per transaction by the importing process
 
 
 def _standards() -> Mapping[str, PhotoStandard]:
@@ -157,7 +158,7 @@ class Command(BaseCommand):
 
         from tongban.common.clock import now
         from tongban.photos.models import CaptureChannel, PhotoCapture
-        from tongban.photos.services import photo_store
+        from tongban.photos.services import photo_store_batch
 
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a directory")
@@ -182,18 +183,12 @@ class Command(BaseCommand):
             from tqdm import tqdm
 
             bar = tqdm(total=len(todo), unit="photo", file=sys.stderr)
-        for path, result in self._results(todo, workers, records):
-            if isinstance(result, str):
-                reasons[f"worker_error: {result.split(':')[0]}"] += 1
-            else:
-                cap = photo_store(
-                    result=result,
-                    id_number=Path(path).stem,
-                    channel=CaptureChannel.IMPORT,
-                    at=at,
-                    source_name=str(Path(path).relative_to(directory)),
-                    standards=stds,
-                )
+        pending: list[tuple[dict[str, Any], str, str]] = []
+
+        def flush() -> None:
+            nonlocal imported, passed
+            caps = photo_store_batch(items=pending, channel=CaptureChannel.IMPORT, at=at, standards=stds)
+            for cap, (result, _, _) in zip(caps, pending, strict=True):
                 imported += 1
                 if cap.status == "passed":
                     passed += 1
@@ -203,8 +198,19 @@ class Command(BaseCommand):
                     for c in result["report"].get("components", []):
                         if not c["passed"]:
                             reasons[c["key"]] += 1
+            pending.clear()
+
+        for path, result in self._results(todo, workers, records):
+            if isinstance(result, str):
+                reasons[f"worker_error: {result.split(':')[0]}"] += 1
+            else:
+                pending.append((result, Path(path).stem, str(Path(path).relative_to(directory))))
+                if len(pending) >= STORE_BATCH:
+                    flush()
             if bar is not None:
                 bar.update(1)
+        if pending:
+            flush()
         if bar is not None:
             bar.close()
         self.stdout.write(f"imported {imported}, passed {passed}, failed {imported - passed}, skipped {skipped}")
