@@ -211,7 +211,8 @@ def bench_booking(runs: int, seconds: int = SECONDS) -> list[dict[str, Any]]:
             }
         ]
     parts = urlsplit(url)
-    db = "tongban_bench_booking"
+    # Named after DATABASE_URL's database, so benches of different checkouts do not collide.
+    db = f"{parts.path.lstrip('/') or 'tongban'}_bench_booking"
     bench_url = urlunsplit(parts._replace(path=f"/{db}"))
     admin = ["psql", urlunsplit(parts._replace(path="/postgres")), "-q", "-c"]
     rates: list[float] = []

@@ -15,11 +15,13 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.core.cache.backends.redis import RedisCache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from tongban.appointments.models import Appointment, AppointmentStatus, QueueCounter, Slot, SlotPlan
 from tongban.appointments.policy import booking_policy
@@ -28,7 +30,7 @@ from tongban.common.access import access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from tongban.common.roles import Department, Role
 from tongban.outlets.geo import DayKind
-from tongban.outlets.selectors import day_calendar, hours_of, outlets_for_item
+from tongban.outlets.selectors import day_calendar, hours_of, outlet_accepts_sql
 
 if TYPE_CHECKING:
     from tongban.outlets.models import Outlet
@@ -161,55 +163,143 @@ def slots_generate_all(*, at: dt.datetime, calendar: Callable[[dt.date], DayKind
 # --- booking ------------------------------------------------------------------------------------
 
 
+def _count_attempt(key: str, timeout: int) -> int:
+    """Add one to the counter ``key`` (created with ``timeout`` seconds to live) and return it:
+    one round trip when the cache is Redis (SET NX + INCR in one pipeline), add + incr
+    through the cache API otherwise."""
+    if isinstance(cache, RedisCache):
+        full = cache.make_and_validate_key(key)
+        # The cache's own client (connection pool, key prefix and version as Django's): the
+        # cache API would take three round trips (add; incr = EXISTS + INCR) for this.
+        client = cache._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # see above
+        pipe = client.pipeline(transaction=False)
+        pipe.set(full, 0, ex=timeout, nx=True)
+        pipe.incr(full)
+        return int(pipe.execute()[1])
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this attempt as the first
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 def _rate_limit(user: Any, at: dt.datetime) -> None:
     policy = booking_policy()
-    key = f"appt-attempts:{user.pk}:{int(at.timestamp()) // 60}"
-    cache.add(key, 0, timeout=120)
-    try:
-        n = cache.incr(key)
-    except ValueError:  # evicted between add and incr: count this attempt as the first
-        cache.set(key, 1, timeout=120)
-        n = 1
-    if n > policy.attempts_per_minute:
+    if _count_attempt(f"appt-attempts:{user.pk}:{int(at.timestamp()) // 60}", 120) > policy.attempts_per_minute:
         raise TooMany("操作过于频繁，请稍后再试 / Too many attempts, try again in a minute", code="rate_limited")
 
 
-def _may_book(user: Any, at: dt.datetime) -> None:
+def _may_book(user: Any) -> None:
     if not getattr(user, "is_authenticated", False) or user.role not in (Role.CITIZEN, Role.ENTERPRISE):
         raise Forbidden("只有群众和企业用户可以预约 / Only citizens and enterprises book", code="not_citizen")
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """What the per-person rules need to know about someone, read in one query."""
+
+    active: int  # booked appointments, all items
+    active_for_item: int  # ... of them for the item asked for
+    no_shows: int  # no-shows within the policy's window
+    recent_no_shows: int  # ... of them within the ban period
+
+
+# The booking path's reads and its place-taking are plain SQL (PostgreSQL and SQLite alike):
+# compiling the equivalent ORM queries cost several times the round trips themselves.
+_A = Appointment._meta.db_table
+_S = Slot._meta.db_table
+_O = Slot._meta.get_field("outlet").related_model._meta.db_table  # type: ignore[union-attr]
+# Only table names from _meta are interpolated into these statements; values are parameters.
+_STANDING_SQL = f"""
+SELECT COALESCE(SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN a.status = %s AND a.item_code = %s THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN a.status = %s AND s.start > %s THEN 1 ELSE 0 END), 0)
+FROM {_A} a JOIN {_S} s ON s.id = a.slot_id
+WHERE a.user_id = %s AND (a.status = %s OR (a.status = %s AND s.start >= %s))
+"""  # noqa: S608
+
+
+def _standing(user: Any, item_code: str, at: dt.datetime) -> _Standing:
     policy = booking_policy()
-    since = at - dt.timedelta(days=policy.no_show_window_days)
-    no_shows = list(
-        Appointment.objects.filter(user=user, status=AppointmentStatus.NO_SHOW, slot__start__gte=since)
-        .order_by("-slot__start")
-        .values_list("slot__start", flat=True)[: policy.no_show_limit]
-    )
-    if len(no_shows) >= policy.no_show_limit and no_shows[0] + dt.timedelta(days=policy.no_show_ban_days) > at:
+    adapt = connection.ops.adapt_datetimefield_value
+    since = adapt(at - dt.timedelta(days=policy.no_show_window_days))
+    ban_from = adapt(at - dt.timedelta(days=policy.no_show_ban_days))
+    booked, no_show = AppointmentStatus.BOOKED.value, AppointmentStatus.NO_SHOW.value
+    with connection.cursor() as cur:
+        cur.execute(
+            _STANDING_SQL,
+            [booked, booked, item_code, no_show, no_show, ban_from, user.pk, booked, no_show, since],
+        )
+        row = cur.fetchone()
+    return _Standing(*(int(x) for x in row))
+
+
+def _check_no_show_ban(standing: _Standing) -> None:
+    # Suspended when the window holds no_show_limit no-shows and the latest of them is less
+    # than no_show_ban_days old.
+    limit = booking_policy().no_show_limit
+    if standing.no_shows >= limit and standing.recent_no_shows:
+        n = min(standing.no_shows, limit)
         raise Forbidden(
-            f"近期爽约 {len(no_shows)} 次，暂停预约 / Booking suspended after {len(no_shows)} no-shows",
+            f"近期爽约 {n} 次，暂停预约 / Booking suspended after {n} no-shows",
             code="no_show_ban",
         )
 
 
+def _check_active(standing: _Standing) -> None:
+    max_active = booking_policy().max_active
+    if standing.active_for_item:
+        raise Conflict("该事项已有预约 / You already have a booking for this item", code="already_booked")
+    if standing.active >= max_active:
+        raise Conflict(
+            f"最多同时持有 {max_active} 个预约 / At most {max_active} active bookings",
+            code="too_many_active",
+        )
+
+
+def _slot_sql() -> str:
+    return f"""
+SELECT s.id, s.outlet_id, s."group", s.start, s."end", s.capacity, s.booked,
+       o.code AS outlet_code, o.name AS outlet_name,
+       CASE WHEN {outlet_accepts_sql(outlet_column="s.outlet_id")} THEN 1 ELSE 0 END AS handles
+FROM {_S} s JOIN {_O} o ON o.id = s.outlet_id
+WHERE s.id = %s
+"""  # noqa: S608
+
+
 def _slot_for_item(slot_id: int, item_code: str, at: dt.datetime) -> Slot:
     """The slot, checked to be in the future, of the item's group and at an active outlet that
-    handles the item (one query). Raises NotFound, Conflict, Invalid."""
-    handles = outlets_for_item(item_code=item_code).filter(pk=OuterRef("outlet_id"))
-    slot = Slot.objects.filter(pk=slot_id).select_related("outlet").annotate(handles=Exists(handles)).first()
+    handles the item (one query; ``slot.outlet`` holds only its code and name).
+    Raises NotFound, Conflict, Invalid."""
+    slot = next(iter(Slot.objects.raw(_slot_sql(), [True, item_code, slot_id])), None)
     if slot is None:
         raise NotFound("没有该时段 / No such slot", code="slot_not_found")
     if slot.start <= at:
         raise Conflict("该时段已开始或已过 / This slot has started", code="slot_past")
     if slot.group != item_group(item_code=item_code):
         raise Invalid("该时段不办理此事项 / This slot is not for this item", code="wrong_group")
-    if not slot.handles:
+    if not getattr(slot, "handles", 0):
         raise Invalid("该网点不能办理此事项 / This outlet does not handle the item", code="outlet_cannot")
+    # The outlet as .only("code", "name") would load it: the booking shows and audits no more.
+    outlet_model: Any = Slot._meta.get_field("outlet").related_model
+    extra: Any = slot  # outlet_code, outlet_name and handles are the raw query's own columns
+    slot.outlet = outlet_model.from_db(
+        connection.alias, ["id", "code", "name"], [slot.outlet_id, extra.outlet_code, extra.outlet_name]
+    )
     return slot
+
+
+_TAKE_SQL = f"UPDATE {_S} SET booked = booked + 1 WHERE id = %s AND booked < capacity"  # noqa: S608  (table name)
 
 
 def _take_place(slot_id: int) -> None:
     # The one place a slot fills: the database compares and increments in one statement.
-    if Slot.objects.filter(pk=slot_id, booked__lt=F("capacity")).update(booked=F("booked") + 1) != 1:
+    with connection.cursor() as cur:
+        cur.execute(_TAKE_SQL, [slot_id])
+        taken = cur.rowcount
+    if taken != 1:
         raise Conflict("该时段已约满 / This slot is full", code="slot_full")
 
 
@@ -228,26 +318,16 @@ def appointment_book(*, user: Any, item_code: str, slot_id: int, at: dt.datetime
     Raises Forbidden (not a citizen, no-show ban), TooMany (rate limit), NotFound (slot, item),
     Invalid (slot not for this item), Conflict (slot full or past, already booked for this
     item, too many active bookings)."""
-    _may_book(user, at)
+    _may_book(user)
+    standing = _standing(user, item_code, at)
+    _check_no_show_ban(standing)
     _rate_limit(user, at)
     slot = _slot_for_item(slot_id, item_code, at)
-    policy = booking_policy()
+    # Checked, not locked: the same person's simultaneous requests could pass max_active
+    # together (the rate limit bounds that); the per-item rule is also the partial unique
+    # index one_active_booking_per_item, which the INSERT below runs into.
+    _check_active(standing)
     with transaction.atomic():
-        # One query for both per-person rules: the items of the caller's active bookings. The
-        # per-item rule is also a unique index; ``max_active`` is checked, not locked, so the
-        # same person's simultaneous requests could pass it together (the rate limit bounds that).
-        active = list(
-            Appointment.objects.filter(user=user, status=AppointmentStatus.BOOKED).values_list("item_code", flat=True)[
-                : policy.max_active + 1
-            ]
-        )
-        if item_code in active:
-            raise Conflict("该事项已有预约 / You already have a booking for this item", code="already_booked")
-        if len(active) >= policy.max_active:
-            raise Conflict(
-                f"最多同时持有 {policy.max_active} 个预约 / At most {policy.max_active} active bookings",
-                code="too_many_active",
-            )
         _take_place(slot.pk)
         try:
             appt = Appointment.objects.create(

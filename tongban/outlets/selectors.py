@@ -49,6 +49,18 @@ def outlets_for_item(*, item_code: str) -> QuerySet[Outlet]:
     return Outlet.objects.filter(active=True, items__item_code=item_code).order_by("code")
 
 
+def outlet_accepts_sql(*, outlet_column: str) -> str:
+    """An SQL condition (PostgreSQL and SQLite) that holds when the outlet whose id is in
+    ``outlet_column`` is active and accepts an item: ``outlets_for_item`` for a caller that
+    checks it inside its own single query. Takes two parameters: True, then the item code."""
+    outlet = Outlet._meta.db_table
+    item = OutletItem._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {outlet} o JOIN {item} i ON i.outlet_id = o.id"  # noqa: S608  (names, not values)
+        f" WHERE o.id = {outlet_column} AND o.active = %s AND i.item_code = %s)"
+    )
+
+
 def outlets_bookable() -> list[tuple[Outlet, list[str]]]:
     """Active outlets that take appointments, each with the item codes it accepts (two queries)."""
     qs = Outlet.objects.filter(active=True, bookable=True).prefetch_related("items").order_by("code")
