@@ -230,7 +230,9 @@ def _fetch(key: Hashable | None, params: list[Any], build: Callable[[], QuerySet
             sql, compiled = build().query.get_compiler(alias).as_sql()
         except EmptyResultSet:
             return []
-        if key is not None and list(compiled) == params and len(_SQL) < _SQL_MAX:
+        if key is not None and list(compiled) == params:
+            if len(_SQL) >= _SQL_MAX:
+                _SQL.clear()
             _SQL[(alias, key)] = sql
         params = list(compiled)
     with connection.cursor() as cursor:

@@ -330,7 +330,8 @@ def _badge_html(lang: str, cd: RowCountdown) -> str:
         css, text = badge(cd)
         return f'<span class="{css}">{escape(text)}</span>'
 
-    return _memo(("badge", lang, cd.urgency, cd.days_left, cd.seconds_left), make)
+    hours = None if cd.seconds_left is None else round(cd.seconds_left / 3600, 1)  # as the badge shows it
+    return _memo(("badge", lang, cd.urgency, cd.days_left, hours), make)
 
 
 def _deadline_text(lang: str, value: dt.datetime | None) -> str:
