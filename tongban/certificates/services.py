@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import hmac
 import logging
+import multiprocessing.util
 import os
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +22,10 @@ from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, tran
 
 from tongban.audit.services import audit_record
 from tongban.certificates.core import CertificateDocument, RevocationEntry, Status, issue_token, verify
-from tongban.certificates.core.documents import Claims
+from tongban.certificates.core.documents import Claims, record_digest
 from tongban.certificates.core.revocation import REASONS
-from tongban.certificates.core.templates import InvalidFacts, UnknownTemplate, get_template
-from tongban.certificates.core.verify import LABELS, document_matches
+from tongban.certificates.core.templates import CertificateTemplate, InvalidFacts, UnknownTemplate, get_template
+from tongban.certificates.core.verify import LABELS
 from tongban.certificates.models import Certificate, CertificateCounter
 from tongban.certificates.selectors import certificate_pdf
 from tongban.certificates.signing import current_signer, published_keys
@@ -208,7 +210,47 @@ _VERIFY_FIELDS = (
 )  # fmt: skip
 
 
-_compiled: dict[str, tuple[str, dict[int, Any]]] = {}
+@dataclass(frozen=True, slots=True)
+class _CompiledRead:
+    """The verification read for one database vendor, compiled once by the ORM."""
+
+    orm_sql: str  # as the ORM runs it through Django's cursor
+    sql: str  # the same in the placeholder style of the cursor ``raw_cursor`` returns
+    converters: dict[int, tuple[list[Any], Any]]
+    raw_cursor: Callable[[Any], Any] | None  # a DB-API cursor over the raw connection, or None
+
+
+_compiled: dict[str, _CompiledRead | None] = {}
+_raw_cursors = threading.local()  # alias -> (raw connection, its cursor), per thread
+
+
+def _compile_read(connection: Any) -> _CompiledRead | None:
+    query = Certificate.objects.filter(number="").order_by().values_list(*_VERIFY_FIELDS)[:1].query
+    compiler = query.get_compiler(connection=connection)
+    orm_sql, params = compiler.as_sql()
+    if tuple(params) != ("",):  # an unexpected shape: let the ORM do it every time
+        return None
+    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    sql = orm_sql
+    raw_cursor: Callable[[Any], Any] | None = None
+    if connection.vendor == "sqlite":
+        # Django's SQLite cursor rewrites %s to ? on every execute; do it once here.
+        with connection.cursor() as cursor:
+            sql = cursor.cursor.convert_query(orm_sql)
+        raw_cursor = _sqlite_cursor
+    elif connection.vendor == "postgresql":
+        # Django's psycopg cursor binds parameters client-side, quoting them into the SQL in
+        # Python on every execute; a server-binding cursor sends them apart (extended protocol,
+        # unnamed statement: nothing is prepared, so connection poolers are unaffected).
+        from django.db.backends.postgresql import base as postgresql
+
+        # Defined only under psycopg 3 (psycopg2 has no server-side binding); not in the stubs.
+        raw_cursor = getattr(postgresql, "ServerBindingCursor", None)
+    return _CompiledRead(orm_sql=orm_sql, sql=sql, converters=converters, raw_cursor=raw_cursor)
+
+
+def _sqlite_cursor(raw_connection: Any) -> Any:
+    return raw_connection.cursor()
 
 
 def _verify_row(number: str) -> tuple[Any, ...] | None:
@@ -216,26 +258,41 @@ def _verify_row(number: str) -> tuple[Any, ...] | None:
     SQL and value converters compiled once per database instead of on every request (the ORM's
     query building costs more than the Ed25519 check on the public endpoint)."""
     connection = connections[DEFAULT_DB_ALIAS]
-    compiled = _compiled.get(connection.vendor)
+    vendor = connection.vendor
+    if vendor not in _compiled:
+        _compiled[vendor] = _compile_read(connection)
+    compiled = _compiled[vendor]
     if compiled is None:
-        query = Certificate.objects.filter(number="").order_by().values_list(*_VERIFY_FIELDS)[:1].query
-        compiler = query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        if tuple(params) != ("",):  # an unexpected shape: let the ORM do it every time
-            rows = Certificate.objects.filter(number=number).order_by().values_list(*_VERIFY_FIELDS)[:1]
-            return tuple(rows[0]) if rows else None
-        converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        compiled = _compiled[connection.vendor] = (sql, converters)
-    sql, converters = compiled
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [number])
-        row = cursor.fetchone()
+        rows = Certificate.objects.filter(number=number).order_by().values_list(*_VERIFY_FIELDS)[:1]
+        return tuple(rows[0]) if rows else None
+    if compiled.raw_cursor is None or connection.queries_logged or connection.execute_wrappers:
+        # No bare cursor for this database, or something watches the queries (DEBUG, a test
+        # counting them): Django's own cursor, as the ORM would use it.
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.orm_sql, (number,))
+            row = cursor.fetchone()
+    else:
+        # The bare DB-API cursor, kept per thread and connection: Django's wrapper costs as much
+        # as the query itself here. Errors are still Django's (and mark the connection for
+        # closing), and fetchall() lets SQLite finish the statement so no read stays open.
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            raw = connection.connection
+            held = getattr(_raw_cursors, connection.alias, None)
+            if held is None or held[0] is not raw:
+                held = (raw, compiled.raw_cursor(raw))
+                setattr(_raw_cursors, connection.alias, held)
+            cursor = held[1]
+            cursor.execute(compiled.sql, (number,))
+            rows = cursor.fetchall()
+        row = rows[0] if rows else None
     if row is None:
         return None
     values = list(row)
     # What SQLCompiler.apply_converters does, with this thread's connection (the compiled
     # compiler is shared between threads and is not touched here).
-    for position, (functions, expression) in converters.items():
+    for position, (functions, expression) in compiled.converters.items():
         for convert in functions:
             values[position] = convert(values[position], expression, connection)
     return tuple(values)
@@ -243,23 +300,37 @@ def _verify_row(number: str) -> tuple[Any, ...] | None:
 
 class _DatabaseRevocations:
     """The revocation source for online checks: the certificate's row, fetched once, only the
-    columns verification needs (this is the hot path of the public endpoint)."""
+    columns verification needs (this is the hot path of the public endpoint). Besides the
+    revocation it keeps what the answer needs: the template, the stored facts and the digest of
+    the stored record, to compare with the one the token signs."""
+
+    __slots__ = ("digest", "facts", "template")
 
     def __init__(self) -> None:
-        self.document: CertificateDocument | None = None
+        self.template: str | None = None
         self.facts: dict[str, str] = {}
+        self.digest: bytes = b""
 
     def get(self, number: str) -> RevocationEntry | None:
         row = _verify_row(number)
         if row is None:
             return None
         template, name, id_number, facts, salt, issued_at, valid_until, revoked_at, reason = row
-        self.facts = facts
-        self.document = CertificateDocument(
-            number=number, template=template, holder_name=name, holder_id=id_number, facts=facts,
-            issued_at=issued_at, valid_until=valid_until, salt=bytes(salt),
+        self.template = template
+        self.facts = facts if isinstance(facts, dict) else {}
+        self.digest = record_digest(
+            number=number, template=template, holder_name=name, holder_id=id_number, facts=self.facts,
+            issued_at=int(issued_at.timestamp()), valid_until=int(valid_until.timestamp()), salt=bytes(salt),
         )  # fmt: skip
         return None if revoked_at is None else RevocationEntry(number, revoked_at, reason)
+
+    def matches(self, claims: Claims) -> bool:
+        """True when the stored record is the document the token signs (``document_matches``)."""
+        return (
+            self.template is not None
+            and claims.template == self.template
+            and hmac.compare_digest(claims.digest, self.digest)
+        )
 
 
 def certificate_verify(*, token: str, at: dt.datetime, actor: Any = None, channel: str = "api") -> VerificationResult:
@@ -269,48 +340,43 @@ def certificate_verify(*, token: str, at: dt.datetime, actor: Any = None, channe
     outcome = verify(token[:2000], published_keys(), revocations, now=at)
     if outcome.status is Status.UNKNOWN_KEY:  # perhaps a key rotated in the last second
         outcome = verify(token[:2000], published_keys(refresh=True), revocations, now=at)
-    document = revocations.document
     status = outcome.status
-    # Signed by our key but not in our records, or records that no longer match: refuse.
-    if (
-        outcome.claims is not None
-        and status is not Status.REVOKED
-        and (document is None or not document_matches(outcome.claims, document))
-    ):
-        status = Status.TAMPERED
     claims = outcome.claims
-    result = VerificationResult(
-        status=status, label_zh=LABELS[status][0], label_en=LABELS[status][1], claims=claims, kid=outcome.kid
-    )
-    if claims is not None:
-        try:
-            spec = get_template(claims.template)
-        except UnknownTemplate:
-            spec = None
-        facts = []
-        if spec is not None and document is not None and status is not Status.TAMPERED:
-            facts = [PublicFact(s.label_zh, s.label_en, v) for s, v in spec.public_facts(revocations.facts)]
-        reason = outcome.revocation.reason if outcome.revocation else ""
-        result = VerificationResult(
-            status=status,
-            label_zh=result.label_zh,
-            label_en=result.label_en,
-            claims=claims,
-            kid=outcome.kid,
-            title_zh=spec.title_zh if spec else "",
-            title_en=spec.title_en if spec else "",
-            authority_zh=spec.authority_zh if spec else "",
-            authority_en=spec.authority_en if spec else "",
-            revoked_at=outcome.revocation.revoked_at if outcome.revocation else None,
-            revoked_reason=reason,
-            revoked_reason_zh=REASONS.get(reason, ("", ""))[0],
-            revoked_reason_en=REASONS.get(reason, ("", ""))[1],
-            facts=facts,
-        )
+    # Signed by our key but not in our records, or records that no longer match: refuse.
+    if claims is not None and status is not Status.REVOKED and not revocations.matches(claims):
+        status = Status.TAMPERED
+    label_zh, label_en = LABELS[status]
     _audit_verification(
         number=claims.number if claims else "-", status=status.value, channel=channel, at=at, actor=actor
     )
-    return result
+    if claims is None:
+        return VerificationResult(status=status, label_zh=label_zh, label_en=label_en, kid=outcome.kid)
+    try:
+        spec: CertificateTemplate | None = get_template(claims.template)
+    except UnknownTemplate:
+        spec = None
+    facts = []
+    if spec is not None and status is not Status.TAMPERED and revocations.template is not None:
+        facts = [PublicFact(s.label_zh, s.label_en, v) for s, v in spec.public_facts(revocations.facts)]
+    revocation = outcome.revocation
+    reason = revocation.reason if revocation else ""
+    reason_zh, reason_en = REASONS.get(reason, ("", ""))
+    return VerificationResult(
+        status=status,
+        label_zh=label_zh,
+        label_en=label_en,
+        claims=claims,
+        kid=outcome.kid,
+        title_zh=spec.title_zh if spec else "",
+        title_en=spec.title_en if spec else "",
+        authority_zh=spec.authority_zh if spec else "",
+        authority_en=spec.authority_en if spec else "",
+        revoked_at=revocation.revoked_at if revocation else None,
+        revoked_reason=reason,
+        revoked_reason_zh=reason_zh,
+        revoked_reason_en=reason_en,
+        facts=facts,
+    )
 
 
 def _audit_verification(*, number: str, status: str, channel: str, at: dt.datetime, actor: Any) -> None:
@@ -335,48 +401,94 @@ def _audit_verification(*, number: str, status: str, channel: str, at: dt.dateti
 class VerificationAuditBuffer:
     """Anonymous verifications waiting to be written as one audit entry.
 
-    A daemon thread flushes every ``interval`` seconds (and at exit); at most one interval of
-    entries is lost if the process is killed. Forked workers each get their own buffer.
+    A daemon thread writes what has gathered every ``interval`` seconds, and whatever is left is
+    written when the process ends: at interpreter exit (``atexit``) and, for worker processes
+    started by ``multiprocessing`` (granian's workers, which leave through ``os._exit`` and so
+    skip ``atexit``), by a multiprocessing finaliser. Only a killed process (SIGKILL, a crash)
+    loses up to one interval. Each process has its own buffer: a forked child never writes the
+    events it inherited from its parent. A batch that cannot be written is kept for the next try
+    (up to ``4 × limit`` events; past that the oldest are dropped and the loss is logged).
     """
 
-    def __init__(self, *, interval: float = 1.0, autostart: bool = True, limit: int = 5000) -> None:
+    def __init__(
+        self,
+        *,
+        interval: float = 1.0,
+        autostart: bool = True,
+        limit: int = 5000,
+        write: Callable[[list[dict[str, str]]], None] | None = None,
+    ) -> None:
         self.interval = interval
         self.autostart = autostart
         self.limit = limit
+        self._write = write or _write_verification_batch
+        self._pid = os.getpid()
         self._events: list[dict[str, str]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the waiting events and the thread
+        self._writing = threading.Lock()  # one batch at a time: the exit flush waits for the thread's
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._hooked = False
 
     def add(self, event: dict[str, str]) -> None:
         with self._lock:
             self._events.append(event)
             full = len(self._events) >= self.limit
-            if self.autostart and (self._thread is None or not self._thread.is_alive()):
-                self._thread = threading.Thread(target=self._run, name="cert-verify-audit", daemon=True)
-                self._thread.start()
-                atexit.register(self.flush)
-        if full:
-            self.flush()
+            if self.autostart and not self._stop.is_set() and (self._thread is None or not self._thread.is_alive()):
+                self._start()
+        if full:  # the thread is not keeping up: write in the caller rather than grow without bound
+            try:
+                self.flush()
+            except Exception:
+                logger.exception("could not write the verification audit batch")
+
+    def _start(self) -> None:
+        if not self._hooked:
+            atexit.register(self.close)
+            multiprocessing.util.Finalize(None, self.close, exitpriority=10)
+            self._hooked = True
+        self._thread = threading.Thread(target=self._run, name="cert-verify-audit", daemon=True)
+        self._thread.start()
+
+    def pending(self) -> int:
+        """How many verifications wait to be written."""
+        with self._lock:
+            return len(self._events)
 
     def flush(self) -> int:
-        """Write the waiting verifications as one audit entry; returns how many."""
-        with self._lock:
-            events, self._events = self._events, []
-        if not events:
+        """Write the waiting verifications as one audit entry; returns how many. On failure the
+        events stay queued for the next flush and the error is raised."""
+        if os.getpid() != self._pid:  # a copy inherited through fork: the parent writes these
             return 0
-        audit_record(
-            action="certificate.verify.batch",
-            object_type="certificate",
-            object_id=f"{len(events)} verifications",
-            at=dt.datetime.fromisoformat(events[-1]["at"]),
-            actor=None,
-            data={"events": events},
-        )
+        with self._writing:
+            with self._lock:
+                events, self._events = self._events, []
+            if not events:
+                return 0
+            try:
+                self._write(events)
+            except BaseException:
+                with self._lock:
+                    kept = events + self._events
+                    dropped = max(0, len(kept) - 4 * self.limit)
+                    self._events = kept[dropped:]
+                if dropped:
+                    logger.error("dropped %d verification audit events that could not be written", dropped)
+                raise
         return len(events)
 
+    def close(self) -> None:
+        """Stop the thread and write what is left (at process exit; idempotent)."""
+        if os.getpid() != self._pid:
+            return
+        self._stop.set()
+        try:
+            self.flush()
+        except Exception:
+            logger.exception("could not write the last verification audit batch")
+
     def _run(self) -> None:
-        while True:
-            time.sleep(self.interval)
+        while not self._stop.wait(self.interval):
             try:
                 self.flush()
             except Exception:
@@ -385,7 +497,19 @@ class VerificationAuditBuffer:
                 close_old_connections()
 
 
+def _write_verification_batch(events: list[dict[str, str]]) -> None:
+    audit_record(
+        action="certificate.verify.batch",
+        object_type="certificate",
+        object_id=f"{len(events)} verifications",
+        at=dt.datetime.fromisoformat(events[-1]["at"]),
+        actor=None,
+        data={"events": events},
+    )
+
+
 _buffers: dict[int, VerificationAuditBuffer] = {}
+_buffers_lock = threading.Lock()
 
 
 def verification_audit_buffer() -> VerificationAuditBuffer:
@@ -393,5 +517,8 @@ def verification_audit_buffer() -> VerificationAuditBuffer:
     pid = os.getpid()
     buffer = _buffers.get(pid)
     if buffer is None:
-        buffer = _buffers.setdefault(pid, VerificationAuditBuffer())
+        with _buffers_lock:
+            buffer = _buffers.get(pid)
+            if buffer is None:
+                buffer = _buffers[pid] = VerificationAuditBuffer()
     return buffer

@@ -167,18 +167,47 @@ class CertificateDocument:
 
 def facts_digest(document: CertificateDocument) -> bytes:
     """SHA-256 (truncated to 128 bits) of the deterministic CBOR of the whole document."""
-    # The document's fields were checked when it was built (text facts, whole-second times),
-    # so the type walk of ``encoding.dumps`` is skipped: this runs on every online verification.
+    return record_digest(
+        number=document.number,
+        template=document.template,
+        holder_name=document.holder_name,
+        holder_id=document.holder_id,
+        facts=document.facts,
+        issued_at=int(document.issued_at.timestamp()),
+        valid_until=int(document.valid_until.timestamp()),
+        salt=document.salt,
+    )
+
+
+def record_digest(
+    *,
+    number: str,
+    template: str,
+    holder_name: str,
+    holder_id: str,
+    facts: Mapping[str, str],
+    issued_at: int,
+    valid_until: int,
+    salt: bytes,
+) -> bytes:
+    """The digest of a certificate given as plain values (times in whole seconds), as an online
+    verifier reads them from its records; equal to ``facts_digest`` of the same document.
+
+    The values are not validated: any difference from what was signed (a fact changed, added or
+    dropped, another type) gives another digest, which is the answer such records deserve."""
+    # The type walk of ``encoding.dumps`` is skipped: this runs on every online verification, and
+    # whatever a record holds (JSON types, text, bytes) has some CBOR encoding: if it is not the
+    # deterministic one a document of checked values gets, the digest simply differs.
     body = encoding.redump(
         {
-            "n": document.number,
-            "t": document.template,
-            "hn": document.holder_name,
-            "hi": document.holder_id,
-            "f": dict(document.facts),
-            "iat": int(document.issued_at.timestamp()),
-            "exp": int(document.valid_until.timestamp()),
-            "s": document.salt,
+            "n": number,
+            "t": template,
+            "hn": holder_name,
+            "hi": holder_id,
+            "f": dict(facts),
+            "iat": issued_at,
+            "exp": valid_until,
+            "s": salt,
         }
     )
     return hashlib.sha256(body).digest()[:DIGEST_BYTES]
