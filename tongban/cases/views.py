@@ -260,7 +260,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         template,
         rows_html=_rows_html(page, queue=True, lang=lang),
-        pager_html=_pager_html(page, lang=lang, status=status),
+        pager_html=_pager_html(page, lang=lang, status=status, target="#queue-rows"),
         context=lambda: {"status": status, "states": [(s, Status(s).label) for s in QUEUE]},
         shape=(status,),
     )
@@ -371,20 +371,19 @@ def _rows_html(page: Page, *, queue: bool, lang: str) -> str:
     return "\n".join(out)
 
 
-def _pager_html(page: Page, *, lang: str, status: str = "") -> str:
-    """上一页 · 第 N 页 · 下一页 (no total: counting a department's queue is not worth its cost)."""
+def _pager_html(page: Page, *, lang: str, status: str = "", target: str = "") -> str:
+    """上一页 · 第 N 页 · 下一页 (no total: counting a department's queue is not worth its cost).
+    With ``target`` the links load the htmx partial into that element (plain links without JS)."""
     extra = f"&amp;status={escape(status)}" if status else ""
     label = _memo(("pages", lang), lambda: escape(_("分页")))
-    prev = (
-        f'<a href="?page={page.page - 1}{extra}">{_memo(("prev", lang), lambda: escape(_("上一页")))}</a>'
-        if page.page > 1
-        else ""
-    )
-    nxt = (
-        f'<a href="?page={page.page + 1}{extra}">{_memo(("next", lang), lambda: escape(_("下一页")))}</a>'
-        if page.has_next
-        else ""
-    )
+
+    def link(n: int, text: str) -> str:
+        url = f"?page={n}{extra}"
+        hx = f' hx-get="{url}" hx-target="{target}" hx-push-url="true"' if target else ""
+        return f'<a href="{url}"{hx}>{text}</a>'
+
+    prev = link(page.page - 1, _memo(("prev", lang), lambda: escape(_("上一页")))) if page.page > 1 else ""
+    nxt = link(page.page + 1, _memo(("next", lang), lambda: escape(_("下一页")))) if page.has_next else ""
     here = escape(_memo(("page_n", lang), lambda: _("第 %(n)s 页")) % {"n": page.page})
     return f'<nav class="pager" aria-label="{label}">{prev} <span>{here}</span> {nxt}</nav>'
 

@@ -96,12 +96,13 @@ def test_rows_pager_and_language(items: None, personas: Any, api: Any, now: dt.d
     html = client.get(reverse("cases:queue")).content.decode()
     assert html.count('name="numbers"') == 20
     assert "&lt;b&gt;&quot;王&quot;&lt;/b&gt;" in html and "A &amp; B" in html and '<b>"王"' not in html
-    assert '<a href="?page=2">下一页</a>' in html and "上一页" not in html and "第 1 页" in html
+    assert '<a href="?page=2" hx-get="?page=2" hx-target="#queue-rows" hx-push-url="true">下一页</a>' in html
+    assert "上一页" not in html and "第 1 页" in html
     assert f'<a href="/cases/{cases[1].number}/">' in html
     assert "剩 " in html and "个工作日" in html and "前办结" in html
     html = client.get(reverse("cases:queue"), {"page": 2, "status": "submitted"}).content.decode()
     assert html.count('name="numbers"') == 0  # 11 submitted cases fit on page 1
-    assert '<a href="?page=1&amp;status=submitted">上一页</a>' in html
+    assert '<a href="?page=1&amp;status=submitted" hx-get="?page=1&amp;status=submitted"' in html
     assert '<option value="submitted" selected>' in html
     html = client.get(reverse("cases:queue"), {"status": "<x>"}).content.decode()
     assert "&lt;x&gt;" not in html and "<x>" not in html and html.count('name="numbers"') == 20
@@ -157,3 +158,25 @@ def test_list_sql_is_compiled_once_per_shape(items: None, personas: Any, api: An
         api(personas.approvers[d]).get(reverse("cases:queue"))
     kinds = sorted(key[0] for _alias, key in selectors._SQL)
     assert kinds == ["mine-union", "queue"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_queue_pages_in_place_by_keyboard(items: None, personas: Any, now: dt.datetime, browser_page: Any) -> None:
+    from tongban.cases.tests.test_browser import login
+
+    _cases(personas, now, 25)
+    page = browser_page
+    login(page, "approver-huzheng", "pw-staff-123")
+    page.goto("/cases/queue/")
+    assert page.locator('input[name="numbers"]').count() == 20
+    page.evaluate("window.notReloaded = true")
+    page.focus('nav.pager a:has-text("下一页")')
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases/queue/?page=2")
+    page.wait_for_selector("nav.pager >> text=第 2 页")
+    assert page.locator('input[name="numbers"]').count() == 5
+    assert page.evaluate("window.notReloaded") is True  # the htmx partial, not a new page
+    page.click('nav.pager a:has-text("上一页")')
+    page.wait_for_selector("nav.pager >> text=第 1 页")
+    assert page.locator('input[name="numbers"]').count() == 20
