@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -167,11 +167,12 @@ def _count_attempt(key: str, timeout: int) -> int:
     """Add one to the counter ``key`` (created with ``timeout`` seconds to live) and return it:
     one round trip when the cache is Redis (SET NX + INCR in one pipeline), add + incr
     through the cache API otherwise."""
-    if isinstance(cache, RedisCache):
-        full = cache.make_and_validate_key(key)
+    backend = caches["default"]  # what ``cache`` stands for (a proxy, so isinstance needs this)
+    if isinstance(backend, RedisCache):
+        full = backend.make_and_validate_key(key)
         # The cache's own client (connection pool, key prefix and version as Django's): the
         # cache API would take three round trips (add; incr = EXISTS + INCR) for this.
-        client = cache._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # see above
+        client = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # see above
         pipe = client.pipeline(transaction=False)
         pipe.set(full, 0, ex=timeout, nx=True)
         pipe.incr(full)
