@@ -316,7 +316,7 @@ def encode_in_window(
                 break  # even the lowest quality is too big
             lo_q, hi_q = (q_lo if a is None else a + 1), b - 1
             if not known:
-                guess = 90
+                guess = q_hi  # fits the wide windows at once; else a first point for the secant
             elif len(known) == 1:
                 q0, n0 = known[0]
                 guess = round(q0 + (aim - math.log(n0)) / SIZE_SLOPE)

@@ -9,14 +9,14 @@ width or head height and width, crown margin, eye line, background colour).
 from __future__ import annotations
 
 import struct
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
 import simplejpeg
 
-from tongban.photos.engine.analyse import lab8_to_lab, measure_upright, median_u8, to_gray
+from tongban.photos.engine.analyse import flat_dict, lab8_to_lab, measure_upright, median_u8, to_gray
 from tongban.photos.engine.derive import nearest_colour
 from tongban.photos.engine.detect import DlibLandmarker, Face, get_detector
 from tongban.photos.engine.standards import PhotoStandard
@@ -64,7 +64,7 @@ class Verification:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able."""
-        return {"standard": self.standard, "passed": self.passed, "checks": [asdict(c) for c in self.checks]}
+        return {"standard": self.standard, "passed": self.passed, "checks": [flat_dict(c) for c in self.checks]}
 
 
 def jpeg_facts(data: bytes) -> tuple[int | None, int | None, bool]:
