@@ -61,13 +61,17 @@ def case_number_allocate(*, region_code: str, at: dt.datetime) -> str:
     day = at.astimezone(SHANGHAI).date()
     region = (region_code or "000000")[:6].ljust(6, "0")
     scope = f"{region}{day:%Y%m%d}"
-    own = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute(_COUNTER_ASYNC if own else _COUNTER, [scope])
+        cursor.execute(_COUNTER_ASYNC if _counter_on_its_own() else _COUNTER, [scope])
         row = cursor.fetchone()
     if row is None:  # RETURNING always yields the row; anything else is a database fault
         raise RuntimeError(f"case counter {scope} returned no row")
     return f"{region}-{day:%Y%m%d}-{int(row[0]):06d}"
+
+
+def _counter_on_its_own() -> bool:
+    """Whether a number drawn now is its own transaction (PostgreSQL, no caller's transaction)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 _COUNTER = (
@@ -315,11 +319,14 @@ def case_submit(
         item=item, id_number=person.id_number, at=now, presented=set(presented_codes), person=person
     )
     region, handling = _route(item=item, person=person, outlet=outlet)
-    # The number before the case's transaction: on PostgreSQL the shared counter row is then
-    # locked only for its own statement, not until this case commits (see case_number_allocate).
-    number = case_number_allocate(region_code=outlet.region_code if outlet else region, at=now)
+    # On PostgreSQL the number is drawn before the case's transaction, so the shared counter row
+    # is locked for its own statement only, not until this case commits (case_number_allocate);
+    # elsewhere (SQLite, a caller's transaction) inside it, so a failed case gives its number back.
+    scope_region = outlet.region_code if outlet else region
+    number = case_number_allocate(region_code=scope_region, at=now) if _counter_on_its_own() else ""
     try:
         with transaction.atomic():
+            number = number or case_number_allocate(region_code=scope_region, at=now)
             case = Case(
                 number=number,
                 item_code=item.code,
