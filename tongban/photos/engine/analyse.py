@@ -254,12 +254,27 @@ def aligned_warp(
 
 
 def _valid_mask(m: np.ndarray, size: tuple[int, int], src_w: int, src_h: int) -> np.ndarray:
+    """Destination pixels whose source point (``m`` @ (x, y, 1)) lies inside the photo.
+
+    The source point moves linearly along a row, so each row's valid pixels are one interval:
+    found from the four edge constraints per row, then one comparison per pixel.
+    """
     w, h = size
+    ys = np.arange(h, dtype=np.float64)
+    lo = np.zeros(h)
+    hi = np.full(h, w - 1.0)
+    # constraint a·x + b(y) >= 0 and <= limit, for sx (row 0 of m) and sy (row 1)
+    for (a, b_, c), limit in ((m[0], src_w - 1.0), (m[1], src_h - 1.0)):
+        base = b_ * ys + c  # value at x = 0
+        if abs(a) < 1e-12:
+            bad = (base < 0) | (base > limit)
+            hi[bad] = -1.0
+            continue
+        x_at_0, x_at_lim = -base / a, (limit - base) / a
+        lo = np.maximum(lo, np.minimum(x_at_0, x_at_lim))
+        hi = np.minimum(hi, np.maximum(x_at_0, x_at_lim))
     xs = np.arange(w, dtype=np.float64)[None, :]
-    ys = np.arange(h, dtype=np.float64)[:, None]
-    sx = m[0, 0] * xs + (m[0, 1] * ys + m[0, 2])
-    sy = m[1, 0] * xs + (m[1, 1] * ys + m[1, 2])
-    return (sx >= 0) & (sy >= 0) & (sx <= src_w - 1) & (sy <= src_h - 1)
+    return (xs >= lo[:, None] - 1e-9) & (xs <= hi[:, None] + 1e-9)
 
 
 # ------------------------------------------------------------------ detection
@@ -403,7 +418,7 @@ def measure_head(
     lab = lab8_to_lab(lab8)
     ex, ey = CANVAS_EYE
     bg = _background(lab, can, valid, ex, ey, lab8)
-    crown_c, clipped = _crown(lab, valid, bg.lab, ex, ey, CANVAS_IED)
+    crown_c, clipped = _crown(lab, None if valid.all() else valid, bg.lab, ex, ey, CANVAS_IED)
     crown_method = "background"
     lo, hi = CROWN_PLAUSIBLE
     if crown_c is None or not (lo * CANVAS_IED <= crown_c <= hi * CANVAS_IED):
@@ -446,6 +461,17 @@ def _bg_mask_cached(shape: tuple[int, int]) -> np.ndarray:
     return _bg_mask(np.ones(shape, bool), *CANVAS_EYE)
 
 
+def percentile(x: np.ndarray, q: float) -> float:
+    """``np.percentile(x, q)`` (linear interpolation) from a partial sort, ~3× cheaper."""
+    n = x.size
+    pos = q / 100.0 * (n - 1)
+    lo = int(math.floor(pos))
+    hi = min(lo + 1, n - 1)
+    part = np.partition(x.ravel(), [lo, hi] if hi != lo else [lo])
+    a, b = float(part[lo]), float(part[hi])
+    return a + (pos - lo) * (b - a)
+
+
 def median_u8(x: np.ndarray) -> float:
     """The median of 8-bit values, from their histogram (exactly ``np.median``, ~5× faster)."""
     c = np.cumsum(np.bincount(x, minlength=256))
@@ -480,7 +506,7 @@ def _background(
     dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     blobs = float(np.mean(dist > 2.0 * BG_DISTANCE)) * 10.0
     # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
-    spread = max(0.0, float(np.percentile(dist, 90)) - 15.0) / 2.0
+    spread = max(0.0, percentile(dist, 90) - 15.0) / 2.0
     texture = g + blobs + spread
     prgb = np.take(rgb.reshape(-1, 3), idx, axis=0)
     rgb_med = [median_u8(np.ascontiguousarray(prgb[:, i])) for i in range(3)]

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import simplejpeg
 
-from tongban.photos.engine.analyse import flat_dict, lab8_to_lab, measure_upright, median_u8, to_gray
+from tongban.photos.engine.analyse import flat_dict, lab8_to_lab, measure_upright, median_u8, percentile, to_gray
 from tongban.photos.engine.derive import nearest_colour
 from tongban.photos.engine.detect import DlibLandmarker, Face, get_detector
 from tongban.photos.engine.standards import PhotoStandard
@@ -218,6 +218,6 @@ def verify(data: bytes, std: PhotoStandard, *, searched: Searched | None = None)
         )
     )
     diff = pix - med
-    spread = float(np.percentile(np.sqrt(np.einsum("ij,ij->i", diff, diff)), 90))
+    spread = percentile(np.sqrt(np.einsum("ij,ij->i", diff, diff)), 90)
     add(Check("background_plain", round(spread, 1), "<= 12 ΔE (P90)", spread <= 12))
     return v
