@@ -465,7 +465,7 @@ def percentile(x: np.ndarray, q: float) -> float:
     """``np.percentile(x, q)`` (linear interpolation) from a partial sort, ~3× cheaper."""
     n = x.size
     pos = q / 100.0 * (n - 1)
-    lo = int(math.floor(pos))
+    lo = math.floor(pos)
     hi = min(lo + 1, n - 1)
     part = np.partition(x.ravel(), [lo, hi] if hi != lo else [lo])
     a, b = float(part[lo]), float(part[hi])
