@@ -304,6 +304,44 @@ def _take_place(slot_id: int) -> None:
         raise Conflict("该时段已约满 / This slot is full", code="slot_full")
 
 
+_INSERT_SQL = (
+    f"INSERT INTO {_A} (number, user_id, slot_id, outlet_id, item_code, status, created_at, ticket)"  # noqa: S608
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, '') RETURNING id"
+)
+
+
+def _store_booking(*, user: Any, slot: Slot, item_code: str, at: dt.datetime) -> Appointment:
+    """INSERT the booked appointment (raises IntegrityError on the per-item unique index) and
+    return it as a loaded instance, with user, slot and outlet already attached."""
+    values: dict[str, Any] = {
+        "id": None,
+        "number": _number(at),
+        "user_id": user.pk,
+        "slot_id": slot.pk,
+        "outlet_id": slot.outlet_id,
+        "item_code": item_code,
+        "status": AppointmentStatus.BOOKED.value,
+        "created_at": at,
+        "cancelled_at": None,
+        "checked_in_at": None,
+        "reminded_at": None,
+        "ticket": "",
+    }
+    with connection.cursor() as cur:
+        cur.execute(
+            _INSERT_SQL,
+            [
+                *(values[k] for k in ("number", "user_id", "slot_id", "outlet_id", "item_code", "status")),
+                connection.ops.adapt_datetimefield_value(at),
+            ],
+        )
+        values["id"] = cur.fetchone()[0]
+    names = [f.attname for f in Appointment._meta.concrete_fields]  # a new field fails here, loudly
+    appt = Appointment.from_db(connection.alias, names, [values[n] for n in names])
+    appt.user, appt.slot, appt.outlet = user, slot, slot.outlet
+    return appt
+
+
 def _give_back(slot_id: int) -> None:
     Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
 
@@ -331,9 +369,7 @@ def appointment_book(*, user: Any, item_code: str, slot_id: int, at: dt.datetime
     with transaction.atomic():
         _take_place(slot.pk)
         try:
-            appt = Appointment.objects.create(
-                number=_number(at), user=user, slot=slot, outlet=slot.outlet, item_code=item_code, created_at=at
-            )
+            appt = _store_booking(user=user, slot=slot, item_code=item_code, at=at)
         except IntegrityError:
             # A concurrent request of the same person won the partial unique index; raising
             # out of the atomic block rolls the place taken above back with it.
