@@ -16,7 +16,15 @@ import cv2
 import numpy as np
 import simplejpeg
 
-from tongban.photos.engine.analyse import flat_dict, lab8_to_lab, measure_upright, median_u8, percentile, to_gray
+from tongban.photos.engine.analyse import (
+    flat_dict,
+    lab8_to_lab,
+    measure_upright,
+    median_u8,
+    percentile,
+    shrink,
+    to_gray,
+)
 from tongban.photos.engine.derive import nearest_colour
 from tongban.photos.engine.detect import DlibLandmarker, Face, get_detector
 from tongban.photos.engine.standards import PhotoStandard
@@ -30,7 +38,7 @@ BOX_PER_FACE_WIDTH = 1.09
 LAB_XSTEP = 2
 # mean absolute grey difference under which two detector inputs are the same picture: on the
 # test portraits two JPEG qualities of one rendering differ by 0.3–0.8 levels there, the same
-# file shifted by one output pixel by 2.0–3.3 (a larger difference just runs the detector)
+# file shifted by one output pixel by 1.9–3.5 (a larger difference just runs the detector)
 SAME_PICTURE_GREY = 1.0
 FACE_TO_HEAD = 0.58  # face width / head height, to size detection for head-height standards
 
@@ -118,7 +126,7 @@ def find_face_in_output(gray: np.ndarray, std: PhotoStandard, searched: Searched
     y1 = int(h * 0.85)
     band = gray[:y1, x0:x1]
     if k < 1.0:
-        band = cv2.resize(band, (round((x1 - x0) * k), round(y1 * k)), interpolation=cv2.INTER_AREA)
+        band = shrink(band, (round((x1 - x0) * k), round(y1 * k)))
     kx, ky = band.shape[1] / (x1 - x0), band.shape[0] / y1
     band = np.ascontiguousarray(band)
     found: list[Face] | None = None
