@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import secrets
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -163,6 +164,9 @@ def slots_generate_all(*, at: dt.datetime, calendar: Callable[[dt.date], DayKind
 # --- booking ------------------------------------------------------------------------------------
 
 
+_redis_writers: weakref.WeakKeyDictionary[RedisCache, Any] = weakref.WeakKeyDictionary()
+
+
 def _count_attempt(key: str, timeout: int) -> int:
     """Add one to the counter ``key`` (created with ``timeout`` seconds to live) and return it:
     one round trip when the cache is Redis (SET NX + INCR in one pipeline), add + incr
@@ -172,7 +176,9 @@ def _count_attempt(key: str, timeout: int) -> int:
         full = backend.make_and_validate_key(key)
         # The cache's own client (connection pool, key prefix and version as Django's): the
         # cache API would take three round trips (add; incr = EXISTS + INCR) for this.
-        client = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # see above
+        client = _redis_writers.get(backend)
+        if client is None:  # one client per cache backend: building one costs more than the round trip
+            client = _redis_writers[backend] = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # private
         pipe = client.pipeline(transaction=False)
         pipe.set(full, 0, ex=timeout, nx=True)
         pipe.incr(full)
