@@ -188,7 +188,7 @@ class Page:
 
 # Compiled SQL of the list queries, by query shape. Compiling a queryset costs several times more
 # CPU than running these indexed queries, and the lists are the hottest pages of the site.
-_SQL: dict[Hashable, str] = {}
+_SQL: dict[tuple[str, tuple[Any, ...]], str] = {}  # (database alias, query shape) -> SQL
 _SQL_MAX = 512
 _PLAIN = (str, int, bool)
 
@@ -215,7 +215,7 @@ def _q_shape(q: Q) -> tuple[Hashable, list[Any]] | None:
     return tuple(shape), values
 
 
-def _fetch(key: Hashable | None, params: list[Any], build: Callable[[], QuerySet[Any]]) -> list[tuple[Any, ...]]:
+def _fetch(key: tuple[Any, ...] | None, params: list[Any], build: Callable[[], QuerySet[Any]]) -> list[tuple[Any, ...]]:
     """The rows of the values_list query ``build()``. On PostgreSQL its SQL is compiled once per
     ``key`` (the query's shape; None: do not cache) and then run with ``params``; the first
     compilation checks that ``params`` are exactly the compiled ones, else the SQL is not kept.
@@ -293,7 +293,9 @@ def cases_mine(*, user: Any, now: dt.datetime, page: int = 1, per_page: int = PA
             parts = [Case.objects.filter(b).order_by(*order).values_list(*_ROW_COLUMNS)[:stop] for b in branches]
             return parts[0].union(*parts[1:]).order_by(*order)[start:stop]
 
-        key: Hashable = None if None in shapes else ("mine-union", tuple(s[0] for s in shapes if s), start, stop)
+        key: tuple[Any, ...] | None = (
+            None if None in shapes else ("mine-union", tuple(s[0] for s in shapes if s), start, stop)
+        )
         params = [v for s in shapes if s for v in s[1]]
     else:
         shape = _q_shape(q) if q is not None else ((), [])
