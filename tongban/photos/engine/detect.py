@@ -240,3 +240,10 @@ def get_detector(name: str = DEFAULT_DETECTOR) -> FaceDetector:
         raise ValueError(f"unknown face detector {name!r}; choose from {sorted(DETECTORS)}") from None
     det: FaceDetector = cls()
     return det
+
+
+def load_models(name: str = DEFAULT_DETECTOR) -> None:
+    """Load a detector's models now (a parent process does this before forking workers)."""
+    if name in ("dlib_hog", "opencv_haar"):
+        _dlib_models()  # the 5-point landmark model serves both
+    get_detector(name)

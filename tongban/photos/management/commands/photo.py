@@ -230,6 +230,12 @@ class Command(BaseCommand):
             return
         import multiprocessing as mp
 
+        # load the image libraries and the dlib models once, here: the forked workers share
+        # them (copy-on-write) instead of each importing and loading them again
+        from tongban.photos.engine import pipeline  # noqa: F401
+        from tongban.photos.engine.detect import load_models
+
+        load_models()
         ctx = mp.get_context("fork")
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(records,)
