@@ -218,6 +218,7 @@ class _CompiledRead:
     sql: str  # the same in the placeholder style of the cursor ``raw_cursor`` returns
     converters: dict[int, tuple[list[Any], Any]]
     raw_cursor: Callable[[Any], Any] | None  # a DB-API cursor over the raw connection, or None
+    execute: Callable[[Any, str, tuple[Any, ...]], Any]  # runs ``sql`` on such a cursor
 
 
 _compiled: dict[str, _CompiledRead | None] = {}
@@ -233,6 +234,7 @@ def _compile_read(connection: Any) -> _CompiledRead | None:
     converters = compiler.get_converters([column for column, _, _ in compiler.select])
     sql = orm_sql
     raw_cursor: Callable[[Any], Any] | None = None
+    execute: Callable[[Any, str, tuple[Any, ...]], Any] = _plain_execute
     if connection.vendor == "sqlite":
         # Django's SQLite cursor rewrites %s to ? on every execute; do it once here.
         with connection.cursor() as cursor:
@@ -246,7 +248,44 @@ def _compile_read(connection: Any) -> _CompiledRead | None:
 
         # Defined only under psycopg 3 (psycopg2 has no server-side binding); not in the stubs.
         raw_cursor = getattr(postgresql, "ServerBindingCursor", None)
-    return _CompiledRead(orm_sql=orm_sql, sql=sql, converters=converters, raw_cursor=raw_cursor)
+        if raw_cursor is not None:
+            execute = _postgresql_execute_prepared
+    return _CompiledRead(orm_sql=orm_sql, sql=sql, converters=converters, raw_cursor=raw_cursor, execute=execute)
+
+
+def _plain_execute(cursor: Any, sql: str, params: tuple[Any, ...]) -> Any:
+    return cursor.execute(sql, params)
+
+
+# Switched off for the process when the server side cannot keep prepared statements.
+_prepare_statements = True
+
+
+def _postgresql_execute_prepared(cursor: Any, sql: str, params: tuple[Any, ...]) -> Any:
+    """Run the read as a statement prepared once per connection: planning this lookup costs the
+    server about twice what executing it does. Django turns psycopg's automatic preparation off
+    for its connections (prepare_threshold=None, for the sake of connection poolers); it is
+    allowed here for this one statement only. Should a pooler lose prepared statements (PgBouncer
+    in transaction mode without max_prepared_statements), the process goes on unprepared."""
+    global _prepare_statements
+    if not _prepare_statements:
+        return cursor.execute(sql, params)
+    from psycopg import errors, pq
+
+    raw = cursor.connection
+    threshold = raw.prepare_threshold
+    if threshold is None:
+        raw.prepare_threshold = 2**31  # nothing gets prepared by count; prepare=True still does
+    try:
+        return cursor.execute(sql, params, prepare=True)
+    except (errors.InvalidSqlStatementName, errors.DuplicatePreparedStatement):
+        _prepare_statements = False
+        logger.warning("prepared statements are lost between requests (a connection pooler?): not preparing")
+        if raw.info.transaction_status != pq.TransactionStatus.INERROR:
+            return cursor.execute(sql, params, prepare=False)
+        raise  # inside a transaction the failure stands; the next verification runs unprepared
+    finally:
+        raw.prepare_threshold = threshold
 
 
 def _sqlite_cursor(raw_connection: Any) -> Any:
@@ -284,7 +323,7 @@ def _verify_row(number: str) -> tuple[Any, ...] | None:
                 held = (raw, compiled.raw_cursor(raw))
                 setattr(_raw_cursors, connection.alias, held)
             cursor = held[1]
-            cursor.execute(compiled.sql, (number,))
+            compiled.execute(cursor, compiled.sql, (number,))
             rows = cursor.fetchall()
         row = rows[0] if rows else None
     if row is None:

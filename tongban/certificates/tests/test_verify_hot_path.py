@@ -258,3 +258,24 @@ def test_a_forked_child_never_writes_its_parents_events(tmp_path: Path) -> None:
     assert json.loads(out.read_text()) == {"flushed": 0, "written": 0}
     assert buffer.flush() == 2
     assert [e["number"] for e in written[0]] == ["p0", "p1"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_keys")
+def test_prepared_statements_lost_by_a_pooler_fall_back_to_unprepared(
+    personas: Any, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    monkeypatch.setattr(services, "_prepare_statements", True)
+    certificate = _issue(personas.citizen, now)
+    orm = tuple(Certificate.objects.filter(pk=certificate.pk).values_list(*services._VERIFY_FIELDS).get())
+    assert services._verify_row(certificate.number) == orm
+    assert services._verify_row(certificate.number) == orm  # prepared by now
+    # What PgBouncer in transaction mode does when the next request lands on another server
+    # connection: the statement psycopg prepared is not there.
+    connection.connection.execute("DEALLOCATE ALL", prepare=False)
+    assert services._verify_row(certificate.number) == orm
+    assert services._prepare_statements is False
+    assert services._verify_row(certificate.number) == orm
