@@ -298,10 +298,14 @@ def main() -> None:
     mine_q = page_queries(citizen_client, "/cases/mine/")
     queue_q2 = page_queries(approver_client, "/cases/queue/?page=50")
     mine_q2 = page_queries(citizen_client, "/cases/mine/?page=2")
-    cookies = {
-        "queue": f"sessionid={approver_client.cookies['sessionid'].value}",
-        "mine": f"sessionid={citizen_client.cookies['sessionid'].value}",
-    }
+
+    def browser_cookies(client: Client) -> str:
+        # What a browser sends back after its first page: the session and the CSRF cookie.
+        return "; ".join(
+            f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken") if name in client.cookies
+        )
+
+    cookies = {"queue": browser_cookies(approver_client), "mine": browser_cookies(citizen_client)}
     submit_body = json.dumps({"item_code": "no_criminal_record", "form": {"purpose": "employment", "period_years": 5}})
     submit_headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     results: dict[str, list[dict[str, float]]] = {k: [] for k in ("bare", *only)}
