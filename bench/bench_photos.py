@@ -10,8 +10,9 @@ at quality 92 (bench/photos_inputs.py); the 1280×960 input is made the same way
 archive is 1,000 jittered copies of test portraits, 10 % of them from failing images.
 
 The floor: decoding the JPEG with libjpeg-turbo (simplejpeg) at the smallest DCT scale that
-still gives every output without upscaling, plus encoding the six outputs at the qualities the
-pipeline chose — the work no implementation can avoid. Our ratio to it is reported.
+still gives every output without upscaling, plus encoding the six outputs at the qualities and
+chroma subsampling the pipeline chose — the work no implementation can avoid. Our ratio to it is
+reported.
 """
 
 from __future__ import annotations
@@ -84,14 +85,14 @@ def pipeline_rows(name: str, data: bytes, runs: int, target_ms: float) -> list[d
     eighths = min(8, max(1, int(-(-scale_needed * 8 // 1))))
     min_w = (ow * eighths + 7) // 8
     outputs = [
-        (d.pixels if d.pixels is not None else simplejpeg.decode_jpeg(d.data), d.quality)
+        (d.pixels if d.pixels is not None else simplejpeg.decode_jpeg(d.data), d.quality, d.subsampling)
         for d in res.derivatives.values()
     ]
 
     def floor() -> None:
         simplejpeg.decode_jpeg(data, min_width=min_w, min_height=1)
-        for px, q in outputs:
-            simplejpeg.encode_jpeg(px, quality=q)
+        for px, q, sub in outputs:  # the quality and chroma subsampling the pipeline chose
+            simplejpeg.encode_jpeg(px, quality=q, colorsubsampling=sub)
 
     floor_ms, floor_wall = _median_ms(floor, runs)
     return [
