@@ -410,7 +410,8 @@ def appointment_cancel(*, user: Any, number: str, at: dt.datetime) -> Appointmen
             raise Conflict("该预约不能取消 / This booking cannot be cancelled", code="not_booked")
         _give_back(appt.slot_id)
         audit_record(action="appointment.cancel", object_type="appointment", object_id=number, at=at, actor=user)
-    appt.refresh_from_db()
+    # What the conditional UPDATE stored, without reading the row back.
+    appt.status, appt.cancelled_at = AppointmentStatus.CANCELLED, at
     return appt
 
 
@@ -447,7 +448,7 @@ def appointment_reschedule(*, user: Any, number: str, slot_id: int, at: dt.datet
             data={"from": old_slot, "to": new.pk},
         )
         transaction.on_commit(lambda: _queue_reminder(number, new.start, at))
-    appt.refresh_from_db()
+    appt.slot, appt.outlet, appt.reminded_at = new, new.outlet, None  # as stored, not read back
     return appt
 
 
@@ -489,7 +490,7 @@ def appointment_check_in(*, clerk: Any, number: str, at: dt.datetime) -> Appoint
             actor=clerk,
             data={"ticket": ticket},
         )
-    appt.refresh_from_db()
+    appt.status, appt.checked_in_at, appt.ticket = AppointmentStatus.CHECKED_IN, at, ticket  # as stored
     return appt
 
 
