@@ -106,6 +106,30 @@ def test_book_cancel_and_the_slot_count_follows(api: Any, personas: Any, slots: 
     assert slot.booked == 0
 
 
+def test_a_booking_reads_twice_and_writes_twice(personas: Any, slots: list[Slot], now: dt.datetime) -> None:
+    """The person's standing and the slot with its outlet check are one query each; taking the
+    place and storing the appointment one statement each (the audit row comes on top)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongban.appointments.services import appointment_book
+
+    with CaptureQueriesContext(connection) as ctx:
+        appt = appointment_book(user=personas.citizen, item_code=ITEM, slot_id=slots[0].pk, at=now)
+    ours = [q["sql"].split()[0].upper() for q in ctx.captured_queries if "appointments_" in q["sql"]]
+    assert ours == ["SELECT", "SELECT", "UPDATE", "INSERT"]
+    stored = Appointment.objects.select_related("slot", "outlet").get(number=appt.number)
+    assert (stored.status, stored.slot_id, stored.outlet_id, stored.item_code, stored.created_at) == (
+        appt.status,
+        appt.slot_id,
+        appt.outlet_id,
+        appt.item_code,
+        now,
+    )
+    assert (appt.outlet.code, appt.slot.start) == (stored.outlet.code, stored.slot.start)
+    assert Slot.objects.get(pk=slots[0].pk).booked == 1
+
+
 def test_one_active_booking_per_person_per_item(api: Any, personas: Any, slots: list[Slot], clock: Any) -> None:
     assert _book(api, personas.citizen, slots[0]).status_code == 201
     r = _book(api, personas.citizen, slots[1])
