@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic
 from django.http import HttpRequest, HttpResponse
@@ -40,7 +40,18 @@ _COUNT = re.compile(r"[0-9]{1,3}")
 _FIELDS = frozenset(NearestQuery.model_fields)
 
 
-def _nearest_query(request: HttpRequest) -> NearestQuery:
+class _Nearest(NamedTuple):
+    """NearestQuery's values (a tuple: building a pydantic model, even unvalidated, costs more)."""
+
+    lat: float
+    lng: float
+    item: str
+    k: int
+    kinds: str
+    datum: str
+
+
+def _nearest_query(request: HttpRequest) -> _Nearest:
     """The nearest-outlet query parameters; a malformed value raises ValidationError (422),
     exactly as ninja's ``Query[NearestQuery]`` would."""
     raw = request.META.get("QUERY_STRING", "")
@@ -55,16 +66,16 @@ def _nearest_query(request: HttpRequest) -> NearestQuery:
         and _DECIMAL.fullmatch(data.get("lng", ""))
         and _COUNT.fullmatch(data.get("k", "5"))
     ):
-        return NearestQuery.model_construct(
-            lat=float(data["lat"]),
-            lng=float(data["lng"]),
-            item=data.get("item", ""),
-            k=int(data.get("k", "5")),
-            kinds=data.get("kinds", ""),
-            datum=data.get("datum", "wgs84"),
+        return _Nearest(
+            float(data["lat"]),
+            float(data["lng"]),
+            data.get("item", ""),
+            int(data.get("k", "5")),
+            data.get("kinds", ""),
+            data.get("datum", "wgs84"),
         )
     try:
-        return NearestQuery.model_validate({k: v for k, v in request.GET.items() if k in _FIELDS})
+        q = NearestQuery.model_validate({k: v for k, v in request.GET.items() if k in _FIELDS})
     except pydantic.ValidationError as exc:
         errors = []
         for e in exc.errors(include_url=False):
@@ -72,6 +83,7 @@ def _nearest_query(request: HttpRequest) -> NearestQuery:
             e.pop("input", None)  # type: ignore[misc]  # ninja drops the echoed input too
             errors.append(dict(e))
         raise ValidationError(errors) from None
+    return _Nearest(q.lat, q.lng, q.item, q.k, q.kinds, q.datum)
 
 
 def _query_parameters(model: type[Schema]) -> list[dict[str, Any]]:
