@@ -242,8 +242,8 @@ def _compile_read(connection: Any) -> _CompiledRead | None:
         raw_cursor = _sqlite_cursor
     elif connection.vendor == "postgresql":
         # Django's psycopg cursor binds parameters client-side, quoting them into the SQL in
-        # Python on every execute; a server-binding cursor sends them apart (extended protocol,
-        # unnamed statement: nothing is prepared, so connection poolers are unaffected).
+        # Python on every execute; a server-binding cursor sends them apart, and can run the
+        # statement prepared (see _postgresql_execute_prepared).
         from django.db.backends.postgresql import base as postgresql
 
         # Defined only under psycopg 3 (psycopg2 has no server-side binding); not in the stubs.
