@@ -461,6 +461,12 @@ def _bg_mask_cached(shape: tuple[int, int]) -> np.ndarray:
     return _bg_mask(np.ones(shape, bool), *CANVAS_EYE)
 
 
+def mean_chroma(lab: np.ndarray) -> float:
+    """Mean CIELAB chroma √(a*² + b*²) of a float32 image (contiguous planes: ~5× np.hypot)."""
+    _, a, b = cv2.split(np.ascontiguousarray(lab, dtype=np.float32))
+    return float(cv2.mean(cv2.magnitude(a, b))[0])
+
+
 def percentile(x: np.ndarray, q: float) -> float:
     """``np.percentile(x, q)`` (linear interpolation) from a partial sort, ~3× cheaper."""
     n = x.size
@@ -496,7 +502,7 @@ def _background(
         med = np.median(pix, axis=0)
     # texture: mean gradient of L* plus colour blobs (distance from the median colour), both
     # insensitive to the smooth light fall-off of a studio backdrop
-    lum = lab[..., 0]
+    lum = np.ascontiguousarray(lab[..., 0])
     gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3)
     grad = cv2.magnitude(gx, gy)
@@ -683,7 +689,7 @@ def quality_components(
     if geo is None or can is None or valid is None or bg is None:
         # without exactly one face there is nothing else to measure; colour still tells
         lab = lab_of(rgb[:: max(1, rgb.shape[0] // 200), :: max(1, rgb.shape[1] // 200)])
-        add("colour", float(np.mean(np.hypot(lab[..., 1], lab[..., 2]))))
+        add("colour", mean_chroma(lab))
         return out
     h, w = rgb.shape[:2]
     add("inter_eye_distance", geo.ied / source_scale)
@@ -734,7 +740,7 @@ def quality_components(
     )
     add("natural_colour", float(np.median(skin[:, 1])))
     add("background_uniformity", bg.texture)
-    add("colour", float(np.mean(np.hypot(lab[..., 1], lab[..., 2]))))
+    add("colour", mean_chroma(lab))
     return out
 
 
