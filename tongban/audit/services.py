@@ -44,28 +44,49 @@ def _chains() -> int:
     return max(1, int(getattr(settings, "AUDIT_CHAINS", 1)))
 
 
-def _lock_a_head() -> AuditHead:
+def _lock_a_head() -> tuple[int, int, str]:
     """Lock the head of a chain no other transaction holds (or wait for chain 1 if all are busy).
 
     ``SKIP LOCKED`` never waits, and a head this transaction already holds is not skipped, so two
     writers never wait on each other in a cycle. Heads are created when first needed, that is when
     every existing one is busy. SQLite has one chain: its single writer lock already serialises
-    appends there.
+    appends there. Returns (chain, seq, hash) of the locked head.
     """
     n = _chains()
-    heads = AuditHead.objects.filter(id__lte=n).order_by("id")
-    if n > 1:
-        head = heads.select_for_update(skip_locked=True).first()
-        if head is None:
-            AuditHead.objects.bulk_create([AuditHead(id=i) for i in range(1, n + 1)], ignore_conflicts=True)
-            head = heads.select_for_update(skip_locked=True).first()
-        if head is not None:
-            return head
-    head = heads.select_for_update().filter(id=1).first()
-    if head is None:
-        AuditHead.objects.bulk_create([AuditHead(id=1)], ignore_conflicts=True)
-        head = heads.select_for_update().get(id=1)
-    return head
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    with connection.cursor() as cursor:
+        if n > 1:
+            free = f"SELECT id, seq, hash FROM {table} WHERE id <= %s ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"  # noqa: S608 names
+            cursor.execute(free, [n])
+            row = cursor.fetchone()
+            if row is None:
+                AuditHead.objects.bulk_create([AuditHead(id=i) for i in range(1, n + 1)], ignore_conflicts=True)
+                cursor.execute(free, [n])
+                row = cursor.fetchone()
+            if row is not None:
+                return int(row[0]), int(row[1]), str(row[2])
+        wait = f"SELECT id, seq, hash FROM {table} WHERE id = 1" + (" FOR UPDATE" if n > 1 else "")  # noqa: S608 names
+        cursor.execute(wait)
+        row = cursor.fetchone()
+        if row is None:
+            AuditHead.objects.bulk_create([AuditHead(id=1)], ignore_conflicts=True)
+            cursor.execute(wait)
+            row = cursor.fetchone()
+    return int(row[0]), int(row[1]), str(row[2])
+
+
+_ENTRY_FIELDS = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+
+
+def _append_sql() -> tuple[str, str]:
+    """The entry INSERT and the head UPDATE (as one statement where the database allows)."""
+    qn = connection.ops.quote_name
+    entries, heads = qn(AuditEntry._meta.db_table), qn(AuditHead._meta.db_table)
+    columns = ", ".join(qn(f.column) for f in _ENTRY_FIELDS)
+    marks = ", ".join(["%s"] * len(_ENTRY_FIELDS))
+    insert = f"INSERT INTO {entries} ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608 model names
+    update = f"UPDATE {heads} SET seq = %s, hash = %s WHERE id = %s"  # noqa: S608 model names
+    return insert, update
 
 
 def audit_record(
@@ -82,13 +103,14 @@ def audit_record(
     ``actor`` is a user or None (system); its label is stored masked. The chain head stays locked
     until the caller's transaction ends, so call this as the last write of a service. Raises
     nothing of its own; database errors roll back the caller's write with it, which is the point.
+    Two round trips on PostgreSQL: lock a head, then insert the entry and move the head together.
     """
     outlet = getattr(actor, "outlet", None) if actor is not None else None
-    with transaction.atomic():
-        head = _lock_a_head()
+    with transaction.atomic(savepoint=False):
+        chain, seq, prev_hash = _lock_a_head()
         entry = AuditEntry(
-            chain=head.id,
-            seq=head.seq + 1,
+            chain=chain,
+            seq=seq + 1,
             at=at,
             actor_id=getattr(actor, "pk", None),
             actor_label=mask_text(str(actor))[:80] if actor is not None else "system",
@@ -98,11 +120,24 @@ def audit_record(
             object_type=object_type,
             object_id=str(object_id),
             data=data or {},
-            prev_hash=head.hash,
+            prev_hash=prev_hash,
         )
-        entry.hash = _digest(head.hash, _fields(entry))
-        entry.save(force_insert=True)
-        AuditHead.objects.filter(id=head.id).update(seq=entry.seq, hash=entry.hash)
+        entry.hash = _digest(prev_hash, _fields(entry))
+        values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS]
+        insert, update = _append_sql()
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"WITH moved AS ({update}), added AS ({insert}) SELECT id FROM added",  # noqa: S608 built above
+                    [entry.seq, entry.hash, chain, *values],
+                )
+                entry.pk = cursor.fetchone()[0]
+            else:
+                cursor.execute(insert, values)
+                entry.pk = cursor.fetchone()[0]
+                cursor.execute(update, [entry.seq, entry.hash, chain])
+    entry._state.adding = False
+    entry._state.db = connection.alias
     return entry
 
 
