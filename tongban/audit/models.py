@@ -25,9 +25,9 @@ class AuditEntry(models.Model):
     actor_label = models.CharField(max_length=80, blank=True)
     role = models.CharField(max_length=16, blank=True)
     outlet_code = models.CharField(max_length=32, blank=True)
-    action = models.CharField(max_length=60, db_index=True)
+    action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=64, db_index=True)
+    object_id = models.CharField(max_length=64)
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
@@ -38,7 +38,13 @@ class AuditEntry(models.Model):
         # Insertion order: entries of one object are written one after another under its row lock.
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_entry_chain_seq_unique")]
-        indexes = [models.Index(fields=["object_type", "object_id", "id"], name="audit_entry_object_idx")]
+        # Plain b-tree indexes (db_index on a CharField would add a second, LIKE-pattern index on
+        # PostgreSQL that no query here uses, and every append would maintain it).
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "id"], name="audit_entry_object_idx"),
+            models.Index(fields=["object_id"], name="audit_entry_object_id_idx"),
+            models.Index(fields=["action"], name="audit_entry_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.chain}.{self.seq} {self.action} {self.object_type}:{self.object_id}"

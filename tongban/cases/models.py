@@ -65,11 +65,12 @@ class Case(models.Model):
     applicant_id_number = models.CharField(_("申请人身份证号"), max_length=18)
     applicant_name = models.CharField(_("申请人"), max_length=40)
     submitted_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Likewise case_outlet and case_handling start with these: a second index would only cost inserts.
     accepting_outlet = models.ForeignKey(
-        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_cases"
+        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_cases", db_index=False
     )
     handling_outlet = models.ForeignKey(
-        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_cases"
+        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_cases", db_index=False
     )
     handling_region = models.CharField(_("承办地区划"), max_length=6, blank=True)
 

@@ -108,6 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TONGBAN_TEST_DB", "test_tongban")
+    # Server-side parameters let psycopg prepare a statement run often (planned once per
+    # connection instead of on every call). Turn off behind a PgBouncer older than 1.21.
+    if env_bool("DB_SERVER_SIDE_BINDING", False):
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
