@@ -1,14 +1,19 @@
 """Certificates benchmark: offline verification, issue + PDF, and the online verification API.
 
     .venv/bin/python bench/bench_certificates.py [--only offline,issue,online] [--runs 5]
+        [--database sqlite,postgres]   (BENCH_POSTGRES_URL: a scratch database, re-created;
+                                        BENCH_REDIS_URL: the cache for the PostgreSQL run)
 
 The in-process parts pin themselves to one core (os.sched_setaffinity) and need no database.
-The online part builds a throw-away embedded instance (SQLite in a temporary TONGBAN_VAR_DIR,
-a fresh signing key), issues certificates, serves it with the production WSGI server (granian,
-2 workers, through bench/common.py) and loads GET /api/v1/certificates/verify?t=… with wrk on the
-same 2-core machine, next to the bare JSON view /bench/bare in the same run. Every online
-verification is a real one: signature, database lookup (revocation, stored facts) and an
-audit-chain row. Every figure is the median of ``--runs`` runs; results go to
+The online part builds a throw-away instance (a temporary TONGBAN_VAR_DIR, a fresh signing key;
+SQLite, the embedded default, and PostgreSQL with the cache in Redis, as docs/deploy.md deploys
+it), issues 200 certificates, serves it with the production WSGI server (granian, 2 workers,
+through bench/common.py) and loads GET /api/v1/certificates/verify?t=… with wrk on the same
+2-core machine, next to the bare JSON view /bench/bare in the same run. Every online
+verification is a real one: signature, one database read (revocation, stored facts, checked
+against the signed digest) and an audit record: after the server has stopped, the script counts
+the verifications the audit chain holds against the responses wrk received and verifies the
+chain. Every figure is the median of ``--runs`` runs; results go to
 bench/results/certificates.json.
 """
 

@@ -257,35 +257,31 @@ def _plain_execute(cursor: Any, sql: str, params: tuple[Any, ...]) -> Any:
     return cursor.execute(sql, params)
 
 
-# Switched off for the process when the server side cannot keep prepared statements.
+# Switched off for the process when prepared statements turn out to be lost between requests.
 _prepare_statements = True
 
 
 def _postgresql_execute_prepared(cursor: Any, sql: str, params: tuple[Any, ...]) -> Any:
-    """Run the read as a statement prepared once per connection: planning this lookup costs the
-    server about twice what executing it does. Django turns psycopg's automatic preparation off
-    for its connections (prepare_threshold=None, for the sake of connection poolers); it is
-    allowed here for this one statement only. Should a pooler lose prepared statements (PgBouncer
-    in transaction mode without max_prepared_statements), the process goes on unprepared."""
+    """Run the read prepared from its first use on a connection (planning this lookup costs the
+    server about twice what executing it does), where the connection allows prepared statements
+    at all: with ``prepare_threshold`` None (Django's default, and tongban's with
+    DB_SERVER_SIDE_BINDING off, for PgBouncer before 1.21) it runs unprepared. Should prepared
+    statements still be lost between requests, the process goes on unprepared."""
     global _prepare_statements
-    if not _prepare_statements:
+    if cursor.connection.prepare_threshold is None:
         return cursor.execute(sql, params)
+    if not _prepare_statements:  # not even the statement psycopg believes it prepared earlier
+        return cursor.execute(sql, params, prepare=False)
     from psycopg import errors, pq
 
-    raw = cursor.connection
-    threshold = raw.prepare_threshold
-    if threshold is None:
-        raw.prepare_threshold = 2**31  # nothing gets prepared by count; prepare=True still does
     try:
         return cursor.execute(sql, params, prepare=True)
-    except (errors.InvalidSqlStatementName, errors.DuplicatePreparedStatement):
+    except errors.InvalidSqlStatementName:
         _prepare_statements = False
         logger.warning("prepared statements are lost between requests (a connection pooler?): not preparing")
-        if raw.info.transaction_status != pq.TransactionStatus.INERROR:
+        if cursor.connection.info.transaction_status != pq.TransactionStatus.INERROR:
             return cursor.execute(sql, params, prepare=False)
         raise  # inside a transaction the failure stands; the next verification runs unprepared
-    finally:
-        raw.prepare_threshold = threshold
 
 
 def _sqlite_cursor(raw_connection: Any) -> Any:

@@ -263,7 +263,7 @@ def test_a_forked_child_never_writes_its_parents_events(tmp_path: Path) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_keys")
-def test_prepared_statements_lost_by_a_pooler_fall_back_to_unprepared(
+def test_the_read_is_prepared_where_the_connection_allows_it_and_survives_losing_it(
     personas: Any, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from django.db import connection
@@ -271,11 +271,17 @@ def test_prepared_statements_lost_by_a_pooler_fall_back_to_unprepared(
     monkeypatch.setattr(services, "_prepare_statements", True)
     certificate = _issue(personas.citizen, now)
     orm = tuple(Certificate.objects.filter(pk=certificate.pk).values_list(*services._VERIFY_FIELDS).get())
+    connection.ensure_connection()
+    raw = connection.connection
+    monkeypatch.setattr(raw, "prepare_threshold", None)  # prepared statements off (a pooler)
     assert services._verify_row(certificate.number) == orm
-    assert services._verify_row(certificate.number) == orm  # prepared by now
+    assert not any(b"certificates_certificate" in key[0] for key in raw._prepared._names)
+    monkeypatch.setattr(raw, "prepare_threshold", 5)
+    assert services._verify_row(certificate.number) == orm
+    assert any(b"certificates_certificate" in key[0] for key in raw._prepared._names)  # at first use
     # What PgBouncer in transaction mode does when the next request lands on another server
-    # connection: the statement psycopg prepared is not there.
-    connection.connection.execute("DEALLOCATE ALL", prepare=False)
+    # connection: the statement psycopg prepared is not there (dropped behind its back).
+    raw.pgconn.exec_(b"DEALLOCATE ALL")
     assert services._verify_row(certificate.number) == orm
     assert services._prepare_statements is False
     assert services._verify_row(certificate.number) == orm
