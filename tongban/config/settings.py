@@ -108,10 +108,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TONGBAN_TEST_DB", "test_tongban")
-    # Server-side parameters let psycopg prepare a statement run often (planned once per
-    # connection instead of on every call). Turn off behind a PgBouncer older than 1.21.
-    if env_bool("DB_SERVER_SIDE_BINDING", False):
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # Server-side parameters and prepared statements: psycopg prepares a statement once it has run
+    # DB_PREPARE_THRESHOLD times on a connection, so it is planned once per connection instead of on
+    # every call. Turn off behind a PgBouncer older than 1.21 (transaction pooling).
+    if env_bool("DB_SERVER_SIDE_BINDING", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5)
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
