@@ -86,7 +86,11 @@ def ensure_wrk() -> str:
 
 @contextlib.contextmanager
 def serve(env: dict[str, str] | None = None, workers: int = 2, server: str = "granian") -> Iterator[str]:
-    """Serve tongban over WSGI on a free loopback port; yields the base URL."""
+    """Serve tongban over WSGI on a free loopback port; yields the base URL.
+
+    ``TONGBAN_BENCH_GRANIAN_ARGS`` adds granian options (e.g. ``--blocking-threads 4``) to compare
+    server settings with the same benchmark.
+    """
     port = free_port()
     full_env = {**os.environ, **(env or {})}
     if server == "granian":
@@ -103,6 +107,7 @@ def serve(env: dict[str, str] | None = None, workers: int = 2, server: str = "gr
             "--no-ws",
             "--log-level",
             "error",
+            *os.environ.get("TONGBAN_BENCH_GRANIAN_ARGS", "").split(),
             "tongban.config.wsgi:application",
         ]
     else:
