@@ -30,6 +30,7 @@ from tongban.audit.services import audit_record
 from tongban.common.access import access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from tongban.common.roles import Department, Role
+from tongban.common.rows import RowLoader
 from tongban.outlets.geo import DayKind
 from tongban.outlets.selectors import day_calendar, hours_of, outlet_accepts_sql
 
@@ -266,35 +267,43 @@ def _check_active(standing: _Standing) -> None:
         )
 
 
+_SLOT = RowLoader(Slot, ["id", "outlet", "group", "start", "end", "capacity", "booked"])
+_SLOT_SQL: dict[str, str] = {}  # database vendor → statement
+
+
 def _slot_sql() -> str:
-    return f"""
-SELECT s.id, s.outlet_id, s."group", s.start, s."end", s.capacity, s.booked,
-       o.code AS outlet_code, o.name AS outlet_name,
-       CASE WHEN {outlet_accepts_sql(outlet_column="s.outlet_id")} THEN 1 ELSE 0 END AS handles
+    sql = _SLOT_SQL.get(connection.vendor)
+    if sql is None:
+        sql = _SLOT_SQL[connection.vendor] = f"""
+SELECT {_SLOT.columns("s")}, o.code, o.name,
+       CASE WHEN {outlet_accepts_sql(outlet_column="s.outlet_id")} THEN 1 ELSE 0 END
 FROM {_S} s JOIN {_O} o ON o.id = s.outlet_id
 WHERE s.id = %s
 """  # noqa: S608
+    return sql
 
 
 def _slot_for_item(slot_id: int, item_code: str, at: dt.datetime) -> Slot:
     """The slot, checked to be in the future, of the item's group and at an active outlet that
     handles the item (one query; ``slot.outlet`` holds only its code and name).
     Raises NotFound, Conflict, Invalid."""
-    slot = next(iter(Slot.objects.raw(_slot_sql(), [True, item_code, slot_id])), None)
-    if slot is None:
+    with connection.cursor() as cur:
+        cur.execute(_slot_sql(), [True, item_code, slot_id])
+        row = cur.fetchone()
+    if row is None:
         raise NotFound("没有该时段 / No such slot", code="slot_not_found")
+    slot = _SLOT.load(row)
+    outlet_code, outlet_name, handles = row[-3:]
     if slot.start <= at:
         raise Conflict("该时段已开始或已过 / This slot has started", code="slot_past")
     if slot.group != item_group(item_code=item_code):
         raise Invalid("该时段不办理此事项 / This slot is not for this item", code="wrong_group")
-    if not getattr(slot, "handles", 0):
+    if not handles:
         raise Invalid("该网点不能办理此事项 / This outlet does not handle the item", code="outlet_cannot")
     # The outlet as .only("code", "name") would load it: the booking shows and audits no more.
     outlet_model: Any = Slot._meta.get_field("outlet").related_model
-    extra: Any = slot  # outlet_code, outlet_name and handles are the raw query's own columns
-    slot.outlet = outlet_model.from_db(
-        connection.alias, ["id", "code", "name"], [slot.outlet_id, extra.outlet_code, extra.outlet_name]
-    )
+    values = [slot.outlet_id, outlet_code, outlet_name]
+    slot.outlet = outlet_model.from_db(connection.alias, ["id", "code", "name"], values)
     return slot
 
 

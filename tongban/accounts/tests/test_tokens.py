@@ -47,3 +47,17 @@ def test_deleted_token_and_deactivated_user_are_refused(personas: Any) -> None:
     assert _me(raw).status_code == 200
     ApiToken.objects.filter(user=personas.citizen).delete()
     assert _me(raw).status_code == 401
+
+
+def test_token_user_is_loaded_like_the_orm_loads_it(personas: Any) -> None:
+    # The plain query must give every field the value and type the ORM gives (dates, booleans, keys).
+    from tongban.accounts.models import User
+
+    raw = api_token_create(user=personas.clerk, name="window")
+    loaded = user_by_api_token(raw=raw)
+    expected = User.objects.get(pk=personas.clerk.pk)
+    assert loaded is not None
+    for field in User._meta.concrete_fields:
+        got, want = getattr(loaded, field.attname), getattr(expected, field.attname)
+        assert got == want and type(got) is type(want), field.attname
+    assert not loaded._state.adding and loaded._state.db == expected._state.db
