@@ -1,0 +1,157 @@
+"""Independent verification catches a derivative that is wrong in any way the standard checks.
+
+Each test starts from a derivative that passed, spoils one property of the file (pixels
+re-encoded inside the KB window, or the bytes edited) and asserts the check that must fail.
+The shared face search (``searched``) must never let a different picture through.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import simplejpeg
+
+from tongban.photos.engine.derive import Derivative, set_jfif_dpi
+from tongban.photos.engine.standards import PhotoStandard, default_standards
+from tongban.photos.engine.verify import Searched, Verification, verify
+from tongban.photos.tests.faces import FACES, result_for
+
+pytestmark = pytest.mark.skipif(not FACES.is_dir(), reason="test faces not available")
+
+PORTRAIT = "cong_C001080_plain.jpg"
+
+
+def _derivative(code: str) -> tuple[Derivative, PhotoStandard]:
+    res = result_for(PORTRAIT)
+    return res.derivatives[code], default_standards()[code]
+
+
+def _pixels(der: Derivative) -> np.ndarray:
+    return simplejpeg.decode_jpeg(der.data, colorspace="RGB")
+
+
+def _encode(img: np.ndarray, std: PhotoStandard, dpi: int | None = None) -> bytes:
+    """``img`` as a JPEG inside ``std``'s KB window (so only the pixels are wrong)."""
+    lo, hi = std.bytes_window
+    for q in range(std.jpeg_quality[1], std.jpeg_quality[0] - 1, -1):
+        data = simplejpeg.encode_jpeg(np.ascontiguousarray(img), quality=q, colorspace="RGB", colorsubsampling="420")
+        if lo <= len(data) <= hi:
+            return set_jfif_dpi(data, dpi or std.dpi)
+    raise AssertionError("no quality lands in the window")
+
+
+def _failed(v: Verification) -> set[str]:
+    return {c.key for c in v.failures}
+
+
+def _shift(img: np.ndarray, dx: float, dy: float, angle: float = 0.0, scale: float = 1.0) -> np.ndarray:
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+    m[0, 2] += dx
+    m[1, 2] += dy
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+@pytest.mark.parametrize("code", ["id_card", "driver_licence", "passport"])
+def test_a_good_derivative_passes_every_check(code: str) -> None:
+    der, std = _derivative(code)
+    v = verify(der.data, std)
+    assert v.passed, v.failures
+    keys = {c.key for c in v.checks}
+    assert {"bytes", "dpi", "metadata", "size", "faces", "roll", "crown_margin", "centred"} <= keys
+    assert {"background_colour", "background_plain"} <= keys
+
+
+def test_wrong_dpi_fails() -> None:
+    der, std = _derivative("id_card")
+    assert _failed(verify(set_jfif_dpi(der.data, 300), std)) == {"dpi"}
+
+
+def test_exif_segment_fails() -> None:
+    der, std = _derivative("id_card")
+    app1 = b"\xff\xe1" + (8).to_bytes(2, "big") + b"Exif\x00\x00"
+    data = der.data[:20] + app1 + der.data[20:]
+    assert "metadata" in _failed(verify(data, std))
+
+
+def test_file_outside_the_kb_window_fails() -> None:
+    der, std = _derivative("id_card")
+    small = set_jfif_dpi(simplejpeg.encode_jpeg(_pixels(der), quality=20, colorspace="RGB"), std.dpi)
+    assert len(small) < std.bytes_window[0]
+    assert _failed(verify(small, std)) == {"bytes"}
+
+
+def test_wrong_pixel_size_fails() -> None:
+    der, std = _derivative("id_card")
+    img = _pixels(der)[:, :-2]
+    assert "size" in _failed(verify(_encode(img, std), std))
+
+
+def test_broken_file_fails_to_decode() -> None:
+    der, std = _derivative("id_card")
+    assert "decode" in _failed(verify(der.data[: len(der.data) // 3], std))
+
+
+def test_head_too_low_fails_the_crown_margin() -> None:
+    der, std = _derivative("id_card")
+    assert "crown_margin" in _failed(verify(_encode(_shift(_pixels(der), 0, 18), std), std))
+
+
+def test_head_off_centre_fails() -> None:
+    der, std = _derivative("id_card")
+    assert "centred" in _failed(verify(_encode(_shift(_pixels(der), 26, 0), std), std))
+
+
+def test_head_too_large_fails_the_face_width() -> None:
+    der, std = _derivative("id_card")
+    img = _shift(_pixels(der), 0, 0, scale=1.14)
+    assert "face_width" in _failed(verify(_encode(img, std), std))
+
+
+def test_head_too_small_fails_the_head_height() -> None:
+    der, std = _derivative("passport")
+    img = _shift(_pixels(der), 0, 0, scale=0.86)
+    assert {"head_height"} <= _failed(verify(_encode(img, std), std))
+
+
+def test_tilted_head_fails_the_roll() -> None:
+    der, std = _derivative("id_card")
+    img = _shift(_pixels(der), 0, 0, angle=7.0)
+    assert "roll" in _failed(verify(_encode(img, std), std))
+
+
+def test_wrong_background_colour_fails() -> None:
+    der, std = _derivative("id_card")  # white only
+    img = _pixels(der).astype(np.int16)
+    lab = cv2.cvtColor(_pixels(der), cv2.COLOR_RGB2LAB)
+    near_white = (lab[..., 0] > 240)[..., None]
+    img = np.where(near_white, img - np.array([40, 25, 0]), img)  # the backdrop turns blue
+    assert "background_colour" in _failed(verify(_encode(np.clip(img, 0, 255).astype(np.uint8), std), std))
+
+
+def test_textured_background_fails() -> None:
+    der, std = _derivative("id_card")
+    img = _pixels(der).copy()
+    h, w = img.shape[:2]
+    band = img[: int(0.1 * h)]
+    stripes = (np.arange(w) // 3 % 2 == 0)[None, :, None]
+    img[: int(0.1 * h)] = np.where(stripes, band // 2, band)
+    assert "background_plain" in _failed(verify(_encode(img, std), std))
+
+
+def test_no_face_fails() -> None:
+    der, std = _derivative("id_card")
+    upside_down = np.ascontiguousarray(_pixels(der)[::-1])  # HOG finds upright faces only
+    assert "faces" in _failed(verify(_encode(upside_down, std), std))
+
+
+def test_a_shared_face_search_does_not_pass_a_moved_head() -> None:
+    """A file searched after a good one of the same standard is measured on its own pixels."""
+    der, std = _derivative("id_card")
+    searched: Searched = []
+    assert verify(der.data, std, searched=searched).passed
+    moved = _encode(_shift(_pixels(der), 0, 18), std)
+    assert "crown_margin" in _failed(verify(moved, std, searched=searched))
+    sideways = _encode(_shift(_pixels(der), 26, 0), std)
+    assert "centred" in _failed(verify(sideways, std, searched=searched))
