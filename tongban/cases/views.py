@@ -305,6 +305,10 @@ def intake(request: HttpRequest) -> HttpResponse:
 # in DEBUG, is rendered in full. tests/test_list_pages.py checks that both ways give the same HTML.
 
 _MEMO: dict[Hashable, str] = {}
+_LABELS: dict[str, dict[str, str]] = {}
+_ESCAPED: dict[str, str] = {}
+_ESCAPED_MAX = 4096
+_ONE_DAY = dt.timedelta(days=1)
 _SHELLS: dict[Hashable, list[str] | None] = {}
 _SHELLS_MAX = 2048
 _SLOT = "\ue000"  # private-use code point: never escaped, never in our text
@@ -319,10 +323,23 @@ def _memo(key: Hashable, make: Callable[[], str]) -> str:
     return hit
 
 
-def _status_text(lang: str, value: str) -> str:
-    from tongban.cases.templatetags.cases_tags import status_label
+def _status_texts(lang: str) -> dict[str, str]:
+    """Every status's label in ``lang``, escaped (worked out once per language and process)."""
 
-    return _memo(("status", lang, value), lambda: escape(status_label(value)))
+    def make() -> dict[str, str]:
+        from tongban.cases.templatetags.cases_tags import status_label
+
+        return {value: escape(status_label(value)) for value in Status.values}
+
+    hit = _LABELS.get(lang)
+    if hit is None:
+        hit = _LABELS[lang] = make()
+    return hit
+
+
+def _status_text(labels: dict[str, str], value: str) -> str:
+    hit = labels.get(value)
+    return escape(value) if hit is None else hit  # a status added to the data but not to the code
 
 
 def _badge_html(lang: str, cd: RowCountdown) -> str:
@@ -334,38 +351,51 @@ def _badge_html(lang: str, cd: RowCountdown) -> str:
     return _memo(("badge", lang, cd.urgency, cd.days_left, hours), make)
 
 
-def _deadline_text(lang: str, value: dt.datetime | None) -> str:
+def _escaped(value: str) -> str:
+    """``escape(value)`` for columns with few distinct values (item names, urgencies)."""
+    hit = _ESCAPED.get(value)
+    if hit is None:
+        if len(_ESCAPED) >= _ESCAPED_MAX:
+            _ESCAPED.clear()
+        hit = _ESCAPED[value] = escape(value)
+    return hit
+
+
+def _deadline_text(before: str, value: dt.datetime | None) -> str:
+    """The deadline as the list shows it: a deadline at midnight is "the day before 前办结"."""
     if value is None:
         return "—"
     local = value.astimezone(SHANGHAI)
     if local.hour or local.minute or local.second or local.microsecond:
-        return f"{local:%Y-%m-%d %H:%M}"
-    return f"{local - dt.timedelta(days=1):%Y-%m-%d} " + _memo(("before", lang), lambda: escape(_("前办结")))
+        return local.isoformat(" ", "minutes")[:16]  # YYYY-MM-DD HH:MM (no offset)
+    return f"{(local.date() - _ONE_DAY).isoformat()} {before}"
 
 
 def _local_text(value: dt.datetime | None) -> str:
-    return "—" if value is None else f"{value.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+    return "—" if value is None else value.astimezone(SHANGHAI).isoformat(" ", "minutes")[:16]
 
 
 def _rows_html(page: Page, *, queue: bool, lang: str) -> str:
     """The <tr> rows of a list page; every value from the database is escaped."""
     base = _memo(("detail", get_script_prefix()), lambda: reverse("cases:detail", args=["0"])[:-2])
+    labels = _status_texts(lang)
+    before = _memo(("before", lang), lambda: escape(_("前办结")))
     out = []
     for row in page.rows:
         c, cd = row["case"], row["countdown"]
         n = escape(c.number)
-        status, dl, left = _status_text(lang, c.status), _deadline_text(lang, c.deadline_at), _badge_html(lang, cd)
+        status, dl, left = _status_text(labels, c.status), _deadline_text(before, c.deadline_at), _badge_html(lang, cd)
         if queue:
             out.append(
-                f'<tr data-number="{n}" data-urgency="{escape(cd.urgency)}">'
+                f'<tr data-number="{n}" data-urgency="{_escaped(cd.urgency)}">'
                 f'<td><input type="checkbox" name="numbers" value="{n}" aria-label="{n}"></td>'
-                f'<td><a href="{base}{n}/">{n}</a></td><td>{escape(c.item_name)}</td>'
+                f'<td><a href="{base}{n}/">{n}</a></td><td>{_escaped(c.item_name)}</td>'
                 f"<td>{escape(c.applicant_name)}</td><td>{status}</td><td>{dl}</td><td>{left}</td></tr>"
             )
         else:
             out.append(
-                f'<tr data-number="{n}" data-status="{escape(c.status)}">'
-                f'<td><a href="{base}{n}/">{n}</a></td><td>{escape(c.item_name)}</td><td>{status}</td>'
+                f'<tr data-number="{n}" data-status="{_escaped(c.status)}">'
+                f'<td><a href="{base}{n}/">{n}</a></td><td>{_escaped(c.item_name)}</td><td>{status}</td>'
                 f"<td>{_local_text(c.submitted_at)}</td><td>{dl}</td><td>{left}</td></tr>"
             )
     return "\n".join(out)

@@ -145,6 +145,35 @@ def test_each_user_sees_only_their_rows_when_the_sql_is_reused(
     assert 'data-number="' not in api(personas.approvers["zhian"]).get("/cases/queue/").content.decode()
 
 
+@pytest.mark.django_db(databases=[])
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_rows_show_dates_and_labels_as_the_template_filters_do(lang: str) -> None:
+    from django.utils import translation
+
+    from tongban.cases.models import Status
+    from tongban.cases.templatetags.cases_tags import deadline, local, status_label
+
+    utc = dt.UTC
+    moments = [
+        None,
+        dt.datetime(2026, 10, 8, 16, 0, tzinfo=utc),  # 00:00 in Shanghai: "the day before 前办结"
+        dt.datetime(2026, 12, 31, 16, 0, tzinfo=utc),  # across a year end
+        dt.datetime(2026, 3, 1, 16, 0, 0, 1, tzinfo=utc),  # a microsecond after midnight
+        dt.datetime(2026, 3, 1, 16, 0, 59, tzinfo=utc),
+        dt.datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=utc),
+        dt.datetime(2026, 2, 16, 9, 5, tzinfo=dt.timezone(dt.timedelta(hours=-5))),  # not in UTC
+    ]
+    with translation.override(lang):
+        before = views.escape(translation.gettext("前办结"))
+        for value in moments:
+            assert views._deadline_text(before, value) == views.escape(deadline(value)), value
+            assert views._local_text(value) == local(value), value
+        labels = views._status_texts(lang)
+        for status in [*Status.values, "not_a_status", "<x>"]:
+            assert views._status_text(labels, status) == views.escape(status_label(status))
+    assert views._escaped('<b>"A & B"</b>') == "&lt;b&gt;&quot;A &amp; B&quot;&lt;/b&gt;"
+
+
 @pytest.mark.postgres
 def test_list_sql_is_compiled_once_per_shape(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
     from tongban.cases import selectors
