@@ -4,7 +4,7 @@
 
 In-process parts pin themselves to one core (os.sched_setaffinity) and need no database.
 The API and booking parts start the production WSGI server (granian) through bench/common.py
-and need the Django project; booking needs DATABASE_URL to point at PostgreSQL.
+and need the Django project; booking runs on PostgreSQL: DATABASE_URL's server, else the local one (127.0.0.1:5432).
 Every figure is the median of ``--runs`` runs. Results go to bench/results/outlets.json.
 """
 
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "title": "Outlets: nearest outlet, 15-minute coverage, appointments",
-                "command": "python bench/bench_outlets.py  (booking: DATABASE_URL=postgres://... )",
+                "command": ".venv/bin/python bench/bench_outlets.py  (booking: DATABASE_URL or the local PostgreSQL)",
                 "machine": common.machine(),
                 "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 "notes": (

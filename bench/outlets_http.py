@@ -135,6 +135,15 @@ end
 """
 
 
+def _postgres_up(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def _redis_up() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
@@ -199,15 +208,16 @@ print(over, mismatch, sum(s.n for s in rows))
 
 
 def bench_booking(runs: int, seconds: int = SECONDS) -> list[dict[str, Any]]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    # As bench_cases.py: the local PostgreSQL server unless DATABASE_URL names another one.
+    url = os.environ.get("DATABASE_URL", "") or "postgres://postgres@127.0.0.1:5432/postgres"
+    if not url.startswith("postgres") or not _postgres_up(url):
         return [
             {
                 "name": "booking on PostgreSQL",
                 "value": "not run",
                 "unit": "",
                 "target": ">= 300",
-                "notes": "set DATABASE_URL=postgres://... to run the booking benchmark",
+                "notes": f"no PostgreSQL server at {urlsplit(url).netloc or url}: set DATABASE_URL=postgres://...",
             }
         ]
     parts = urlsplit(url)
