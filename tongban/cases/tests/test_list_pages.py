@@ -189,6 +189,33 @@ def test_list_sql_is_compiled_once_per_shape(items: None, personas: Any, api: An
     assert kinds == ["mine-union", "queue"]
 
 
+def test_queue_statuses_are_written_into_the_sql(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    """Bound statuses would keep PostgreSQL from using the partial queue index in the plan it
+    prepares once per connection (it planned every execution instead): the statuses are literals,
+    only the department is bound, and a filter outside the queue's statuses is refused."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongban.cases import selectors
+
+    _cases(personas, now, 3)
+    client = api(personas.approvers["huzheng"])
+    for url, listed in (
+        ("/cases/queue/", "'submitted', 'accepted', 'in_review', 'resubmitted'"),
+        ("/cases/queue/?status=accepted", "'accepted'"),
+    ):
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url).content.decode()
+        (sql,) = [q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"]]
+        assert f'"cases_case"."status" IN ({listed})' in sql, sql
+        assert html.count('name="numbers"') == (3 if "status" not in url else 1)
+    with pytest.raises(ValueError, match="not queue statuses"):
+        selectors._status_in(("completed",))
+    with pytest.raises(ValueError, match="not queue statuses"):
+        selectors._status_in(("submitted') OR ('1'='1",))
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_queue_pages_in_place_by_keyboard(items: None, personas: Any, now: dt.datetime, browser_page: Any) -> None:
