@@ -213,6 +213,19 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
+def every_second_column(img: np.ndarray) -> np.ndarray:
+    """``img[:, ::2]`` as a contiguous array.
+
+    For an even width OpenCV's nearest-neighbour halving picks exactly the even columns, several
+    times faster than NumPy's strided copy of 3-byte pixels.
+    """
+    h, w = img.shape[:2]
+    if w % 2 == 0 and w >= 2 and h >= 1:
+        return cv2.resize(img, (w // 2, h), interpolation=cv2.INTER_NEAREST)
+    return np.ascontiguousarray(img[:, ::2])
+
+
+_SUM3 = np.ones((1, 3), np.float32)
 _LAB8_TO_LAB = np.array([[100.0 / 255.0, 0, 0, 0], [0, 1, 0, -128.0], [0, 0, 1, -128.0]], np.float32)
 
 
@@ -555,10 +568,16 @@ def _crown(
         if band.size == 0:
             return None, False
         outer = np.compress(cols, lab[top:bottom], axis=1)
-        ref = outer.mean(axis=1) if outer.shape[1] >= 8 else np.broadcast_to(glob, (bottom - top, 3))
-        diff = band - ref[:, None, :].astype(np.float32)
-        far = np.einsum("ijk,ijk->ij", diff, diff) > BG_DISTANCE * BG_DISTANCE
-        hits = far.mean(axis=1) > 0.3
+        if outer.shape[1] >= 8:
+            ref = cv2.reduce(outer, 1, cv2.REDUCE_AVG)  # each row's mean, (rows, 1, 3)
+        else:
+            ref = np.ascontiguousarray(np.broadcast_to(glob, (bottom - top, 1, 3)))
+        # squared distance of each band pixel to its row's reference, in OpenCV passes (NumPy's
+        # broadcasting over 3-element pixels was most of a verification's measuring time)
+        diff = cv2.subtract(np.ascontiguousarray(band), cv2.repeat(ref, 1, band.shape[1]))
+        d2 = cv2.transform(cv2.multiply(diff, diff), _SUM3).reshape(band.shape[:2])
+        far = (d2 > BG_DISTANCE * BG_DISTANCE).astype(np.uint8)
+        hits = cv2.reduce(far, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() > 0.3 * band.shape[1]
         run = hits[:-2] & hits[1:-1] & hits[2:]
         idx = np.flatnonzero(run)
         if not idx.size:

@@ -26,7 +26,7 @@ from tongban.photos.engine.intake import (
     stored_original,
 )
 from tongban.photos.engine.standards import PhotoStandard, default_standards
-from tongban.photos.engine.verify import Searched, Verification, verify
+from tongban.photos.engine.verify import Verification, verify_many
 
 # Decoded short side asked of the JPEG DCT scaler: enough for a portrait whose face spans
 # ~40 % of the short side to give every standard without upscaling (12 MP → 2/8 scale,
@@ -135,25 +135,33 @@ def process(
         res.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
         return res
     renderer = Renderer(dec.rgb, an)
-    verified: dict[tuple[bytes, Any], Verification] = {}
-    searched: Searched = []
-    verify_s = 0.0
+    derived: dict[str, Derivative] = {}
+    errors: dict[str, DeriveError] = {}
     for code, std in stds.items():
         try:
-            d = renderer.derive(std)
+            derived[code] = renderer.derive(std)
         except DeriveError as exc:
-            res.refusals[code] = exc.as_dict()
-            continue
-        # byte-identical files checked against identical numbers need checking once
+            errors[code] = exc
+    # byte-identical files checked against identical numbers need checking once
+    keys: dict[str, tuple[bytes, Any]] = {}
+    todo: dict[tuple[bytes, Any], PhotoStandard] = {}
+    for code, d in derived.items():
+        std = stds[code]
         vkey = (
             d.data,
             (std.width_px, std.height_px, std.dpi, std.kb, std.geometry, std.backgrounds, std.background_tolerance),
         )
-        if vkey not in verified:
-            tv = time.perf_counter()
-            verified[vkey] = verify(d.data, std, searched=searched)
-            verify_s += time.perf_counter() - tv
-        ver = Verification(standard=code, checks=list(verified[vkey].checks))
+        keys[code] = vkey
+        todo.setdefault(vkey, std)
+    tv = time.perf_counter()
+    verified = dict(zip(todo, verify_many([(k[0], std) for k, std in todo.items()]), strict=True))
+    verify_s = time.perf_counter() - tv
+    for code in stds:
+        if code in errors:
+            res.refusals[code] = errors[code].as_dict()
+            continue
+        d = derived[code]
+        ver = Verification(standard=code, checks=list(verified[keys[code]].checks))
         res.verifications[code] = ver
         if ver.passed:
             res.derivatives[code] = d

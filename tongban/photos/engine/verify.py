@@ -9,6 +9,7 @@ width or head height and width, crown margin, eye line, background colour).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import simplejpeg
 
 from tongban.photos.engine.analyse import (
+    every_second_column,
     flat_dict,
     lab8_to_lab,
     measure_upright,
@@ -26,7 +28,7 @@ from tongban.photos.engine.analyse import (
     to_gray,
 )
 from tongban.photos.engine.derive import nearest_colour
-from tongban.photos.engine.detect import DlibLandmarker, Face, get_detector
+from tongban.photos.engine.detect import DlibLandmarker, Face, Landmarks, get_detector
 from tongban.photos.engine.standards import PhotoStandard
 
 MAX_ROLL = 3.0  # degrees left after levelling
@@ -143,14 +145,62 @@ def find_face_in_output(gray: np.ndarray, std: PhotoStandard, searched: Searched
     ]
 
 
+@dataclass(slots=True)
+class _File:
+    """One file under verification and what has been measured on it so far."""
+
+    data: bytes
+    std: PhotoStandard
+    v: Verification
+    rgb: np.ndarray | None = None
+    gray: np.ndarray | None = None
+    face: Face | None = None
+    lm: Landmarks | None = None
+
+
 def verify(data: bytes, std: PhotoStandard, *, searched: Searched | None = None) -> Verification:
     """Check one encoded derivative against ``std``; never raises for bad content.
 
     ``searched``: share one list between the verifications of one photo's derivatives (see
     ``find_face_in_output``).
     """
-    v = Verification(standard=std.code)
-    add = v.checks.append
+    return verify_many([(data, std)], searched=searched)[0]
+
+
+def verify_many(items: list[tuple[bytes, PhotoStandard]], *, searched: Searched | None = None) -> list[Verification]:
+    """``verify`` for several files (one photo's derivatives), each checked on its own bytes.
+
+    The work runs in phases over the files (parse and decode all, then search faces, then
+    locate landmarks, then measure) rather than file by file: each file gets exactly the
+    checks it would get alone, but the landmark model's ~9 MB of trees stay in the cache
+    from one file to the next instead of being evicted by the decoding and the face search.
+    """
+    if searched is None:
+        searched = []
+    files = [_File(data, std, Verification(standard=std.code)) for data, std in items]
+    for f in files:
+        _parse(f)
+    for f in files:
+        if f.gray is not None:
+            faces = find_face_in_output(f.gray, f.std, searched)
+            f.v.checks.append(Check("faces", len(faces), "1", len(faces) == 1))
+            if len(faces) == 1:
+                f.face = faces[0]
+    landmarker = DlibLandmarker()
+    for f in files:
+        if f.face is not None and f.gray is not None:
+            # landmarks located again on the file's own pixels, at full resolution, in the new box
+            f.lm = landmarker.locate(f.gray, f.face.box)
+    for f in files:
+        if f.lm is not None and f.face is not None and f.rgb is not None:
+            _measure(f.v.checks.append, f.rgb, f.std, f.lm, f.face.box)
+    return [f.v for f in files]
+
+
+def _parse(f: _File) -> None:
+    """The checks on the bytes (size in bytes, dpi, metadata), then decode and the pixel size."""
+    data, std = f.data, f.std
+    add = f.v.checks.append
     lo_b, hi_b = std.bytes_window
     add(Check("bytes", len(data), f"{lo_b}–{hi_b}", lo_b <= len(data) <= hi_b))
     dpi_x, dpi_y, has_app1 = jpeg_facts(data)
@@ -160,24 +210,29 @@ def verify(data: bytes, std: PhotoStandard, *, searched: Searched | None = None)
         rgb = simplejpeg.decode_jpeg(data, colorspace="RGB", strict=True)
     except ValueError as exc:
         add(Check("decode", str(exc), "a valid JPEG", False))
-        return v
+        return
     h, w = rgb.shape[:2]
     add(Check("size", f"{w}x{h}", f"{std.width_px}x{std.height_px}", (w, h) == (std.width_px, std.height_px)))
-    gray = to_gray(rgb)
-    faces = find_face_in_output(gray, std, searched)
-    add(Check("faces", len(faces), "1", len(faces) == 1))
-    if len(faces) != 1:
-        return v
-    # landmarks located again on the file's own pixels, at full resolution, in the new box
-    lm = DlibLandmarker().locate(gray, faces[0].box)
+    f.rgb, f.gray = rgb, to_gray(rgb)
+
+
+def _measure(
+    add: Callable[[Check], None],
+    rgb: np.ndarray,
+    std: PhotoStandard,
+    lm: Landmarks,
+    box: tuple[float, float, float, float],
+) -> None:
+    """Head geometry and background measured on the file's pixels, checked against ``std``."""
+    h, w = rgb.shape[:2]
     g = std.geometry
     band = max(int(0.12 * h), 4)
     # CIELAB of the rows above the eyes, every second column: the crown is a row, and the
     # background statistics need no more columns
     rows = min(h, max(int(lm.eye_mid[1]), band, 1))
-    lab8 = cv2.cvtColor(np.ascontiguousarray(rgb[:rows, ::LAB_XSTEP]), cv2.COLOR_RGB2LAB)
+    lab8 = cv2.cvtColor(every_second_column(rgb[:rows]), cv2.COLOR_RGB2LAB)
     lab = lab8_to_lab(lab8)
-    geo = measure_upright(rgb, lm, faces[0].box, lab=lab, xstep=LAB_XSTEP)
+    geo = measure_upright(rgb, lm, box, lab=lab, xstep=LAB_XSTEP)
     add(Check("roll", round(geo.roll, 2), f"±{MAX_ROLL:g}°", abs(geo.roll) <= MAX_ROLL))
     eye_y = geo.eye_mid[1]
     crown_margin = eye_y - geo.crown
@@ -228,4 +283,3 @@ def verify(data: bytes, std: PhotoStandard, *, searched: Searched | None = None)
     diff = pix - med
     spread = percentile(np.sqrt(np.einsum("ij,ij->i", diff, diff)), 90)
     add(Check("background_plain", round(spread, 1), "<= 12 ΔE (P90)", spread <= 12))
-    return v

@@ -14,7 +14,7 @@ import simplejpeg
 
 from tongban.photos.engine.derive import Derivative, set_jfif_dpi
 from tongban.photos.engine.standards import PhotoStandard, default_standards
-from tongban.photos.engine.verify import Searched, Verification, verify
+from tongban.photos.engine.verify import Searched, Verification, verify, verify_many
 from tongban.photos.tests.faces import FACES, result_for
 
 pytestmark = pytest.mark.skipif(not FACES.is_dir(), reason="test faces not available")
@@ -155,3 +155,17 @@ def test_a_shared_face_search_does_not_pass_a_moved_head() -> None:
     assert "crown_margin" in _failed(verify(moved, std, searched=searched))
     sideways = _encode(_shift(_pixels(der), 26, 0), std)
     assert "centred" in _failed(verify(sideways, std, searched=searched))
+
+
+def test_batch_verification_gives_each_file_its_own_result() -> None:
+    """``verify_many`` (one photo's files at once) checks each file as ``verify`` alone does."""
+    good, std = _derivative("id_card")
+    pp, pstd = _derivative("passport")
+    moved = _encode(_shift(_pixels(good), 0, 18), std)
+    wrong_dpi = set_jfif_dpi(good.data, 300)
+    items = [(good.data, std), (moved, std), (pp.data, pstd), (wrong_dpi, std), (good.data[:4000], std)]
+    batch = verify_many(items)
+    alone = [verify(d, s) for d, s in items]
+    for b, a in zip(batch, alone, strict=True):
+        assert [(c.key, c.value, c.passed) for c in b.checks] == [(c.key, c.value, c.passed) for c in a.checks]
+    assert [b.passed for b in batch] == [True, False, True, False, False]
