@@ -226,6 +226,7 @@ def every_second_column(img: np.ndarray) -> np.ndarray:
 
 
 _SUM3 = np.ones((1, 3), np.float32)
+_KERNEL3 = np.ones((3, 3), np.uint8)
 _LAB8_TO_LAB = np.array([[100.0 / 255.0, 0, 0, 0], [0, 1, 0, -128.0], [0, 0, 1, -128.0]], np.float32)
 
 
@@ -498,37 +499,53 @@ def median_u8(x: np.ndarray) -> float:
     return (int(np.searchsorted(c, (n - 1) // 2, side="right")) + int(np.searchsorted(c, n // 2, side="right"))) / 2
 
 
+def median_masked_u8(img: np.ndarray, mask8: np.ndarray) -> list[float]:
+    """Per-channel medians of an 8-bit image's pixels where ``mask8`` is non-zero.
+
+    Exactly ``np.median`` of those values, from OpenCV's masked histograms (no gathering).
+    """
+    n = cv2.countNonZero(mask8)
+    out = []
+    for ch in range(img.shape[2]):
+        hist = cv2.calcHist([img], [ch], mask8, [256], [0, 256]).ravel()
+        c = np.cumsum(hist)
+        lo = int(np.searchsorted(c, (n - 1) // 2, side="right"))
+        hi = int(np.searchsorted(c, n // 2, side="right"))
+        out.append((lo + hi) / 2)
+    return out
+
+
 def _background(
     lab: np.ndarray, rgb: np.ndarray, valid: np.ndarray, ex: float, ey: float, lab8: np.ndarray | None = None
 ) -> Background:
     """The plain background around the head (``lab8``: OpenCV's 8-bit CIELAB of ``rgb``)."""
     mask = _bg_mask_cached(valid.shape) & valid
-    idx = np.flatnonzero(mask)  # flat indices: np.take is several times faster than a mask
-    if idx.size < 200:
+    mask8 = mask.view(np.uint8)  # OpenCV masks are 8-bit; a bool is one 0/1 byte
+    if cv2.countNonZero(mask8) < 200:
         return Background(lab=(0.0, 0.0, 0.0), rgb=(0, 0, 0), texture=99.0, uniform=False)
-    pix = np.take(lab.reshape(-1, 3), idx, axis=0)
     if lab8 is not None:
-        p8 = np.take(lab8.reshape(-1, 3), idx, axis=0)
-        ml, ma, mb = (median_u8(np.ascontiguousarray(p8[:, i])) for i in range(3))
+        ml, ma, mb = median_masked_u8(lab8, mask8)
         med = np.array([ml * 100.0 / 255.0, ma - 128.0, mb - 128.0], np.float32)
     else:
-        med = np.median(pix, axis=0)
+        med = np.median(lab[mask], axis=0)
     # texture: mean gradient of L* plus colour blobs (distance from the median colour), both
     # insensitive to the smooth light fall-off of a studio backdrop
-    lum = np.ascontiguousarray(lab[..., 0])
+    lum = cv2.extractChannel(lab, 0)
     gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3)
     grad = cv2.magnitude(gx, gy)
-    inner = np.flatnonzero(cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)))
-    g = float(np.mean(np.take(grad, inner))) / 8.0 if inner.size else 99.0
-    diff = pix - med
-    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-    blobs = float(np.mean(dist > 2.0 * BG_DISTANCE)) * 10.0
+    inner = cv2.erode(mask8, _KERNEL3)
+    g = cv2.mean(grad, mask=inner)[0] / 8.0 if cv2.countNonZero(inner) else 99.0
+    # distance of every pixel from the median colour (OpenCV passes over the whole canvas are
+    # cheaper than gathering the masked pixels first), then only the background's values
+    # a per-channel scalar operand is OpenCV's Scalar, which the stubs do not list
+    diff = cv2.subtract(lab, (float(med[0]), float(med[1]), float(med[2]), 0.0))  # type: ignore[call-overload]
+    dist = cv2.sqrt(cv2.transform(cv2.multiply(diff, diff), _SUM3))[mask]
+    blobs = float(np.count_nonzero(dist > 2.0 * BG_DISTANCE)) / dist.size * 10.0
     # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
     spread = max(0.0, percentile(dist, 90) - 15.0) / 2.0
     texture = g + blobs + spread
-    prgb = np.take(rgb.reshape(-1, 3), idx, axis=0)
-    rgb_med = [median_u8(np.ascontiguousarray(prgb[:, i])) for i in range(3)]
+    rgb_med = median_masked_u8(np.ascontiguousarray(rgb), mask8)
     return Background(
         lab=(float(med[0]), float(med[1]), float(med[2])),
         rgb=(int(rgb_med[0]), int(rgb_med[1]), int(rgb_med[2])),
