@@ -220,28 +220,22 @@ _S = Slot._meta.db_table
 _O = Slot._meta.get_field("outlet").related_model._meta.db_table  # type: ignore[union-attr]
 # Only table names from _meta are interpolated into these statements; values are parameters.
 _STANDING_SQL = f"""
-SELECT COALESCE(SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN a.status = %s AND a.item_code = %s THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN a.status = %s AND s.start > %s THEN 1 ELSE 0 END), 0)
+SELECT COALESCE(SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), 0) AS active,
+       COALESCE(SUM(CASE WHEN a.status = %s AND a.item_code = %s THEN 1 ELSE 0 END), 0) AS active_for_item,
+       COALESCE(SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), 0) AS no_shows,
+       COALESCE(SUM(CASE WHEN a.status = %s AND s.start > %s THEN 1 ELSE 0 END), 0) AS recent_no_shows
 FROM {_A} a JOIN {_S} s ON s.id = a.slot_id
 WHERE a.user_id = %s AND (a.status = %s OR (a.status = %s AND s.start >= %s))
 """  # noqa: S608
 
 
-def _standing(user: Any, item_code: str, at: dt.datetime) -> _Standing:
+def _standing_params(user: Any, item_code: str, at: dt.datetime) -> list[Any]:
     policy = booking_policy()
     adapt = connection.ops.adapt_datetimefield_value
     since = adapt(at - dt.timedelta(days=policy.no_show_window_days))
     ban_from = adapt(at - dt.timedelta(days=policy.no_show_ban_days))
     booked, no_show = AppointmentStatus.BOOKED.value, AppointmentStatus.NO_SHOW.value
-    with connection.cursor() as cur:
-        cur.execute(
-            _STANDING_SQL,
-            [booked, booked, item_code, no_show, no_show, ban_from, user.pk, booked, no_show, since],
-        )
-        row = cur.fetchone()
-    return _Standing(*(int(x) for x in row))
+    return [booked, booked, item_code, no_show, no_show, ban_from, user.pk, booked, no_show, since]
 
 
 def _check_no_show_ban(standing: _Standing) -> None:
@@ -271,16 +265,39 @@ _SLOT = RowLoader(Slot, ["id", "outlet", "group", "start", "end", "capacity", "b
 _SLOT_SQL: dict[str, str] = {}  # database vendor → statement
 
 
-def _slot_sql() -> str:
-    sql = _SLOT_SQL.get(connection.vendor)
-    if sql is None:
-        sql = _SLOT_SQL[connection.vendor] = f"""
-SELECT {_SLOT.columns("s")}, o.code, o.name,
-       CASE WHEN {outlet_accepts_sql(outlet_column="s.outlet_id")} THEN 1 ELSE 0 END
+def _slot_select() -> str:
+    return f"""
+SELECT {_SLOT.columns("s")}, o.code AS outlet_code, o.name AS outlet_name,
+       CASE WHEN {outlet_accepts_sql(outlet_column="s.outlet_id")} THEN 1 ELSE 0 END AS handles
 FROM {_S} s JOIN {_O} o ON o.id = s.outlet_id
 WHERE s.id = %s
 """  # noqa: S608
+
+
+def _slot_sql() -> str:
+    sql = _SLOT_SQL.get(connection.vendor)
+    if sql is None:
+        sql = _SLOT_SQL[connection.vendor] = _slot_select()
     return sql
+
+
+def _booking_read_sql() -> str:
+    """The person's standing (always one row: aggregates) and the slot (its columns NULL when
+    there is no such slot), in one round trip."""
+    key = connection.vendor + ":book"
+    sql = _SLOT_SQL.get(key)
+    if sql is None:
+        sql = _SLOT_SQL[key] = f"SELECT st.*, sl.* FROM ({_STANDING_SQL}) st LEFT JOIN ({_slot_select()}) sl ON 1 = 1"  # noqa: S608
+    return sql
+
+
+def _read_for_booking(user: Any, item_code: str, slot_id: int, at: dt.datetime) -> tuple[_Standing, tuple | None]:
+    """What booking checks before it writes, in one query: (the standing, the slot's row or None)."""
+    with connection.cursor() as cur:
+        cur.execute(_booking_read_sql(), [*_standing_params(user, item_code, at), True, item_code, slot_id])
+        row = cur.fetchone()
+    standing = _Standing(*(int(x) for x in row[:4]))
+    return standing, (None if row[4] is None else row[4:])
 
 
 def _slot_for_item(slot_id: int, item_code: str, at: dt.datetime) -> Slot:
@@ -290,6 +307,10 @@ def _slot_for_item(slot_id: int, item_code: str, at: dt.datetime) -> Slot:
     with connection.cursor() as cur:
         cur.execute(_slot_sql(), [True, item_code, slot_id])
         row = cur.fetchone()
+    return _slot_checked(row, item_code, at)
+
+
+def _slot_checked(row: tuple | None, item_code: str, at: dt.datetime) -> Slot:
     if row is None:
         raise NotFound("没有该时段 / No such slot", code="slot_not_found")
     slot = _SLOT.load(row)
@@ -373,10 +394,10 @@ def appointment_book(*, user: Any, item_code: str, slot_id: int, at: dt.datetime
     Invalid (slot not for this item), Conflict (slot full or past, already booked for this
     item, too many active bookings)."""
     _may_book(user)
-    standing = _standing(user, item_code, at)
+    standing, slot_row = _read_for_booking(user, item_code, slot_id, at)
     _check_no_show_ban(standing)
     _rate_limit(user, at)
-    slot = _slot_for_item(slot_id, item_code, at)
+    slot = _slot_checked(slot_row, item_code, at)
     # Checked, not locked: the same person's simultaneous requests could pass max_active
     # together (the rate limit bounds that); the per-item rule is also the partial unique
     # index one_active_booking_per_item, which the INSERT below runs into.
