@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,7 @@ def every_second_column(img: np.ndarray) -> np.ndarray:
 
 
 _SUM3 = np.ones((1, 3), np.float32)
+LAB_CHUNK = 64
 _KERNEL3 = np.ones((3, 3), np.uint8)
 _LAB8_TO_LAB = np.array([[100.0 / 255.0, 0, 0, 0], [0, 1, 0, -128.0], [0, 0, 1, -128.0]], np.float32)
 
@@ -239,6 +241,53 @@ def lab8_to_lab(lab8: np.ndarray) -> np.ndarray:
 def lab_of(rgb: np.ndarray) -> np.ndarray:
     """CIELAB as float32 (L* 0–100, a*, b* signed) from 8-bit sRGB."""
     return lab8_to_lab(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB))
+
+
+class LabRows:
+    """CIELAB of an image's top rows (every ``xstep``-th column), converted only as far down as
+    callers ask, ``LAB_CHUNK`` rows or more at a time.
+
+    A derived photo's crown lies a few rows down and its background is measured in the top
+    12 %, so most of the rows above the eyes never need converting. ``rows(a, b)`` is float
+    CIELAB (L* 0–100, a*, b* signed), ``rows8(b)`` OpenCV's 8-bit CIELAB of rows [0, b).
+    """
+
+    def __init__(self, rgb: np.ndarray | None, xstep: int, limit: int, *, lab: np.ndarray | None = None) -> None:
+        self._rgb, self.xstep, self.limit = rgb, xstep, limit
+        self._lab: np.ndarray
+        self._lab8: np.ndarray | None
+        if lab is not None:  # already converted (no 8-bit copy)
+            self._lab, self._lab8 = lab[:limit], None
+            self.width = lab.shape[1]
+        else:
+            assert rgb is not None
+            self.width = (rgb.shape[1] + xstep - 1) // xstep
+            self._lab = np.empty((0, self.width, 3), np.float32)
+            self._lab8 = np.empty((0, self.width, 3), np.uint8)
+
+    def _extend(self, n: int) -> None:
+        have = self._lab.shape[0]
+        n = min(n, self.limit)
+        if n <= have or self._rgb is None or self._lab8 is None:
+            return
+        n = min(self.limit, max(n, have + LAB_CHUNK))
+        part = self._rgb[have:n]
+        part = every_second_column(part) if self.xstep == 2 else np.ascontiguousarray(part[:, :: self.xstep])
+        lab8 = cv2.cvtColor(part, cv2.COLOR_RGB2LAB)
+        self._lab8 = np.concatenate([self._lab8, lab8]) if have else lab8
+        lab = lab8_to_lab(lab8)
+        self._lab = np.concatenate([self._lab, lab]) if have else lab
+
+    def rows(self, a: int, b: int) -> np.ndarray:
+        """Float CIELAB of rows [a, b) (fewer if the limit is reached)."""
+        self._extend(b)
+        return self._lab[a:b]
+
+    def rows8(self, b: int) -> np.ndarray:
+        """8-bit CIELAB of rows [0, b); only for a conversion made here."""
+        self._extend(b)
+        assert self._lab8 is not None
+        return self._lab8[:b]
 
 
 @functools.cache
@@ -554,8 +603,55 @@ def _background(
     )
 
 
+def _slicer(lab: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    return lambda a, b: lab[a:b]
+
+
+CROWN_CHUNK = 32  # rows compared per step of the crown search in a derived file
+
+
+def _first_head_run(
+    rows: Callable[[int, int], np.ndarray], x0: int, x1: int, cols: np.ndarray, glob: np.ndarray, top: int, bottom: int
+) -> int | None:
+    """Index (from ``top``) of the first of three consecutive rows where the head starts.
+
+    ``rows(a, b)`` gives the CIELAB rows [a, b). A row "hits" when over 30 % of its pixels in
+    columns [x0, x1) are further than ``BG_DISTANCE`` from
+    the row's reference colour (the mean of its ``cols`` pixels, or ``glob`` when the row has
+    fewer than 8 of them). Rows are compared ``CROWN_CHUNK`` at a time from the top, stopping at
+    the first run: a derived photo's crown lies a few rows down, so most rows above the eyes
+    are never compared. The chunks overlap by two rows, so the answer is the first run of the
+    whole band.
+    """
+    n, width = bottom - top, x1 - x0
+    start = 0
+    while start < n - 2:
+        end = min(n, start + CROWN_CHUNK + 2)
+        chunk = rows(top + start, top + end)
+        m = chunk.shape[0]  # fewer rows than asked where the image (or its conversion) ends
+        if m < 3:
+            break
+        outer = np.compress(cols, chunk, axis=1)
+        if outer.shape[1] >= 8:
+            ref = cv2.reduce(outer, 1, cv2.REDUCE_AVG)  # each row's mean, (rows, 1, 3)
+        else:
+            ref = np.ascontiguousarray(np.broadcast_to(glob, (m, 1, 3)))
+        # squared distance of each band pixel to its row's reference, in OpenCV passes (NumPy's
+        # broadcasting over 3-element pixels was most of a verification's measuring time)
+        diff = cv2.subtract(np.ascontiguousarray(chunk[:, x0:x1]), cv2.repeat(ref, 1, width))
+        d2 = cv2.transform(cv2.multiply(diff, diff), _SUM3).reshape(m, width)
+        far = (d2 > BG_DISTANCE * BG_DISTANCE).astype(np.uint8)
+        hits = cv2.reduce(far, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() > 0.3 * width
+        run = hits[:-2] & hits[1:-1] & hits[2:]
+        idx = np.flatnonzero(run)
+        if idx.size:
+            return start + int(idx[0])
+        start += CROWN_CHUNK
+    return None
+
+
 def _crown(
-    lab: np.ndarray,
+    lab: np.ndarray | LabRows,
     valid: np.ndarray | None,
     bg_lab: tuple[float, float, float],
     ex: float,
@@ -570,37 +666,29 @@ def _crown(
     least ~1 IED beside the centre line, where only background is above the crown), so a
     backdrop that darkens towards the top does not look like hair. ``lab`` may hold every
     ``xstep``-th column only (rows are what the crown is measured in; columns are counted).
-    ``valid`` None means every pixel is inside the photo (a derived file).
+    ``valid`` None means every pixel is inside the photo (a derived file); only then may
+    ``lab`` be a ``LabRows`` (converted as the search goes down).
     """
     half = int(1.1 * ied / xstep)
     exs = ex / xstep
     x0, x1 = max(int(exs) - half, 0), int(exs) + half
     top = max(int(ey - 3.4 * ied), 0)
     bottom = int(ey)
-    band = lab[top:bottom, x0:x1]
-    off = np.abs(np.arange(lab.shape[1]) * xstep - ex)
+    width = lab.width if isinstance(lab, LabRows) else lab.shape[1]
+    off = np.abs(np.arange(width) * xstep - ex)
     cols = (off >= 0.95 * ied) & (off <= 2.2 * ied)
     glob = np.array(bg_lab, dtype=np.float32)
     if valid is None:
-        if band.size == 0:
+        x1 = min(x1, width)
+        if bottom <= top or x1 <= x0:
             return None, False
-        outer = np.compress(cols, lab[top:bottom], axis=1)
-        if outer.shape[1] >= 8:
-            ref = cv2.reduce(outer, 1, cv2.REDUCE_AVG)  # each row's mean, (rows, 1, 3)
-        else:
-            ref = np.ascontiguousarray(np.broadcast_to(glob, (bottom - top, 1, 3)))
-        # squared distance of each band pixel to its row's reference, in OpenCV passes (NumPy's
-        # broadcasting over 3-element pixels was most of a verification's measuring time)
-        diff = cv2.subtract(np.ascontiguousarray(band), cv2.repeat(ref, 1, band.shape[1]))
-        d2 = cv2.transform(cv2.multiply(diff, diff), _SUM3).reshape(band.shape[:2])
-        far = (d2 > BG_DISTANCE * BG_DISTANCE).astype(np.uint8)
-        hits = cv2.reduce(far, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() > 0.3 * band.shape[1]
-        run = hits[:-2] & hits[1:-1] & hits[2:]
-        idx = np.flatnonzero(run)
-        if not idx.size:
+        getter = lab.rows if isinstance(lab, LabRows) else _slicer(lab)
+        r_found = _first_head_run(getter, x0, x1, cols, glob, top, bottom)
+        if r_found is None:
             return None, False
-        r = int(idx[0])
-        return float(ey - (top + r)), bool(r <= 1 and top == 0)
+        return float(ey - (top + r_found)), bool(r_found <= 1 and top == 0)
+    assert isinstance(lab, np.ndarray)
+    band = lab[top:bottom, x0:x1]
     vband = valid[top:bottom, x0:x1]
     if not vband.any():
         return None, False
@@ -636,7 +724,7 @@ def measure_upright(
     lm: Landmarks,
     box: tuple[float, float, float, float] | None,
     *,
-    lab: np.ndarray | None = None,
+    lab: np.ndarray | LabRows | None = None,
     xstep: int = 1,
 ) -> HeadGeometry:
     """Head geometry of an already upright photo (a derivative), without resampling it.
@@ -661,11 +749,13 @@ def measure_upright(
         if 1.2 * ied < box_v < 2.4 * ied:
             chin = 0.5 * chin + 0.5 * CHIN_BOX * box_v
     bottom = max(int(ey), 1)
-    if lab is None or lab.shape[0] < bottom:
-        lab = lab_of(np.ascontiguousarray(rgb[:bottom, ::xstep]))
-    lab = lab[:bottom]
+    if lab is None or (isinstance(lab, np.ndarray) and lab.shape[0] < bottom):
+        lab = LabRows(rgb, xstep, bottom)
+    elif isinstance(lab, np.ndarray):
+        lab = LabRows(None, xstep, bottom, lab=lab)
     c = max(6 // xstep, 1)
-    corner = np.concatenate([lab[:6, :c].reshape(-1, 3), lab[:6, -c:].reshape(-1, 3)])
+    top6 = lab.rows(0, 6)
+    corner = np.concatenate([top6[:, :c].reshape(-1, 3), top6[:, -c:].reshape(-1, 3)])
     med = np.median(corner, axis=0)
     crown, clipped = _crown(lab, None, (float(med[0]), float(med[1]), float(med[2])), ex, ey, ied, xstep)
     method = "background"

@@ -18,9 +18,8 @@ import numpy as np
 import simplejpeg
 
 from tongban.photos.engine.analyse import (
-    every_second_column,
+    LabRows,
     flat_dict,
-    lab8_to_lab,
     measure_upright,
     median_u8,
     percentile,
@@ -229,10 +228,9 @@ def _measure(
     band = max(int(0.12 * h), 4)
     # CIELAB of the rows above the eyes, every second column: the crown is a row, and the
     # background statistics need no more columns
-    rows = min(h, max(int(lm.eye_mid[1]), band, 1))
-    lab8 = cv2.cvtColor(every_second_column(rgb[:rows]), cv2.COLOR_RGB2LAB)
-    lab = lab8_to_lab(lab8)
-    geo = measure_upright(rgb, lm, box, lab=lab, xstep=LAB_XSTEP)
+    # (converted only as far down as the crown search and the background band reach)
+    rows = LabRows(rgb, LAB_XSTEP, min(h, max(int(lm.eye_mid[1]), band, 1)))
+    geo = measure_upright(rgb, lm, box, lab=rows, xstep=LAB_XSTEP)
     add(Check("roll", round(geo.roll, 2), f"±{MAX_ROLL:g}°", abs(geo.roll) <= MAX_ROLL))
     eye_y = geo.eye_mid[1]
     crown_margin = eye_y - geo.crown
@@ -265,6 +263,7 @@ def _measure(
     # background: the top corners and the band above the head, measured on the file
     k = max(int(0.18 * w) // LAB_XSTEP, 1)
     side = min(int(crown_margin) - 1, band)
+    lab, lab8 = rows.rows(0, band), rows.rows8(band)
     parts = [lab[:band, :k].reshape(-1, 3), lab[:band, -k:].reshape(-1, 3)]
     parts8 = [lab8[:band, :k].reshape(-1, 3), lab8[:band, -k:].reshape(-1, 3)]
     if side >= 3:

@@ -169,3 +169,41 @@ def test_batch_verification_gives_each_file_its_own_result() -> None:
     for b, a in zip(batch, alone, strict=True):
         assert [(c.key, c.value, c.passed) for c in b.checks] == [(c.key, c.value, c.passed) for c in a.checks]
     assert [b.passed for b in batch] == [True, False, True, False, False]
+
+
+def _crown_rows_reference(lab: np.ndarray, ex: float, ey: float, ied: float, xstep: int) -> int | None:
+    """The crown row of a derived photo, over the whole band at once (NumPy, as first written)."""
+    half = int(1.1 * ied / xstep)
+    x0, x1 = max(int(ex / xstep) - half, 0), int(ex / xstep) + half
+    top, bottom = max(int(ey - 3.4 * ied), 0), int(ey)
+    band = lab[top:bottom, x0:x1]
+    off = np.abs(np.arange(lab.shape[1]) * xstep - ex)
+    outer = lab[top:bottom][:, (off >= 0.95 * ied) & (off <= 2.2 * ied)]
+    diff = band - outer.mean(axis=1)[:, None, :]
+    hits = (np.einsum("ijk,ijk->ij", diff, diff) > 14.0**2).mean(axis=1) > 0.3
+    idx = np.flatnonzero(hits[:-2] & hits[1:-1] & hits[2:])
+    return top + int(idx[0]) if idx.size else None
+
+
+@pytest.mark.parametrize("dy", [-8, -7, -6, 0, 9, 25, 26, 27, 40, 90])  # crown rows 30–128: chunk edges
+def test_crown_search_in_chunks_finds_the_row_a_whole_band_search_finds(dy: int) -> None:
+    """Rows are compared (and converted to CIELAB) a chunk at a time; the crown is the same."""
+    from tongban.photos.engine.analyse import lab_of, measure_upright, to_gray
+    from tongban.photos.engine.detect import DlibLandmarker
+    from tongban.photos.engine.verify import LAB_XSTEP, find_face_in_output
+
+    der, std = _derivative("passport")
+    img = _shift(_pixels(der), 0, dy)
+    gray = to_gray(img)
+    faces = find_face_in_output(gray, std)
+    assert len(faces) == 1
+    lm = DlibLandmarker().locate(gray, faces[0].box)
+    ex, ey = lm.eye_mid
+    lab = lab_of(np.ascontiguousarray(img[: int(ey), ::LAB_XSTEP]))
+    expected = _crown_rows_reference(lab, ex, ey, lm.inter_eye, LAB_XSTEP)
+    geo = measure_upright(img, lm, faces[0].box, xstep=LAB_XSTEP)  # converts rows lazily
+    if expected is None:
+        assert geo.crown_method == "landmarks"
+    else:
+        assert geo.crown_method == "background"
+        assert geo.crown == pytest.approx(ey - expected)
