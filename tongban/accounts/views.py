@@ -76,7 +76,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.extra.get("field"), exc.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="tongban.accounts.backends.UserBackend")
             messages.success(request, _("注册成功，已完成实名认证"))
             return redirect("web:home")
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)

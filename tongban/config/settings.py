@@ -175,6 +175,8 @@ else:
     raise ConfigError(f"TONGBAN_TASKS must be immediate or database, not {TASKS_BACKEND!r}")
 
 # --- accounts and sessions ---------------------------------------------------------------------
+# ModelBackend with a cheaper per-request user load (one backend: a failed login hashes once).
+AUTHENTICATION_BACKENDS = ["tongban.accounts.backends.UserBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

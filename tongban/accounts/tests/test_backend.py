@@ -1,0 +1,41 @@
+"""The session user is loaded by UserBackend exactly as ModelBackend would load it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.backends import ModelBackend
+from django.test import Client
+
+from tongban.accounts.backends import UserBackend
+from tongban.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_get_user_equals_the_orm_load_field_by_field(personas: Any) -> None:
+    for persona in (personas.citizen, personas.clerk):
+        got, want = UserBackend().get_user(persona.pk), ModelBackend().get_user(persona.pk)
+        assert got is not None and want is not None
+        for field in User._meta.concrete_fields:
+            a, b = getattr(got, field.attname), getattr(want, field.attname)
+            assert a == b and type(a) is type(b), field.attname
+        assert got.get_session_auth_hash() == want.get_session_auth_hash()
+
+
+def test_unknown_inactive_and_malformed_ids_give_nobody(personas: Any) -> None:
+    backend = UserBackend()
+    assert backend.get_user(987654321) is None
+    assert backend.get_user("not-a-number") is None
+    personas.citizen.is_active = False
+    personas.citizen.save(update_fields=["is_active"])
+    assert backend.get_user(personas.citizen.pk) is None
+
+
+def test_a_signed_in_page_sees_its_user_and_a_deactivated_one_is_signed_out(personas: Any) -> None:
+    client = Client()
+    client.force_login(personas.citizen)
+    assert client.get("/api/v1/accounts/me").json()["real_name"] == personas.citizen.real_name
+    User.objects.filter(pk=personas.citizen.pk).update(is_active=False)
+    assert client.get("/api/v1/accounts/me").status_code == 401
