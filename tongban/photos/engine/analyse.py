@@ -688,6 +688,14 @@ def _crown(
             return None, False
         return float(ey - (top + r_found)), bool(r_found <= 1 and top == 0)
     assert isinstance(lab, np.ndarray)
+    if bottom - top >= 3 and min(x1, width) > x0 and valid[top:bottom].all():
+        # every row searched lies inside the photo (the usual case above the eyes): the same
+        # comparison as below, a chunk of rows at a time, stopping at the first run
+        r = _first_head_run(_slicer(lab), x0, min(x1, width), cols, glob, top, bottom)
+        if r is None:
+            return None, False
+        photo_ends = top == 0 or not valid[top - 1, int(exs)]
+        return float(ey - (top + r)), bool(r <= 1 and photo_ends)
     band = lab[top:bottom, x0:x1]
     vband = valid[top:bottom, x0:x1]
     if not vband.any():

@@ -232,7 +232,8 @@ def replace_background(
     # per-row reference from the row's outer pixels (follows a backdrop's light fall-off),
     # falling back to the measured colour where the row's edge is clothing
     edge = np.concatenate([lab8[:, :3], lab8[:, -3:]], axis=1).astype(np.float32)
-    row_ref = np.median(edge, axis=1)
+    srt = np.sort(edge, axis=1)  # the median of the row's six edge pixels, per channel
+    row_ref = (srt[:, 2] + srt[:, 3]) * 0.5
     dev = (row_ref - ref8) * np.array([100 / 255, 1, 1], np.float32)
     far = np.sqrt((dev * dev).sum(axis=1)) > 20
     row_ref[far] = ref8
@@ -261,11 +262,10 @@ def replace_background(
     alpha = np.where(inside, strict, loose) * region
     alpha8 = cv2.resize(cv2.convertScaleAbs(alpha, alpha=255.0), (w, h), interpolation=cv2.INTER_LINEAR)
     a3 = cv2.merge([alpha8, alpha8, alpha8])
-    # out = target·α + img·(1 − α), in 8-bit fixed point; the colour is a per-channel scalar
-    # (an image filled with it cost more than the whole blend: NumPy broadcasts 3-byte pixels)
-    colour = (float(target[0]), float(target[1]), float(target[2]), 0.0)
-    painted = cv2.multiply(a3, colour, scale=1 / 255)  # type: ignore[call-overload]  # a Scalar: not in the stubs
-    return cv2.add(painted, cv2.multiply(img, cv2.bitwise_not(a3), scale=1 / 255))
+    # out = target·α + img·(1 − α), in 8-bit fixed point; the colour image is merged from three
+    # filled planes (NumPy's fill of 3-byte pixels, and OpenCV's scalar multiply, cost far more)
+    fill = cv2.merge([np.full((h, w), c, np.uint8) for c in target])
+    return cv2.add(cv2.multiply(fill, a3, scale=1 / 255), cv2.multiply(img, cv2.bitwise_not(a3), scale=1 / 255))
 
 
 def set_jfif_dpi(data: bytes, dpi: int) -> bytes:
