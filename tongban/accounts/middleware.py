@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django_otp import user_has_device
+
+from tongban.accounts.selectors import has_confirmed_device
 
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/docs", "/api/v1/openapi.json", "/healthz")
 
@@ -32,7 +33,7 @@ class StaffSecondFactorMiddleware:
             and not request.user.is_verified()  # type: ignore[attr-defined]  # added by django_otp.middleware.OTPMiddleware
         ):
             user = request.user
-            has_device = user_has_device(user)
+            has_device = has_confirmed_device(user)
             if has_device or settings.REQUIRE_STAFF_2FA:
                 if request.path.startswith("/api/"):
                     return JsonResponse(

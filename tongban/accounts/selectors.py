@@ -39,3 +39,32 @@ def user_by_api_token(*, raw: str) -> User | None:
         cursor.execute(_token_user_sql(), [ApiToken.hash_key(raw)])
         row = cursor.fetchone()
     return None if row is None else _TOKEN_USER.load(row)
+
+
+_DEVICE_SQL: dict[str, list[str]] = {}  # database alias → one "first confirmed device" query per device model
+
+
+def has_confirmed_device(user: User) -> bool:
+    """``django_otp.user_has_device(user)`` (confirmed devices), asked on every staff request by
+    the second-factor check: django_otp scans every installed model for device classes and builds
+    their querysets each time, which cost more CPU than the queries. Here the device models are
+    found and their queries compiled once, then asked in turn as django_otp does; a device model
+    whose query is not of the expected one-parameter shape is asked through django_otp."""
+    from django_otp import device_classes, user_has_device
+
+    sqls = _DEVICE_SQL.get(connection.alias)
+    if sqls is None:
+        sqls = []
+        for model in device_classes():
+            qs = model.objects.devices_for_user(user, confirmed=True).values_list("pk")[:1]
+            sql, params = qs.query.get_compiler(connection.alias).as_sql()
+            if list(params) != [user.pk]:
+                return bool(user_has_device(user))
+            sqls.append(sql)
+        _DEVICE_SQL[connection.alias] = sqls
+    with connection.cursor() as cursor:
+        for sql in sqls:
+            cursor.execute(sql, [user.pk])
+            if cursor.fetchone() is not None:
+                return True
+    return False

@@ -27,14 +27,15 @@ class BearerToken(HttpBearer):
 
 def _staff_verified(request: HttpRequest) -> bool:
     from django.conf import settings
-    from django_otp import user_has_device
+
+    from tongban.accounts.selectors import has_confirmed_device
 
     user = request.user
     if not getattr(user, "is_staff_role", False):
         return True
     if user.is_verified():  # type: ignore[union-attr]
         return True
-    return not (settings.REQUIRE_STAFF_2FA or user_has_device(user))
+    return not (settings.REQUIRE_STAFF_2FA or has_confirmed_device(user))  # type: ignore[arg-type]
 
 
 class Session(SessionAuth):

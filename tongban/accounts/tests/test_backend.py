@@ -39,3 +39,19 @@ def test_a_signed_in_page_sees_its_user_and_a_deactivated_one_is_signed_out(pers
     assert client.get("/api/v1/accounts/me").json()["real_name"] == personas.citizen.real_name
     User.objects.filter(pk=personas.citizen.pk).update(is_active=False)
     assert client.get("/api/v1/accounts/me").status_code == 401
+
+
+def test_device_check_answers_as_django_otp(personas: Any) -> None:
+    from django_otp import user_has_device
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tongban.accounts.selectors import has_confirmed_device
+
+    clerk = personas.clerk
+    assert has_confirmed_device(clerk) is False is user_has_device(clerk)
+    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=False)
+    assert has_confirmed_device(clerk) is False is user_has_device(clerk)
+    device.confirmed = True
+    device.save()
+    assert has_confirmed_device(clerk) is True is user_has_device(clerk)
+    assert has_confirmed_device(personas.citizen) is False is user_has_device(personas.citizen)
