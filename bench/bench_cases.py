@@ -396,7 +396,8 @@ def main() -> None:
         notes=f"{built}; granian 2 workers and wrk "
         f"(1 thread, 16 connections, {args.seconds} s) on the same machine; medians of {args.runs} runs; "
         f"setup {time.perf_counter() - t0:.0f} s; 1-minute load average {load_before:.1f} before and "
-        f"{os.getloadavg()[0]:.1f} after the HTTP runs (above 2, other jobs shared the 2 cores)",
+        f"{os.getloadavg()[0]:.1f} after the HTTP runs (a load above 2 before means other jobs shared the 2 cores; "
+        "after, it counts the server's own threads)",
     )
     print(path.read_text())
     if not (args.keep or args.reuse):
