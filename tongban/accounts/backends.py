@@ -3,7 +3,7 @@
 Every signed-in page loads the session's user (``AuthenticationMiddleware`` → ``get_user``).
 ModelBackend does it with ``User.objects.get(pk=...)``, and compiling that query was close to
 half the CPU of a signed-in list page. Here the same row is read by a statement built once and
-loaded as the ORM loads it (tongban.common.rows); the checks are ModelBackend's own
+loaded as the ORM loads it (accounts.selectors.user_by_pk); the checks are ModelBackend's own
 (``user_can_authenticate``: inactive users get no session user). Passwords, permissions and
 ``authenticate`` are ModelBackend's, unchanged.
 """
@@ -14,23 +14,9 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from tongban.accounts.models import User
-from tongban.common.rows import RowLoader
-
-_USER = RowLoader(User)
-_SQL: dict[str, str] = {}  # database vendor → statement
-
-
-def _user_sql() -> str:
-    sql = _SQL.get(connection.vendor)
-    if sql is None:
-        qn = connection.ops.quote_name
-        sql = _SQL[connection.vendor] = (
-            f"SELECT {_USER.columns('u')} FROM {qn(User._meta.db_table)} u WHERE u.{qn('id')} = %s"  # noqa: S608
-        )
-    return sql
+from tongban.accounts.selectors import user_by_pk
 
 
 class UserBackend(ModelBackend):
@@ -41,10 +27,5 @@ class UserBackend(ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:  # a malformed session value: nobody, as with ModelBackend
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(_user_sql(), [pk])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        user = _USER.load(row)
-        return user if self.user_can_authenticate(user) else None
+        user = user_by_pk(pk=pk)
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -2,30 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 
 from tongban.accounts.models import ApiToken, User
 from tongban.common.access import AccessRule, access_filter, access_get, access_q
 from tongban.common.rows import RowLoader
 
-__all__ = ["AccessRule", "access_filter", "access_get", "access_q", "user_by_api_token"]
+__all__ = [
+    "AccessRule",
+    "access_filter",
+    "access_get",
+    "access_q",
+    "has_confirmed_device",
+    "user_by_api_token",
+    "user_by_pk",
+]
 
 
-_TOKEN_USER = RowLoader(User)
-_TOKEN_SQL: dict[str, str] = {}  # database vendor → statement
+_USER = RowLoader(User)
 
 
 def _token_user_sql() -> str:
-    sql = _TOKEN_SQL.get(connection.vendor)
-    if sql is None:
-        qn = connection.ops.quote_name
-        users, tokens = qn(User._meta.db_table), qn(ApiToken._meta.db_table)
-        sql = _TOKEN_SQL[connection.vendor] = (
-            f"SELECT {_TOKEN_USER.columns('u')} FROM {users} u "  # noqa: S608  (names from the models)
-            f"JOIN {tokens} t ON t.{qn('user_id')} = u.{qn('id')} "
-            f"WHERE t.{qn('key_hash')} = %s AND u.{qn('is_active')}"
-        )
-    return sql
+    qn = connection.ops.quote_name
+    users, tokens = qn(User._meta.db_table), qn(ApiToken._meta.db_table)
+    return (
+        f"SELECT {_USER.columns('u')} FROM {users} u "  # noqa: S608  (names from the models)
+        f"JOIN {tokens} t ON t.{qn('user_id')} = u.{qn('id')} "
+        f"WHERE t.{qn('key_hash')} = %s AND u.{qn('is_active')}"
+    )
+
+
+def _user_sql() -> str:
+    qn = connection.ops.quote_name
+    return f"SELECT {_USER.columns('u')} FROM {qn(User._meta.db_table)} u WHERE u.{qn('id')} = %s"  # noqa: S608
+
+
+def _one_user(sql: str, param: Any) -> User | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        row = cursor.fetchone()
+    return None if row is None else _USER.load(row)
 
 
 def user_by_api_token(*, raw: str) -> User | None:
@@ -35,10 +53,13 @@ def user_by_api_token(*, raw: str) -> User | None:
     built once, loaded as the ORM loads a row (tongban.common.rows); the user's outlet, when
     there is one, loads on first use.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_token_user_sql(), [ApiToken.hash_key(raw)])
-        row = cursor.fetchone()
-    return None if row is None else _TOKEN_USER.load(row)
+    return _one_user(_USER.statement("token", _token_user_sql), ApiToken.hash_key(raw))
+
+
+def user_by_pk(*, pk: int) -> User | None:
+    """The user with this primary key, active or not (the session's user on every signed-in
+    request: see accounts.backends), by the same kind of once-built plain query."""
+    return _one_user(_USER.statement("pk", _user_sql), pk)
 
 
 _DEVICE_SQL: dict[str, list[str]] = {}  # database alias → one "first confirmed device" query per device model

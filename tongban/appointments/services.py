@@ -262,7 +262,6 @@ def _check_active(standing: _Standing) -> None:
 
 
 _SLOT = RowLoader(Slot, ["id", "outlet", "group", "start", "end", "capacity", "booked"])
-_SLOT_SQL: dict[str, str] = {}  # database vendor → statement
 
 
 def _slot_select() -> str:
@@ -274,27 +273,18 @@ WHERE s.id = %s
 """  # noqa: S608
 
 
-def _slot_sql() -> str:
-    sql = _SLOT_SQL.get(connection.vendor)
-    if sql is None:
-        sql = _SLOT_SQL[connection.vendor] = _slot_select()
-    return sql
-
-
-def _booking_read_sql() -> str:
+def _booking_read() -> str:
     """The person's standing (always one row: aggregates) and the slot (its columns NULL when
     there is no such slot), in one round trip."""
-    key = connection.vendor + ":book"
-    sql = _SLOT_SQL.get(key)
-    if sql is None:
-        sql = _SLOT_SQL[key] = f"SELECT st.*, sl.* FROM ({_STANDING_SQL}) st LEFT JOIN ({_slot_select()}) sl ON 1 = 1"  # noqa: S608
-    return sql
+    return f"SELECT st.*, sl.* FROM ({_STANDING_SQL}) st LEFT JOIN ({_slot_select()}) sl ON 1 = 1"  # noqa: S608
 
 
 def _read_for_booking(user: Any, item_code: str, slot_id: int, at: dt.datetime) -> tuple[_Standing, tuple | None]:
     """What booking checks before it writes, in one query: (the standing, the slot's row or None)."""
     with connection.cursor() as cur:
-        cur.execute(_booking_read_sql(), [*_standing_params(user, item_code, at), True, item_code, slot_id])
+        cur.execute(
+            _SLOT.statement("book", _booking_read), [*_standing_params(user, item_code, at), True, item_code, slot_id]
+        )
         row = cur.fetchone()
     standing = _Standing(*(int(x) for x in row[:4]))
     return standing, (None if row[4] is None else row[4:])
@@ -305,7 +295,7 @@ def _slot_for_item(slot_id: int, item_code: str, at: dt.datetime) -> Slot:
     handles the item (one query; ``slot.outlet`` holds only its code and name).
     Raises NotFound, Conflict, Invalid."""
     with connection.cursor() as cur:
-        cur.execute(_slot_sql(), [True, item_code, slot_id])
+        cur.execute(_SLOT.statement("slot", _slot_select), [True, item_code, slot_id])
         row = cur.fetchone()
     return _slot_checked(row, item_code, at)
 

@@ -4,12 +4,13 @@ The hot paths (bearer-token authentication, booking) run one hand-written statem
 ``RawQuerySet`` would map its columns to fields anew on every call, which cost more CPU than the
 query. ``RowLoader`` works that out once per database vendor: the columns to select (from the
 model's own metadata, so a new field is selected without touching the caller), their database
-converters (SQLite's datetimes and booleans, for instance), and ``from_db``.
+converters (SQLite's datetimes and booleans, for instance), and ``from_db``; it also keeps the
+callers' statements, built once per vendor (``statement``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
@@ -24,6 +25,7 @@ class RowLoader(Generic[M]):
         self.model = model
         self.field_names = fields
         self._by_vendor: dict[str, tuple[list[str], list[tuple[int, list[Any], Any]]]] = {}
+        self._statements: dict[tuple[str, str], str] = {}
 
     def _fields(self) -> list[models.Field[Any, Any]]:
         meta = self.model._meta
@@ -35,6 +37,16 @@ class RowLoader(Generic[M]):
         """``alias."col", ...`` in load order, for the SELECT list."""
         qn = connection.ops.quote_name
         return ", ".join(f"{alias}.{qn(f.column)}" for f in self._fields())
+
+    def statement(self, name: str, build: Callable[[], str]) -> str:
+        """The statement ``name``, made by ``build()`` (which may call ``columns``) the first time
+        it is asked for on this database vendor. Only names from the models' metadata go into it;
+        values are parameters."""
+        key = (connection.vendor, name)
+        sql = self._statements.get(key)
+        if sql is None:
+            sql = self._statements[key] = build()
+        return sql
 
     def _plan(self) -> tuple[list[str], list[tuple[int, list[Any], Any]]]:
         plan = self._by_vendor.get(connection.vendor)
