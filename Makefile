@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
+# Python threads per worker: a few, not granian's default of 256 that fight over the GIL
+# (docs/deploy.md). Raise it when the database is far away (each thread waits on its queries).
+THREADS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo serve install test test-fast lint types bench openapi clean
@@ -27,10 +30,10 @@ demo: install
 	$(BIN)/tongban collectstatic --noinput -v 0
 	$(BIN)/tongban demo-setup
 	@echo "Serving http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/docs)"
-	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-ws --log-level warning tongban.config.wsgi:application
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) --no-ws --log-level warning tongban.config.wsgi:application
 
 serve:
-	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-ws tongban.config.wsgi:application
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) --no-ws tongban.config.wsgi:application
 
 lint: install
 	$(BIN)/ruff check .

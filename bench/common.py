@@ -84,6 +84,10 @@ def ensure_wrk() -> str:
     return path
 
 
+# threads per worker, as `make serve` and docs/deploy.md run it (the Makefile's THREADS)
+SERVE_THREADS = 2
+
+
 @contextlib.contextmanager
 def serve(env: dict[str, str] | None = None, workers: int = 2, server: str = "granian") -> Iterator[str]:
     """Serve tongban over WSGI on a free loopback port; yields the base URL.
@@ -104,6 +108,8 @@ def serve(env: dict[str, str] | None = None, workers: int = 2, server: str = "gr
             str(port),
             "--workers",
             str(workers),
+            "--blocking-threads",
+            str(SERVE_THREADS),
             "--no-ws",
             "--log-level",
             "error",
