@@ -34,9 +34,34 @@ def _token_user_sql() -> str:
     )
 
 
+def _device_sqls() -> list[str] | None:
+    """One "first confirmed device of user %s" query per django_otp device model, compiled from
+    the model's own ``devices_for_user`` (None when one is not of that one-parameter shape)."""
+    from django_otp import device_classes
+
+    probe = User(pk=0)
+    sqls = []
+    for model in device_classes():
+        qs = model.objects.devices_for_user(probe, confirmed=True).values_list("pk")[:1]
+        sql, params = qs.query.get_compiler(connection.alias).as_sql()
+        if list(params) != [0]:
+            return None
+        sqls.append(sql)
+    return sqls
+
+
 def _user_sql() -> str:
+    """The user row by primary key, and (last column) whether they have a confirmed second-factor
+    device: the second-factor check asks that on every staff page, and in the same statement it
+    costs no round trip of its own."""
     qn = connection.ops.quote_name
-    return f"SELECT {_USER.columns('u')} FROM {qn(User._meta.db_table)} u WHERE u.{qn('id')} = %s"  # noqa: S608
+    sqls = _device_sqls()
+    devices = " OR ".join(f"EXISTS({sql})" for sql in sqls) if sqls else "NULL"
+    devices = devices or "FALSE"  # no device model installed
+    return (
+        f"SELECT {_USER.columns('u')}, {devices} "  # noqa: S608  (names from the models)
+        f"FROM {qn(User._meta.db_table)} u WHERE u.{qn('id')} = %s"
+    )
 
 
 def _one_user(sql: str, param: Any) -> User | None:
@@ -59,30 +84,41 @@ def user_by_api_token(*, raw: str) -> User | None:
 def user_by_pk(*, pk: int) -> User | None:
     """The user with this primary key, active or not (the session's user on every signed-in
     request: see accounts.backends), by the same kind of once-built plain query."""
-    return _one_user(_USER.statement("pk", _user_sql), pk)
+    with connection.cursor() as cursor:
+        sql = _USER.statement("pk", _user_sql)
+        cursor.execute(sql, [pk] * sql.count("%s"))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = _USER.load(row)
+    if row[-1] is not None:  # NULL: a device model of another shape, asked by has_confirmed_device
+        user._confirmed_device = bool(row[-1])  # type: ignore[attr-defined]
+    return user
 
 
-_DEVICE_SQL: dict[str, list[str]] = {}  # database alias → one "first confirmed device" query per device model
+_DEVICE_SQL: dict[str, list[str] | None] = {}  # database alias → the device queries (None: ask django_otp)
 
 
 def has_confirmed_device(user: User) -> bool:
     """``django_otp.user_has_device(user)`` (confirmed devices), asked on every staff request by
-    the second-factor check: django_otp scans every installed model for device classes and builds
-    their querysets each time, which cost more CPU than the queries. Here the device models are
-    found and their queries compiled once, then asked in turn as django_otp does; a device model
-    whose query is not of the expected one-parameter shape is asked through django_otp."""
-    from django_otp import device_classes, user_has_device
+    the second-factor check.
 
-    sqls = _DEVICE_SQL.get(connection.alias)
+    A session's user (``user_by_pk``) arrives with the answer, read in the same statement. For
+    others, django_otp would scan every installed model for device classes and build their
+    querysets each time, which cost more CPU than the queries: here the device models are found
+    and their queries compiled once, then asked in turn as django_otp does; a device model whose
+    query is not of the expected one-parameter shape is asked through django_otp.
+    """
+    from django_otp import user_has_device
+
+    known = getattr(user, "_confirmed_device", None)
+    if known is not None:
+        return bool(known)
+    if connection.alias not in _DEVICE_SQL:
+        _DEVICE_SQL[connection.alias] = _device_sqls()
+    sqls = _DEVICE_SQL[connection.alias]
     if sqls is None:
-        sqls = []
-        for model in device_classes():
-            qs = model.objects.devices_for_user(user, confirmed=True).values_list("pk")[:1]
-            sql, params = qs.query.get_compiler(connection.alias).as_sql()
-            if list(params) != [user.pk]:
-                return bool(user_has_device(user))
-            sqls.append(sql)
-        _DEVICE_SQL[connection.alias] = sqls
+        return bool(user_has_device(user))
     with connection.cursor() as cursor:
         for sql in sqls:
             cursor.execute(sql, [user.pk])

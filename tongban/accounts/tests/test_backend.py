@@ -55,3 +55,59 @@ def test_device_check_answers_as_django_otp(personas: Any) -> None:
     device.save()
     assert has_confirmed_device(clerk) is True is user_has_device(clerk)
     assert has_confirmed_device(personas.citizen) is False is user_has_device(personas.citizen)
+
+
+def test_the_session_user_arrives_with_the_device_answer(personas: Any) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tongban.accounts.selectors import has_confirmed_device
+
+    clerk = personas.clerk
+    loaded = UserBackend().get_user(clerk.pk)
+    assert loaded is not None and loaded.__dict__["_confirmed_device"] is False
+    TOTPDevice.objects.create(user=clerk, name="phone", confirmed=False)
+    loaded = UserBackend().get_user(clerk.pk)
+    assert loaded is not None and has_confirmed_device(loaded) is False
+    TOTPDevice.objects.filter(user=clerk).update(confirmed=True)
+    loaded = UserBackend().get_user(clerk.pk)
+    assert loaded is not None and loaded.__dict__["_confirmed_device"] is True
+    assert has_confirmed_device(loaded) is True
+
+
+def test_a_staff_page_reads_user_and_device_in_one_statement(personas: Any, settings: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.REQUIRE_STAFF_2FA = False
+    client = Client()
+    client.force_login(personas.approvers["zhian"])
+    with CaptureQueriesContext(connection) as plain:
+        assert client.get("/cases/queue/").status_code == 200
+    device_reads = [q["sql"] for q in plain.captured_queries if "otp_totp" in q["sql"]]
+    assert len(device_reads) == 1 and '"accounts_user"' in device_reads[0]
+    # with a confirmed device the unverified session is sent to the second-factor page
+    TOTPDevice.objects.create(user=personas.approvers["zhian"], name="phone", confirmed=True)
+    response = client.get("/cases/queue/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/")
+
+
+def test_pages_get_the_loaded_user_not_a_proxy(personas: Any) -> None:
+    from django.utils.functional import LazyObject
+
+    seen: list[Any] = []
+    client = Client()
+    client.force_login(personas.citizen)
+    from django.test.signals import template_rendered
+
+    def grab(sender: Any, context: Any, **kwargs: Any) -> None:
+        seen.append(context.get("request").user if context.get("request") is not None else None)
+
+    template_rendered.connect(grab)
+    try:
+        assert client.get("/cases/mine/").status_code == 200
+    finally:
+        template_rendered.disconnect(grab)
+    users = [u for u in seen if u is not None]
+    assert users and not any(isinstance(u, LazyObject) for u in users)
+    assert users[0].pk == personas.citizen.pk
