@@ -19,12 +19,16 @@ def _fmt(value: object) -> str:
 
 
 def main() -> None:
+    from common import SERVE_THREADS
+
     parts = [
         "# Benchmarks",
         "",
         "Every figure here is written by `make bench` (each `bench/bench_*.py` writes "
         "`bench/results/<name>.json`, then `bench/report.py` renders this page). Figures are medians of "
-        "several runs unless a row says otherwise. Rerun them with the command under each section.",
+        "several runs unless a row says otherwise. Rerun them with the command under each section. "
+        "HTTP figures come from granian serving the WSGI app as `make serve` does (`bench/common.py`: "
+        f"2 workers × {SERVE_THREADS} threads), loaded by wrk on the same 2 cores.",
         "",
     ]
     for path in sorted((ROOT / "bench" / "results").glob("*.json")):
