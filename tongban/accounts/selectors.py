@@ -34,41 +34,51 @@ def _token_user_sql() -> str:
     )
 
 
+_DEVICE_SQL: dict[str, list[str] | None] = {}  # database alias → the device queries (None: ask django_otp)
+
+
 def _device_sqls() -> list[str] | None:
-    """One "first confirmed device of user %s" query per django_otp device model, compiled from
-    the model's own ``devices_for_user`` (None when one is not of that one-parameter shape)."""
+    """One "first confirmed device of user %s" query per django_otp device model, compiled once
+    per database from the model's own ``devices_for_user`` (None when one is not of that
+    one-parameter shape: then django_otp is asked)."""
     from django_otp import device_classes
 
-    probe = User(pk=0)
-    sqls = []
-    for model in device_classes():
-        qs = model.objects.devices_for_user(probe, confirmed=True).values_list("pk")[:1]
-        sql, params = qs.query.get_compiler(connection.alias).as_sql()
-        if list(params) != [0]:
-            return None
-        sqls.append(sql)
-    return sqls
+    if connection.alias not in _DEVICE_SQL:
+        probe = User(pk=0)
+        compiled = []
+        for model in device_classes():
+            qs = model.objects.devices_for_user(probe, confirmed=True).values_list("pk")[:1]
+            compiled.append(qs.query.get_compiler(connection.alias).as_sql())
+        shaped = all(list(params) == [0] for _sql, params in compiled)
+        _DEVICE_SQL[connection.alias] = [sql for sql, _params in compiled] if shaped else None
+    return _DEVICE_SQL[connection.alias]
 
 
 def _user_sql() -> str:
     """The user row by primary key, and (last column) whether they have a confirmed second-factor
     device: the second-factor check asks that on every staff page, and in the same statement it
-    costs no round trip of its own."""
+    costs no round trip of its own. NULL when django_otp must be asked instead."""
     qn = connection.ops.quote_name
     sqls = _device_sqls()
-    devices = " OR ".join(f"EXISTS({sql})" for sql in sqls) if sqls else "NULL"
-    devices = devices or "FALSE"  # no device model installed
+    devices = "NULL" if sqls is None else (" OR ".join(f"EXISTS({sql})" for sql in sqls) or "FALSE")
     return (
         f"SELECT {_USER.columns('u')}, {devices} "  # noqa: S608  (names from the models)
         f"FROM {qn(User._meta.db_table)} u WHERE u.{qn('id')} = %s"
     )
 
 
-def _one_user(sql: str, param: Any) -> User | None:
+def _one_user(sql: str, param: Any, *, device_column: bool = False) -> User | None:
+    """The user ``sql`` finds (every ``%s`` in it is ``param``); with ``device_column`` its last
+    column is the second-factor device answer, kept on the user for ``has_confirmed_device``."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [param])
+        cursor.execute(sql, [param] * sql.count("%s"))
         row = cursor.fetchone()
-    return None if row is None else _USER.load(row)
+    if row is None:
+        return None
+    user = _USER.load(row)
+    if device_column and row[-1] is not None:
+        user._confirmed_device = bool(row[-1])  # type: ignore[attr-defined]
+    return user
 
 
 def user_by_api_token(*, raw: str) -> User | None:
@@ -84,19 +94,7 @@ def user_by_api_token(*, raw: str) -> User | None:
 def user_by_pk(*, pk: int) -> User | None:
     """The user with this primary key, active or not (the session's user on every signed-in
     request: see accounts.backends), by the same kind of once-built plain query."""
-    with connection.cursor() as cursor:
-        sql = _USER.statement("pk", _user_sql)
-        cursor.execute(sql, [pk] * sql.count("%s"))
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    user = _USER.load(row)
-    if row[-1] is not None:  # NULL: a device model of another shape, asked by has_confirmed_device
-        user._confirmed_device = bool(row[-1])  # type: ignore[attr-defined]
-    return user
-
-
-_DEVICE_SQL: dict[str, list[str] | None] = {}  # database alias → the device queries (None: ask django_otp)
+    return _one_user(_USER.statement("pk", _user_sql), pk, device_column=True)
 
 
 def has_confirmed_device(user: User) -> bool:
@@ -114,9 +112,7 @@ def has_confirmed_device(user: User) -> bool:
     known = getattr(user, "_confirmed_device", None)
     if known is not None:
         return bool(known)
-    if connection.alias not in _DEVICE_SQL:
-        _DEVICE_SQL[connection.alias] = _device_sqls()
-    sqls = _DEVICE_SQL[connection.alias]
+    sqls = _device_sqls()
     if sqls is None:
         return bool(user_has_device(user))
     with connection.cursor() as cursor:

@@ -117,16 +117,36 @@ def _insert(objs: Sequence[models.Model]) -> None:
         rows = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(objs))
         table, pk = qn(meta.db_table), qn(meta.pk.column)
         sql = _INSERTS[key] = f"INSERT INTO {table} ({columns}) VALUES {rows} RETURNING {pk}"  # noqa: S608
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    params = [v for obj in objs for v in _values(obj, fields)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall()
     for obj, (pk,) in zip(objs, keys, strict=True):
-        obj.pk = pk
-        obj._state.adding, obj._state.db = False, connection.alias
+        _saved(obj, pk)
 
 
-_FAMILIES: dict[tuple[Any, ...], str] = {}
+def _values(obj: models.Model, fields: Sequence[models.Field[Any, Any]]) -> list[Any]:
+    """``obj``'s values for an INSERT, through each field's ``pre_save`` and ``get_db_prep_save``."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _saved(obj: models.Model, pk: Any) -> None:
+    """Mark ``obj`` as the stored row with key ``pk``, as the ORM does after an insert."""
+    obj.pk = pk
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
+@dataclass(frozen=True)
+class _Family:
+    """How one shape of parent and children is written: each child model's foreign key to the
+    parent and its other fields, and (PostgreSQL) the statement."""
+
+    parent_fields: list[models.Field[Any, Any]]
+    links: list[tuple[models.Field[Any, Any], list[models.Field[Any, Any]]]]
+    sql: str
+
+
+_FAMILIES: dict[tuple[Any, ...], _Family] = {}
 
 
 def _bare_type(field: models.Field[Any, Any]) -> str:
@@ -134,76 +154,76 @@ def _bare_type(field: models.Field[Any, Any]) -> str:
     return re.sub(r"\(.*\)", "", str(field.db_type(connection)))
 
 
+def _family(parent: type[models.Model], groups: list[list[models.Model]]) -> _Family:
+    pmeta = parent._meta
+    pfields = [f for f in pmeta.concrete_fields if not f.primary_key]
+    links = []
+    for group in groups:
+        meta = type(group[0])._meta
+        fk = next(f for f in meta.concrete_fields if f.is_relation and f.related_model is parent)
+        links.append((fk, [f for f in meta.concrete_fields if not f.primary_key and f is not fk]))
+    if connection.vendor != "postgresql":
+        return _Family(pfields, links, "")
+    # Names and types come from the models' own metadata; every value is a parameter. The
+    # children's values are typed (``%s::jsonb``): in a VALUES list PostgreSQL would read an
+    # untyped parameter as text. The type goes without its modifier (``varchar``, not
+    # ``varchar(120)``): an explicit cast would cut a long value, the INSERT refuses it.
+    qn = connection.ops.quote_name
+    ppk = qn(pmeta.pk.column)
+    parts = [
+        f"p AS (INSERT INTO {qn(pmeta.db_table)} ({', '.join(qn(f.column) for f in pfields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(pfields))}) RETURNING {ppk})"
+    ]
+    picks = [f"SELECT 0, 0, {ppk} FROM p"]  # noqa: S608
+    for i, (group, (fk, fields)) in enumerate(zip(groups, links, strict=True), start=1):
+        meta = type(group[0])._meta
+        cols = ", ".join(qn(f.column) for f in fields)
+        row = "(" + ", ".join(f"%s::{_bare_type(f)}" for f in fields) + ", %s::integer)"
+        names = ", ".join(f"v{j}" for j in range(len(fields)))
+        parts.append(
+            f"c{i} AS (INSERT INTO {qn(meta.db_table)} ({qn(fk.column)}, {cols}) "  # noqa: S608
+            f"SELECT p.{ppk}, {names} FROM p, (VALUES {', '.join([row] * len(group))}) AS v({names}, n) "
+            f"ORDER BY n RETURNING {qn(meta.pk.column)})"
+        )
+        picks.append(f"SELECT {i}, row_number() OVER (), {qn(meta.pk.column)} FROM c{i}")  # noqa: S608
+    return _Family(pfields, links, "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(picks) + " ORDER BY 1, 2")
+
+
 def _insert_family(parent: models.Model, children: Sequence[Sequence[models.Model]]) -> None:
     """INSERT ``parent`` and rows that reference it (each child model has one foreign key to the
     parent's model), and set every new key, as ``_insert`` does for each list in turn.
 
     On PostgreSQL it is one statement (data-modifying CTEs: the parent's INSERT returns its key
-    and the children's INSERTs read it), so a submission's case, materials, first event and
-    idempotency key cost one round trip instead of four: each round trip cost about as much CPU,
-    in the kernel and both processes, as the row it carried. Elsewhere (SQLite, in process) it is
+    and the children's INSERTs read it, in the children's order), so a submission's case,
+    materials, first event and idempotency key cost one round trip instead of four (in process,
+    3–5 % less CPU per submission: docs/adr/0003). Elsewhere (SQLite, in process) it is
     ``_insert`` per model.
     """
     groups = [list(g) for g in children if g]
-    pmeta = type(parent)._meta
-    links = [
-        next(f for f in type(g[0])._meta.concrete_fields if f.is_relation and f.related_model is type(parent))
-        for g in groups
-    ]
-    if connection.vendor != "postgresql":
+    key = (connection.vendor, type(parent), *((type(g[0]), len(g)) for g in groups))
+    plan = _FAMILIES.get(key)
+    if plan is None:
+        plan = _FAMILIES[key] = _family(type(parent), groups)
+    if not plan.sql:
         _insert([parent])
-        for group, fk in zip(groups, links, strict=True):
-            for obj in group:
-                setattr(obj, fk.attname, parent.pk)
-            _insert(group)
-        return
-    key = (type(parent), *((type(g[0]), len(g)) for g in groups))
-    sql = _FAMILIES.get(key)
-    qn = connection.ops.quote_name
-    if sql is None:
-        # Names and types come from the models' own metadata; every value is a parameter. The
-        # children's values are typed (``%s::jsonb``): in a VALUES list PostgreSQL would read an
-        # untyped parameter as text. The type goes without its modifier (``varchar``, not
-        # ``varchar(120)``): an explicit cast would cut a long value, the INSERT refuses it.
-        pfields = [f for f in pmeta.concrete_fields if not f.primary_key]
-        ppk = qn(pmeta.pk.column)
-        parts = [
-            f"p AS (INSERT INTO {qn(pmeta.db_table)} ({', '.join(qn(f.column) for f in pfields)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(pfields))}) RETURNING {ppk})"
-        ]
-        picks = [f"SELECT 0, 0, {ppk} FROM p"]  # noqa: S608
-        for i, (group, fk) in enumerate(zip(groups, links, strict=True), start=1):
-            meta = type(group[0])._meta
-            fields = [f for f in meta.concrete_fields if not f.primary_key and f is not fk]
-            cols = ", ".join(qn(f.column) for f in fields)
-            row = "(" + ", ".join(f"%s::{_bare_type(f)}" for f in fields) + ", %s::integer)"
-            names = ", ".join(f"v{j}" for j in range(len(fields)))
-            parts.append(
-                f"c{i} AS (INSERT INTO {qn(meta.db_table)} ({qn(fk.column)}, {cols}) "  # noqa: S608
-                f"SELECT p.{ppk}, {names} FROM p, (VALUES {', '.join([row] * len(group))}) AS v({names}, n) "
-                f"ORDER BY n RETURNING {qn(meta.pk.column)})"
-            )
-            picks.append(f"SELECT {i}, row_number() OVER (), {qn(meta.pk.column)} FROM c{i}")  # noqa: S608
-        sql = _FAMILIES[key] = "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(picks) + " ORDER BY 1, 2"
-    pfields = [f for f in pmeta.concrete_fields if not f.primary_key]
-    params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in pfields]
-    for group, fk in zip(groups, links, strict=True):
-        fields = [f for f in type(group[0])._meta.concrete_fields if not f.primary_key and f is not fk]
-        for n, obj in enumerate(group):
-            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-            params.append(n)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
-    objs = [parent, *(o for g in groups for o in g)]
-    if len(keys) != len(objs):
-        raise RuntimeError(f"inserted {len(keys)} rows for {len(objs)} objects")
-    for obj, (_g, _n, pk) in zip(objs, keys, strict=True):
-        obj.pk = pk
-        obj._state.adding, obj._state.db = False, connection.alias
-    for group, fk in zip(groups, links, strict=True):
+    else:
+        params = _values(parent, plan.parent_fields)
+        for group, (_fk, fields) in zip(groups, plan.links, strict=True):
+            for n, obj in enumerate(group):
+                params += [*_values(obj, fields), n]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            keys = cursor.fetchall()
+        objs = [parent, *(o for g in groups for o in g)]
+        if len(keys) != len(objs):
+            raise RuntimeError(f"inserted {len(keys)} rows for {len(objs)} objects")
+        for obj, (_g, _n, pk) in zip(objs, keys, strict=True):
+            _saved(obj, pk)
+    for group, (fk, _fields) in zip(groups, plan.links, strict=True):
         for obj in group:
             setattr(obj, fk.attname, parent.pk)
+        if not plan.sql:
+            _insert(group)
 
 
 def _role(actor: Any) -> str:
