@@ -7,11 +7,11 @@ from ``tongban.workdays``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 
-from tongban.audit.services import audit_record
+from tongban.audit.services import AuditAppend, audit_append_sql, audit_record
 from tongban.cases.machine import CLOCK_RUNS, SYSTEM, TERMINAL, move_for
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Channel, MaterialState, Status, SubmitKey
 from tongban.cases.schemas import MaterialView
@@ -136,25 +136,83 @@ def _saved(obj: models.Model, pk: Any) -> None:
     obj._state.adding, obj._state.db = False, connection.alias
 
 
+# Field kinds a family statement writes from JSON (``jsonb_populate_record``): their values are
+# JSON-native once prepared, and PostgreSQL reads them back into the column's own type.
+_JSON_KINDS = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateTimeField",
+        "IntegerField",
+        "JSONField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallAutoField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+_PLAIN: dict[str, type | tuple[type, ...]] = {"CharField": str, "TextField": str, "BooleanField": bool}
+
+
+@dataclass(frozen=True)
+class _Column:
+    """How one field's value goes into a family statement's JSON row."""
+
+    field: models.Field[Any, Any]
+    column: str
+    kind: str  # "when" (a timestamp), "json" (a JSONField: the value as it is), or "plain"
+    plain: type | tuple[type, ...] = object  # a plain value of this type needs no preparing
+
+    def value(self, obj: models.Model) -> Any:
+        f = self.field
+        if self.kind == "when":
+            v = f.pre_save(obj, True)  # auto_now and auto_now_add, as the ORM's insert
+            if v is None:
+                return None
+            if not (isinstance(v, dt.datetime) and v.tzinfo is not None):
+                v = f.get_prep_value(v)  # parses, and makes a naive time aware (with Django's warning)
+            return v.isoformat()
+        v = getattr(obj, f.attname)
+        if v is None or self.kind == "json":
+            return v
+        if isinstance(v, self.plain) and (self.plain is bool or not isinstance(v, bool)):
+            return v
+        return f.get_prep_value(v)  # what the ORM would send: str() for text, int() for numbers
+
+
+def _column(f: models.Field[Any, Any]) -> _Column:
+    kind = f.target_field.get_internal_type() if f.is_relation else f.get_internal_type()  # type: ignore[attr-defined]
+    if kind not in _JSON_KINDS or (kind == "JSONField" and getattr(f, "encoder", None) is not None):
+        owner = getattr(getattr(f, "model", None), "__name__", "?")
+        raise TypeError(f"_insert_family cannot write {owner}.{f.name} ({kind})")
+    if kind == "DateTimeField":
+        return _Column(f, f.column, "when")
+    if kind == "JSONField":
+        return _Column(f, f.column, "json")
+    return _Column(f, f.column, "plain", _PLAIN.get(kind, int))
+
+
 @dataclass(frozen=True)
 class _Family:
     """How one shape of parent and children is written: each child model's foreign key to the
-    parent and its other fields, and (PostgreSQL) the statement."""
+    parent and its other fields, and (PostgreSQL) the statement and the JSON columns."""
 
     parent_fields: list[models.Field[Any, Any]]
     links: list[tuple[models.Field[Any, Any], list[models.Field[Any, Any]]]]
     sql: str
+    parent_columns: list[_Column]
+    child_columns: list[list[_Column]]
 
 
 _FAMILIES: dict[tuple[Any, ...], _Family] = {}
 
 
-def _bare_type(field: models.Field[Any, Any]) -> str:
-    """The column's type without its modifier: ``varchar(120)`` → ``varchar``."""
-    return re.sub(r"\(.*\)", "", str(field.db_type(connection)))
-
-
-def _family(parent: type[models.Model], groups: list[list[models.Model]]) -> _Family:
+def _family(parent: type[models.Model], groups: list[list[models.Model]], audit: AuditAppend | None) -> _Family:
     pmeta = parent._meta
     pfields = [f for f in pmeta.concrete_fields if not f.primary_key]
     links = []
@@ -163,67 +221,84 @@ def _family(parent: type[models.Model], groups: list[list[models.Model]]) -> _Fa
         fk = next(f for f in meta.concrete_fields if f.is_relation and f.related_model is parent)
         links.append((fk, [f for f in meta.concrete_fields if not f.primary_key and f is not fk]))
     if connection.vendor != "postgresql":
-        return _Family(pfields, links, "")
-    # Names and types come from the models' own metadata; every value is a parameter. The
-    # children's values are typed (``%s::jsonb``): in a VALUES list PostgreSQL would read an
-    # untyped parameter as text. The type goes without its modifier (``varchar``, not
-    # ``varchar(120)``): an explicit cast would cut a long value, the INSERT refuses it.
+        return _Family(pfields, links, "", [], [])
+    # Names come from the models' own metadata; each model's rows are one JSON parameter, read
+    # into the table's own row type (``jsonb_populate_record``): a value too long for its column
+    # is refused, not cut, and the statement keeps a handful of parameters whatever the row count.
     qn = connection.ops.quote_name
     ppk = qn(pmeta.pk.column)
-    parts = [
-        f"p AS (INSERT INTO {qn(pmeta.db_table)} ({', '.join(qn(f.column) for f in pfields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(pfields))}) RETURNING {ppk})"
-    ]
+    ptable = qn(pmeta.db_table)
+    gate = f", {audit.gate}" if audit is not None else ""
+    parts = [audit.head] if audit is not None else []
+    parts.append(
+        f"p AS (INSERT INTO {ptable} ({', '.join(qn(f.column) for f in pfields)}) "  # noqa: S608
+        f"SELECT {', '.join('r.' + qn(f.column) for f in pfields)} "
+        f"FROM jsonb_populate_record(NULL::{ptable}, %s::jsonb) r{gate} RETURNING {ppk})"
+    )
     picks = [f"SELECT 0, 0, {ppk} FROM p"]  # noqa: S608
     for i, (group, (fk, fields)) in enumerate(zip(groups, links, strict=True), start=1):
         meta = type(group[0])._meta
-        cols = ", ".join(qn(f.column) for f in fields)
-        row = "(" + ", ".join(f"%s::{_bare_type(f)}" for f in fields) + ", %s::integer)"
-        names = ", ".join(f"v{j}" for j in range(len(fields)))
+        table, pk = qn(meta.db_table), qn(meta.pk.column)
         parts.append(
-            f"c{i} AS (INSERT INTO {qn(meta.db_table)} ({qn(fk.column)}, {cols}) "  # noqa: S608
-            f"SELECT p.{ppk}, {names} FROM p, (VALUES {', '.join([row] * len(group))}) AS v({names}, n) "
-            f"ORDER BY n RETURNING {qn(meta.pk.column)})"
+            f"c{i} AS (INSERT INTO {table} ({qn(fk.column)}, {', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+            f"SELECT p.{ppk}, {', '.join('r.' + qn(f.column) for f in fields)} FROM p, "
+            f"jsonb_populate_recordset(NULL::{table}, %s::jsonb) WITH ORDINALITY r ORDER BY r.ordinality "
+            f"RETURNING {pk})"
         )
-        picks.append(f"SELECT {i}, row_number() OVER (), {qn(meta.pk.column)} FROM c{i}")  # noqa: S608
-    return _Family(pfields, links, "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(picks) + " ORDER BY 1, 2")
+        picks.append(f"SELECT {i}, row_number() OVER (), {pk} FROM c{i}")  # noqa: S608
+    if audit is not None:
+        parts.append(audit.tail)
+        picks.append(f"SELECT {len(groups) + 1}, 0, id FROM {audit.added}")  # noqa: S608
+    sql = "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(picks) + " ORDER BY 1, 2"
+    return _Family(pfields, links, sql, [_column(f) for f in pfields], [[_column(f) for f in fs] for _, fs in links])
 
 
-def _insert_family(parent: models.Model, children: Sequence[Sequence[models.Model]]) -> None:
+def _insert_family(
+    parent: models.Model, children: Sequence[Sequence[models.Model]], *, audit: AuditAppend | None = None
+) -> bool:
     """INSERT ``parent`` and rows that reference it (each child model has one foreign key to the
     parent's model), and set every new key, as ``_insert`` does for each list in turn.
 
     On PostgreSQL it is one statement (data-modifying CTEs: the parent's INSERT returns its key
     and the children's INSERTs read it, in the children's order), so a submission's case,
-    materials, first event and idempotency key cost one round trip instead of four (in process,
-    3–5 % less CPU per submission: docs/adr/0003). Elsewhere (SQLite, in process) it is
-    ``_insert`` per model.
+    materials, first event and idempotency key cost one round trip instead of four. With
+    ``audit`` (``audit_append_sql``) the audit entry is part of the same statement: then nothing
+    is written while every audit chain is busy, and False says so (the caller falls back to its
+    own transaction). Elsewhere (SQLite, in process) it is ``_insert`` per model, and ``audit``
+    must be None. True when the rows were written.
     """
     groups = [list(g) for g in children if g]
-    key = (connection.vendor, type(parent), *((type(g[0]), len(g)) for g in groups))
+    key = (connection.vendor, type(parent), audit is not None, *(type(g[0]) for g in groups))
     plan = _FAMILIES.get(key)
     if plan is None:
-        plan = _FAMILIES[key] = _family(type(parent), groups)
+        plan = _FAMILIES[key] = _family(type(parent), groups, audit)
     if not plan.sql:
+        if audit is not None:
+            raise ValueError("an audit entry joins the statement on PostgreSQL only")
         _insert([parent])
     else:
-        params = _values(parent, plan.parent_fields)
-        for group, (_fk, fields) in zip(groups, plan.links, strict=True):
-            for n, obj in enumerate(group):
-                params += [*_values(obj, fields), n]
+        params: list[Any] = list(audit.head_params) if audit is not None else []
+        params.append(json.dumps({c.column: c.value(parent) for c in plan.parent_columns}))
+        for group, columns in zip(groups, plan.child_columns, strict=True):
+            params.append(json.dumps([{c.column: c.value(obj) for c in columns} for obj in group]))
+        if audit is not None:
+            params += audit.tail_params
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             keys = cursor.fetchall()
+        if not keys and audit is not None:
+            return False  # no free audit chain head: nothing was written
         objs = [parent, *(o for g in groups for o in g)]
-        if len(keys) != len(objs):
+        if len(keys) != len(objs) + (audit is not None):
             raise RuntimeError(f"inserted {len(keys)} rows for {len(objs)} objects")
-        for obj, (_g, _n, pk) in zip(objs, keys, strict=True):
+        for obj, (_g, _n, pk) in zip(objs, keys, strict=False):
             _saved(obj, pk)
     for group, (fk, _fields) in zip(groups, plan.links, strict=True):
         for obj in group:
             setattr(obj, fk.attname, parent.pk)
         if not plan.sql:
             _insert(group)
+    return True
 
 
 def _role(actor: Any) -> str:
@@ -424,9 +499,12 @@ def case_submit(
     # is locked for its own statement only, not until this case commits (case_number_allocate);
     # elsewhere (SQLite, a caller's transaction) inside it, so a failed case gives its number back.
     scope_region = outlet.region_code if outlet else region
-    number = case_number_allocate(region_code=scope_region, at=now) if _counter_on_its_own() else ""
+    own = _counter_on_its_own()
+    number = case_number_allocate(region_code=scope_region, at=now) if own else ""
     try:
-        with transaction.atomic():
+        # On PostgreSQL outside a caller's transaction the rows and the audit entry are one
+        # autocommitted statement (below): no BEGIN and COMMIT of our own around it.
+        with contextlib.nullcontext() if own else transaction.atomic():
             number = number or case_number_allocate(region_code=scope_region, at=now)
             case = Case(
                 number=number,
@@ -469,20 +547,27 @@ def case_submit(
                 if idempotency_key
                 else []
             )
-            _insert_family(case, [rows, [first], keys])
-            audit_record(
-                action="case.submit",
-                object_type="case",
-                object_id=number,
-                at=now,
-                actor=actor,
-                data={
+            entry: dict[str, Any] = {
+                "action": "case.submit",
+                "object_type": "case",
+                "object_id": number,
+                "at": now,
+                "actor": actor,
+                "data": {
                     "item": f"{item.code}@{item.version}",
                     "channel": channel,
                     "handling_region": region,
                     "materials": {m.code: m.state for m in materials},
                 },
-            )
+            }
+            family: list[Sequence[models.Model]] = [rows, [first], keys]
+            # PostgreSQL: rows and audit entry in one statement; with every audit chain busy it
+            # writes nothing, and the rows go the transactional way, as everywhere on SQLite.
+            append = audit_append_sql(**entry)
+            if append is None or not _insert_family(case, family, audit=append):
+                with transaction.atomic(savepoint=False):
+                    _insert_family(case, family)
+                    audit_record(**entry)
             photos = [(m.reference, number) for m in materials if m.state == MaterialState.PHOTO]
             if photos:
                 transaction.on_commit(lambda: _photo_use(photos, now))
