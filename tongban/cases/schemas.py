@@ -9,6 +9,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from tongban.common.schemas import DictOut
+
 ChannelCode = Literal["online", "window", "kiosk", "phone"]
 
 
@@ -67,7 +69,7 @@ class MaterialIn(Schema):
     note: str = Field(default="", max_length=200)
 
 
-class MaterialOut(Schema):
+class MaterialOut(DictOut):
     code: str
     name_zh: str
     required: bool
@@ -78,7 +80,7 @@ class MaterialOut(Schema):
     reference: str
 
 
-class EventOut(Schema):
+class EventOut(DictOut):
     from_status: str
     to_status: str
     actor_label: str
@@ -88,13 +90,13 @@ class EventOut(Schema):
     reason: str
 
 
-class CountdownOut(Schema):
+class CountdownOut(DictOut):
     urgency: Literal["ok", "warning", "overdue", "stopped", "none"]
     days_left: int | None
     seconds_left: int | None
 
 
-class CaseRowOut(Schema):
+class CaseRowOut(DictOut):
     number: str
     item_code: str
     item_name: str
@@ -130,13 +132,13 @@ class CaseOut(CaseRowOut):
     allowed: list[str]
 
 
-class CasePageOut(Schema):
+class CasePageOut(DictOut):
     items: list[CaseRowOut]
     page: int
     has_next: bool
 
 
-class PreviewOut(Schema):
+class PreviewOut(DictOut):
     """What the registry and photo library already supply for this person and item."""
 
     item_code: str
@@ -144,7 +146,7 @@ class PreviewOut(Schema):
     materials: list[MaterialOut]
 
 
-class BulkOut(Schema):
+class BulkOut(DictOut):
     done: list[str]
     refused: dict[str, str]
 
