@@ -41,6 +41,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _fresh_lookups() -> None:
+    # Kept reference data (tongban.common.lookups) may name rows an earlier test rolled back.
+    from tongban.common.lookups import forget_all
+
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     # Argon2 is right for production and needlessly slow for hundreds of test logins.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -29,7 +29,8 @@ from tongban.cases.selectors import (
     photo_api,
 )
 from tongban.common.access import access_get
-from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
+from tongban.common.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from tongban.common.lookups import Lookup
 from tongban.common.masking import mask_text
 from tongban.common.roles import Role
 from tongban.workdays.calendar import SHANGHAI, add_working_days, clock_remaining, clock_resume, deadline_add
@@ -328,7 +329,16 @@ def _route(*, item: Any, person: Any, outlet: Any) -> tuple[str, Any]:
         region = outlet.region_code
     if outlet is not None and outlet.region_code == region:
         return region, outlet
-    return region, _handling_outlet(item_code=item.code, region=region)
+    found = _ROUTES.get(
+        (connection.alias, item.code, region), lambda: (_handling_outlet(item_code=item.code, region=region),)
+    )
+    return region, found[0] if found else None
+
+
+# The handling outlet by (item, region), asked on every submission that is not handled where it
+# was accepted: kept a few seconds (tongban.common.lookups; the outlets services make this process
+# forget at once). A 1-tuple, so that "no outlet" is kept too. The outlet is shared, never written.
+_ROUTES = Lookup[tuple[Any]]("cases.routes")
 
 
 _ROUTE_FIELDS = ["id", "code", "name", "region_code"]  # in the model's field order (from_db)
@@ -411,6 +421,21 @@ def _replay(*, user: Any, key: str, digest: str) -> Submitted | None:
 # --- submit -------------------------------------------------------------------------------------
 
 
+def _check_form(*, item: Any, form: dict[str, Any], person: Any, now: dt.datetime) -> None:
+    """The form against the item's JSON Schema, then the item's eligibility rules. Raises Invalid."""
+    errors = _form_errors(item.form_schema, form)
+    if errors:
+        raise Invalid("申请表填写有误 / The form has errors", code="form_invalid", errors=errors)
+    if item.eligibility:
+        from tongban.catalog.selectors import item_check_for
+
+        check = item_check_for(spec=item, id_number=person.id_number, form=form, at=now, person=person)
+        if not check["eligible"]:
+            zh = "；".join(f["reason_zh"] for f in check["failures"])
+            en = "; ".join(f["reason_en"] for f in check["failures"])
+            raise Invalid(f"不符合申请条件：{zh} / Not eligible: {en}", code="not_eligible", failures=check["failures"])
+
+
 def case_submit(
     *,
     actor: Any,
@@ -475,22 +500,16 @@ def case_submit(
     digest = body_hash(
         {"item": item.code, "form": form, "id": person.id_number, "channel": channel, "presented": presented_codes}
     )
-    if idempotency_key:
-        replay = _replay(user=actor, key=idempotency_key, digest=digest)
-        if replay is not None:
-            return replay
-
-    errors = _form_errors(item.form_schema, form)
-    if errors:
-        raise Invalid("申请表填写有误 / The form has errors", code="form_invalid", errors=errors)
-    if item.eligibility:
-        from tongban.catalog.selectors import item_check_for
-
-        check = item_check_for(spec=item, id_number=person.id_number, form=form, at=now, person=person)
-        if not check["eligible"]:
-            zh = "；".join(f["reason_zh"] for f in check["failures"])
-            en = "; ".join(f["reason_en"] for f in check["failures"])
-            raise Invalid(f"不符合申请条件：{zh} / Not eligible: {en}", code="not_eligible", failures=check["failures"])
+    # A key used before is found by its unique index when this submission's rows are written (a
+    # retry then returns the first case, below), not by a read ahead of every submission; a retry
+    # that the checks now refuse still gets the first case, or the Conflict of a different body.
+    try:
+        _check_form(item=item, form=form, person=person, now=now)
+    except DomainError:
+        replay = _replay(user=actor, key=idempotency_key, digest=digest) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay
     materials = materials_resolve(
         item=item, id_number=person.id_number, at=now, presented=set(presented_codes), person=person
     )

@@ -10,6 +10,7 @@ from django.db.models import F
 from tongban.catalog.models import Item, ItemVersion
 from tongban.catalog.schemas import CatalogFigures, ItemSpec, ItemSummary
 from tongban.common.errors import NotFound
+from tongban.common.lookups import Lookup
 
 # Parsed specs by (code, version, digest). A version never changes, so an entry never goes stale;
 # the digest guards against a test database reusing a version number for other content.
@@ -49,14 +50,24 @@ _CURRENT_SQL = (
 )
 
 
-def item_get(*, code: str) -> ItemSpec:
-    """The current published version of an item. Raises NotFound."""
-    with connection.cursor() as cursor:  # on every submission: plain SQL, no query compiling
+# The current (version, digest) by item code, asked on every submission: kept a few seconds
+# (tongban.common.lookups; this process forgets at once when its services change the catalog).
+_CURRENT = Lookup[tuple[int, str]]("catalog.current")
+
+
+def _current(code: str) -> tuple[int, str] | None:
+    with connection.cursor() as cursor:  # plain SQL, no query compiling
         cursor.execute(_CURRENT_SQL, [code])
         row = cursor.fetchone()
-    if row is None:
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def item_get(*, code: str) -> ItemSpec:
+    """The current published version of an item. Raises NotFound."""
+    found = _CURRENT.get((connection.alias, code), lambda: _current(code))
+    if found is None:
         raise NotFound(f"没有事项 {code} / No item {code}", code="item_not_found")
-    return _specs_for([(code, row[0], row[1])])[0]
+    return _specs_for([(code, *found)])[0]
 
 
 def item_version_get(*, code: str, version: int) -> ItemSpec:

@@ -26,6 +26,7 @@ from tongban.catalog.rules import (  # re-exported: other modules call services,
 )
 from tongban.catalog.schemas import ItemSpec
 from tongban.common.errors import Conflict, Invalid, NotFound
+from tongban.common.lookups import lookups_changed
 
 __all__ = [
     "Failure",
@@ -126,6 +127,7 @@ def catalog_load(*, at: dt.datetime, directory: Path = ITEMS_DIR, actor: Any = N
     loaded = item_files_read(directory)
     report = LoadReport()
     with transaction.atomic():
+        lookups_changed()
         written = _apply(item_model=Item, version_model=ItemVersion, loaded=loaded, at=at, report=report)
         if written:
             audit_record(
@@ -164,6 +166,7 @@ def item_version_create(*, code: str, data: dict[str, Any], actor: Any, at: dt.d
     body.pop("version", None)
     digest = spec_digest(body)
     with transaction.atomic():
+        lookups_changed()
         item = Item.objects.select_for_update().filter(code=code).first()
         if item is None:
             raise NotFound(f"没有事项 {code} / No item {code}", code="item_not_found")
@@ -214,6 +217,7 @@ def item_create(*, data: dict[str, Any], actor: Any, at: dt.datetime, note: str 
     body = spec.model_dump(mode="json", by_alias=True)
     body.pop("version", None)
     with transaction.atomic():
+        lookups_changed()
         if Item.objects.filter(code=spec.code).exists():
             raise Conflict(f"事项编码 {spec.code} 已存在 / Item code {spec.code} exists", code="item_exists")
         item = Item.objects.create(
@@ -251,6 +255,7 @@ def item_publish_set(*, code: str, published: bool, actor: Any, at: dt.datetime)
     """Publish or withdraw an item (a withdrawn item takes no new cases; old cases keep their
     version). Raises NotFound."""
     with transaction.atomic():
+        lookups_changed()
         item = Item.objects.select_for_update().filter(code=code).first()
         if item is None:
             raise NotFound(f"没有事项 {code} / No item {code}", code="item_not_found")

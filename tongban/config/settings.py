@@ -251,6 +251,9 @@ DEMO_CITY_CODE = env_str("TONGBAN_CITY", "3301")
 CERTIFICATE_KEYS_DIR = Path(env_str("TONGBAN_CERT_KEYS_DIR", str(VAR_DIR / "keys")))
 # Dotted path of a factory returning a Signer (e.g. a hardware or SM2 device); empty = software key files.
 CERTIFICATE_SIGNER = env_str("TONGBAN_CERT_SIGNER", "")
+# Reference data read on every submission (an item's current version, a region's handling
+# outlet) is kept this many seconds per process (tongban.common.lookups); 0 reads it every time.
+LOOKUP_CACHE_SECONDS = env_int("TONGBAN_LOOKUP_CACHE_SECONDS", 5)
 # Parallel audit chains (PostgreSQL): concurrent writers append to different chains.
 AUDIT_CHAINS = env_int("TONGBAN_AUDIT_CHAINS", 8)
 # Anonymous verifications: "batch" (one audit entry per second per worker) or "sync" (each).

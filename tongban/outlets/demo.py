@@ -18,6 +18,7 @@ import yaml
 from django.db import transaction
 
 from tongban.audit.services import audit_record
+from tongban.common.lookups import lookups_changed
 from tongban.outlets.models import Outlet, OutletItem, OutletKind
 from tongban.outlets.selectors import outlet_snapshot_clear, population_points
 
@@ -189,6 +190,7 @@ def outlets_generate(*, at: dt.datetime, seed: int = 2026, stdout: Writer | None
     created = 0
     rows: list[tuple[Outlet, list[str]]] = []
     with transaction.atomic():
+        lookups_changed()
         for plan in plans:
             kind, d = plan["kind"], plan["district"]
             n = seq[(d.code, kind)] = seq.get((d.code, kind), 0) + 1

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from tongban.audit.services import audit_record
 from tongban.common.errors import Invalid
+from tongban.common.lookups import lookups_changed
 from tongban.outlets.geo import OpeningHours
 from tongban.outlets.models import Outlet, OutletItem, OutletKind
 from tongban.outlets.selectors import outlet_snapshot_clear, to_wgs84
@@ -48,6 +49,7 @@ def outlet_upsert(
         except ValueError as exc:
             raise Invalid(f"办公时间格式错误 / bad opening hours: {exc}", code="bad_hours") from exc
     with transaction.atomic():
+        lookups_changed()
         outlet = Outlet.objects.select_for_update().filter(code=code).first()
         created = outlet is None
         if outlet is None:
@@ -87,6 +89,7 @@ def outlet_items_set(*, code: str, items: Iterable[str], at: dt.datetime, actor:
     outlet = outlet_get(code=code)
     items = sorted(set(items))
     with transaction.atomic():
+        lookups_changed()
         _replace_items(outlet, items)
         audit_record(
             action="outlet.items", object_type="outlet", object_id=code, at=at, actor=actor, data={"items": items}

@@ -15,12 +15,13 @@ from tongban.audit.models import AuditEntry
 from tongban.audit.services import audit_verify
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, SubmitKey
 from tongban.cases.services import case_accept, case_submit, case_transition, cases_sweep
-from tongban.common.errors import Conflict
+from tongban.common.errors import Conflict, Invalid
 from tongban.workdays.calendar import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/cases/"
+PERMIT_FORM = {"months_resident": 12, "basis": "employment", "address": "文三路 1 号"}
 
 
 def post(client: Any, url: str, body: dict[str, Any], **headers: str) -> Any:
@@ -219,6 +220,38 @@ def test_idempotency(items: None, personas: Any, api: Any, clock: Any) -> None:
     assert r.status_code == 201 and Case.objects.count() == 2
 
 
+def test_a_used_key_with_a_body_the_checks_refuse_is_a_conflict(
+    items: None, personas: Any, api: Any, clock: Any
+) -> None:
+    """No read of the key ahead of the checks: a refused body under a used key still says 409."""
+    citizen = api(personas.citizen)
+    first = post(citizen, URL, {"item_code": "t_permit", "form": PERMIT_FORM}, **{"Idempotency-Key": "used"})
+    assert first.status_code == 201, first.content
+    bad = {"item_code": "t_permit", "form": {"months_resident": "many", "basis": "study"}}
+    r = post(citizen, URL, bad, **{"Idempotency-Key": "used"})
+    assert r.status_code == 409 and r.json()["code"] == "idempotency_key_reused"
+    r = post(citizen, URL, bad, **{"Idempotency-Key": "new"})  # a fresh key: the form's own error
+    assert r.status_code == 400 and r.json()["code"] == "form_invalid"
+    assert Case.objects.count() == 1 and SubmitKey.objects.count() == 1
+
+
+def test_a_retry_that_the_checks_now_refuse_returns_the_first_case(
+    items: None, personas: Any, api: Any, clock: Any
+) -> None:
+    """Eligibility can change between a submission and its retry; the retry still gets its case."""
+    citizen = api(personas.citizen)
+    body = {"item_code": "t_permit", "form": PERMIT_FORM}
+    first = post(citizen, URL, body, **{"Idempotency-Key": "retry"})
+    assert first.status_code == 201, first.content
+    refused = Invalid("不符合申请条件 / Not eligible", code="not_eligible")
+    with mock.patch("tongban.cases.services._check_form", side_effect=refused):
+        again = post(citizen, URL, body, **{"Idempotency-Key": "retry"})
+        other = post(citizen, URL, body, **{"Idempotency-Key": "another"})
+    assert again.status_code == 200 and again.json()["number"] == first.json()["number"]
+    assert other.status_code == 400 and other.json()["code"] == "not_eligible"
+    assert Case.objects.count() == 1
+
+
 def test_bad_form_is_refused_and_leaves_nothing(items: None, personas: Any, api: Any, clock: Any) -> None:
     before = AuditEntry.objects.count()
     r = post(
@@ -278,6 +311,29 @@ def test_scopes_and_agency_handling(items: None, personas: Any, api: Any, now: d
     ).case
     assert (local.handling_region, local.handling_outlet) == ("330106", personas.outlet)
     assert api(personas.other_clerk).get(f"{URL}{local.number}").status_code == 404
+
+
+def test_an_outlet_taking_on_an_item_handles_the_next_case_at_once(
+    items: None, personas: Any, now: dt.datetime, settings: Any
+) -> None:
+    """The handling outlet of a region is kept a few seconds per process; this process's outlet
+    services make it forget at once, a kept "no outlet" included."""
+    from conftest import make_person
+    from tongban.common.ids import make_id_number
+    from tongban.outlets.services import outlet_items_set
+
+    settings.LOOKUP_CACHE_SECONDS = 60
+    far = make_person(make_id_number("330108", dt.date(1985, 1, 2), 77), "王五")
+
+    def file() -> Any:
+        return case_submit(
+            actor=personas.clerk, item_code="t_doc", form={}, channel="window", id_number=far.id_number, now=now
+        ).case
+
+    outlet_items_set(code=personas.other_outlet.code, items=[], at=now)
+    assert [file().handling_outlet for _ in range(2)] == [None, None]
+    outlet_items_set(code=personas.other_outlet.code, items=["t_doc"], at=now)
+    assert file().handling_outlet == personas.other_outlet
 
 
 def test_preview_shows_what_is_on_file(items: None, personas: Any, api: Any, clock: Any) -> None:

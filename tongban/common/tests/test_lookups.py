@@ -1,0 +1,101 @@
+"""Kept reference data (tongban.common.lookups): kept for the configured seconds, forgotten at
+once by the process that changes it, seen by the others when the seconds are up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tongban.common import lookups
+from tongban.common.lookups import Lookup, forget_all
+
+
+class Counter:
+    def __init__(self, value: Any) -> None:
+        self.value, self.calls = value, 0
+
+    def __call__(self) -> Any:
+        self.calls += 1
+        return self.value
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    class Clock:
+        t = 1000.0
+
+    monkeypatch.setattr(lookups.time, "monotonic", lambda: Clock.t)
+    return Clock
+
+
+def test_an_answer_is_kept_for_the_configured_seconds(settings: Any, clock: Any) -> None:
+    settings.LOOKUP_CACHE_SECONDS = 5
+    lookup, load = Lookup[str]("test.kept"), Counter("v1")
+    assert lookup.get("k", load) == "v1" and lookup.get("k", load) == "v1"
+    assert load.calls == 1
+    load.value = "v2"  # changed by another process
+    clock.t += 4.9
+    assert lookup.get("k", load) == "v1"
+    clock.t += 0.2
+    assert lookup.get("k", load) == "v2" and load.calls == 2
+
+
+def test_zero_seconds_and_misses_are_never_kept(settings: Any, clock: Any) -> None:
+    settings.LOOKUP_CACHE_SECONDS = 0
+    lookup, load = Lookup[str]("test.zero"), Counter("v")
+    lookup.get("k", load)
+    lookup.get("k", load)
+    assert load.calls == 2
+    settings.LOOKUP_CACHE_SECONDS = 5
+    missing = Counter(None)
+    assert lookup.get("gone", missing) is None and lookup.get("gone", missing) is None
+    assert missing.calls == 2  # a new item or outlet is never hidden behind a kept miss
+
+
+def test_forget_all_and_the_size_bound(settings: Any, clock: Any) -> None:
+    settings.LOOKUP_CACHE_SECONDS = 60
+    lookup, load = Lookup[int]("test.size", size=3), Counter(1)
+    for key in range(3):
+        lookup.get(key, load)
+    lookup.get(0, load)
+    assert load.calls == 3
+    lookup.get(3, load)  # full: starts again rather than growing
+    lookup.get(0, load)
+    assert load.calls == 5
+    forget_all()
+    lookup.get(0, load)
+    assert load.calls == 6
+
+
+@pytest.mark.django_db
+def test_an_item_published_here_is_current_at_once(settings: Any, admin_user: Any) -> None:
+    from tongban.catalog.selectors import item_get
+    from tongban.catalog.services import item_version_create
+
+    settings.LOOKUP_CACHE_SECONDS = 60
+    at = dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC)
+    before = item_get(code="no_criminal_record")
+    data = before.model_dump(mode="json", by_alias=True)
+    data.pop("version", None)
+    data["fee_yuan"] = 0
+    data["name_en"] = before.name_en + " (revised)"
+    item_version_create(code="no_criminal_record", data=data, actor=admin_user, at=at, note="test")
+    after = item_get(code="no_criminal_record")
+    assert after.version == before.version + 1 and after.name_en.endswith("(revised)")
+
+
+@pytest.mark.django_db
+def test_an_item_changed_elsewhere_is_seen_when_the_seconds_are_up(settings: Any, clock: Any) -> None:
+    from tongban.catalog.models import Item
+    from tongban.catalog.selectors import item_get
+    from tongban.common.errors import NotFound
+
+    settings.LOOKUP_CACHE_SECONDS = 5
+    assert item_get(code="no_criminal_record").code == "no_criminal_record"
+    Item.objects.filter(code="no_criminal_record").update(published=False)  # another process withdrew it
+    assert item_get(code="no_criminal_record").code == "no_criminal_record"
+    clock.t += 6
+    with pytest.raises(NotFound):
+        item_get(code="no_criminal_record")
