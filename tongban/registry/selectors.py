@@ -15,7 +15,7 @@ from tongban.common.access import access_get
 from tongban.common.masking import mask_address, mask_id_number, mask_name, mask_phone
 from tongban.common.roles import Role
 from tongban.registry.models import Person
-from tongban.registry.sources import RegistrySource, Supplied
+from tongban.registry.sources import ID_CARD_ATTR, RegistrySource, Supplied
 
 
 def person_by_id_number(*, id_number: str) -> Person | None:
@@ -28,16 +28,42 @@ def person_for_sources(*, id_number: str | None = None, pk: int | None = None) -
 
     Every submission reads its applicant here, so the one indexed read is plain SQL: compiling it
     through the ORM cost several times the read itself. (Person has no fields needing conversion.)
+    The statement also reads the person's current ID card, which most items ask ``IdCardSource``
+    for: one round trip instead of two.
     """
     fields = Person._meta.concrete_fields
-    qn = connection.ops.quote_name
-    where = "id" if pk is not None else "id_number"
-    columns = ", ".join(qn(f.column) for f in fields)
-    sql = f"SELECT {columns} FROM {qn(Person._meta.db_table)} WHERE {qn(where)} = %s"  # noqa: S608  (names, not values)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk if pk is not None else id_number])
+        cursor.execute(
+            _person_sql(connection.vendor, "id" if pk is not None else "id_number"),
+            [pk if pk is not None else id_number],
+        )
         row = cursor.fetchone()
-    return None if row is None else Person.from_db(connection.alias, [f.attname for f in fields], row)
+    if row is None:
+        return None
+    n = len(fields)
+    person = Person.from_db(connection.alias, [f.attname for f in fields], row[:n])
+    card_id, expires = row[n], row[n + 1]
+    if isinstance(expires, str):  # SQLite gives a subquery's date as text
+        expires = dt.date.fromisoformat(expires)
+    setattr(person, ID_CARD_ATTR, None if card_id is None else (expires,))
+    return person
+
+
+@cache
+def _person_sql(vendor: str, where: str) -> str:
+    from tongban.registry.models import IdentityDocument
+
+    qn = connection.ops.quote_name
+    columns = ", ".join(f"p.{qn(f.column)}" for f in Person._meta.concrete_fields)
+    card = (
+        f"FROM {qn(IdentityDocument._meta.db_table)} d WHERE d.person_id = p.id AND d.kind = 'id_card' "
+        "ORDER BY d.issued_on DESC, d.id DESC LIMIT 1"
+    )
+    # Names come from the models' metadata; the one value is a parameter.
+    return (
+        f"SELECT {columns}, (SELECT d.id {card}), (SELECT d.expires_on {card}) "  # noqa: S608
+        f"FROM {qn(Person._meta.db_table)} p WHERE p.{qn(where)} = %s"
+    )
 
 
 def person_get(*, user: Any, id_number: str) -> Person:

@@ -94,8 +94,12 @@ class HukouSource(_Builtin):
 
 _ID_CARD_SQL = (
     "SELECT expires_on FROM registry_identitydocument WHERE person_id = %s AND kind = 'id_card' "
-    "ORDER BY issued_on DESC LIMIT 1"
+    "ORDER BY issued_on DESC, id DESC LIMIT 1"
 )
+# ``person_for_sources`` reads the current card with the person, in the same statement, and keeps
+# it on the loaded person under this attribute: ``(expires_on,)``, or None when there is no card.
+ID_CARD_ATTR = "_registry_id_card"
+_UNREAD = object()
 
 
 class IdCardSource(_Builtin):
@@ -108,9 +112,11 @@ class IdCardSource(_Builtin):
         person = self._person(id_number, person)
         if person is None:
             return None
-        with connection.cursor() as cursor:  # asked on most submissions: plain SQL, no query compiling
-            cursor.execute(_ID_CARD_SQL, [person.pk])
-            doc = cursor.fetchone()
+        doc: Any = getattr(person, ID_CARD_ATTR, _UNREAD)
+        if doc is _UNREAD:  # asked on most submissions: plain SQL, no query compiling
+            with connection.cursor() as cursor:
+                cursor.execute(_ID_CARD_SQL, [person.pk])
+                doc = cursor.fetchone()
         facts: dict[str, Any] = {"name_on_file": True, "birth_date": person.birth_date.isoformat()}
         if doc is not None:
             facts["expires_on"] = doc[0].isoformat() if doc[0] else None

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tongban.registry.models import DriverLicence, IdentityDocument, MedicalCheck, Vehicle
-from tongban.registry.selectors import registry_sources, registry_supply
+from tongban.registry.selectors import person_for_sources, registry_sources, registry_supply
 
 AT = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
 
@@ -75,6 +75,39 @@ def test_id_card_source_reports_document_expiry(personas) -> None:
     )
     supplied = registry_supply(source="id_card", id_number=person.id_number, at=AT)
     assert supplied is not None and supplied.facts["expires_on"] == "2036-05-01"
+
+
+def test_the_card_read_with_the_person_is_what_the_source_reads_alone(personas, django_assert_num_queries) -> None:
+    """person_for_sources reads the current ID card in its own statement; the source then asks
+    nothing more and answers exactly as it does on its own: no card, the latest of several, a
+    card without an expiry."""
+    person = personas.citizen.person
+    source = registry_sources()["id_card"]
+
+    def both() -> tuple:
+        with django_assert_num_queries(1):
+            loaded = person_for_sources(pk=person.pk)
+            preloaded = source.supply(id_number=person.id_number, at=AT, person=loaded)
+        return preloaded, registry_supply(source="id_card", id_number=person.id_number, at=AT)
+
+    with_none = both()
+    assert with_none[0] == with_none[1] and "expires_on" not in with_none[0].facts
+
+    def card(issued: dt.date, expires: dt.date | None) -> None:
+        IdentityDocument.objects.create(
+            person=person, kind="id_card", number=person.id_number, issued_on=issued, expires_on=expires
+        )
+
+    card(dt.date(2006, 5, 1), dt.date(2026, 5, 1))
+    card(dt.date(2016, 5, 1), dt.date(2036, 5, 1))
+    IdentityDocument.objects.create(person=person, kind="passport", number="E1", issued_on=dt.date(2024, 1, 1))
+    latest = both()
+    assert latest[0] == latest[1] and latest[0].facts["expires_on"] == "2036-05-01"
+    card(dt.date(2025, 5, 1), None)  # 长期: no expiry
+    lifelong = both()
+    assert lifelong[0] == lifelong[1] and lifelong[0].facts["expires_on"] is None
+    assert person_for_sources(id_number=person.id_number).pk == person.pk
+    assert person_for_sources(id_number="11010519491231002X") is None
 
 
 @pytest.mark.django_db
