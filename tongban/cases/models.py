@@ -46,8 +46,11 @@ class Case(models.Model):
     is stopped for a supplement, when ``clock_remaining`` keeps what is left in ``limit_unit``).
     """
 
-    number = models.CharField(_("办件编号"), max_length=32, unique=True)
-    item_code = models.CharField(_("事项编码"), max_length=48, db_index=True)
+    # Unique and indexed through Meta (a constraint and an index of their own): unique=True and
+    # db_index=True would add a LIKE-pattern twin of each on PostgreSQL that no query reads (the
+    # admin's search is case-insensitive, which neither twin serves) and every submission writes.
+    number = models.CharField(_("办件编号"), max_length=32)
+    item_code = models.CharField(_("事项编码"), max_length=48)
     item_version = models.PositiveIntegerField(_("事项版本"))
     item_name = models.CharField(_("事项名称"), max_length=120)
     department = models.CharField(_("承办部门"), max_length=16, choices=Department.choices)
@@ -115,7 +118,9 @@ class Case(models.Model):
             models.Index(fields=["person", "-submitted_at", "-id"], name="case_person"),
             models.Index(fields=["accepting_outlet", "-submitted_at"], name="case_outlet"),
             models.Index(fields=["handling_outlet", "-submitted_at"], name="case_handling"),
+            models.Index(fields=["item_code"], name="case_item"),
         ]
+        constraints = [models.UniqueConstraint(fields=["number"], name="case_number_unique")]
 
     def __str__(self) -> str:
         return self.number
