@@ -1,6 +1,7 @@
 """The RegistrySource adapters answer "can this material be supplied from data we hold?"."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_the_card_read_with_the_person_is_what_the_source_reads_alone(personas, 
     nothing more and answers exactly as it does on its own: no card, the latest of several, a
     card without an expiry."""
     person = personas.citizen.person
-    source = registry_sources()["id_card"]
+    source: Any = registry_sources()["id_card"]  # a built-in source: it also takes the loaded person
 
     def both() -> tuple:
         with django_assert_num_queries(1):
@@ -106,7 +107,8 @@ def test_the_card_read_with_the_person_is_what_the_source_reads_alone(personas, 
     card(dt.date(2025, 5, 1), None)  # 长期: no expiry
     lifelong = both()
     assert lifelong[0] == lifelong[1] and lifelong[0].facts["expires_on"] is None
-    assert person_for_sources(id_number=person.id_number).pk == person.pk
+    found = person_for_sources(id_number=person.id_number)
+    assert found is not None and found.pk == person.pk
     assert person_for_sources(id_number="11010519491231002X") is None
 
 
