@@ -48,6 +48,18 @@ def _fresh_lookups() -> None:
     forget_all()
 
 
+@pytest.fixture
+def lookup_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The clock kept lookups (tongban.common.lookups) expire by; tests move ``.t`` forward."""
+    from tongban.common import lookups
+
+    class Clock:
+        t = 1000.0
+
+    monkeypatch.setattr(lookups.time, "monotonic", lambda: Clock.t)
+    return Clock
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     # Argon2 is right for production and needlessly slow for hundreds of test logins.

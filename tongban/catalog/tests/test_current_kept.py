@@ -8,17 +8,6 @@ from typing import Any
 
 import pytest
 
-from tongban.common import lookups
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
-    class Clock:
-        t = 1000.0
-
-    monkeypatch.setattr(lookups.time, "monotonic", lambda: Clock.t)
-    return Clock
-
 
 @pytest.mark.django_db
 def test_an_item_published_here_is_current_at_once(settings: Any, admin_user: Any) -> None:
@@ -38,7 +27,7 @@ def test_an_item_published_here_is_current_at_once(settings: Any, admin_user: An
 
 
 @pytest.mark.django_db
-def test_an_item_changed_elsewhere_is_seen_when_the_seconds_are_up(settings: Any, clock: Any) -> None:
+def test_an_item_changed_elsewhere_is_seen_when_the_seconds_are_up(settings: Any, lookup_clock: Any) -> None:
     from tongban.catalog.models import Item
     from tongban.catalog.selectors import item_get
     from tongban.common.errors import NotFound
@@ -47,6 +36,6 @@ def test_an_item_changed_elsewhere_is_seen_when_the_seconds_are_up(settings: Any
     assert item_get(code="no_criminal_record").code == "no_criminal_record"
     Item.objects.filter(code="no_criminal_record").update(published=False)  # another process withdrew it
     assert item_get(code="no_criminal_record").code == "no_criminal_record"
-    clock.t += 6
+    lookup_clock.t += 6
     with pytest.raises(NotFound):
         item_get(code="no_criminal_record")

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from tongban.common import lookups
 from tongban.common.lookups import Lookup, forget_all
 
 
@@ -20,28 +17,19 @@ class Counter:
         return self.value
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
-    class Clock:
-        t = 1000.0
-
-    monkeypatch.setattr(lookups.time, "monotonic", lambda: Clock.t)
-    return Clock
-
-
-def test_an_answer_is_kept_for_the_configured_seconds(settings: Any, clock: Any) -> None:
+def test_an_answer_is_kept_for_the_configured_seconds(settings: Any, lookup_clock: Any) -> None:
     settings.LOOKUP_CACHE_SECONDS = 5
     lookup, load = Lookup[str]("test.kept"), Counter("v1")
     assert lookup.get("k", load) == "v1" and lookup.get("k", load) == "v1"
     assert load.calls == 1
     load.value = "v2"  # changed by another process
-    clock.t += 4.9
+    lookup_clock.t += 4.9
     assert lookup.get("k", load) == "v1"
-    clock.t += 0.2
+    lookup_clock.t += 0.2
     assert lookup.get("k", load) == "v2" and load.calls == 2
 
 
-def test_zero_seconds_and_misses_are_never_kept(settings: Any, clock: Any) -> None:
+def test_zero_seconds_and_misses_are_never_kept(settings: Any, lookup_clock: Any) -> None:
     settings.LOOKUP_CACHE_SECONDS = 0
     lookup, load = Lookup[str]("test.zero"), Counter("v")
     lookup.get("k", load)
@@ -53,7 +41,7 @@ def test_zero_seconds_and_misses_are_never_kept(settings: Any, clock: Any) -> No
     assert missing.calls == 2  # a new item or outlet is never hidden behind a kept miss
 
 
-def test_forget_all_and_the_size_bound(settings: Any, clock: Any) -> None:
+def test_forget_all_and_the_size_bound(settings: Any, lookup_clock: Any) -> None:
     settings.LOOKUP_CACHE_SECONDS = 60
     lookup, load = Lookup[int]("test.size", size=3), Counter(1)
     for key in range(3):
