@@ -30,7 +30,7 @@ from tongban.cases.selectors import (
 )
 from tongban.common.access import access_get
 from tongban.common.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from tongban.common.lookups import Lookup
+from tongban.common.lookups import Lookup, forget_all
 from tongban.common.masking import mask_text
 from tongban.common.roles import Role
 from tongban.workdays.calendar import SHANGHAI, add_working_days, clock_remaining, clock_resume, deadline_add
@@ -591,10 +591,11 @@ def case_submit(
             if photos:
                 transaction.on_commit(lambda: _photo_use(photos, now))
     except IntegrityError:
-        if not idempotency_key:
-            raise
-        replay = _replay(user=actor, key=idempotency_key, digest=digest)
+        replay = _replay(user=actor, key=idempotency_key, digest=digest) if idempotency_key else None
         if replay is None:
+            # Not a used key: a kept handling outlet may have been deleted since (an outlet with no
+            # case can be): forget what this process keeps, so that the next submission reads anew.
+            forget_all()
             raise
         return replay
     return Submitted(case, True, rows, [first])

@@ -336,6 +336,51 @@ def test_an_outlet_taking_on_an_item_handles_the_next_case_at_once(
     assert file().handling_outlet == personas.other_outlet
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_kept_outlet_deleted_elsewhere_fails_one_submission_and_is_forgotten(
+    items: None, personas: Any, now: dt.datetime, settings: Any
+) -> None:
+    """Another process deletes an outlet (one with no case) this process keeps as a region's
+    handling outlet: the submission that names it is refused by its foreign key and writes
+    nothing, and the next one reads the route anew."""
+    from django.db import IntegrityError
+
+    from conftest import make_person
+    from tongban.cases.services import _route
+    from tongban.catalog.selectors import item_get
+    from tongban.common.ids import make_id_number
+    from tongban.outlets.models import Outlet, OutletItem
+    from tongban.outlets.services import outlet_upsert
+
+    settings.LOOKUP_CACHE_SECONDS = 60
+    far = make_person(make_id_number("330109", dt.date(1985, 1, 2), 78), "赵六")
+    gone = outlet_upsert(
+        code="GONE-1",
+        name="将撤销的派出所",
+        kind="police_station",
+        region_code="330109",
+        lat=30.2,
+        lng=120.2,
+        items=["t_doc"],
+        at=now,
+    )
+    assert _route(item=item_get(code="t_doc"), person=far, outlet=personas.outlet) == ("330109", gone)
+    OutletItem.objects.filter(outlet=gone).delete()  # what another process's admin does: no forgetting here
+    Outlet.objects.filter(pk=gone.pk).delete()
+
+    def file() -> Any:
+        return case_submit(
+            actor=personas.clerk, item_code="t_doc", form={}, channel="window", id_number=far.id_number, now=now
+        ).case
+
+    before = Case.objects.count()
+    with pytest.raises(IntegrityError):
+        file()
+    assert Case.objects.count() == before and audit_verify().ok
+    assert file().handling_outlet is None
+
+
 def test_preview_shows_what_is_on_file(items: None, personas: Any, api: Any, clock: Any) -> None:
     r = api(personas.clerk).get(f"{URL}preview", {"item_code": "t_doc", "id_number": personas.citizen.id_number})
     assert r.status_code == 200
