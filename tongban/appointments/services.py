@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,20 +46,14 @@ _GROUP_LETTER: dict[str, str] = {
 }
 
 
-_GROUP_TTL = 60.0  # seconds: an item's handling department is looked up once a minute per process
-_groups: dict[str, tuple[float, str]] = {}
-
-
 def item_group(*, item_code: str) -> str:
-    """The item group (handling department) of a catalog item. Raises NotFound."""
+    """The item group (handling department) of a catalog item. Raises NotFound.
+
+    Asked on every booking: the catalog keeps the item's current version a few seconds per
+    process (tongban.common.lookups), so this reads the database at most that often."""
     from tongban.catalog.selectors import item_get
 
-    hit = _groups.get(item_code)
-    if hit is not None and time.monotonic() - hit[0] < _GROUP_TTL:
-        return hit[1]
-    group = str(item_get(code=item_code).department)
-    _groups[item_code] = (time.monotonic(), group)
-    return group
+    return str(item_get(code=item_code).department)
 
 
 # --- plans and slots -------------------------------------------------------------------------

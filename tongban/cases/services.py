@@ -329,46 +329,23 @@ def _route(*, item: Any, person: Any, outlet: Any) -> tuple[str, Any]:
         region = outlet.region_code
     if outlet is not None and outlet.region_code == region:
         return region, outlet
-    found = _ROUTES.get(
-        (connection.alias, item.code, region), lambda: (_handling_outlet(item_code=item.code, region=region),)
+    return region, _ROUTES.get(
+        (connection.alias, item.code, region), lambda: _handling_outlet(item_code=item.code, region=region)
     )
-    return region, found[0] if found else None
 
 
 # The handling outlet by (item, region), asked on every submission that is not handled where it
-# was accepted: kept a few seconds (tongban.common.lookups; the outlets services make this process
-# forget at once). A 1-tuple, so that "no outlet" is kept too. The outlet is shared, never written.
-_ROUTES = Lookup[tuple[Any]]("cases.routes")
-
-
-_ROUTE_FIELDS = ["id", "code", "name", "region_code"]  # in the model's field order (from_db)
-_ROUTE: dict[str, tuple[str, Any]] = {}  # alias → (SQL, the Outlet model)
+# was accepted: kept a few seconds, "no outlet" too (tongban.common.lookups; the outlets services
+# make this process forget at once). The outlet is shared between requests, never written.
+_ROUTES = Lookup[Any]("cases.routes", misses=True)
 
 
 def _handling_outlet(*, item_code: str, region: str) -> Any:
-    """The first outlet of ``region`` that accepts the item, by the outlets module's own query.
-
-    Asked on every submission: its SQL is compiled once per database and reused with the next
-    parameters, once the first compilation showed they are exactly (item code, region). The
-    outlet comes back with the fields a case shows loaded, the others deferred.
-    """
+    """The first outlet of ``region`` that accepts the item, by the outlets module's own query,
+    with the fields a case shows loaded (the others deferred)."""
     from tongban.outlets.selectors import outlets_for_item
 
-    alias = connection.alias
-    params = [item_code, region]
-    hit = _ROUTE.get(alias)
-    if hit is None:
-        qs = outlets_for_item(item_code=item_code).filter(region_code=region)
-        rows = qs.values_list(*_ROUTE_FIELDS)[:1]
-        sql, compiled = rows.query.get_compiler(alias).as_sql()
-        if list(compiled) != params:  # not the expected shape: no reuse, the ORM as it is
-            found = list(rows)
-            return qs.model.from_db(alias, _ROUTE_FIELDS, found[0]) if found else None
-        hit = _ROUTE[alias] = (sql, qs.model)
-    with connection.cursor() as cursor:
-        cursor.execute(hit[0], params)
-        row = cursor.fetchone()
-    return None if row is None else hit[1].from_db(alias, _ROUTE_FIELDS, row)
+    return outlets_for_item(item_code=item_code).filter(region_code=region).only("code", "name", "region_code").first()
 
 
 # Compiled form validators by schema object: item specs are cached and immutable per version, so

@@ -54,3 +54,13 @@ def test_forget_all_and_the_size_bound(settings: Any, lookup_clock: Any) -> None
     forget_all()
     lookup.get(0, load)
     assert load.calls == 6
+
+
+def test_a_lookup_that_keeps_misses_keeps_none(settings: Any, lookup_clock: Any) -> None:
+    settings.LOOKUP_CACHE_SECONDS = 5
+    lookup, load = Lookup[str]("test.misses", misses=True), Counter(None)
+    assert lookup.get("k", load) is None and lookup.get("k", load) is None
+    assert load.calls == 1
+    load.value = "found"
+    lookup_clock.t += 6
+    assert lookup.get("k", load) == "found" and load.calls == 2
