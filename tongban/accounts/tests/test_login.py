@@ -95,3 +95,19 @@ def test_wrong_totp_code_is_refused(personas) -> None:
     wrong = f"{(totp(device.bin_key) + 1) % 1_000_000:06d}"
     assert client.post("/accounts/otp/", {"token": wrong}).status_code == 400
     assert client.get("/workbench/").status_code == 302
+
+
+@pytest.mark.parametrize("header", ["x", "Bearer tb_not-a-token", "Basic Y2xlcmsxOnB3"])
+def test_an_authorization_header_does_not_skip_the_second_factor(personas, settings, header) -> None:
+    """Found by the outside probe: any Authorization header on a page request skipped the TOTP
+    check for every staff page and the admin (a case was approved that way)."""
+    TOTPDevice.objects.create(user=personas.approvers["zhian"], name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=personas.admin, name="phone", confirmed=True)
+    for user, paths in ((personas.approvers["zhian"], ["/cases/queue/", "/workbench/"]), (personas.admin, ["/admin/"])):
+        client = Client(HTTP_AUTHORIZATION=header)
+        client.force_login(user)
+        for path in paths:
+            page = client.get(path)
+            assert page.status_code == 302 and page["Location"].endswith("/accounts/otp/"), path
+        assert client.get("/api/v1/cases/queue").status_code in (401, 403)
+        assert client.post("/api/v1/accounts/me", content_type="application/json").status_code in (401, 403, 405)
