@@ -901,6 +901,7 @@ def case_result_issue(*, number: str, now: dt.datetime) -> Case:
                 issued_at=now,
                 actor=None,
                 validity_days=item.result.validity_days,
+                department=item.department,
             )
             case.result_reference = str(cert.number)[:40]
             case.save(update_fields=["result_reference"])

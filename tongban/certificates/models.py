@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.certificates.core.revocation import REASONS
 from tongban.common.access import AccessRule
 from tongban.common.masking import mask_id_number, mask_name
+from tongban.common.roles import Department
 
 REASON_CHOICES = [(code, _(zh)) for code, (zh, _en) in REASONS.items()]
 
@@ -33,6 +34,8 @@ class Certificate(models.Model):
     token = models.TextField(_("核验码"))
     pdf = models.FileField(_("PDF 文件"), upload_to="certificates/%Y/%m/", blank=True)
     case_number = models.CharField(_("办件编号"), max_length=40, blank=True, db_index=True)
+    # The department that issued it (its case's item department): its approvers may revoke it.
+    department = models.CharField(_("签发部门"), max_length=16, choices=Department.choices, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revoked_reason = models.CharField(_("撤销原因"), max_length=24, choices=REASON_CHOICES, blank=True)
     revoked_note = models.TextField(_("撤销说明"), blank=True)
@@ -40,8 +43,9 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    # Citizens see their own; every staff role may look a certificate up (each view is audited).
-    ACCESS = AccessRule(person="holder_person", staff_all=True)
+    # Citizens see their own; every staff role may look a certificate up (each view is audited);
+    # only the issuing department's approvers (and administrators) may act on it (revoke).
+    ACCESS = AccessRule(person="holder_person", department="department", staff_all=True)
 
     class Meta:
         verbose_name = _("电子证照")

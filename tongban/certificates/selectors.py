@@ -38,6 +38,16 @@ def certificate_get(*, user: Any, number: str) -> Certificate:
     return access_get(user, Certificate.objects.all(), number=number)
 
 
+def certificate_may_revoke(*, user: Any, certificate: Certificate) -> bool:
+    """Whether the user may revoke this certificate: an administrator, or an approver of its
+    issuing department (the access funnel's write scope), while it is not revoked yet."""
+    from tongban.common.roles import Role
+
+    if certificate.revoked_at is not None or getattr(user, "role", None) not in (Role.APPROVER, Role.ADMIN):
+        return False
+    return access_filter(user, Certificate.objects.filter(pk=certificate.pk), write=True).exists()
+
+
 def certificate_document(certificate: Certificate) -> CertificateDocument:
     """The full document a certificate's token signs."""
     return CertificateDocument(

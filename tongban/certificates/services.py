@@ -29,7 +29,8 @@ from tongban.certificates.core.verify import LABELS
 from tongban.certificates.models import Certificate, CertificateCounter
 from tongban.certificates.selectors import certificate_pdf
 from tongban.certificates.signing import current_signer, published_keys
-from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
+from tongban.common.access import access_get
+from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.ids import is_valid_id_number
 from tongban.common.masking import mask_id_number
 from tongban.common.roles import Role
@@ -60,8 +61,12 @@ def certificate_issue(
     issued_at: dt.datetime,
     actor: Any = None,
     validity_days: int | None = None,
+    department: str = "",
 ) -> Certificate:
     """Issue, sign and record a certificate; the PDF is rendered after commit.
+
+    ``department`` is the issuing case's item department (its approvers may revoke the
+    certificate); without one, the template's.
 
     Raises Invalid for an unknown template, a malformed ID number, facts that do not match the
     template or a validity outside its limits.
@@ -106,6 +111,7 @@ def certificate_issue(
             key_id=signer.public_key().kid,
             token=issue_token(document, signer),
             case_number=case_number,
+            department=department or spec.department,
         )
         audit_record(
             action="certificate.issue",
@@ -141,6 +147,8 @@ def certificate_render(*, number: str) -> None:
 def certificate_revoke(*, number: str, reason: str, actor: Any, at: dt.datetime, note: str = "") -> Certificate:
     """Revoke a certificate; verification answers "revoked" from this moment.
 
+    Only administrators and the approvers of the certificate's issuing department may: the access
+    funnel decides (``write=True``), and a certificate outside the actor's scope is not found.
     Raises Forbidden (role), Invalid (unknown reason), NotFound, Conflict (already revoked).
     """
     if getattr(actor, "role", None) not in REVOKE_ROLES:
@@ -148,9 +156,7 @@ def certificate_revoke(*, number: str, reason: str, actor: Any, at: dt.datetime,
     if reason not in REASONS:
         raise Invalid(f"未知的撤销原因 / Unknown revocation reason {reason!r}", code="invalid_reason")
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().filter(number=number).first()
-        if certificate is None:
-            raise NotFound("未找到该证照 / No such certificate")
+        certificate = access_get(actor, Certificate.objects.select_for_update(), write=True, number=number)
         if certificate.revoked_at is not None:
             raise Conflict("该证照已被撤销 / The certificate is already revoked", code="already_revoked")
         certificate.revoked_at = at

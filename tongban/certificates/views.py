@@ -19,13 +19,13 @@ from tongban.certificates.forms import RevokeForm, VerifyForm
 from tongban.certificates.models import Certificate
 from tongban.certificates.selectors import (
     certificate_get,
+    certificate_may_revoke,
     certificate_pdf,
     certificates_for,
     public_key_set,
     verify_url,
 )
 from tongban.certificates.services import (
-    REVOKE_ROLES,
     certificate_revoke,
     certificate_staff_view_record,
     certificate_verify,
@@ -125,7 +125,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "holder_id": mask_id_number(certificate.holder_id_number) if staff else certificate.holder_id_number,
         "facts": facts,
         "share_url": verify_url(certificate.token),
-        "can_revoke": getattr(request.user, "role", None) in REVOKE_ROLES and certificate.revoked_at is None,
+        "can_revoke": certificate_may_revoke(user=request.user, certificate=certificate),
         "revoke_form": RevokeForm(),
     }
     return render(request, "certificates/detail.html", context)

@@ -9,6 +9,9 @@ and endpoint reads through ``access_filter`` / ``access_get``. Rules:
 - a clerk sees rows whose ``outlets`` paths lead to their outlet (plus ``staff_all`` rows);
 - an approver sees rows whose ``department`` path equals their department (plus ``staff_all``);
 - anything else sees nothing. A row outside the caller's scope is "not found": nothing leaks.
+
+Acting on a row (``write=True``: revoke, decide, change) is narrower than reading it: ``staff_all``
+opens rows to every staff member for reading only, and auditors act on nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ class AccessRule:
     owner: str | None = None  # path to the citizen's User id
     outlets: tuple[str, ...] = ()  # paths to Outlet ids, matched to the clerk's outlet
     department: str | None = None  # path to a Department value, matched to the approver's
-    staff_all: bool = False  # every staff role may read (e.g. the registry, looked up by ID)
+    staff_all: bool = False  # every staff role may read, not act on (e.g. the registry, looked up by ID)
 
 
 class Viewer(Protocol):
@@ -53,15 +56,18 @@ def _rule(model: type[Model]) -> AccessRule:
     return rule
 
 
-def access_q(user: Viewer | Any, model: type[Model]) -> Q | None:
-    """The filter for rows of ``model`` the user may read; None means all rows."""
+def access_q(user: Viewer | Any, model: type[Model], *, write: bool = False) -> Q | None:
+    """The filter for rows of ``model`` the user may read (or, with ``write``, act on); None
+    means all rows."""
     rule = _rule(model)
     nothing = Q(pk__in=[])
     if user is None or not getattr(user, "is_authenticated", False):
         return nothing
     role = getattr(user, "role", "")
-    if role in (Role.ADMIN, Role.AUDITOR) or getattr(user, "is_superuser", False):
+    if role == Role.ADMIN or getattr(user, "is_superuser", False):
         return None
+    if role == Role.AUDITOR:
+        return nothing if write else None
     if role in (Role.CITIZEN, Role.ENTERPRISE):
         q = nothing
         if rule.person and user.person_id is not None:
@@ -70,7 +76,7 @@ def access_q(user: Viewer | Any, model: type[Model]) -> Q | None:
             q |= Q(**{rule.owner: user.pk})
         return q
     if role in (Role.CLERK, Role.APPROVER):
-        if rule.staff_all:
+        if rule.staff_all and not write:
             return None
         q = nothing
         if role == Role.CLERK and user.outlet_id is not None:
@@ -82,15 +88,15 @@ def access_q(user: Viewer | Any, model: type[Model]) -> Q | None:
     return nothing
 
 
-def access_filter(user: Viewer | Any, qs: QuerySet[M]) -> QuerySet[M]:
-    """Narrow a queryset to the rows the user may read."""
-    q = access_q(user, qs.model)
+def access_filter(user: Viewer | Any, qs: QuerySet[M], *, write: bool = False) -> QuerySet[M]:
+    """Narrow a queryset to the rows the user may read (or, with ``write``, act on)."""
+    q = access_q(user, qs.model, write=write)
     return qs if q is None else qs.filter(q)
 
 
-def access_get(user: Viewer | Any, qs: QuerySet[M], **lookup: Any) -> M:
-    """One row the user may read. Raises NotFound when it is missing or out of scope."""
-    obj = access_filter(user, qs).filter(**lookup).first()
+def access_get(user: Viewer | Any, qs: QuerySet[M], *, write: bool = False, **lookup: Any) -> M:
+    """One row the user may read (or act on). Raises NotFound when it is missing or out of scope."""
+    obj = access_filter(user, qs, write=write).filter(**lookup).first()
     if obj is None:
         raise NotFound("未找到该记录 / Not found")
     return obj

@@ -74,6 +74,7 @@ class CertificateTemplate:
     authority_zh: str
     authority_en: str
     issuer_code: str
+    department: str  # the department whose approvers act on (revoke) certificates of this kind
     validity_days: int
     max_validity_days: int
     facts: tuple[FactSpec, ...]
@@ -150,6 +151,7 @@ def _load(raw: Mapping[str, object]) -> CertificateTemplate:
         authority_zh=str(raw["authority_zh"]),
         authority_en=str(raw["authority_en"]),
         issuer_code=str(raw["issuer_code"]),
+        department=str(raw["department"]),
         validity_days=int(str(raw["validity_days"])),
         max_validity_days=int(str(raw["max_validity_days"])),
         facts=tuple(facts),

@@ -23,7 +23,7 @@ from tongban.certificates.schemas import VerifyOut
 from tongban.certificates.selectors import certificate_document
 from tongban.certificates.services import certificate_issue, certificate_revoke
 from tongban.certificates.signing import key_directory
-from tongban.common.errors import Conflict, Forbidden, Invalid
+from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 
 from .conftest import SAMPLE_FACTS
 
@@ -220,6 +220,34 @@ def test_revoke_service_refusals(personas: Any, now: dt.datetime) -> None:
     certificate_revoke(number=certificate.number, reason="other", actor=personas.admin, at=now)
     with pytest.raises(Conflict):
         certificate_revoke(number=certificate.number, reason="other", actor=personas.admin, at=now)
+
+
+def test_only_the_issuing_department_or_an_administrator_revokes(personas: Any, now: dt.datetime, api: Any) -> None:
+    """Found by the outside probe: a traffic approver revoked a public-order 无犯罪记录证明."""
+    certificate = _issue(personas.citizen, now, department="zhian")
+    assert certificate.department == "zhian"
+    assert _issue(personas.citizen, now, template="TP").department == "jiaoguan"  # the template's default
+    for outsider in (personas.approvers["jiaoguan"], personas.approvers["huzheng"]):
+        with pytest.raises(NotFound):
+            certificate_revoke(number=certificate.number, reason="other", actor=outsider, at=now)
+        client = api(outsider)
+        answer = client.post(
+            f"/api/v1/certificates/{certificate.number}/revoke", {"reason": "other"}, content_type="application/json"
+        )
+        assert answer.status_code == 404
+        assert "撤销证照" not in client.get(f"/certificates/{certificate.number}/").content.decode()
+        assert client.post(f"/certificates/{certificate.number}/revoke", {"reason": "other"}).status_code == 302
+    with pytest.raises(Forbidden):
+        certificate_revoke(number=certificate.number, reason="other", actor=personas.auditor, at=now)
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+    assert not AuditEntry.objects.filter(action="certificate.revoke").exists()
+    answer = api(personas.approvers["zhian"]).post(
+        f"/api/v1/certificates/{certificate.number}/revoke", {"reason": "other"}, content_type="application/json"
+    )
+    assert answer.status_code == 200
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is not None
 
 
 def test_rotation_online(personas: Any, now: dt.datetime, api: Any) -> None:
