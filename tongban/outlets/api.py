@@ -13,8 +13,8 @@ from ninja.errors import ValidationError
 from tongban.common.clock import now
 from tongban.outlets.schemas import CoverageOut, NearestOut, OutletOut
 from tongban.outlets.selectors import (
-    outlet_coverage_summary,
     labelled,
+    outlet_coverage_summary,
     outlet_get,
     outlet_nearest_json,
     outlet_row,
