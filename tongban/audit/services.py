@@ -7,13 +7,18 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from tongban.audit.models import AuditEntry, AuditHead
 from tongban.common.masking import mask_text
+
+if TYPE_CHECKING:
+    from django.core.files.storage import Storage
+
+    from tongban.audit.verify import AuditTables
 
 GENESIS = "0" * 64
 
@@ -253,9 +258,9 @@ class ChainReport:
 def audit_verify(
     *,
     limit_problems: int = 20,
-    tables: Any = None,
-    checkpoints: Any = None,
-    keys: Any = None,
+    tables: AuditTables | None = None,
+    checkpoints: Storage | str | None = None,
+    keys: str | None = None,
     require_checkpoint: bool | None = None,
 ) -> ChainReport:
     """Recompute every chain from its start and pin it to the newest signed checkpoint.
@@ -281,8 +286,10 @@ def audit_verify(
     checkpoint = None
     try:
         checkpoint = checkpoint_latest(storage=storage, keys=audit_public_keys(keys))
-    except (CheckpointInvalid, KeyMaterialError, OSError) as exc:
+    except (CheckpointInvalid, KeyMaterialError) as exc:
         found.append(f"the newest signed checkpoint cannot be used: {exc}")
+    except Exception as exc:  # an unreachable export (a file system, an object store) is a finding too
+        found.append(f"the checkpoints or their keys cannot be read: {type(exc).__name__}: {exc}")
     else:
         required = settings.AUDIT_CHECKPOINT_REQUIRED if require_checkpoint is None else require_checkpoint
         if checkpoint is None:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from tongban.audit.adminsite import AuditedAdminMixin, AuditedAdminSite
 from tongban.audit.models import AuditEntry
 from tongban.audit.services import audit_verify
-from tongban.registry.models import Address, Person, Region, Vehicle
+from tongban.registry.models import Address, Region, Vehicle
 
 pytestmark = pytest.mark.django_db
 

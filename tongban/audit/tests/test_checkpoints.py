@@ -131,7 +131,8 @@ def test_an_altered_checkpoint_file_is_reported() -> None:
     report = audit_verify()
     assert not report.ok
     assert report.problems == [
-        "the newest signed checkpoint cannot be used: checkpoint #1: the signature does not verify: the file was altered"
+        "the newest signed checkpoint cannot be used: "
+        "checkpoint #1: the signature does not verify: the file was altered"
     ]
     with pytest.raises(CheckpointInvalid):
         audit_checkpoint(at=T1 + dt.timedelta(days=1))

@@ -31,7 +31,7 @@ DAY = dt.timedelta(days=1)
 def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
     """Load the settings module afresh in a child process with these environment variables."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TONGBAN_LOG_RETENTION")}
-    return subprocess.run(  # noqa: S603 our own interpreter and module
+    return subprocess.run(
         [sys.executable, "-c", "import tongban.config.settings as s; print(s.LOG_RETENTION_DAYS)"],
         env={**clean, **env},
         capture_output=True,

@@ -103,29 +103,114 @@ def _desk(c: Client, w: World) -> Any:
     return c.get(reverse("photos:desk"))
 
 
-PERSON, CASE, CAPTURE, DERIVATIVE = (
-    lambda w: str(w.person.pk),
-    lambda w: w.case.number,
-    lambda w: str(w.capture.pk),
-    lambda w: str(w.derivative.pk),
-)
+def _get(path: Callable[[World], str]) -> Callable[[Client, World], Any]:
+    return lambda c, w: c.get(path(w))
 
+
+def _person(w: World) -> str:
+    return str(w.person.pk)
+
+
+def _case(w: World) -> str:
+    return str(w.case.number)
+
+
+def _capture(w: World) -> str:
+    return str(w.capture.pk)
+
+
+def _derivative(w: World) -> str:
+    return str(w.derivative.pk)
+
+
+API, PAGE = "api", "page"
 READS: dict[str, Read] = {
-    "registry look-up, API": Read("clerk", _lookup_api, "person.read", "person", PERSON, {"channel": "api", "what": "lookup"}),
-    "registry look-up, auditor": Read("auditor", _lookup_api, "person.read", "person", PERSON, {"channel": "api", "what": "lookup"}),
-    "registry look-up, workbench": Read("clerk", _workbench, "person.read", "person", PERSON, {"channel": "page", "what": "workbench"}),
-    "materials preview for a person": Read("clerk", _preview, "person.read", "person", PERSON, {"channel": "api", "what": "preview"}),
-    "case, API": Read("approver", lambda c, w: c.get(f"/api/v1/cases/{w.case.number}"), "case.read", "case", CASE, {"channel": "api", "what": "detail"}),
-    "case page": Read("approver", lambda c, w: c.get(reverse("cases:detail", args=[w.case.number])), "case.read", "case", CASE, {"channel": "page", "what": "detail"}),
-    "case receipt": Read("approver", lambda c, w: c.get(reverse("cases:receipt", args=[w.case.number])), "case.read", "case", CASE, {"channel": "page", "what": "receipt"}),
-    "photo capture, API": Read("clerk", lambda c, w: c.get(f"/api/v1/photos/captures/{w.capture.pk}"), "photo.read", "photo_capture", CAPTURE, {"channel": "api", "what": "detail"}),
-    "photo file, API": Read("clerk", lambda c, w: c.get(f"/api/v1/photos/derivatives/{w.derivative.pk}"), "photo.read", "photo_derivative", DERIVATIVE, {"channel": "api", "what": "file"}),
-    "photo file by standard, API": Read("clerk", lambda c, w: c.get(f"/api/v1/photos/captures/{w.capture.pk}/derivatives/id_card"), "photo.read", "photo_derivative", DERIVATIVE, {"channel": "api", "what": "file"}),
-    "photo original, page": Read("clerk", lambda c, w: c.get(reverse("photos:original_file", args=[w.capture.pk])), "photo.read", "photo_capture", CAPTURE, {"channel": "page", "what": "original"}),
-    "photo file, page": Read("clerk", lambda c, w: c.get(reverse("photos:derivative_file", args=[w.derivative.pk])), "photo.read", "photo_derivative", DERIVATIVE, {"channel": "page", "what": "file"}),
-    "photo desk": Read("clerk", _desk, "photo.read", "photo_capture", CAPTURE, {"channel": "page", "what": "desk"}),
-    "person in the admin": Read("admin", lambda c, w: c.get(reverse("admin:registry_person_change", args=[w.person.pk])), "admin.view", "registry.person", PERSON, {"model": "registry.person", "channel": "admin"}),
-}  # fmt: skip
+    "registry look-up, API": Read(
+        "clerk", _lookup_api, "person.read", "person", _person, {"channel": API, "what": "lookup"}
+    ),
+    "registry look-up, auditor": Read(
+        "auditor", _lookup_api, "person.read", "person", _person, {"channel": API, "what": "lookup"}
+    ),
+    "registry look-up, workbench": Read(
+        "clerk", _workbench, "person.read", "person", _person, {"channel": PAGE, "what": "workbench"}
+    ),
+    "materials preview for a person": Read(
+        "clerk", _preview, "person.read", "person", _person, {"channel": API, "what": "preview"}
+    ),
+    "case, API": Read(
+        "approver",
+        _get(lambda w: f"/api/v1/cases/{w.case.number}"),
+        "case.read",
+        "case",
+        _case,
+        {"channel": API, "what": "detail"},
+    ),
+    "case page": Read(
+        "approver",
+        _get(lambda w: reverse("cases:detail", args=[w.case.number])),
+        "case.read",
+        "case",
+        _case,
+        {"channel": PAGE, "what": "detail"},
+    ),
+    "case receipt": Read(
+        "approver",
+        _get(lambda w: reverse("cases:receipt", args=[w.case.number])),
+        "case.read",
+        "case",
+        _case,
+        {"channel": PAGE, "what": "receipt"},
+    ),
+    "photo capture, API": Read(
+        "clerk",
+        _get(lambda w: f"/api/v1/photos/captures/{w.capture.pk}"),
+        "photo.read",
+        "photo_capture",
+        _capture,
+        {"channel": API, "what": "detail"},
+    ),
+    "photo file, API": Read(
+        "clerk",
+        _get(lambda w: f"/api/v1/photos/derivatives/{w.derivative.pk}"),
+        "photo.read",
+        "photo_derivative",
+        _derivative,
+        {"channel": API, "what": "file"},
+    ),
+    "photo file by standard, API": Read(
+        "clerk",
+        _get(lambda w: f"/api/v1/photos/captures/{w.capture.pk}/derivatives/id_card"),
+        "photo.read",
+        "photo_derivative",
+        _derivative,
+        {"channel": API, "what": "file"},
+    ),
+    "photo original, page": Read(
+        "clerk",
+        _get(lambda w: reverse("photos:original_file", args=[w.capture.pk])),
+        "photo.read",
+        "photo_capture",
+        _capture,
+        {"channel": PAGE, "what": "original"},
+    ),
+    "photo file, page": Read(
+        "clerk",
+        _get(lambda w: reverse("photos:derivative_file", args=[w.derivative.pk])),
+        "photo.read",
+        "photo_derivative",
+        _derivative,
+        {"channel": PAGE, "what": "file"},
+    ),
+    "photo desk": Read("clerk", _desk, "photo.read", "photo_capture", _capture, {"channel": PAGE, "what": "desk"}),
+    "person in the admin": Read(
+        "admin",
+        _get(lambda w: reverse("admin:registry_person_change", args=[w.person.pk])),
+        "admin.view",
+        "registry.person",
+        _person,
+        {"model": "registry.person", "channel": "admin"},
+    ),
+}
 
 
 def _staff(personas: Any, who: str) -> Any:

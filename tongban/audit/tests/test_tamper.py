@@ -111,7 +111,8 @@ def test_a_truncation_reports_the_cut_and_the_missing_entries(signed: None) -> N
     report = audit_verify(tables=copy.tables)
     assert report.entries == 4
     assert report.problems[1:] == [
-        "4 entries lie within signed checkpoint #1 of 2026-03-10 03:00Z, which recorded 6: entries were removed or added"
+        "4 entries lie within signed checkpoint #1 of 2026-03-10 03:00Z, which recorded 6: "
+        "entries were removed or added"
     ]
 
 
