@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 
+from tongban.audit.reads import audit_staff_read
 from tongban.cases.machine import targets_from
 from tongban.cases.schemas import (
     AcceptIn,
@@ -30,7 +31,6 @@ from tongban.cases.selectors import (
     materials_resolve,
 )
 from tongban.cases.services import case_accept, case_material_provide, case_submit, case_transition
-from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
