@@ -35,7 +35,7 @@ from django.db import connection, transaction
 
 from tongban.audit.keys import audit_public_keys, audit_signer
 from tongban.audit.services import audit_record
-from tongban.audit.verify import LIVE, AuditTables, Pin, walk_chain
+from tongban.audit.verify import LIVE, AuditTables, Pin, entry_at, walk_chain
 from tongban.certificates.core.encoding import EncodingError, b64url, b64url_decode
 from tongban.certificates.core.keys import KeyMaterialError, KeySet, UnknownKey
 
@@ -188,6 +188,46 @@ def checkpoint_latest(*, storage: Storage, keys: KeySet | None = None) -> Checkp
     if file_name(checkpoint.number) != name:
         raise CheckpointInvalid(f"{name} holds checkpoint #{checkpoint.number}: the file was renamed")
     return checkpoint
+
+
+def checkpoint_locate(*, storage: Storage, keys: KeySet, tables: AuditTables, chain: int) -> str | None:
+    """Where a rewrite of ``chain`` lies, between the last checkpoint that still matches the log and
+    the first that does not (a rewrite with recomputed hashes breaks every later checkpoint and no
+    earlier one, so a binary search over the checkpoints finds it). None when it cannot be told."""
+
+    def pin(index: int) -> tuple[Checkpoint, Pin | None]:
+        with storage.open(names[index], "rb") as handle:
+            checkpoint = checkpoint_parse(handle.read(), keys=keys, name=names[index])
+        return checkpoint, next((p for p in checkpoint.chains if p.chain == chain), None)
+
+    def intact(p: Pin | None) -> bool:
+        entry = entry_at(tables, chain, p.seq) if p is not None else None
+        return p is None or (entry is not None and entry.hash == p.hash)
+
+    names = checkpoint_names(storage)
+    try:
+        low, high = 0, len(names) - 1
+        bad, bad_pin = pin(high)
+        if bad_pin is None or intact(bad_pin):
+            return None
+        while low < high:  # checkpoint `high` no longer matches; find the first that does not
+            middle = (low + high) // 2
+            checkpoint, p = pin(middle)
+            if intact(p):
+                low = middle + 1
+            else:
+                high, bad, bad_pin = middle, checkpoint, p
+        good, good_pin = pin(high - 1) if high > 0 else (None, None)
+    except (CheckpointInvalid, OSError):
+        return None
+    assert bad_pin is not None  # a checkpoint without the chain counts as intact
+    where = f"entry {bad_pin.seq} (checkpoint #{bad.number} of {bad.at:%Y-%m-%d %H:%M}Z)"
+    if good is None or good_pin is None:
+        return f"chain {chain}: the rewrite lies at or before {where}, the first checkpoint of this chain"
+    return (
+        f"chain {chain}: the rewrite lies after entry {good_pin.seq}, intact as signed in checkpoint "
+        f"#{good.number} of {good.at:%Y-%m-%d %H:%M}Z, and at or before {where}"
+    )
 
 
 def _snapshot(tables: AuditTables) -> list[tuple[int, int, str, int]]:

@@ -275,7 +275,7 @@ def audit_verify(
     """
     from django.core.files.storage import Storage
 
-    from tongban.audit.checkpoints import CheckpointInvalid, checkpoint_latest, checkpoint_storage
+    from tongban.audit.checkpoints import CheckpointInvalid, checkpoint_latest, checkpoint_locate, checkpoint_storage
     from tongban.audit.keys import audit_public_keys
     from tongban.audit.verify import LIVE, verify_log
     from tongban.certificates.core.keys import KeyMaterialError
@@ -295,10 +295,15 @@ def audit_verify(
         if checkpoint is None:
             message = "no signed checkpoint in the checkpoint storage: run `tongban audit checkpoint`"
             (found if required else notes).append(message)
-    return verify_log(
+    report = verify_log(
         tables=tables or LIVE,
         checkpoint=checkpoint,
         checkpoint_problems=found,
         notes=notes,
         limit_problems=limit_problems,
     )
+    for chain in report.rewritten:  # narrow a rewrite down with the earlier checkpoints
+        where = checkpoint_locate(storage=storage, keys=audit_public_keys(keys), tables=tables or LIVE, chain=chain)
+        if where is not None:
+            report.problems.append(where)
+    return report

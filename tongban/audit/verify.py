@@ -67,6 +67,7 @@ class AuditReport(ChainReport):
     checkpoint_at: dt.datetime | None = None
     checkpoint_entries: int | None = None
     notes: list[str] = field(default_factory=list)
+    rewritten: list[int] = field(default_factory=list)  # chains whose entries differ from the checkpoint
 
 
 _ENTRY = RowLoader(AuditEntry, [f.attname for f in AuditEntry._meta.concrete_fields if not f.primary_key])
@@ -138,6 +139,7 @@ class Walk:
     last_seq: int = 0
     last_hash: str = GENESIS
     pin_seen: bool = False
+    pin_differs: bool = False
     pinned_count: int = 0
 
 
@@ -183,6 +185,7 @@ def walk_chain(
             if entry.seq == pin.seq:
                 walk.pin_seen = True
                 if entry.hash != pin.hash:
+                    walk.pin_differs = True
                     problems.append(
                         f"{where} differs from {checkpoint_label}: an entry up to it was edited, deleted, "
                         "inserted or reordered and the later hashes recomputed"
@@ -210,13 +213,16 @@ def verify_log(
     heads = heads_of(tables)
     chains = sorted(set(heads) | chains_of(tables) | set(pins))
     count = pinned = 0
+    rewritten: list[int] = []
     for chain in chains:
         pin = pins.get(chain)
         walk = walk_chain(tables, chain, problems=problems, pin=pin, checkpoint_label=label, limit=limit_problems)
         count += walk.count
         pinned += walk.pinned_count
+        if walk.pin_differs:
+            rewritten.append(chain)
         if len(problems) >= limit_problems:
-            return _report(problems, count, checkpoint, notes)
+            return _report(problems, count, checkpoint, notes, rewritten)
         head = heads.get(chain)
         if head is None and walk.count:
             problems.append(f"chain {chain} has entries but no head: the head was deleted")
@@ -245,10 +251,12 @@ def verify_log(
                 f"the log records checkpoint #{recorded}, the newest in the export is #{checkpoint.number}: "
                 "a checkpoint is missing from the export"
             )
-    return _report(problems, count, checkpoint, notes)
+    return _report(problems, count, checkpoint, notes, rewritten)
 
 
-def _report(problems: list[str], count: int, checkpoint: Any, notes: list[str] | None) -> AuditReport:
+def _report(
+    problems: list[str], count: int, checkpoint: Any, notes: list[str] | None, rewritten: list[int]
+) -> AuditReport:
     return AuditReport(
         ok=not problems,
         entries=count,
@@ -257,4 +265,5 @@ def _report(problems: list[str], count: int, checkpoint: Any, notes: list[str] |
         checkpoint_at=checkpoint.at if checkpoint is not None else None,
         checkpoint_entries=checkpoint.entries if checkpoint is not None else None,
         notes=list(notes or []),
+        rewritten=rewritten,
     )

@@ -121,3 +121,37 @@ def test_the_tampered_copy_leaves_the_live_log_intact(signed: None) -> None:
     _wipe(copy)
     report = audit_verify()
     assert report.ok and report.entries == 7
+
+
+@pytest.mark.parametrize(
+    ("edited", "expected"),
+    [
+        (
+            6,
+            "chain 1: the rewrite lies after entry 3, intact as signed in checkpoint #1 of 2026-03-11 02:00Z, "
+            "and at or before entry 7 (checkpoint #2 of 2026-03-12 02:00Z)",
+        ),
+        (
+            2,
+            "chain 1: the rewrite lies at or before entry 3 (checkpoint #1 of 2026-03-11 02:00Z), the first checkpoint",
+        ),
+        (
+            10,
+            "chain 1: the rewrite lies after entry 7, intact as signed in checkpoint #2 of 2026-03-12 02:00Z, "
+            "and at or before entry 11 (checkpoint #3 of 2026-03-13 02:00Z)",
+        ),
+    ],
+)
+def test_earlier_checkpoints_narrow_down_where_a_rewrite_lies(edited: int, expected: str) -> None:
+    """Three daily checkpoints, each followed by its own entry: a rewrite with recomputed hashes
+    breaks every checkpoint from the first one after it, and none before."""
+    for day in range(1, 4):
+        for i in range(3):
+            audit_record(action="case.accept", object_type="case", object_id=f"D{day}-{i}", at=T0)
+        audit_checkpoint(at=T0 + dt.timedelta(days=day))
+    copy = TamperedCopy()
+    copy.edit(1, edited)
+    copy.recompute(1)
+    report = audit_verify(tables=copy.tables)
+    assert report.problems[0].startswith("chain 1: entry 11 differs from signed checkpoint #3")
+    assert report.problems[-1].startswith(expected), report.problems
