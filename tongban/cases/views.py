@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tongban.audit.reads import audit_staff_read
 from tongban.cases.forms import ActForm, form_data, schema_form_class
 from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
@@ -154,7 +155,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, number: str) -> HttpResponse:
     """One case: status, countdown, materials with provenance, history, and the caller's actions."""
-    return _detail(request, number)
+    response = _detail(request, number)
+    audit_staff_read(actor=request.user, object_type="case", object_id=number, at=now(), channel="page")
+    return response
 
 
 def _detail(request: HttpRequest, number: str, *, status: int = 200, error: str = "") -> HttpResponse:
@@ -244,6 +247,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     if case.accepted_at is None:
         raise Http404
     d = case_detail(user=request.user, case=case, now=now())
+    audit_staff_read(actor=request.user, object_type="case", object_id=number, at=now(), channel="page", what="receipt")
     return render(request, "cases/receipt.html", d)
 
 

@@ -33,7 +33,9 @@ CSRF_TRUSTED_ORIGINS = env_list("TONGBAN_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("TONGBAN_SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on tongban's site: every write made there, and every read of a personal record,
+    # is audited (tongban/audit/adminsite.py).
+    "tongban.audit.adminapp.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -256,6 +258,46 @@ CERTIFICATE_SIGNER = env_str("TONGBAN_CERT_SIGNER", "")
 LOOKUP_CACHE_SECONDS = env_int("TONGBAN_LOOKUP_CACHE_SECONDS", 5)
 # Parallel audit chains (PostgreSQL): concurrent writers append to different chains.
 AUDIT_CHAINS = env_int("TONGBAN_AUDIT_CHAINS", 8)
+# Signed checkpoints of the audit chains, kept outside the database (docs/security.md "Audit log").
+# Their own Ed25519 key, never the certificate key; production refuses to invent it.
+AUDIT_KEYS_DIR = Path(env_str("TONGBAN_AUDIT_KEYS_DIR", str(VAR_DIR / "audit-keys")))
+if AUDIT_KEYS_DIR.resolve() == CERTIFICATE_KEYS_DIR.resolve():
+    raise ConfigError("TONGBAN_AUDIT_KEYS_DIR must differ from TONGBAN_CERT_KEYS_DIR: checkpoints have their own key")
+AUDIT_SIGNER = env_str("TONGBAN_AUDIT_SIGNER", "")  # dotted path of a Signer factory (hardware key)
+# Where checkpoints are written: a directory, or s3://bucket/prefix (same endpoint and credentials
+# as TONGBAN_S3_*). Point it somewhere the application's database writer cannot rewrite.
+AUDIT_CHECKPOINTS = env_str("TONGBAN_AUDIT_CHECKPOINTS", str(VAR_DIR / "audit-checkpoints"))
+AUDIT_CHECKPOINT_STORAGE = "audit_checkpoints"
+if AUDIT_CHECKPOINTS.startswith("s3://"):
+    _bucket, _, _prefix = AUDIT_CHECKPOINTS.removeprefix("s3://").partition("/")
+    STORAGES[AUDIT_CHECKPOINT_STORAGE] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "location": _prefix.strip("/"),
+            "endpoint_url": env_str("TONGBAN_S3_ENDPOINT", "") or None,
+            "access_key": env_str("TONGBAN_S3_ACCESS_KEY", ""),
+            "secret_key": env_str("TONGBAN_S3_SECRET_KEY", ""),
+            "region_name": env_str("TONGBAN_S3_REGION", "") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES[AUDIT_CHECKPOINT_STORAGE] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": AUDIT_CHECKPOINTS, "base_url": None, "file_permissions_mode": 0o644},
+    }
+# `tongban audit verify` fails when no signed checkpoint exists (on by default in production).
+AUDIT_CHECKPOINT_REQUIRED = env_bool("TONGBAN_AUDIT_CHECKPOINT_REQUIRED", PRODUCTION)
+# Retention of the other logs kept in the database (G14): rows older than this many days are
+# deleted by `tongban audit retention`; 6 months is the legal floor. Audit entries are never
+# deleted (docs/adr/0008-audit-checkpoints-and-retention.md).
+LOG_RETENTION_DAYS = env_int("TONGBAN_LOG_RETENTION_DAYS", 365)
+if LOG_RETENTION_DAYS < 183:
+    raise ConfigError("TONGBAN_LOG_RETENTION_DAYS must be at least 183 (six months, the legal floor)")
+# Which logs the retention job trims: model label → its timestamp field.
+LOG_RETENTION_MODELS = {"admin.LogEntry": "action_time", "django_tasks_database.DBTaskResult": "finished_at"}
 # Anonymous verifications: "batch" (one audit entry per second per worker) or "sync" (each).
 CERTIFICATE_VERIFY_AUDIT = env_str("TONGBAN_CERT_VERIFY_AUDIT", "batch")
 MAP_TILES = env_str("TONGBAN_MAP_TILES", "none")  # none | osm | tianditu
