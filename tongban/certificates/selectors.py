@@ -39,6 +39,11 @@ def certificate_get(*, user: Any, number: str) -> Certificate:
     return access_get(user, Certificate.objects.all(), number=number)
 
 
+def certificate_tokens() -> list[tuple[str, str]]:
+    """Every certificate's number and signed token, in number order (restore drills verify each)."""
+    return list(Certificate.objects.order_by("number").values_list("number", "token"))
+
+
 def certificate_may_revoke(*, user: Any, certificate: Certificate) -> bool:
     """Whether the user may revoke this certificate: an administrator, or an approver of its
     issuing department (the access funnel's write scope), while it is not revoked yet."""

@@ -385,9 +385,13 @@ class _DatabaseRevocations:
         )
 
 
-def certificate_verify(*, token: str, at: dt.datetime, actor: Any = None, channel: str = "api") -> VerificationResult:
+def certificate_verify(
+    *, token: str, at: dt.datetime, actor: Any = None, channel: str = "api", record: bool = True
+) -> VerificationResult:
     """Verify a token online: signature against the published keys, revocation and validity from
-    the database, and the stored facts against the signed digest. Never raises on bad input."""
+    the database, and the stored facts against the signed digest. ``record=False`` leaves no audit
+    entry (an operator's restore drill compares databases and must not change them). Never raises
+    on bad input."""
     revocations = _DatabaseRevocations()
     outcome = verify(token[:2000], published_keys(), revocations, now=at)
     if outcome.status is Status.UNKNOWN_KEY:  # perhaps a key rotated in the last second
@@ -398,9 +402,10 @@ def certificate_verify(*, token: str, at: dt.datetime, actor: Any = None, channe
     if claims is not None and status is not Status.REVOKED and not revocations.matches(claims):
         status = Status.TAMPERED
     label_zh, label_en = LABELS[status]
-    _audit_verification(
-        number=claims.number if claims else "-", status=status.value, channel=channel, at=at, actor=actor
-    )
+    if record:
+        _audit_verification(
+            number=claims.number if claims else "-", status=status.value, channel=channel, at=at, actor=actor
+        )
     if claims is None:
         return VerificationResult(status=status, label_zh=label_zh, label_en=label_en, kid=outcome.kid)
     try:
