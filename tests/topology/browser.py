@@ -46,10 +46,11 @@ class Browser:
     def request(self, method: str, path: str, *, host: int | None = None, follow: bool = True, **kw: Any) -> Any:
         base = self._base(host)
         headers = dict(kw.pop("headers", {}) or {})
+        kw.setdefault("timeout", 60)
         for _ in range(8):
             if self.cookies:
                 headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-            r = requests.request(method, base + path, headers=headers, allow_redirects=False, timeout=60, **kw)
+            r = requests.request(method, base + path, headers=headers, allow_redirects=False, **kw)  # noqa: S113  (timeout is in kw)
             for cookie in r.cookies:
                 if cookie.value in ("", '""') or (cookie.expires is not None and cookie.expires < time.time()):
                     self.cookies.pop(cookie.name, None)
@@ -59,7 +60,7 @@ class Browser:
                 return r
             location = r.headers["Location"]
             path = location if location.startswith("/") else "/" + location.split("/", 3)[-1]
-            method, kw = "GET", {}
+            method, kw = "GET", {"timeout": kw["timeout"]}
             headers.pop("X-CSRFToken", None)
         return r
 

@@ -24,6 +24,7 @@ from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage as DjangoFileSystemStorage
 from django.utils import timezone
 from storages.backends.s3 import S3Storage as BotoS3Storage
+from storages.utils import clean_name
 
 from tongban.common.errors import Unavailable
 
@@ -134,13 +135,13 @@ class S3Storage(LedgerMixin, BotoS3Storage):
         """The whole object (reconcile and backups)."""
 
         def read() -> bytes:
-            body = self.bucket.Object(self._normalize_name(self._clean_name(name))).get()["Body"]
+            body = self.bucket.Object(self._normalize_name(clean_name(name))).get()["Body"]
             return bytes(body.read())
 
         return _guarded(read)
 
     def put_raw(self, name: str, data: bytes) -> None:
-        key = self._normalize_name(self._clean_name(name))
+        key = self._normalize_name(clean_name(name))
         _guarded(lambda: self.bucket.Object(key).put(Body=data))
 
     def iter_objects(self) -> Iterator[tuple[str, int, float]]:
