@@ -31,9 +31,7 @@ from tongban.common.errors import Unavailable
 T = TypeVar("T")
 CHUNK = 1024 * 1024
 
-UNAVAILABLE = (
-    "文件存储暂时无法访问，请稍后再试；您填写的内容没有丢失 / The file store is unreachable for now: try again shortly"
-)
+UNAVAILABLE = "文件存储暂时无法访问，请稍后再试 / The file store is unreachable for now: try again in a few minutes"
 
 
 def sm3_hex(chunks: Iterator[bytes] | list[bytes]) -> tuple[str, int]:
