@@ -177,9 +177,7 @@ def main() -> None:
     n_citizens = max(1, args.users - 2 * n_staff - n_public)
     rec, stop = Recorder(), threading.Event()
     with Topology(netns=not args.loopback, replica=True) as t:
-        t.tongban("migrate", "--noinput", "-v", "0")
-        t.tongban("cert", "keygen", "--dir", t.env["TONGBAN_CERT_KEYS_DIR"])
-        t.tongban("demo-setup")
+        t.provision()
         people = json.loads(t.python(ARRANGE, str(n_citizens), str(n_staff)))
         bases = [t.start_web(name) for name in t.WEB]
         t.start_worker()

@@ -357,6 +357,10 @@ class Topology:
             "TONGBAN_ALLOWED_HOSTS": "*",
             "TONGBAN_VAR_DIR": str(self.tmp / "var"),  # production creates nothing here: asserted
             "TONGBAN_CERT_KEYS_DIR": str(self.tmp / "keys"),
+            # signed audit checkpoints (where the audit module has them): secrets and exports
+            # outside the var directory, which production mode must leave untouched
+            "TONGBAN_AUDIT_KEYS_DIR": str(self.tmp / "audit-keys"),
+            "TONGBAN_AUDIT_CHECKPOINTS": str(self.tmp / "audit-checkpoints"),
             "TONGBAN_SITE_URL": "https://tongban.example.gov.cn",
             "DATABASE_URL": self.pg.url(svc, self.db),
             "REDIS_URL": f"redis://{svc}:{redis_port}/0",
@@ -426,6 +430,14 @@ class Topology:
         if done.returncode != 0:
             raise RuntimeError(f"tongban {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         return done.stdout
+
+    def provision(self) -> None:
+        """What an operator does once: migrate, create the signing keys, load the demo city."""
+        self.tongban("migrate", "--noinput", "-v", "0")
+        self.tongban("cert", "keygen", "--dir", self.env["TONGBAN_CERT_KEYS_DIR"])
+        if "keygen" in self.tongban("audit", "--help"):  # the audit log's own checkpoint key
+            self.tongban("audit", "keygen", "--dir", self.env["TONGBAN_AUDIT_KEYS_DIR"])
+        self.tongban("demo-setup")
 
     def python(self, module: str, *args: str, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(

@@ -71,9 +71,7 @@ def topo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         pytest.skip(missing)
     with Topology(netns=True, replica=True) as t:
         print("topology:", json.dumps(t.describe(), ensure_ascii=False))
-        t.tongban("migrate", "--noinput", "-v", "0")
-        t.tongban("cert", "keygen", "--dir", t.env["TONGBAN_CERT_KEYS_DIR"])
-        t.tongban("demo-setup")
+        t.provision()
         t.people = json.loads(t.python("tests.topology.arrange"))  # type: ignore[attr-defined]
         t.marks = t.tmp / "marks"  # type: ignore[attr-defined]
         t.marks.mkdir()  # type: ignore[attr-defined]
