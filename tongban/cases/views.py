@@ -3,6 +3,7 @@ the approvers' queue with bulk actions. Views translate input and call services 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import uuid
@@ -73,6 +74,13 @@ def store_upload(*, f: UploadedFile, user_pk: Any, token: str, code: str) -> str
     return default_storage.save(f"cases/uploads/{user_pk}/{token[:32]}/{code}{ext}", f)
 
 
+def _discard(names: Any) -> None:
+    for name in names:
+        # unreachable now: `tongban storage reconcile --delete-orphans` finds it later
+        with contextlib.suppress(DomainError):
+            default_storage.delete(name)
+
+
 def _problem(form: Any, exc: DomainError) -> None:
     form.add_error(None, exc.message)
     for err in exc.extra.get("errors", []):
@@ -107,6 +115,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 presented.append(m.code)
             except ValueError as exc:
                 form.add_error(None, f"{m.name_zh}: {exc}")
+            except DomainError as exc:  # the file store is unreachable: say so, keep the form
+                form.add_error(None, f"{m.name_zh}: {exc.message}")
         if form.is_valid() and token:
             try:
                 result = case_submit(
@@ -122,7 +132,11 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             except DomainError as exc:
                 _problem(form, exc)
             else:
+                if not result.created:  # a retried submission: the first one's files are on file
+                    _discard(uploads.values())
                 return redirect("cases:detail", number=result.case.number)
+        # Refused: files stored for this attempt belong to no case (the form asks for them again).
+        _discard(uploads.values())
         status = 400
     return render(
         request,

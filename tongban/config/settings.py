@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as _botocore_config
 
 from tongban.config.env import ConfigError, env_bool, env_int, env_list, env_str
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "tongban.photos",
     "tongban.certificates",
     "tongban.appointments",
+    "tongban.storage",
     "tongban.web",
 ]
 
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "tongban.accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tongban.common.dbrouter.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "tongban.config.urls"
@@ -117,6 +120,31 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5)
         )
+# A PostgreSQL streaming replica for reads that tolerate a little lag (tongban.common.dbrouter):
+# GET requests under these paths read from it; every write, and each browser for
+# REPLICA_STICKY_SECONDS after its last write, use the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPLICA_READ_PATHS = env_list(
+    "TONGBAN_REPLICA_READ_PATHS",
+    [
+        "/certificates/verify/",
+        "/api/v1/certificates/verify",
+        "/catalog/",
+        "/api/v1/catalog/items",
+        "/api/v1/catalog/figures",
+        "/outlets/",
+        "/api/v1/outlets/",
+    ],
+)
+REPLICA_STICKY_SECONDS = env_int("TONGBAN_REPLICA_STICKY_SECONDS", 15)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ConfigError("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL")
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    _replica["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["tongban.common.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -141,7 +169,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STORAGE_BACKEND = env_str("TONGBAN_STORAGE", "s3" if PRODUCTION else "local")
 if STORAGE_BACKEND == "s3":
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # django-storages' S3 backend plus the stored-file ledger and a clear "try again" (503)
+        # when the store is unreachable (tongban.storage.backends).
+        "BACKEND": "tongban.storage.backends.S3Storage",
         "OPTIONS": {
             "bucket_name": env_str("TONGBAN_S3_BUCKET", required=True),
             "endpoint_url": env_str("TONGBAN_S3_ENDPOINT", "") or None,
@@ -151,15 +181,27 @@ if STORAGE_BACKEND == "s3":
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # Fail within seconds when the store is down (the person is told to try again)
+            # instead of holding a web thread through botocore's default retries and timeouts.
+            "client_config": _botocore_config(
+                connect_timeout=env_int("TONGBAN_S3_CONNECT_TIMEOUT", 3),
+                read_timeout=env_int("TONGBAN_S3_READ_TIMEOUT", 20),
+                retries={"max_attempts": env_int("TONGBAN_S3_ATTEMPTS", 3), "mode": "standard"},
+                signature_version="s3v4",
+                s3={"addressing_style": env_str("TONGBAN_S3_ADDRESSING", "auto")},
+            ),
         },
     }
 elif STORAGE_BACKEND == "local":
     _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "tongban.storage.backends.FileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
     }
 else:
     raise ConfigError(f"TONGBAN_STORAGE must be local or s3, not {STORAGE_BACKEND!r}")
+# Text columns that hold a storage name (every FileField is found by itself): what
+# `tongban storage reconcile` counts as referenced.
+STORAGE_REFERENCES = ["cases.CaseMaterial.file"]
 STORAGES = {
     # Personal files (photos, certificates) are never served as public media: views stream them
     # after an access check.
@@ -175,6 +217,10 @@ elif TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 else:
     raise ConfigError(f"TONGBAN_TASKS must be immediate or database, not {TASKS_BACKEND!r}")
+# `tongban worker`: a task still running after this long lost its worker and runs again; after
+# this many claims it is marked failed instead (tongban.common.taskqueue).
+TASK_LEASE_SECONDS = env_int("TONGBAN_TASK_LEASE_SECONDS", 1800)
+TASK_MAX_ATTEMPTS = env_int("TONGBAN_TASK_MAX_ATTEMPTS", 3)
 
 # --- accounts and sessions ---------------------------------------------------------------------
 # ModelBackend with a cheaper per-request user load (one backend: a failed login hashes once).
