@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,8 @@ class User(AbstractUser):
     )
     outlet = models.ForeignKey("outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     department = models.CharField(_("部门"), max_length=16, choices=Department.choices, blank=True)
+    # The language messages are written in (set from the pages at login and registration).
+    language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
 
     ACCESS = AccessRule(owner="pk")
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tongban.photos",
     "tongban.certificates",
     "tongban.appointments",
+    "tongban.notifications",
     "tongban.web",
 ]
 
@@ -206,6 +207,34 @@ REQUIRE_STAFF_2FA = env_bool("TONGBAN_REQUIRE_STAFF_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = "tongban"
 LOGIN_FAILURE_LIMIT = env_int("TONGBAN_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("TONGBAN_LOGIN_LOCKOUT_SECONDS", 900)
+
+# --- notifications: SMS and e-mail channels ---------------------------------------------------
+# The demo writes SMS and mail under var/outbox (read the codes there); production sends nothing
+# until a gateway is configured (TONGBAN_SMS_BACKEND: dotted path of a class like
+# tongban.notifications.channels.FileSmsBackend) and SMTP is set.
+NOTIFY_OUTBOX_DIR = Path(env_str("TONGBAN_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+NOTIFY_SMS_BACKEND = env_str(
+    "TONGBAN_SMS_BACKEND",
+    "tongban.notifications.channels.DisabledSmsBackend"
+    if PRODUCTION
+    else "tongban.notifications.channels.FileSmsBackend",
+)
+EMAIL_BACKEND = env_str(
+    "TONGBAN_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(NOTIFY_OUTBOX_DIR / "mail")
+EMAIL_HOST = env_str("TONGBAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TONGBAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("TONGBAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TONGBAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TONGBAN_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("TONGBAN_EMAIL_FROM", "tongban@localhost")
+# A failed delivery is retried after 1, 2, 4 … minutes (at most an hour apart), this many times.
+NOTIFY_MAX_ATTEMPTS = env_int("TONGBAN_NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_RETRY_SECONDS = env_int("TONGBAN_NOTIFY_RETRY_SECONDS", 60)
+# A delivery "sending" this long (its worker died mid-send) is handed back by the sweep.
+NOTIFY_STALE_SECONDS = env_int("TONGBAN_NOTIFY_STALE_SECONDS", 600)
 
 # --- i18n: Chinese first, English available ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -21,6 +21,7 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("photos:mine", _("我的照片"), frozenset({Role.CITIZEN})),
     ("certificates:mine", _("我的证照"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
     ("appointments:mine", _("我的预约"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
+    ("notifications:inbox", _("我的消息"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
     ("web:workbench", _("窗口工作台"), frozenset({Role.CLERK})),
     ("appointments:check_in", _("预约签到"), frozenset({Role.CLERK})),
     ("photos:desk", _("窗口拍照"), frozenset({Role.CLERK})),
