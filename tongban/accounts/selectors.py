@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection
@@ -15,6 +16,7 @@ __all__ = [
     "access_filter",
     "access_get",
     "access_q",
+    "api_tokens_mine",
     "has_confirmed_device",
     "user_by_api_token",
     "user_by_pk",
@@ -30,7 +32,8 @@ def _token_user_sql() -> str:
     return (
         f"SELECT {_USER.columns('u')} FROM {users} u "  # noqa: S608  (names from the models)
         f"JOIN {tokens} t ON t.{qn('user_id')} = u.{qn('id')} "
-        f"WHERE t.{qn('key_hash')} = %s AND u.{qn('is_active')}"
+        f"WHERE t.{qn('key_hash')} = %s AND t.{qn('revoked_at')} IS NULL AND t.{qn('expires_at')} > %s "
+        f"AND u.{qn('is_active')}"
     )
 
 
@@ -81,15 +84,15 @@ def _one_user(sql: str, params: list[Any]) -> tuple[User, tuple[Any, ...]] | Non
     return _USER.load(row), tuple(row[len(User._meta.concrete_fields) :])
 
 
-def user_by_api_token(*, raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None.
+def user_by_api_token(*, raw: str, at: dt.datetime) -> User | None:
+    """The active user a live (unrevoked, unexpired at ``at``) bearer token belongs to, or None.
 
     Every API call of a machine client runs this, so it is one plain query whose statement is
     built once, loaded as the ORM loads a row (tongban.common.rows); the user's outlet, when
     there is one, loads on first use.
     """
     sql = _USER.statement("token", _token_user_sql)
-    found = _one_user(sql, [ApiToken.hash_key(raw)])
+    found = _one_user(sql, [ApiToken.hash_key(raw), connection.ops.adapt_datetimefield_value(at)])
     return found[0] if found is not None else None
 
 
@@ -107,6 +110,11 @@ def user_by_pk(*, pk: int) -> User | None:
         user._confirmed_device = bool(device)  # type: ignore[attr-defined]
     user._unread_messages = int(unread)  # type: ignore[attr-defined]
     return user
+
+
+def api_tokens_mine(*, user: Any) -> list[ApiToken]:
+    """The user's bearer tokens, newest first (revoked and expired ones too, marked by their dates)."""
+    return list(access_filter(user, ApiToken.objects.filter(user_id=user.pk)).order_by("-created_at", "-pk"))
 
 
 def has_confirmed_device(user: User) -> bool:

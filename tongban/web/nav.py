@@ -28,6 +28,7 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("cases:queue", _("审批队列"), frozenset({Role.APPROVER})),
     ("certificates:list", _("证照查询"), frozenset({Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR})),
     ("admin:index", _("管理后台"), frozenset({Role.ADMIN})),
+    ("accounts:window_register", _("窗口注册"), frozenset({Role.CLERK})),
 ]
 
 
