@@ -231,6 +231,9 @@ WINDOW_CODE_HOURS = env_int("TONGBAN_WINDOW_CODE_HOURS", 72)
 # Registration attempts per hour, per client address and per ID number (both steps count).
 REGISTER_LIMIT_PER_IP = env_int("TONGBAN_REGISTER_LIMIT_PER_IP", 20)
 REGISTER_LIMIT_PER_ID = env_int("TONGBAN_REGISTER_LIMIT_PER_ID", 5)
+# Step 1 answers no sooner than this (milliseconds), matched or not: sending the code must not
+# make the answer measurably slower than a miss (a timing oracle for name/ID pairs).
+REGISTER_MIN_MILLISECONDS = env_int("TONGBAN_REGISTER_MIN_MILLISECONDS", 250)
 # Bearer tokens: default and longest lifetime in days.
 API_TOKEN_DAYS = env_int("TONGBAN_API_TOKEN_DAYS", 90)
 API_TOKEN_MAX_DAYS = env_int("TONGBAN_API_TOKEN_MAX_DAYS", 365)

@@ -118,6 +118,17 @@ def test_step_one_takes_as_long_whether_or_not_a_code_is_sent(wang: Any, setting
     assert gap < 0.05, timings
 
 
+def test_step_one_answers_no_sooner_than_the_floor(wang: Any, settings: Any) -> None:
+    """With the floor (REGISTER_MIN_MILLISECONDS, 250 by default) both answers take at least
+    that long, so the cost of sending a code is hidden behind it."""
+    settings.REGISTER_MIN_MILLISECONDS = 120
+    nobody = make_id_number("330106", dt.date(1991, 2, 3), 52)
+    for idn, name in ((wang.id_number, "王小明"), (nobody, "王小明")):
+        t0 = time.perf_counter()
+        assert _start(Client(), idn, name).status_code == 302
+        assert time.perf_counter() - t0 >= 0.12
+
+
 def test_codes_expire_are_single_use_and_allow_few_tries(wang: Any, now: dt.datetime, settings: Any) -> None:
     settings.REGISTER_LIMIT_PER_IP = settings.REGISTER_LIMIT_PER_ID = 100  # the rate limits are tested below
 

@@ -3,6 +3,8 @@ window activation code, and the clerk's page that issues that code."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +33,14 @@ def _field_error(form: object, exc: DomainError) -> None:
     form.add_error(field if field in form.fields else None, exc.message)  # type: ignore[attr-defined]
 
 
+def _not_before(deadline: float) -> None:
+    """Answer no sooner than ``deadline`` (perf_counter seconds): a sent code and a miss then
+    take the same time as far as the client can tell."""
+    wait = deadline - time.perf_counter()
+    if wait > 0:
+        time.sleep(wait)
+
+
 @never_cache
 def register_view(request: HttpRequest) -> HttpResponse:
     """Step 1: ID number and name. Whatever matched, the answer is the step-2 page."""
@@ -41,6 +51,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            started = time.perf_counter()
             try:
                 token = registration_start(
                     id_number=form.cleaned_data["id_number"],
@@ -54,6 +65,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 request.session[SESSION_TOKEN] = token
+                _not_before(started + settings.REGISTER_MIN_MILLISECONDS / 1000)
                 return redirect("accounts:register_code")
     return render(request, "accounts/register.html", {"form": form}, status=status)
 
