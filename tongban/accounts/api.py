@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from tongban.accounts.models import ApiToken
 from tongban.accounts.schemas import MeOut, TokenCreatedOut, TokenCreateIn, TokenOut
@@ -56,18 +56,18 @@ def tokens(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})
-def token_create(request: HttpRequest, body: TokenCreateIn) -> tuple[int, dict[str, Any]]:
+def token_create(request: HttpRequest, body: TokenCreateIn) -> Status:
     """Issue a bearer token for myself; the answer carries the raw value, this once. Only a
     signed-in browser session may do this: a token cannot mint tokens (it would outlive itself)."""
     if getattr(request, "token_authenticated", False):
         raise Forbidden(_("请在网页登录后创建令牌，不能用令牌创建令牌。"), code="session_required")
     at = now()
     token, raw = api_token_create(user=request.user, name=body.name, days=body.days, at=at)  # type: ignore[arg-type]
-    return 201, {**_token(token, at), "token": raw}
+    return Status(201, {**_token(token, at), "token": raw})
 
 
 @router.delete("/tokens/{int:token_id}", response={204: None})
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, token_id: int) -> Status:
     """Revoke one of my tokens (it stops working at once)."""
     api_token_revoke(user=request.user, token_id=token_id, at=now())
-    return 204, None
+    return Status(204, None)

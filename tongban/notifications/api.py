@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from tongban.common.clock import now
@@ -40,14 +40,14 @@ def unread(request: HttpRequest) -> dict[str, int]:
 
 
 @router.post("/{int:message_id}/read", response={204: None})
-def read(request: HttpRequest, message_id: int) -> tuple[int, None]:
+def read(request: HttpRequest, message_id: int) -> Status:
     """Mark one of my messages read."""
     message_mark_read(user=request.user, message_id=message_id, at=now())
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/read-all", response={204: None})
-def read_all(request: HttpRequest) -> tuple[int, None]:
+def read_all(request: HttpRequest) -> Status:
     """Mark all my messages read."""
     messages_mark_all_read(user=request.user, at=now())
-    return 204, None
+    return Status(204, None)
