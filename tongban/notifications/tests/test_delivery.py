@@ -212,3 +212,29 @@ def test_unknown_kind_and_missing_params_are_refused(personas: Any, now: dt.date
     with pytest.raises(Invalid):
         notify(recipient=personas.citizen, kind="appointment_reminder", key="k", params={"item": "x"}, at=now)
     assert Message.objects.count() == 0
+
+
+def test_e_mail_goes_through_djangos_backend_once_and_a_missing_address_is_skipped(
+    personas: Any, now: dt.datetime, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    citizen, other = personas.citizen, personas.other_citizen
+    citizen.email = "zhang@example.cn"
+    citizen.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for user in (citizen, other):  # the other has no e-mail address
+            notify(
+                recipient=user,
+                kind="appointment_reminder",
+                key=f"mail-{user.pk}",
+                params=REMINDER,
+                at=now,
+                channels=("email",),
+            )
+    (sent,) = mail.outbox
+    assert sent.to == ["zhang@example.cn"] and sent.subject == "预约提醒" and "YY26031100000001" in sent.body
+    delivery = Delivery.objects.get(message__recipient=citizen)
+    assert sent.extra_headers["X-Tongban-Idempotency-Key"] == delivery.idempotency_key
+    assert delivery.status == DeliveryStatus.SENT
+    assert Delivery.objects.get(message__recipient=other).status == DeliveryStatus.SKIPPED
