@@ -40,6 +40,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_browser)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _urls_loaded() -> None:
+    # Import every view and endpoint module before any test patches tongban.common.clock.now: a
+    # module first imported under such a patch would keep the fake clock it bound at import
+    # (``from tongban.common.clock import now``) for every later test.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  (the import is the point)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_lookups() -> None:
     # Kept reference data (tongban.common.lookups) may name rows an earlier test rolled back.
@@ -65,6 +75,15 @@ def _fast_hashing(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> No
     # Argon2 is right for production and needlessly slow for hundreds of test logins.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()  # throttling and rate-limit counters start empty in every test
+    # SMS go to memory (tongban.notifications.channels.MemorySmsBackend.outbox), never to var/.
+    from tongban.notifications.channels import MemorySmsBackend
+
+    settings.NOTIFY_SMS_BACKEND = "tongban.notifications.channels.MemorySmsBackend"
+    settings.REGISTER_MIN_MILLISECONDS = 0  # registration's answer floor: tested where it matters
+    MemorySmsBackend.outbox.clear()
     media = tmp_path_factory.mktemp("media")
     settings.MEDIA_ROOT = media
     settings.STORAGES = {

@@ -180,7 +180,7 @@ toks = []
 for u in User.objects.filter(real_name="bench").order_by("pk"):
     raw = "tb_" + secrets.token_urlsafe(24)
     raws.append(raw)
-    toks.append(ApiToken(user=u, name="bench", key_hash=ApiToken.hash_key(raw)))
+    toks.append(ApiToken(user=u, name="bench", key_hash=ApiToken.hash_key(raw), expires_at=at + dt.timedelta(days=30)))
 ApiToken.objects.bulk_create(toks, batch_size=2000)
 open("{out}", "w").write("\\n".join(raws) + "\\n")
 print(",".join(str(s) for s in Slot.objects.filter(outlet=o).values_list("pk", flat=True)))

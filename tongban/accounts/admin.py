@@ -1,7 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from tongban.accounts.forms import ThrottledAdminLoginForm
 from tongban.accounts.models import User
+from tongban.accounts.services import account_disable, sessions_end_all
+from tongban.common.clock import now
+
+# The admin's login goes through the same throttle and audit as the site's (one counter).
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 @admin.register(User)
@@ -12,7 +25,22 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "department", "is_active")
     search_fields = ("=username", "=id_number", "real_name")
     raw_id_fields = ("person", "outlet")
+    actions = ("disable_accounts",)
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("tongban", {"fields": ("role", "real_name", "id_number", "phone", "person", "outlet", "department")}),
+        (
+            "tongban",
+            {"fields": ("role", "real_name", "id_number", "phone", "person", "outlet", "department", "language")},
+        ),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # disabled here: every session of the account ends too
+            sessions_end_all(user=obj, at=now(), actor=request.user, reason="disabled")
+
+    @admin.action(description=_("停用所选账号并结束其全部会话"))
+    def disable_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            account_disable(user=user, at=now(), actor=request.user)

@@ -1,4 +1,4 @@
-"""Staff second factor: staff with a TOTP device must verify it before anything else."""
+"""Session limits (idle and absolute, G4) and the staff second factor (TOTP before anything else)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,29 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.functional import LazyObject
+from django.utils.translation import gettext as _
 
 from tongban.accounts.selectors import has_confirmed_device
+from tongban.common import clock
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/docs", "/api/v1/openapi.json", "/healthz")
+# Pages an unverified staff session may still open: signing in and out, the second factor itself.
+# The rest of the account area (tokens above all: a token would skip the factor) is not exempt.
+EXEMPT_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/otp/",
+    "/static/",
+    "/i18n/",
+    "/api/docs",
+    "/api/v1/openapi.json",
+    "/healthz",
+)
 
 
 def _unwrapped(user: Any) -> Any:
@@ -28,6 +43,79 @@ def _unwrapped(user: Any) -> Any:
         _ = user.pk  # type: ignore[attr-defined]
         user = user._wrapped  # type: ignore[attr-defined]
     return user
+
+
+# Session keys: when the user signed in, when they were last seen (epoch seconds), how long they
+# may stay idle (set at sign-in from the role).
+AUTH_AT, SEEN_AT, IDLE = "_tb_auth_at", "_tb_seen_at", "_tb_idle"
+# Last-seen is written at most this often: a session write per request would cost a database
+# write on every page; the idle limit is then enforced to within this many seconds.
+SEEN_RESOLUTION = 60
+
+
+def idle_limit(user: Any) -> int:
+    """Seconds a session of ``user`` may stay idle (staff are stricter than citizens)."""
+    if getattr(user, "is_staff_role", False):
+        return int(settings.SESSION_IDLE_STAFF_SECONDS)
+    return int(settings.SESSION_IDLE_CITIZEN_SECONDS)
+
+
+def session_started(request: HttpRequest, user: Any, **_signal: Any) -> None:
+    """Stamp a freshly signed-in session. Connected to ``user_logged_in`` (accounts.apps), so
+    every way of signing in (the site, the admin, a test client's force_login) stamps it: this is
+    session bookkeeping, not domain flow."""
+    if request is None:
+        return
+    t = int(clock.now().timestamp())
+    request.session[AUTH_AT] = t
+    request.session[SEEN_AT] = t
+    request.session[IDLE] = idle_limit(user)
+    request.session.set_expiry(idle_limit(user))
+
+
+class SessionLimitsMiddleware:
+    """End a signed-in session that has been idle too long (staff 15 min, citizens 30 min by
+    default) or is older than SESSION_ABSOLUTE_SECONDS: the session is flushed on the server, a
+    page is sent to the login page with a message, the API answers 401.
+
+    The server-side expiry follows the idle limit too (``set_expiry``), so an abandoned session
+    disappears from the store without a request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if SESSION_KEY not in session or request.path.startswith(("/static/", "/healthz")):
+            return self.get_response(request)
+        t = int(clock.now().timestamp())
+        auth_at, seen_at, idle = session.get(AUTH_AT), session.get(SEEN_AT), session.get(IDLE)
+        if auth_at is None or seen_at is None or idle is None:
+            # signed in by a path that did not stamp it (force_login, an older session)
+            idle = idle_limit(_unwrapped(request.user))
+            auth_at = seen_at = t
+            session[AUTH_AT], session[IDLE] = t, idle
+        if t - seen_at > idle or t - auth_at > settings.SESSION_ABSOLUTE_SECONDS:
+            logout(request)  # flushes the session server-side
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "type": "https://tongban.dev/problems/session_expired",
+                        "title": _("登录已超时，请重新登录。"),
+                        "status": 401,
+                        "code": "session_expired",
+                    },
+                    status=401,
+                    content_type="application/problem+json",
+                )
+            messages.info(request, _("您长时间未操作或登录时间过长，已自动退出，请重新登录。"))
+            if request.method == "GET":
+                return redirect_to_login(request.get_full_path())
+            return redirect(settings.LOGIN_URL)
+        if t - seen_at >= SEEN_RESOLUTION or SEEN_AT not in session:
+            session[SEEN_AT] = t
+            session.set_expiry(idle)
+        return self.get_response(request)
 
 
 class StaffSecondFactorMiddleware:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from tongban.common.access import AccessRule
@@ -25,6 +29,10 @@ class User(AbstractUser):
     )
     outlet = models.ForeignKey("outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     department = models.CharField(_("部门"), max_length=16, choices=Department.choices, blank=True)
+    # The language messages are written in (set from the pages at login and registration).
+    language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    # Raised to end every session of the user at once (sign out everywhere, account disabled).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     ACCESS = AccessRule(owner="pk")
 
@@ -42,14 +50,35 @@ class User(AbstractUser):
         """Clerks, approvers, administrators and auditors."""
         return self.role in STAFF_ROLES
 
+    def get_session_auth_hash(self) -> str:
+        """Django checks this on every request: a session made before ``session_generation`` was
+        raised no longer matches and is flushed."""
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, secret: str | bytes | None = None) -> str:
+        # Generation 0 gives Django's own hash, so sessions made before this field existed stay valid.
+        if not self.session_generation:
+            salt, value = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash", self.password
+        else:
+            salt, value = "tongban.accounts.User.get_session_auth_hash", f"{self.password}\n{self.session_generation}"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
+
 
 class ApiToken(models.Model):
-    """A bearer token for machine clients; only its SHA-256 is stored."""
+    """A bearer token for machine clients; only its SHA-256 is stored. It works until it expires
+    or its owner revokes it."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=60)
+    name = models.CharField(_("名称"), max_length=60)
+    prefix = models.CharField(_("开头"), max_length=12, blank=True)  # shown in lists to tell tokens apart
     key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     ACCESS = AccessRule(owner="user")
@@ -61,3 +90,36 @@ class ApiToken(models.Model):
     def hash_key(raw: str) -> str:
         """The stored form of a raw token."""
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class RegistrationVia(models.TextChoices):
+    SMS = "sms", _("短信验证码")
+    WINDOW = "window", _("窗口激活码")
+
+
+class RegistrationCode(models.Model):
+    """A one-time code that proves possession at real-name registration: sent by SMS to the phone
+    the registry holds, or handed over at a service window by a clerk who checked the ID card.
+
+    Every registration attempt makes one, also when the ID number or name matches nobody (then
+    ``person`` is empty and no code exists that could match): the answers look the same either
+    way. Only hashes are stored; ``token_hash`` is the browser's handle on an SMS attempt (its raw
+    value lives in the anonymous session)."""
+
+    via = models.CharField(max_length=8, choices=RegistrationVia.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    id_number = models.CharField(max_length=18, db_index=True)
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("注册验证码")
+        verbose_name_plural = _("注册验证码")
+
+    def __str__(self) -> str:
+        return f"{self.via}:{mask_id_number(self.id_number)}"

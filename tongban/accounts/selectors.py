@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection
@@ -15,6 +16,7 @@ __all__ = [
     "access_filter",
     "access_get",
     "access_q",
+    "api_tokens_mine",
     "has_confirmed_device",
     "user_by_api_token",
     "user_by_pk",
@@ -30,7 +32,8 @@ def _token_user_sql() -> str:
     return (
         f"SELECT {_USER.columns('u')} FROM {users} u "  # noqa: S608  (names from the models)
         f"JOIN {tokens} t ON t.{qn('user_id')} = u.{qn('id')} "
-        f"WHERE t.{qn('key_hash')} = %s AND u.{qn('is_active')}"
+        f"WHERE t.{qn('key_hash')} = %s AND t.{qn('revoked_at')} IS NULL AND t.{qn('expires_at')} > %s "
+        f"AND u.{qn('is_active')}"
     )
 
 
@@ -55,46 +58,63 @@ def _device_sqls() -> list[str] | None:
 
 
 def _user_sql() -> str:
-    """The user row by primary key, and (last column) whether they have a confirmed second-factor
-    device: the second-factor check asks that on every staff page, and in the same statement it
-    costs no round trip of its own. NULL when django_otp must be asked instead."""
+    """The user row by primary key, then two columns: whether they have a confirmed
+    second-factor device (the second-factor check asks that on every staff page; NULL when
+    django_otp must be asked instead) and how many unread messages they have (the page header
+    shows it). In the same statement neither costs a round trip of its own."""
+    from tongban.notifications.selectors import unread_count_sql
+
     qn = connection.ops.quote_name
     sqls = _device_sqls()
     devices = "NULL" if sqls is None else (" OR ".join(f"EXISTS({sql})" for sql in sqls) or "FALSE")
+    unread = unread_count_sql(user_id_column=f"u.{qn('id')}")
     return (
-        f"SELECT {_USER.columns('u')}, {devices} "  # noqa: S608  (names from the models)
+        f"SELECT {_USER.columns('u')}, {devices}, {unread} "  # noqa: S608  (names from the models)
         f"FROM {qn(User._meta.db_table)} u WHERE u.{qn('id')} = %s"
     )
 
 
-def _one_user(sql: str, param: Any, *, device_column: bool = False) -> User | None:
-    """The user ``sql`` finds (every ``%s`` in it is ``param``); with ``device_column`` its last
-    column is the second-factor device answer, kept on the user for ``has_confirmed_device``."""
+def _one_user(sql: str, params: list[Any]) -> tuple[User, tuple[Any, ...]] | None:
+    """The user ``sql`` finds, and the row's columns after the user's own."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [param] * sql.count("%s"))
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    user = _USER.load(row)
-    if device_column and row[-1] is not None:
-        user._confirmed_device = bool(row[-1])  # type: ignore[attr-defined]
-    return user
+    return _USER.load(row), tuple(row[len(User._meta.concrete_fields) :])
 
 
-def user_by_api_token(*, raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None.
+def user_by_api_token(*, raw: str, at: dt.datetime) -> User | None:
+    """The active user a live (unrevoked, unexpired at ``at``) bearer token belongs to, or None.
 
     Every API call of a machine client runs this, so it is one plain query whose statement is
     built once, loaded as the ORM loads a row (tongban.common.rows); the user's outlet, when
     there is one, loads on first use.
     """
-    return _one_user(_USER.statement("token", _token_user_sql), ApiToken.hash_key(raw))
+    sql = _USER.statement("token", _token_user_sql)
+    found = _one_user(sql, [ApiToken.hash_key(raw), connection.ops.adapt_datetimefield_value(at)])
+    return found[0] if found is not None else None
 
 
 def user_by_pk(*, pk: int) -> User | None:
     """The user with this primary key, active or not (the session's user on every signed-in
-    request: see accounts.backends), by the same kind of once-built plain query."""
-    return _one_user(_USER.statement("pk", _user_sql), pk, device_column=True)
+    request: see accounts.backends), by the same kind of once-built plain query. The answers to
+    "has a second-factor device" and "unread messages" come with it (``has_confirmed_device``,
+    notifications.selectors.unread_count)."""
+    sql = _USER.statement("pk", _user_sql)
+    found = _one_user(sql, [pk] * sql.count("%s"))
+    if found is None:
+        return None
+    user, (device, unread) = found
+    if device is not None:
+        user._confirmed_device = bool(device)  # type: ignore[attr-defined]
+    user._unread_messages = int(unread)  # type: ignore[attr-defined]
+    return user
+
+
+def api_tokens_mine(*, user: Any) -> list[ApiToken]:
+    """The user's bearer tokens, newest first (revoked and expired ones too, marked by their dates)."""
+    return list(access_filter(user, ApiToken.objects.filter(user_id=user.pk)).order_by("-created_at", "-pk"))
 
 
 def has_confirmed_device(user: User) -> bool:

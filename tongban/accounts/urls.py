@@ -1,12 +1,19 @@
 from django.urls import path
 
-from tongban.accounts import views
+from tongban.accounts.views import account, auth, register
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
-    path("register/", views.register_view, name="register"),
-    path("otp/", views.otp_view, name="otp"),
-    path("otp/setup/", views.otp_setup_view, name="otp_setup"),
+    path("", account.account_view, name="account"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("register/", register.register_view, name="register"),
+    path("register/code/", register.register_code_view, name="register_code"),
+    path("activate/", register.activate_view, name="activate"),
+    path("window/register/", register.window_register_view, name="window_register"),
+    path("otp/", auth.otp_view, name="otp"),
+    path("otp/setup/", auth.otp_setup_view, name="otp_setup"),
+    path("tokens/", account.tokens_view, name="tokens"),
+    path("tokens/<int:pk>/revoke/", account.token_revoke_view, name="token_revoke"),
+    path("sessions/end/", account.sessions_end_view, name="sessions_end"),
 ]

@@ -11,7 +11,6 @@ database decides, so this holds on PostgreSQL (row lock + re-check of the WHERE)
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 import weakref
 from collections.abc import Callable
@@ -25,6 +24,9 @@ from django.db.models import F
 
 from tongban.appointments.models import Appointment, AppointmentStatus, QueueCounter, Slot, SlotPlan
 from tongban.appointments.policy import booking_policy
+from tongban.appointments.reminders import _queue_reminder
+from tongban.appointments.reminders import appointment_remind as appointment_remind  # re-exported
+from tongban.appointments.reminders import appointments_remind_due as appointments_remind_due  # re-exported
 from tongban.audit.services import audit_record
 from tongban.common.access import access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
@@ -36,7 +38,6 @@ from tongban.outlets.selectors import day_calendar, hours_of, outlet_accepts_sql
 if TYPE_CHECKING:
     from tongban.outlets.models import Outlet
 
-log = logging.getLogger(__name__)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 _GROUP_LETTER: dict[str, str] = {
     Department.HUZHENG: "H",
@@ -525,56 +526,3 @@ def appointments_mark_no_shows(*, at: dt.datetime) -> int:
                 action="appointment.no_show", object_type="appointment", object_id="batch", at=at, data={"count": n}
             )
     return n
-
-
-# --- reminders -----------------------------------------------------------------------------------
-
-
-def _queue_reminder(number: str, start: dt.datetime, at: dt.datetime) -> None:
-    from tongban.appointments.tasks import appointment_remind
-
-    due = start - dt.timedelta(hours=booking_policy().remind_before_hours)
-    if due <= at:
-        appointment_remind.enqueue(number)
-    elif appointment_remind.get_backend().supports_defer:
-        appointment_remind.using(run_after=due).enqueue(number)
-    # Otherwise the daily sweep (appointments_remind_due) queues it when it falls due.
-
-
-def appointment_remind(*, number: str, at: dt.datetime) -> bool:
-    """Send the reminder of a still-booked appointment once. Returns whether one was sent.
-
-    There is no SMS gateway in tongban: the reminder is recorded (``reminded_at``) and logged
-    with the phone number masked; a deployment plugs its gateway in here."""
-    from tongban.common.masking import mask_phone
-
-    with transaction.atomic():
-        changed = Appointment.objects.filter(
-            number=number, status=AppointmentStatus.BOOKED, reminded_at__isnull=True
-        ).update(reminded_at=at)
-        if changed:
-            appt = Appointment.objects.select_related("user", "slot", "outlet").get(number=number)
-            log.info(
-                "appointment reminder %s to %s: %s at %s",
-                number,
-                mask_phone(appt.user.phone or ""),
-                appt.outlet.name,
-                appt.slot.start.isoformat(),
-            )
-    return bool(changed)
-
-
-def appointments_remind_due(*, at: dt.datetime) -> int:
-    """Queue reminders for bookings starting within ``remind_before_hours`` not yet reminded
-    (the periodic sweep for task backends that cannot defer). Returns how many were queued."""
-    from tongban.appointments.tasks import appointment_remind as remind_task
-
-    horizon = at + dt.timedelta(hours=booking_policy().remind_before_hours)
-    numbers = list(
-        Appointment.objects.filter(
-            status=AppointmentStatus.BOOKED, reminded_at__isnull=True, slot__start__gt=at, slot__start__lte=horizon
-        ).values_list("number", flat=True)
-    )
-    for number in numbers:
-        remind_task.enqueue(number)
-    return len(numbers)

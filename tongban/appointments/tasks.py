@@ -10,6 +10,6 @@ from tongban.common.clock import now
 @task()
 def appointment_remind(number: str) -> bool:
     """Send one appointment's reminder (no-op if cancelled or already reminded)."""
-    from tongban.appointments.services import appointment_remind as remind
+    from tongban.appointments.reminders import appointment_remind as remind
 
     return remind(number=number, at=now())

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII only: Python's \d also matches Arabic-Indic, Devanagari and other decimal digits, which
+# int() reads as numbers, so "530111١٩٧٥…" once parsed as a second spelling of a real number.
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # The earliest birth date an ID number can plausibly carry: people born before 1900 are not alive.
 _EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
@@ -67,8 +71,36 @@ def check_digit(first17: str) -> str:
 
 
 def normalise(value: str) -> str:
-    """Strip spaces and upper-case a trailing x, as people type it."""
-    return re.sub(r"\s+", "", value or "").upper()
+    """NFKC (full-width digits and letters become ASCII), strip spaces, upper-case a trailing x.
+
+    Digits of other scripts survive NFKC and are refused by the shape check afterwards."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
+
+
+def looks_like_id_number(value: str) -> bool:
+    """Whether the normalised value has the shape of an ID number (18 ASCII characters)."""
+    return _SHAPE.fullmatch(normalise(value)) is not None
+
+
+class InvalidPhone(ValueError):
+    """A mobile number that is not 11 ASCII digits starting 13–19."""
+
+    message_zh = "请输入 11 位手机号码（半角数字）"
+    message_en = "Enter an 11-digit mobile number"
+
+
+def parse_mobile(value: str) -> str:
+    """The mainland mobile number in ``value`` as 11 ASCII digits.
+
+    NFKC first (full-width digits become ASCII), then spaces, hyphens and a leading +86 / 0086
+    are dropped. Raises InvalidPhone for anything else, digits of other scripts included."""
+    text = re.sub(r"[\s\-]+", "", unicodedata.normalize("NFKC", value or ""))
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix) and len(text) == len(prefix) + 11:
+            text = text[len(prefix) :]
+    if _MOBILE.fullmatch(text) is None:
+        raise InvalidPhone(value)
+    return text
 
 
 def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumberInfo:
@@ -79,7 +111,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumberInfo
     number = normalise(value)
     if not number:
         raise InvalidIdNumber("empty")
-    if not _SHAPE.match(number):
+    if not _SHAPE.fullmatch(number):
         raise InvalidIdNumber("shape")
     if number[:6] not in region_codes():
         raise InvalidIdNumber("region")

@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from tongban.accounts.selectors import user_by_api_token
+from tongban.common import clock
 from tongban.common.errors import DomainError
 from tongban.common.masking import mask_text
 
@@ -18,7 +19,7 @@ class BearerToken(HttpBearer):
     """``Authorization: Bearer tb_...`` for machine clients."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_by_api_token(raw=token)
+        user = user_by_api_token(raw=token, at=clock.now())  # read at call time, not bound at import
         if user is not None:
             request.user = user
             request.token_authenticated = True  # type: ignore[attr-defined]
@@ -119,7 +120,7 @@ def _mount() -> None:
     # Capability routers; each module owns its api.py.
     import importlib
 
-    for module in ("catalog", "cases", "photos", "certificates", "outlets", "appointments"):
+    for module in ("catalog", "cases", "photos", "certificates", "outlets", "appointments", "notifications"):
         try:
             mod = importlib.import_module(f"tongban.{module}.api")
         except ModuleNotFoundError as exc:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tongban.certificates",
     "tongban.appointments",
     "tongban.storage",
+    "tongban.notifications",
     "tongban.web",
 ]
 
@@ -70,8 +71,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "tongban.accounts.middleware.StaffSecondFactorMiddleware",
+    # before the session limits, which tell a signed-out person why
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tongban.accounts.middleware.SessionLimitsMiddleware",
+    "tongban.accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongban.common.dbrouter.ReplicaReadsMiddleware",
 ]
@@ -233,6 +236,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # common Chinese passwords and pinyin names with digits; the person's own ID number, phone, name
+    {"NAME": "tongban.accounts.passwords.CommonChinesePasswordValidator"},
+    {"NAME": "tongban.accounts.passwords.PersonalDataPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -241,7 +248,18 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Flash messages live in the session (already loaded for a logged-in user): no signed cookie to
 # build and check on every request.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-SESSION_COOKIE_AGE = env_int("TONGBAN_SESSION_SECONDS", 4 * 3600)
+# G4: a session ends after this long idle (staff 15 min, citizens 30 min at most) and this long
+# after login whatever the activity (8 h at most); production refuses looser values.
+SESSION_IDLE_STAFF_SECONDS = env_int("TONGBAN_SESSION_IDLE_STAFF_SECONDS", 15 * 60)
+SESSION_IDLE_CITIZEN_SECONDS = env_int("TONGBAN_SESSION_IDLE_CITIZEN_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("TONGBAN_SESSION_SECONDS", 4 * 3600)
+if PRODUCTION and (
+    SESSION_IDLE_STAFF_SECONDS > 15 * 60
+    or SESSION_IDLE_CITIZEN_SECONDS > 30 * 60
+    or SESSION_ABSOLUTE_SECONDS > 8 * 3600
+):
+    raise ConfigError("session limits above G4 (staff idle 900 s, citizen idle 1800 s, lifetime 28800 s)")
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -254,6 +272,51 @@ REQUIRE_STAFF_2FA = env_bool("TONGBAN_REQUIRE_STAFF_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = "tongban"
 LOGIN_FAILURE_LIMIT = env_int("TONGBAN_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("TONGBAN_LOGIN_LOCKOUT_SECONDS", 900)
+# Real-name registration: an SMS code to the phone the registry holds, or a code from a window.
+REGISTRATION_CODE_SECONDS = env_int("TONGBAN_REGISTRATION_CODE_SECONDS", 300)
+REGISTRATION_CODE_ATTEMPTS = env_int("TONGBAN_REGISTRATION_CODE_ATTEMPTS", 5)
+WINDOW_CODE_HOURS = env_int("TONGBAN_WINDOW_CODE_HOURS", 72)
+# Registration attempts per hour, per client address and per ID number (both steps count).
+REGISTER_LIMIT_PER_IP = env_int("TONGBAN_REGISTER_LIMIT_PER_IP", 20)
+REGISTER_LIMIT_PER_ID = env_int("TONGBAN_REGISTER_LIMIT_PER_ID", 5)
+# Step 1 answers no sooner than this (milliseconds), matched or not: sending the code must not
+# make the answer measurably slower than a miss (a timing oracle for name/ID pairs).
+REGISTER_MIN_MILLISECONDS = env_int("TONGBAN_REGISTER_MIN_MILLISECONDS", 250)
+# Bearer tokens: default and longest lifetime in days.
+API_TOKEN_DAYS = env_int("TONGBAN_API_TOKEN_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("TONGBAN_API_TOKEN_MAX_DAYS", 365)
+# Staff reveals of a full ID or phone number: per staff member per hour; a clerk may reveal only
+# a person they looked up at their window within REVEAL_PRESENCE_SECONDS.
+REVEAL_LIMIT_PER_HOUR = env_int("TONGBAN_REVEAL_LIMIT_PER_HOUR", 20)
+REVEAL_PRESENCE_SECONDS = env_int("TONGBAN_REVEAL_PRESENCE_SECONDS", 30 * 60)
+
+# --- notifications: SMS and e-mail channels ---------------------------------------------------
+# The demo writes SMS and mail under var/outbox (read the codes there); production sends nothing
+# until a gateway is configured (TONGBAN_SMS_BACKEND: dotted path of a class like
+# tongban.notifications.channels.FileSmsBackend) and SMTP is set.
+NOTIFY_OUTBOX_DIR = Path(env_str("TONGBAN_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+NOTIFY_SMS_BACKEND = env_str(
+    "TONGBAN_SMS_BACKEND",
+    "tongban.notifications.channels.DisabledSmsBackend"
+    if PRODUCTION
+    else "tongban.notifications.channels.FileSmsBackend",
+)
+EMAIL_BACKEND = env_str(
+    "TONGBAN_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(NOTIFY_OUTBOX_DIR / "mail")
+EMAIL_HOST = env_str("TONGBAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TONGBAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("TONGBAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TONGBAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TONGBAN_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("TONGBAN_EMAIL_FROM", "tongban@localhost")
+# A failed delivery is retried after 1, 2, 4 … minutes (at most an hour apart), this many times.
+NOTIFY_MAX_ATTEMPTS = env_int("TONGBAN_NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_RETRY_SECONDS = env_int("TONGBAN_NOTIFY_RETRY_SECONDS", 60)
+# A delivery "sending" this long (its worker died mid-send) is handed back by the sweep.
+NOTIFY_STALE_SECONDS = env_int("TONGBAN_NOTIFY_STALE_SECONDS", 600)
 
 # --- i18n: Chinese first, English available ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -12,8 +12,10 @@ from ninja import Router
 from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.errors import NotFound
+from tongban.common.ids import normalise
 from tongban.registry.schemas import LookupIn, PersonOut, RevealIn, RevealOut
 from tongban.registry.selectors import person_detail, person_get, person_view
+from tongban.registry.services import person_present_mark, person_reveal
 
 router = Router(tags=["registry 共享库"])
 
@@ -30,19 +32,28 @@ def my_record(request: HttpRequest) -> dict[str, object]:
 
 @router.post("/persons/lookup", response=PersonOut)
 def lookup(request: HttpRequest, body: LookupIn) -> dict[str, object]:
-    """A person's record by ID number: citizens only their own; staff any, masked (and audited)."""
-    person = person_get(user=request.user, id_number=body.id_number.strip().upper())
+    """A person's record by ID number: citizens only their own; staff any, masked (and audited).
+    A clerk's lookup marks the person as at their window (see ``persons/reveal``)."""
+    person = person_get(user=request.user, id_number=normalise(body.id_number))
     audit_staff_read(
         actor=request.user, object_type="person", object_id=person.pk, at=now(), channel="api", what="lookup"
     )
+    person_present_mark(user=request.user, person=person)
     return person_view(user=request.user, detail=person_detail(person=person))
 
 
 @router.post("/persons/reveal", response=RevealOut)
 def reveal(request: HttpRequest, body: RevealIn) -> dict[str, str]:
-    """Show staff one unmasked field, with a reason; writes an audit entry."""
-    from tongban.registry.services import person_reveal
-
-    person = person_get(user=request.user, id_number=body.id_number.strip().upper())
-    value = person_reveal(user=request.user, person=person, field=body.field, reason=body.reason, now=now())
+    """Show one unmasked field to staff who need it: clerks (a person they looked up at their
+    window in the last half hour), approvers and administrators, never auditors; a reason code
+    from the fixed list and an explanation; rate limited per staff member; audited."""
+    person = person_get(user=request.user, id_number=normalise(body.id_number))
+    value = person_reveal(
+        user=request.user,
+        person=person,
+        field=body.field,
+        reason_code=body.reason_code,
+        reason=body.reason,
+        now=now(),
+    )
     return {"field": body.field, "value": value}

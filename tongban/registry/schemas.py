@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
+from pydantic import Field
 
 
 class HouseholdMemberOut(Schema):
@@ -37,9 +38,12 @@ class LookupIn(Schema):
 
 
 class RevealIn(Schema):
-    id_number: str
-    field: str
-    reason: str
+    id_number: str = Field(..., max_length=32)
+    field: str = Field(..., description="id_number or phone")
+    reason_code: str = Field(
+        "", max_length=32, description="identity_check, contact_applicant, case_handling or legal_assistance"
+    )
+    reason: str = Field(..., max_length=500, description="what the number is needed for (at least 10 characters)")
 
 
 class RevealOut(Schema):

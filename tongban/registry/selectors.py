@@ -161,8 +161,10 @@ def person_view(*, user: Any, detail: dict[str, Any]) -> dict[str, Any]:
         "household": household.number if household is not None else None,
         "address": address if own or address is None else mask_address(address, 12),
         "education": person.education,
+        # Members' ID numbers are masked for everyone, their own household included: the page
+        # never shows them, and an account is not a reason to hand out a family's numbers.
         "members": [
-            {**m, "id_number": idn(m["id_number"]), "name": name(m["name"]) if not own else m["name"]}
+            {**m, "id_number": mask_id_number(m["id_number"]), "name": name(m["name"]) if not own else m["name"]}
             for m in detail["members"]
         ],
         "driver_licence_class": detail["licence"].vehicle_class if detail["licence"] else None,

@@ -1,4 +1,4 @@
-"""Template context shared by every page: the role's navigation."""
+"""Template context shared by every page: the role's navigation and the unread message count."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
+from tongban.notifications.selectors import unread_count
 from tongban.web.nav import nav_for
 
 # The entries depend only on the role, the language of the labels and the URL configuration, so
@@ -25,4 +26,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
     nav = _NAV.get(key)
     if nav is None:
         nav = _NAV[key] = nav_for(user)
-    return {"nav": nav, "embedded": not settings.PRODUCTION}
+    context: dict[str, Any] = {"nav": nav, "embedded": not settings.PRODUCTION}
+    if role is not None:
+        # read with the session's user in one statement (accounts.selectors.user_by_pk)
+        context["unread"] = unread_count(user=user)
+    return context

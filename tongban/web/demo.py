@@ -82,3 +82,33 @@ def demo_accounts(*, at: dt.datetime) -> list[str]:
     if walk_in is not None:
         lines.append(f"{'窗口现场申请人 walk-in':<28} {walk_in.id_number}  ({walk_in.name}, 无账号 no account)")
     return lines
+
+
+def demo_help(*, site: str) -> list[str]:
+    """How to try registration and the staff second factor in the demo (printed by demo-setup)."""
+    from django.conf import settings
+
+    from tongban.notifications.selectors import sms_outbox_path
+    from tongban.registry.models import Person
+
+    free = Person.objects.filter(account__isnull=True, household__isnull=False, birth_date__year__range=(1970, 2000))
+    with_phone = free.exclude(phone="").order_by("id").first()
+    without = free.filter(phone="").order_by("id").first()
+    lines = ["", "Registration (real name, proved by possession):"]
+    if with_phone is not None:
+        lines.append(
+            f"  {site}/accounts/register/  try {with_phone.id_number} ({with_phone.name}): the SMS code is written to "
+            f"{sms_outbox_path() or 'the configured SMS gateway'}"
+        )
+    if without is not None:
+        lines.append(
+            f"  no phone in the registry, e.g. {without.id_number} ({without.name}): the clerk looks them up at "
+            f"{site}/workbench/ and issues an activation code, used at {site}/accounts/activate/"
+        )
+    required = "required" if settings.REQUIRE_STAFF_2FA else "optional here, required in production"
+    lines += [
+        "",
+        f"Staff second factor (TOTP, {required}): sign in as staff, open {site}/accounts/otp/setup/ "
+        f"(linked from 我的账户 {site}/accounts/) and scan the QR code with an authenticator app.",
+    ]
+    return lines

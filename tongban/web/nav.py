@@ -21,12 +21,14 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("photos:mine", _("我的照片"), frozenset({Role.CITIZEN})),
     ("certificates:mine", _("我的证照"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
     ("appointments:mine", _("我的预约"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
+    ("notifications:inbox", _("我的消息"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
     ("web:workbench", _("窗口工作台"), frozenset({Role.CLERK})),
     ("appointments:check_in", _("预约签到"), frozenset({Role.CLERK})),
     ("photos:desk", _("窗口拍照"), frozenset({Role.CLERK})),
     ("cases:queue", _("审批队列"), frozenset({Role.APPROVER})),
     ("certificates:list", _("证照查询"), frozenset({Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR})),
     ("admin:index", _("管理后台"), frozenset({Role.ADMIN})),
+    ("accounts:window_register", _("窗口注册"), frozenset({Role.CLERK})),
 ]
 
 

@@ -14,6 +14,7 @@ from tongban.common.errors import DomainError
 from tongban.common.forms import PersonLookupForm
 from tongban.common.roles import Role
 from tongban.registry.selectors import person_detail, person_get, person_view
+from tongban.registry.services import person_present_mark
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -51,6 +52,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
                     channel="page",
                     what="workbench",
                 )
+            person_present_mark(user=request.user, person=person)
             found = person_view(user=request.user, detail=person_detail(person=person))
             found["pk"] = person.pk
             found["full_id"] = form.cleaned_data["id_number"]

@@ -71,14 +71,15 @@ def test_clerk_sees_any_person_masked_and_reveal_is_audited(personas, api) -> No
     )
     assert refused.status_code == 403
     assert AuditEntry.objects.filter(action="person.reveal").count() == before
+    reason = {"reason_code": "contact_applicant", "reason": "核对联系方式，通知补交材料"}
     shown = client.post(
         "/api/v1/registry/persons/reveal",
-        data=json.dumps({"id_number": target.id_number, "field": "phone", "reason": "核对联系方式"}),
+        data=json.dumps({"id_number": target.id_number, "field": "phone", **reason}),
         content_type="application/json",
     )
     assert shown.status_code == 200 and shown.json()["value"] == target.phone
     entry = AuditEntry.objects.filter(action="person.reveal").latest("id")
-    assert entry.actor_id == personas.clerk.pk and entry.data == {"field": "phone", "reason": "核对联系方式"}
+    assert entry.actor_id == personas.clerk.pk and entry.data == {"field": "phone", **reason}
     assert entry.outlet_code == personas.outlet.code
 
 

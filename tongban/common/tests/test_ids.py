@@ -73,3 +73,42 @@ def test_every_single_digit_typo_is_caught() -> None:
                 continue
             typo = number[:pos] + digit + number[pos + 1 :]
             assert not is_valid_id_number(typo), typo
+
+
+# Issue 16, finding 8: "530111١٩٧٥١٢٢٧2473" (Arabic-Indic digits) registered a second account that
+# looked like an existing citizen's: Python's \d and int() read those digits as numbers.
+@pytest.mark.parametrize(
+    "typed",
+    ["530111١٩٧٥١٢٢٧2473", "530111१९७५१२२७2473", "५३०१११197512272473", "53011119751227247３\u0663"],
+)
+def test_digits_of_other_scripts_are_refused(typed: str) -> None:
+    from tongban.common.ids import looks_like_id_number
+
+    with pytest.raises(InvalidIdNumber) as exc:
+        parse_id_number(typed)
+    assert exc.value.code == "shape"
+    assert not looks_like_id_number(typed)
+
+
+def test_full_width_digits_and_letters_become_ascii() -> None:
+    assert parse_id_number("５３０１１１１９７５１２２７２４７３").number == "530111197512272473"
+    assert parse_id_number("１１０１０５１９４９１２３１００２ｘ").number == STANDARD_EXAMPLE
+    assert parse_id_number("110105\u30001949\u00a0123100 2X").number == STANDARD_EXAMPLE  # ideographic spaces
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("13800001234", "13800001234"), ("１３８００００１２３４", "13800001234"), ("+86 138-0000-1234", "13800001234")],
+)
+def test_mobile_numbers_are_normalised(typed: str, expected: str) -> None:
+    from tongban.common.ids import parse_mobile
+
+    assert parse_mobile(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["١٣٨٠٠٠٠١٢٣٤", "1380000123", "23800001234", "138000012345", "", "1380000123x"])
+def test_bad_mobile_numbers_are_refused(typed: str) -> None:
+    from tongban.common.ids import InvalidPhone, parse_mobile
+
+    with pytest.raises(InvalidPhone):
+        parse_mobile(typed)

@@ -9,17 +9,28 @@ import datetime
 import importlib
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from tongban.common.clock import now
 from tongban.registry.selectors import registry_population
-from tongban.web.demo import DEMO_PASSWORD, demo_accounts
+from tongban.web.demo import DEMO_PASSWORD, demo_accounts, demo_help
 
 # Outlets come first so the demo clerk is placed at a generated police-station window before any
 # module creates cases at the clerk's outlet; the audit module comes last, to sign a checkpoint of
 # everything the others wrote.
-MODULE_ORDER = ("workdays", "outlets", "catalog", "photos", "cases", "certificates", "appointments", "audit")
+MODULE_ORDER = (
+    "workdays",
+    "outlets",
+    "catalog",
+    "photos",
+    "cases",
+    "certificates",
+    "appointments",
+    "notifications",
+    "audit",
+)
 BEFORE_ACCOUNTS = ("workdays", "outlets")
 
 
@@ -45,6 +56,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for line in accounts:
             self.stdout.write(f"  {line}")
+        for line in demo_help(site=settings.SITE_URL):
+            self.stdout.write(line)
 
     def _load(self, module: str, at: datetime.datetime) -> None:
         try:

@@ -1,4 +1,4 @@
-"""Login (with throttling), logout, real-name registration and the staff TOTP second factor."""
+"""Login (throttled, audited), logout, and the staff TOTP second factor."""
 
 from __future__ import annotations
 
@@ -6,57 +6,60 @@ import base64
 import io
 
 import segno
-from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tongban.accounts.forms import LoginForm, OtpForm, RegisterForm
-from tongban.accounts.services import (
-    citizen_register,
-    login_throttle_check,
-    login_throttle_fail,
-    login_throttle_reset,
-)
+from tongban.accounts.forms import LoginForm, OtpForm
+from tongban.accounts.services import login_attempt, logout_record, second_factor_record, user_language_set
 from tongban.audit.services import audit_record
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
+from tongban.common.request import client_ip
+
+__all__ = ["client_ip", "login_view", "logout_view", "otp_setup_view", "otp_view", "safe_next"]
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The peer address (a trusted proxy would set REMOTE_ADDR through the WSGI server)."""
-    return str(request.META.get("REMOTE_ADDR", ""))
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    """The ``next`` target when it stays on this site, else ``fallback``."""
+    nxt = request.GET.get("next", "")
+    ok = url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return nxt if nxt.startswith("/") and ok else fallback
+
+
+def sign_in(request: HttpRequest, user: object) -> None:
+    """Start a session for ``user``: a new session id (Django's ``login`` cycles it; the G4
+    timestamps are set on its ``user_logged_in`` signal), and the language they read messages in."""
+    login(request, user, backend="tongban.accounts.backends.UserBackend")  # type: ignore[arg-type]
+    user_language_set(user=user, language=get_language() or "zh-hans")
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        username, ip = form.cleaned_data["username"], client_ip(request)
         try:
-            login_throttle_check(username=username, ip=ip)
+            user = login_attempt(
+                request=request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+                at=now(),
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
-            return render(request, "accounts/login.html", {"form": form}, status=429)
-        user = authenticate(request, username=username, password=form.cleaned_data["password"])
-        if user is None:
-            login_throttle_fail(username=username, ip=ip)
-            form.add_error(None, _("账号或密码错误"))
-            status = 400
+            status = exc.status
         else:
-            login_throttle_reset(username=username, ip=ip)
-            login(request, user)
-            audit_record(action="account.login", object_type="user", object_id=str(user.pk), at=now(), actor=user)
-            nxt = request.GET.get("next", "")
-            if nxt.startswith("/") and not nxt.startswith("//"):
-                return redirect(nxt)
-            return redirect("web:home")
+            sign_in(request, user)
+            return redirect(safe_next(request, "/"))
     elif request.method == "POST":
         status = 400
     return render(request, "accounts/login.html", {"form": form}, status=status)
@@ -64,22 +67,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out: the session is deleted on the server, not only forgotten by the browser."""
+    user = request.user
+    if user.is_authenticated:
+        logout_record(user=user, at=now())
     logout(request)
     return redirect("web:home")
-
-
-def register_view(request: HttpRequest) -> HttpResponse:
-    form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = citizen_register(now=now(), **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(exc.extra.get("field"), exc.message)
-        else:
-            login(request, user, backend="tongban.accounts.backends.UserBackend")
-            messages.success(request, _("注册成功，已完成实名认证"))
-            return redirect("web:home")
-    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -88,6 +81,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"])
+        second_factor_record(user=request.user, ok=device is not None, at=now())
         if device is None:
             form.add_error("token", _("验证码不正确或已过期"))
         else:

@@ -1,0 +1,68 @@
+"""Staff accounts: created scoped to an outlet and a department."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from tongban.accounts.models import User
+from tongban.audit.services import audit_record
+from tongban.common.errors import Invalid
+from tongban.common.roles import Department, Role
+
+
+def staff_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    real_name: str,
+    outlet: Any = None,
+    department: str = "",
+    now: dt.datetime,
+    actor: Any = None,
+    check_password: bool = True,
+) -> User:
+    """Create a staff account scoped to an outlet and a department.
+
+    Raises Invalid for an unknown role or department, a clerk without an outlet or an approver
+    without a department.
+    """
+    if role not in (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR):
+        raise Invalid(f"unknown staff role {role!r}", code="role")
+    if department and department not in Department.values:
+        raise Invalid(f"unknown department {department!r}", code="department")
+    if role == Role.CLERK and outlet is None:
+        raise Invalid("窗口受理员必须属于一个网点 / A clerk belongs to an outlet", code="outlet_required")
+    if role == Role.APPROVER and not department:
+        raise Invalid("审批民警必须属于一个部门 / An approver belongs to a department", code="department_required")
+    user = User(
+        username=username,
+        role=role,
+        real_name=real_name,
+        outlet=outlet,
+        department=department,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    if check_password:
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise Invalid(" ".join(exc.messages), code="weak_password") from None
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        audit_record(
+            action="account.staff_create",
+            object_type="user",
+            object_id=str(user.pk),
+            at=now,
+            actor=actor,
+            data={"role": role, "department": department},
+        )
+    return user
