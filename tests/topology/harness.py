@@ -374,6 +374,9 @@ class Topology:
             "TONGBAN_S3_CONNECT_TIMEOUT": "2",
             "TONGBAN_S3_ATTEMPTS": "2",
             "TONGBAN_TASKS": "database",
+            # the SMS gateway of this topology: a file the test reads registration codes from
+            "TONGBAN_SMS_BACKEND": "tongban.notifications.channels.FileSmsBackend",
+            "TONGBAN_OUTBOX_DIR": str(self.tmp / "sms-gateway"),
             "TONGBAN_REQUIRE_STAFF_2FA": "true",
             "TONGBAN_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
