@@ -41,14 +41,15 @@ MIN_SCORE = 0.5  # the mesh's own face-presence score
 
 @dataclass(frozen=True, slots=True)
 class Mesh:
-    """468 points of one face in image pixels, with the face-presence score."""
+    """468 points of one face (x, y in image pixels, z depth at the same scale), with the
+    face-presence score."""
 
     points: np.ndarray
     score: float
 
     def centre(self, idx: tuple[int, ...]) -> tuple[float, float]:
         """Mean of some points."""
-        p = self.points[list(idx)].mean(axis=0)
+        p = self.points[list(idx), :2].mean(axis=0)
         return float(p[0]), float(p[1])
 
     def point(self, i: int) -> tuple[float, float]:
@@ -76,7 +77,7 @@ class Mesh:
 
     def scaled(self, k: float, dx: float = 0.0, dy: float = 0.0) -> Mesh:
         """The same points after ``p * k + (dx, dy)``."""
-        return Mesh(points=self.points * k + np.array([dx, dy]), score=self.score)
+        return Mesh(points=self.points * k + np.array([dx, dy, 0.0]), score=self.score)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ class Upright:
     ied: float
     chin: float  # eye line to chin (down)
     face_width: float  # outline at the eyes' height (234–454)
-    yaw: float  # nose tip's offset from the outline's middle, in face widths
+    yaw: float  # degrees, from the depth of the outline's two sides (positive: turned to image right)
 
 
 def measure(mesh: Mesh) -> Upright:
@@ -106,18 +107,19 @@ def measure(mesh: Mesh) -> Upright:
     chin_v = uv(mesh.point(CHIN))[1]
     fr, fl = uv(mesh.point(FACE_RIGHT)), uv(mesh.point(FACE_LEFT))
     width = fl[0] - fr[0]
-    nose_u = uv(mesh.point(NOSE_TIP))[0]
+    dz = float(mesh.points[FACE_LEFT, 2] - mesh.points[FACE_RIGHT, 2])
     return Upright(
         eye_mid=(ex, ey),
         roll=roll,
         ied=math.hypot(lx - rx, ly - ry),
         chin=chin_v,
         face_width=width,
-        yaw=(nose_u - (fl[0] + fr[0]) / 2) / max(width, 1e-6),
+        yaw=math.degrees(math.atan2(dz, max(width, 1e-6))),
     )
 
 
 def _second_crop(points: np.ndarray) -> MeshCrop:
+    points = points[:, :2]
     a, b = points[EYE_OUTER[0]], points[EYE_OUTER[1]]
     angle = math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
     t = math.radians(-angle)
@@ -142,4 +144,4 @@ def locate_mesh(rgb: np.ndarray, lm: Landmarks) -> Mesh:
 
 def polygon(mesh: Mesh, idx: tuple[int, ...]) -> np.ndarray:
     """Some mesh points as an int32 polygon for ``cv2.fillPoly``."""
-    return np.round(mesh.points[list(idx)]).astype(np.int32)
+    return np.round(mesh.points[list(idx), :2]).astype(np.int32)

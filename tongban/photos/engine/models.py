@@ -109,7 +109,7 @@ def segment_person(rgb: np.ndarray, *, runtime: str | None = None) -> np.ndarray
     The image is stretched to the model's square input, as MediaPipe's graph does; the caller
     maps the result back (it covers the whole image).
     """
-    from tongban.photos.engine.analyse import shrink  # the fast area filter (integer factor first)
+    from tongban.photos.engine.imaging import shrink  # the fast area filter (integer factor first)
 
     x = shrink(rgb, (SEG_SIZE, SEG_SIZE)) if min(rgb.shape[:2]) >= SEG_SIZE else cv2.resize(rgb, (SEG_SIZE, SEG_SIZE))
     x = x.astype(np.float32) * (1.0 / 255.0)
@@ -136,7 +136,8 @@ class MeshCrop:
 
 
 def face_mesh(rgb: np.ndarray, crop: MeshCrop, *, runtime: str | None = None) -> tuple[np.ndarray, float]:
-    """468 mesh points (x, y in image pixels) for the face in ``crop``, and the face score (0–1)."""
+    """468 mesh points (x, y in image pixels, z: depth in the same scale, larger = further
+    from the camera) for the face in ``crop``, and the face score (0–1)."""
     m = crop.matrix()
     patch = cv2.warpAffine(
         rgb,
@@ -150,9 +151,10 @@ def face_mesh(rgb: np.ndarray, crop: MeshCrop, *, runtime: str | None = None) ->
     pts = score = None
     for v in out.values():
         if v.size == 1404:
-            pts = v.reshape(468, 3)[:, :2].astype(np.float64)
+            pts = v.reshape(468, 3).astype(np.float64)
         elif v.size == 1:
             score = float(v.ravel()[0])
     assert pts is not None and score is not None
-    img_pts = pts @ m[:, :2].T + m[:, 2]
-    return img_pts, 1.0 / (1.0 + math.exp(-score))
+    xy = pts[:, :2] @ m[:, :2].T + m[:, 2]
+    z = pts[:, 2:] * (crop.side / MESH_SIZE)
+    return np.hstack([xy, z]), 1.0 / (1.0 + math.exp(-score))

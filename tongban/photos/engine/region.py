@@ -90,10 +90,11 @@ class PhotoRegion:
 
     def to_dict(self, scale: float = 1.0) -> list[dict[str, object]]:
         """The fills as report data (lines in original pixels)."""
-        return [
-            {"colour": "#{:02X}{:02X}{:02X}".format(*f.colour), "share": round(f.share, 4), "line": _scaled(f.line, scale)}
-            for f in self.fills
-        ]  # fmt: skip
+        out: list[dict[str, object]] = []
+        for f in self.fills:
+            colour = "#{:02X}{:02X}{:02X}".format(*f.colour)
+            out.append({"colour": colour, "share": round(f.share, 4), "line": _scaled(f.line, scale)})
+        return out
 
 
 def _scaled(line: Line, scale: float) -> list[float]:
