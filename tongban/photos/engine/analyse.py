@@ -20,6 +20,8 @@ Geometry (in the upright, eye-levelled frame, measured from the eye line):
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,7 @@ CANVAS_EYE = (150.0, 170.0)
 HEAD_WIDTH_FACE = 2.3 / 2.2  # exit-entry head width per face width (ADR 0004)
 BG_DISTANCE = 14.0  # CIELAB distance of a background pixel that is a "blob" (×2) in the texture
 BG_ALPHA = 0.1  # person probability under which a canvas pixel is background
+OTHER_PERSON = 0.005  # share of the image a second person's blob in the mask covers, at least
 SHOULDER_SPAN = 1.2  # IED beside the centre line where the photo must go on below the chin
 SHOULDER_REACH = 4.0  # IED below the chin that are looked at
 HEAD_SIDE_ROWS = 0.6  # IED below the eye line down to which the space beside the head is measured
@@ -107,11 +110,51 @@ class Analysis:
     mesh: Mesh | None = None
     region: PhotoRegion | None = None
     person: PersonMap | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)  # CPU time of the steps
 
     @property
     def passed(self) -> bool:
         """Every component passed."""
         return bool(self.components) and all(c.passed for c in self.components)
+
+    def rescaled(self, k: float, width: int, height: int) -> Analysis:
+        """The same analysis for the same photo decoded ``k`` times larger (``width``×``height``).
+
+        Everything measured is a position or a length in the photo, or (quality) a value on
+        the normalised canvas or in original pixels: scaling the positions is exact, and the
+        models need not run again on the larger decode.
+        """
+        geo = self.geometry
+        if geo is not None:
+            geo = HeadGeometry(
+                eye_mid=(geo.eye_mid[0] * k, geo.eye_mid[1] * k),
+                roll=geo.roll,
+                ied=geo.ied * k,
+                crown=geo.crown * k,
+                chin=geo.chin * k,
+                face_width=geo.face_width * k,
+                head_width=geo.head_width * k,
+                crown_method=geo.crown_method,
+                head_width_method=geo.head_width_method,
+                yaw=geo.yaw,
+                crown_clipped=geo.crown_clipped,
+            )
+        faces = [f.scaled(k) for f in self.faces]
+        face = faces[self.faces.index(self.face)] if self.face is not None and self.face in self.faces else None
+        return Analysis(
+            width=width,
+            height=height,
+            faces=faces,
+            face=face,
+            geometry=geo,
+            background=self.background,
+            components=self.components,
+            detector=self.detector,
+            detect_passes=self.detect_passes,
+            mesh=self.mesh.scaled(k) if self.mesh is not None else None,
+            region=self.region.rescaled(width, height) if self.region is not None else None,
+            person=self.person.resized(width, height) if self.person is not None else None,
+        )
 
     @property
     def failures(self) -> list[Component]:
@@ -165,12 +208,15 @@ def find_faces(
     detector_name: str = DEFAULT_DETECTOR,
     long_side: int = DETECT_LONG_SIDE,
     gray: np.ndarray | None = None,
+    company: Callable[[Face], bool] | None = None,
 ) -> tuple[list[Face], int]:
     """Faces in ``rgb`` coordinates, largest first, and how many passes it took.
 
     Pass 1 looks at a small grey copy. Pass 2 (slower, only for photos that are failing
     anyway) looks for small faces when pass 1 found none or only a small one. ``gray`` is
-    ``rgb``'s grey version if the caller has it.
+    ``rgb``'s grey version if the caller has it. ``company(face)`` says whether anyone else
+    may be in the photo beside a face that is not large in the frame (then a second look for
+    small faces runs); without it the second look always runs.
     """
     det = get_detector(detector_name)
     h, w = rgb.shape[:2]
@@ -189,7 +235,7 @@ def find_faces(
         more = [f.scaled(1 / k2) for f in det.detect(gray_mid, mid if wants_rgb else None, upsample=1)]
         faces = _merge(faces, more)
         passes = 2
-    elif biggest < SECOND_LOOK * min(h, w):
+    elif biggest < SECOND_LOOK * min(h, w) and (company is None or company(faces[0])):
         # a face that is not large in the frame may have company: look again at the same small
         # copy upsampled ×2 (faces down to ~10 % of the long side), ~4× the cost of pass 1
         more = [f.scaled(1 / k) for f in det.detect(gray_small, small if wants_rgb else None, upsample=1)]
@@ -237,8 +283,6 @@ def refine_landmarks(rgb: np.ndarray, face: Face, *, gray: np.ndarray | None = N
     box = ((x0 - cx0) * kk, (y0 - cy0) * kk, (x1 - cx0) * kk, (y1 - cy0) * kk)
     lm = DlibLandmarker().locate(crop, box)
     return lm.scaled(1 / kk, cx0, cy0)
-
-
 
 
 # ------------------------------------------------------------------ geometry
@@ -333,7 +377,7 @@ def measure_head(
     alpha = pmap.warp(m, size) * valid
     lab8 = cv2.cvtColor(can_rgb, cv2.COLOR_RGB2LAB)
     bg = _background(lab8, can_rgb, alpha, valid)
-    crown, clipped = find_crown(rgb, pmap, region, up.eye_mid, up.roll, ied, bg.lab)
+    crown, clipped = find_crown(rgb, pmap, region, up.eye_mid, up.roll, ied, bg.rgb)
     method = "mask"
     if crown is None:
         crown, method = 3.6 * ied, "none"
@@ -362,6 +406,17 @@ def measure_head(
 # ------------------------------------------------------------------ analysis
 
 
+def others_in_mask(pmap: PersonMap, face: Face, width: int, height: int) -> bool:
+    """Whether the person mask shows anyone besides the person whose face this is: a blob of
+    at least ``OTHER_PERSON`` of the image apart from the one under the face."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((pmap.map >= 0.5).astype(np.uint8), connectivity=8)
+    cx = (face.box[0] + face.box[2]) / 2 * pmap.map.shape[1] / width
+    cy = (face.box[1] + face.box[3]) / 2 * pmap.map.shape[0] / height
+    own = labels[min(max(int(cy), 0), labels.shape[0] - 1), min(max(int(cx), 0), labels.shape[1] - 1)]
+    limit = OTHER_PERSON * pmap.map.size
+    return any(i != own and stats[i, cv2.CC_STAT_AREA] >= limit for i in range(1, n))
+
+
 def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = DEFAULT_DETECTOR) -> Analysis:
     """Detect, measure and judge one upright sRGB image.
 
@@ -370,11 +425,27 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
     says so.
     """
     h, w = rgb.shape[:2]
+    timings: dict[str, float] = {}
+    t0 = time.process_time()
     gray = to_gray(rgb)
-    faces, passes = find_faces(rgb, detector_name=detector_name, gray=gray)
+    person: list[PersonMap] = []
+
+    def pmap_once() -> PersonMap:
+        if not person:
+            ts = time.process_time()
+            person.append(PersonMap(rgb))
+            timings["mask"] = timings.get("mask", 0.0) + (time.process_time() - ts) * 1000
+        return person[0]
+
+    def company(face: Face) -> bool:
+        return others_in_mask(pmap_once(), face, w, h)
+
+    faces, passes = find_faces(rgb, detector_name=detector_name, gray=gray, company=company)
+    t1 = time.process_time()
+    timings["detect"] = (t1 - t0) * 1000 - timings.get("mask", 0.0)
     face = faces[0] if len(faces) >= 1 else None
     an = Analysis(width=w, height=h, faces=faces, face=face, geometry=None, background=None)
-    an.detector, an.detect_passes = detector_name, passes
+    an.detector, an.detect_passes, an.timings_ms = detector_name, passes, timings
     mesh = None
     if len(faces) == 1 and face is not None:
         lm5 = refine_landmarks(rgb, face, gray=gray) if detector_name != "mtcnn" else face.landmarks
@@ -382,6 +453,8 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
             mesh = locate_mesh(rgb, lm5)
             if mesh.score < MIN_SCORE:
                 mesh = None
+    t2 = time.process_time()
+    timings["landmarks"] = (t2 - t1) * 1000
     if mesh is None or face is None:
         an.components = quality_components(
             None,
@@ -398,8 +471,12 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
         )
         return an
     region = find_region(rgb)
-    pmap = PersonMap(rgb)
+    t3 = time.process_time()
+    timings["region"] = (t3 - t2) * 1000
+    pmap = pmap_once()
+    t3 = time.process_time()
     geo, bg, can, below, gap = measure_head(rgb, mesh, region, pmap)
+    timings["geometry"] = (time.process_time() - t3) * 1000
     an.face = Face(box=face.box, score=face.score, landmarks=mesh.landmarks())
     an.faces = [an.face]
     an.mesh, an.region, an.person = mesh, region, pmap
@@ -417,4 +494,6 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
         background_texture=bg.texture,
         rgb=rgb,
     )
+    timings["total"] = (time.process_time() - t0) * 1000
+    an.timings_ms = {k: round(v, 2) for k, v in timings.items()}
     return an

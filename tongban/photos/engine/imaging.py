@@ -121,5 +121,3 @@ def median_masked_u8(img: np.ndarray, mask8: np.ndarray) -> list[float]:
         hi = int(np.searchsorted(c, n // 2, side="right"))
         out.append((lo + hi) / 2)
     return out
-
-

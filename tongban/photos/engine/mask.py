@@ -19,8 +19,14 @@ from tongban.photos.engine.models import SEG_SIZE, segment_person
 from tongban.photos.engine.region import PhotoRegion
 
 GUIDE_DE = 40.0  # CIELAB distance from the backdrop that counts as fully "not backdrop" in the guide
-GF_RADIUS_IED = 0.08  # guided filter radius, in inter-eye distances of the frame
+GF_RADIUS_IED = 0.03  # guided filter radius, in inter-eye distances of the frame
+SURE = 0.05  # the model's probabilities under this are background as they are ...
+SURE_PERSON = 0.99  # ... and over this person (backdrop in shadow behind a neck is often 0.95–0.99)
+KEY_LOW, KEY_HIGH = 6.0, 18.0  # CIELAB distance from the local backdrop: backdrop … person
 GF_EPS = 2e-3
+ALPHA_FLOOR = 0.08  # refined probabilities under this are background, over 1 − this person
+BACKDROP_ALPHA = 0.2  # coarse probability under which a pixel may stand for the backdrop
+BACKDROP_RADIUS_IED = 0.6  # how far around a pixel its backdrop colour is taken from
 CROWN_ALPHA = 0.5
 CROWN_BAND = 0.45  # half width (IED) of the band above the eyes where the crown is looked for
 STRIP_IED = 60.0  # px per inter-eye distance in the crown strip (the same in every frame)
@@ -34,6 +40,12 @@ class PersonMap:
     def __init__(self, rgb: np.ndarray, *, probabilities: np.ndarray | None = None) -> None:
         self.height, self.width = rgb.shape[:2]
         self.map = segment_person(rgb) if probabilities is None else probabilities
+
+    def resized(self, width: int, height: int) -> PersonMap:
+        """The same map for the same photo decoded at another size (it covers the whole image)."""
+        out = PersonMap.__new__(PersonMap)
+        out.width, out.height, out.map = width, height, self.map
+        return out
 
     def warp(self, m: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
         """float32 person probability of a ``size`` (w, h) frame whose pixel (x, y) shows the
@@ -76,28 +88,87 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int, eps: float) -> 
     return box(a) * guide + box(b)
 
 
-def refine(alpha: np.ndarray, rgb: np.ndarray, bg_lab: tuple[float, float, float], ied: float) -> np.ndarray:
-    """The coarse person probability snapped to the photo's own edges (float32 0–1)."""
-    guide = np.minimum(colour_distance(rgb, bg_lab) * (1.0 / GUIDE_DE), 1.0)
-    r = max(2, round(GF_RADIUS_IED * ied))
-    q = guided_filter(guide, alpha.astype(np.float32), r, GF_EPS)
-    return np.clip(q, 0.0, 1.0)
+class Backdrop:
+    """The backdrop colour near every pixel of a frame, in RGB and CIELAB (float32)."""
+
+    def __init__(self, rgb: np.ndarray, lab: np.ndarray) -> None:
+        self.rgb = rgb
+        self.lab = lab
 
 
-def composite(
-    rgb: np.ndarray,
+def local_backdrop(
+    rgb: np.ndarray, coarse: np.ndarray, valid: np.ndarray | None, fallback: tuple[int, int, int], radius: int
+) -> Backdrop:
+    """The backdrop near every pixel: the mean of the nearby pixels the coarse mask calls
+    background (a backdrop's light fall-off and shadows follow), ``fallback`` where none is
+    near. Computed at a quarter of the size (the backdrop is smooth) and enlarged."""
+    h, w = rgb.shape[:2]
+    f = 4 if min(h, w) >= 64 else 1
+    sw, sh = max(w // f, 1), max(h // f, 1)
+    w8 = (coarse < BACKDROP_ALPHA).view(np.uint8)
+    if valid is not None:
+        w8 = w8 & valid
+    wts = cv2.resize(w8.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
+    r = max(1, round(radius / f))
+    k = (2 * r + 1, 2 * r + 1)
+    num = cv2.boxFilter(small * wts[..., None], cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
+    den = cv2.boxFilter(wts, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
+    near = (den > 0.02).astype(np.float32)[..., None]
+    mean = num / np.maximum(den, 1e-6)[..., None]
+    out = np.clip(mean * near + np.array(fallback, np.float32) * (1.0 - near), 0.0, 255.0)
+    lab = cv2.cvtColor(out.astype(np.uint8), cv2.COLOR_RGB2LAB)
+    return Backdrop(
+        cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR),
+        cv2.resize(lab, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32),
+    )
+
+
+def refine(
     alpha: np.ndarray,
-    backdrop: tuple[int, int, int],
-    target: tuple[int, int, int],
+    rgb: np.ndarray,
+    backdrop: Backdrop,
+    ied: float,
+    valid: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The person over ``target``: ``α·F + (1 − α)·target``, where F is the pixel with the old
-    ``backdrop`` colour taken out of its mixed edge (no fringe of the old colour in hair)."""
-    a = alpha.astype(np.float32)[..., None]
-    img = rgb.astype(np.float32)
-    old = np.array(backdrop, np.float32)
-    fg = np.clip((img - (1.0 - a) * old) / np.maximum(a, 0.05), 0.0, 255.0)
-    out = a * fg + (1.0 - a) * np.array(target, np.float32)
-    return cv2.convertScaleAbs(out)
+    """The coarse person probability made exact at the person's edge (float32 0–1).
+
+    Where the model is sure (under ``SURE`` or over ``SURE_PERSON``) its answer stands; where
+    it is not (its blurred edge, gaps between strands of hair) each pixel is keyed on its
+    CIELAB distance from the backdrop near it (``local_backdrop``): backdrop-like is
+    background, distinct is person, with a ramp between. A small guided filter on that
+    distance then smooths the result along the photo's own edges. Pixels outside the photo
+    (``valid`` 0) are background.
+    """
+    diff = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32) - backdrop.lab
+    dist = cv2.sqrt(cv2.transform(diff * diff, _LAB_W))
+    key = np.clip((dist - KEY_LOW) * (1.0 / (KEY_HIGH - KEY_LOW)), 0.0, 1.0)
+    coarse = alpha.astype(np.float32)
+    unsure = (coarse > SURE) & (coarse < SURE_PERSON)
+    out = np.where(unsure, key, (coarse >= 0.5).astype(np.float32))
+    guide = np.minimum(dist * (1.0 / GUIDE_DE), 1.0)
+    if valid is not None:
+        out *= valid
+        guide *= valid
+    r = max(1, round(GF_RADIUS_IED * ied))
+    q = guided_filter(guide, out, r, GF_EPS)
+    q = np.clip((q - ALPHA_FLOOR) * (1.0 / (1.0 - 2 * ALPHA_FLOOR)), 0.0, 1.0)
+    return q if valid is None else q * valid
+
+
+def composite(rgb: np.ndarray, alpha: np.ndarray, backdrop: Backdrop, target: tuple[int, int, int]) -> np.ndarray:
+    """The person over ``target``: each pixel keeps its own colour and trades the part of it
+    that was backdrop, ``(1 − α)·backdrop``, for ``(1 − α)·target`` — a mixed edge pixel (hair)
+    loses the old colour instead of keeping a fringe of it — and where the mask says
+    background (α = 0) the pixel is the target exactly."""
+    inv = 1.0 - alpha.astype(np.float32)
+    swap = cv2.subtract(np.array(target, np.float32)[None, None, :] + np.zeros_like(backdrop.rgb), backdrop.rgb)
+    out = cv2.add(rgb.astype(np.float32), cv2.multiply(swap, cv2.merge([inv, inv, inv])))
+    out8 = cv2.convertScaleAbs(out)
+    fill = np.empty_like(out8)
+    fill[:] = target
+    cv2.copyTo(fill, (inv >= 1.0).view(np.uint8), out8)
+    return out8
 
 
 def strip_matrix(eye_mid: tuple[float, float], roll: float, ied: float) -> tuple[np.ndarray, tuple[int, int]]:
@@ -119,7 +190,7 @@ def find_crown(
     eye_mid: tuple[float, float],
     roll: float,
     ied: float,
-    bg_lab: tuple[float, float, float],
+    backdrop_rgb: tuple[int, int, int],
 ) -> tuple[float | None, bool]:
     """Distance (image px) from the eye line up to the top of the head, and whether the head
     runs into the top of the photo (the crown is not visible).
@@ -130,14 +201,15 @@ def find_crown(
     """
     m, size = strip_matrix(eye_mid, roll, ied)
     strip = cv2.warpAffine(rgb, m, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
-    alpha = refine(pmap.warp(m, size), strip, bg_lab, STRIP_IED)
-    w, h = size
-    band = round(CROWN_BAND * STRIP_IED)
-    cols = slice(w // 2 - band, w // 2 + band)
     if region is None:
         region = PhotoRegion(rgb.shape[1], rgb.shape[0])
     inside = region.raster(size, m)
-    alpha = alpha * inside
+    coarse = pmap.warp(m, size)
+    back = local_backdrop(strip, coarse, inside, backdrop_rgb, round(BACKDROP_RADIUS_IED * STRIP_IED))
+    alpha = refine(coarse, strip, back, STRIP_IED, inside)
+    w, h = size
+    band = round(CROWN_BAND * STRIP_IED)
+    cols = slice(w // 2 - band, w // 2 + band)
     score = alpha[:, cols].mean(axis=1)
     rows_in = np.flatnonzero(inside[:, cols].all(axis=1))
     if not rows_in.size:

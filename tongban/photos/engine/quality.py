@@ -80,7 +80,6 @@ class Component:
     hint_en: str
 
 
-
 def component(key: str, value: float | None) -> Component:
     """One component judged against its threshold."""
     t = load_thresholds()[key]

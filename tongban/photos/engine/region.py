@@ -24,8 +24,11 @@ import numpy as np
 FLOOD_TOLERANCES = (1, 2)  # 8-bit levels per channel around the seed's colour
 MIN_FILL_SHARE = 0.0005  # of the image's pixels
 RANSAC_TRIES = 200
+SKIP_LEVELS = 12  # a seed this close (per channel) to a colour to skip is not flooded
 LINE_DISTANCE = 1.5  # px from the fitted line that still counts as on it
 MIN_EDGE_SHARE = 0.12  # the straight run is at least this share of the image's short side
+LINE_SHARE = 0.5  # share of the flood's inner boundary on the line
+FLOOD_BEYOND = 0.6  # share of the flood that lies beyond the line
 FILL_COVERAGE = 0.95  # share of the pixels beyond the line that must be fill
 WORK_LONG_SIDE = 1000
 EDGE_GUARD = 4.0  # px moved into the photo: the anti-aliased edge of a rotation is fill too
@@ -56,6 +59,12 @@ class PhotoRegion:
     height: int
     fills: tuple[Fill, ...] = ()
 
+    def rescaled(self, width: int, height: int) -> PhotoRegion:
+        """The same region in the same photo decoded at another size."""
+        k = width / self.width
+        fills = tuple(Fill(f.colour, f.share, (f.line[0], f.line[1], f.line[2] * k)) for f in self.fills)
+        return PhotoRegion(width=width, height=height, fills=fills)
+
     @property
     def lines(self) -> list[Line]:
         """Every half-plane: the four image edges (half a pixel out), then the fills."""
@@ -71,9 +80,10 @@ class PhotoRegion:
             ok &= a * pts[:, 0] + b * pts[:, 1] + c >= margin
         return ok
 
-    def raster(self, size: tuple[int, int], m: np.ndarray | None = None) -> np.ndarray:
-        """uint8 mask (1 = inside the photo) of a ``size`` (w, h) image whose pixel (x, y)
-        comes from the source point ``m @ (x, y, 1)`` (identity if ``m`` is None)."""
+    def raster(self, size: tuple[int, int], m: np.ndarray | None = None, *, margin: float = 0.0) -> np.ndarray:
+        """uint8 mask (1 = inside the photo, at least ``margin`` source px from its edges) of a
+        ``size`` (w, h) image whose pixel (x, y) comes from the source point ``m @ (x, y, 1)``
+        (identity if ``m`` is None)."""
         w, h = size
         if m is None:
             m = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
@@ -85,7 +95,7 @@ class PhotoRegion:
             ka = a * m[0, 0] + b * m[1, 0]
             kb = a * m[0, 1] + b * m[1, 1]
             kc = a * m[0, 2] + b * m[1, 2] + c
-            out &= (ka * xs + kb * ys + kc) >= 0
+            out &= (ka * xs + kb * ys + kc) >= margin
         return out.view(np.uint8)
 
     def to_dict(self, scale: float = 1.0) -> list[dict[str, object]]:
@@ -110,8 +120,16 @@ def _seeds(w: int, h: int) -> list[tuple[int, int]]:
     return pts
 
 
-def find_region(rgb: np.ndarray) -> PhotoRegion:
+def find_region(
+    rgb: np.ndarray,
+    *,
+    tolerances: tuple[int, ...] = FLOOD_TOLERANCES,
+    skip: tuple[tuple[int, int, int], ...] = (),
+) -> PhotoRegion:
     """The photo's region in ``rgb``: the whole image unless fill areas are found.
+
+    ``skip``: seeds within ``SKIP_LEVELS`` of one of these colours are not flooded (a derived
+    photo's own background, which is flat by design).
 
     The search runs on a copy at most ``WORK_LONG_SIDE`` px long (fill stays flat when
     reduced; the lines are scaled back, ``EDGE_GUARD`` of the copy's pixels inside the cut).
@@ -126,13 +144,16 @@ def find_region(rgb: np.ndarray) -> PhotoRegion:
         img = rgb if rgb.flags.writeable and rgb.flags.c_contiguous else rgb.copy()  # floodFill wants it writable
     sh, sw = img.shape[:2]
     fills: list[Fill] = []
-    for tol in FLOOD_TOLERANCES:
+    skip_arr = np.array(skip, np.int16).reshape(-1, 3)
+    for tol in tolerances:
         # a fill's pixels stay within a level of its colour except where JPEG rings near its
         # edge; a wider range floods more of a backdrop of the same colour: try both
         labels = np.zeros((sh + 2, sw + 2), np.uint8)
         for n, (sx, sy) in enumerate(_seeds(sw, sh), start=1):
             if labels[sy + 1, sx + 1] or any(f.contains_seed(sx / k, sy / k) for f in fills):
                 continue  # inside an earlier flood or a fill already found
+            if len(skip_arr) and (np.abs(skip_arr - img[sy, sx].astype(np.int16)).max(axis=1) <= SKIP_LEVELS).any():
+                continue
             flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (n << 8)
             area, _, _, rect = cv2.floodFill(img, labels, (sx, sy), (0, 0, 0), (tol,) * 3, (tol,) * 3, flags)
             if area < MIN_FILL_SHARE * sw * sh or _border_run(labels, n, sx, sy, sw, sh) < MIN_EDGE_SHARE * min(sw, sh):
@@ -197,10 +218,11 @@ def _straight_boundary(region: np.ndarray, origin: tuple[int, int], w: int, h: i
     if fit is None:
         return None
     n, c = fit
-    if np.count_nonzero(np.abs(inner @ n + c) <= LINE_DISTANCE) < min_run:
-        return None
+    on_line = int(np.count_nonzero(np.abs(inner @ n + c) <= LINE_DISTANCE))
+    if on_line < min_run or on_line < LINE_SHARE * len(inner):
+        return None  # a fill's inner edge is the line; a backdrop's is the person's outline
     # JPEG's ringing leaves specks inside a fill that the flood skips: count them as fill
-    solid = cv2.drawContours(np.zeros_like(region), contours, -1, 1, thickness=cv2.FILLED)
+    solid: np.ndarray = cv2.drawContours(np.zeros_like(region), contours, -1, 1, thickness=cv2.FILLED)
     rh, rw = region.shape
     xs = np.arange(rw, dtype=np.float32)[None, :] + (ox + 0.5)
     ys = np.arange(rh, dtype=np.float32)[:, None] + (oy + 0.5)
@@ -211,7 +233,11 @@ def _straight_boundary(region: np.ndarray, origin: tuple[int, int], w: int, h: i
         if total <= 0 or _beyond_area(beyond, ox, oy, ox + rw, oy + rh) < FILL_COVERAGE * total:
             continue  # part of what lies beyond the line is outside the flood's box
         half = ((a * xs + b * ys + beyond[2]) < 0).view(np.uint8)
-        if cv2.countNonZero(solid & half) >= FILL_COVERAGE * total:
+        if cv2.countNonZero(cv2.bitwise_and(solid, half)) < FILL_COVERAGE * total:
+            continue
+        # and the flood is mostly that: a plain backdrop floods far past any line that merely
+        # touches the person's outline, a fill only leaks a little into a backdrop of its colour
+        if cv2.countNonZero(region & half) >= FLOOD_BEYOND * cv2.countNonZero(region):
             return (a, b, cc - EDGE_GUARD)
     return None
 
