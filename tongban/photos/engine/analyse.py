@@ -39,7 +39,7 @@ from tongban.photos.engine.imaging import (
     to_gray,
 )
 from tongban.photos.engine.mask import PersonMap, find_crown
-from tongban.photos.engine.mesh import MIN_SCORE, Mesh, locate_mesh, measure
+from tongban.photos.engine.mesh import FACE_OVAL, MIN_SCORE, Mesh, locate_mesh, measure
 from tongban.photos.engine.quality import Canvas, Component, load_thresholds, quality_components
 from tongban.photos.engine.region import PhotoRegion, find_region
 
@@ -477,7 +477,10 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
     t3 = time.process_time()
     geo, bg, can, below, gap = measure_head(rgb, mesh, region, pmap)
     timings["geometry"] = (time.process_time() - t3) * 1000
-    an.face = Face(box=face.box, score=face.score, landmarks=mesh.landmarks())
+    # the face's box is the mesh's outline (brow to chin, ear to ear): it holds every landmark
+    oval = mesh.points[list(FACE_OVAL), :2]
+    box = (float(oval[:, 0].min()), float(oval[:, 1].min()), float(oval[:, 0].max()), float(oval[:, 1].max()))
+    an.face = Face(box=box, score=face.score, landmarks=mesh.landmarks())
     an.faces = [an.face]
     an.mesh, an.region, an.person = mesh, region, pmap
     an.geometry, an.background = geo, bg

@@ -150,6 +150,30 @@ def tight_below_chin(rgb: np.ndarray, below: float) -> np.ndarray:
     return np.ascontiguousarray(rgb[:cut])
 
 
+def head_and_shoulders(rgb: np.ndarray, backdrop: tuple[int, int, int], *, below_chin: float = 2.8) -> np.ndarray:
+    """A wide portrait on a plain ``backdrop``, cut ``below_chin`` inter-eye distances under
+    the chin and set on a 4:3 canvas of the same backdrop with room above and beside the head:
+    the framing a window camera or a phone held for an ID photo gives (the person's pixels
+    are the photo's own; the body runs to the bottom edge, nothing is cut in the open)."""
+    from tongban.photos.engine.analyse import find_faces, refine_landmarks
+    from tongban.photos.engine.imaging import to_gray
+    from tongban.photos.engine.mesh import CHIN, locate_mesh, measure
+
+    alpha = _person_alpha(rgb)
+    faces, _ = find_faces(rgb)
+    mesh = locate_mesh(rgb, refine_landmarks(rgb, faces[0], gray=to_gray(rgb)))
+    cut = min(rgb.shape[0], round(mesh.point(CHIN)[1] + below_chin * measure(mesh).ied))
+    h, w = cut, rgb.shape[1]
+    ch = round(h * 1.15)
+    cw = max(w, round(ch * 4 / 3))
+    canvas = plain(np.zeros((ch, cw, 3), np.uint8), backdrop)
+    x0 = (cw - w) // 2
+    a = alpha[:cut, :, None]
+    region = canvas[ch - h :, x0 : x0 + w]
+    canvas[ch - h :, x0 : x0 + w] = rgb[:cut] * a + region * (1 - a)
+    return np.clip(canvas + 0.5, 0, 255).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class Synthetic:
     """One synthetic image: how it is made and what the pipeline must answer."""
@@ -164,29 +188,38 @@ class Synthetic:
 
 
 ID_FAMILY = frozenset({"id_card", "social_security_card", "residence_permit"})
-ALL_SIX = ID_FAMILY | {"driver_licence", "passport", "hk_macao_permit"}
+ID_DRIVER = ID_FAMILY | {"driver_licence"}
+ALL_SIX = ID_DRIVER | {"passport", "hk_macao_permit"}
 
 SYNTHETIC: dict[str, Synthetic] = {
+    # head and shoulders with headroom on a plain light backdrop: every standard
+    "synth_kate_window": Synthetic(
+        "18f_kate_patterned_bg.jpg", lambda im: head_and_shoulders(im, (198, 214, 230)), True, derived=ALL_SIX
+    ),
     # a wide portrait on a plain light-blue backdrop: every standard, the backdrop replaced
+    # (her headband's ears touch the top of the photo: the exit-entry frames, which need room
+    # above the head, would cut them, and are refused)
     "synth_kate_lightblue": Synthetic(
-        "18f_kate_patterned_bg.jpg", lambda im: on_backdrop(im, plain(im, (198, 214, 230))), True, derived=ALL_SIX
+        "18f_kate_patterned_bg.jpg", lambda im: on_backdrop(im, plain(im, (198, 214, 230))), True, derived=ID_DRIVER
     ),
     # the same on saturated blue and red (the backdrops of many ID-photo studios)
     "synth_kate_blue": Synthetic(
-        "18f_kate_patterned_bg.jpg", lambda im: on_backdrop(im, plain(im, (40, 110, 200))), True, derived=ALL_SIX
+        "18f_kate_patterned_bg.jpg", lambda im: on_backdrop(im, plain(im, (40, 110, 200))), True, derived=ID_DRIVER
     ),
     "synth_kate_red": Synthetic(
-        "18f_kate_patterned_bg.jpg", lambda im: on_backdrop(im, plain(im, (200, 30, 40))), True, derived=ALL_SIX
+        "18f_kate_patterned_bg.jpg", lambda im: on_backdrop(im, plain(im, (200, 30, 40))), True, derived=ID_DRIVER
     ),
     # tilted 12° by an editor, corners filled blue-grey: levelled, the wedges outside the photo
     "synth_kate_rot12_fill": Synthetic(
         "18f_kate_patterned_bg.jpg",
         lambda im: rotate_with_fill(on_backdrop(im, plain(im, (198, 214, 230))), 12, (96, 120, 140)),
         True,
+        derived=ID_DRIVER,
         fills=4,
     ),
+    # the same tilt on a portrait cut at the chest: below the chin every frame needs the wedges
     "synth_c001080_rot12_fill": Synthetic(
-        "cong_C001080_plain.jpg", lambda im: rotate_with_fill(im, -12, (96, 120, 140)), True, fills=4
+        "cong_C001080_plain.jpg", lambda im: rotate_with_fill(im, -12, (96, 120, 140)), False, fills=4
     ),
     # a plain-backdrop portrait in front of a busy wall instead
     "synth_c001080_busy": Synthetic(
@@ -197,10 +230,9 @@ SYNTHETIC: dict[str, Synthetic] = {
         "cong_B001288_whitebg.jpg", lambda im: tight_below_chin(im, 0.25), False, ("shoulders",)
     ),
     # dark skin, dark glasses, a beard: the face is well lit and must not be called dark
-    "synth_b001288_glasses_beard": Synthetic(
-        "cong_B001288_whitebg.jpg", dark_glasses_and_beard, True, derived=ID_FAMILY | {"driver_licence"}
-    ),
-    "synth_d000096_glasses_beard": Synthetic("cong_D000096_rot9.jpg", dark_glasses_and_beard, True, fills=4),
+    "synth_b001288_glasses_beard": Synthetic("cong_B001288_whitebg.jpg", dark_glasses_and_beard, True, derived=ALL_SIX),
+    # (its frames need the rotation's wedges below the chin, as the original's do)
+    "synth_d000096_glasses_beard": Synthetic("cong_D000096_rot9.jpg", dark_glasses_and_beard, False, fills=4),
 }
 
 
