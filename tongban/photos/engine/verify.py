@@ -52,7 +52,8 @@ STREAK_RUN = 3  # consecutive blocks along a streak
 # test portraits two JPEG qualities of one rendering differ by 0.3–0.8 levels there, the same
 # file shifted by one output pixel by 1.9–3.5 (a larger difference just runs the detector)
 SAME_PICTURE_GREY = 1.0
-STREAK_CONTRAST = 3.0  # mean grey step across the columns of a streak block
+STREAK_CONTRAST = 3.0  # grey step between neighbouring columns that counts as contrast ...
+STREAK_COLUMNS = 0.25  # ... in at least this share of a block's pixels
 STREAK_FLAT = 0.4  # mean grey step along the streak's direction, at most
 STREAK_SHIFTS = (-0.25, -0.125, 0.0, 0.125, 0.25)  # px per row: directions within ±14° of vertical
 FACE_TO_HEAD = 0.58  # face width / head height, to size detection for head-height standards
@@ -355,14 +356,15 @@ def _streak_blocks(g: np.ndarray) -> np.ndarray:
     bh, bw = (h - 1) // STREAK_BLOCK, (w - 1) // STREAK_BLOCK
     size = (bw, bh)
     crop_h, crop_w = bh * STREAK_BLOCK, bw * STREAK_BLOCK
-    dx = np.abs(g[:crop_h, 1 : crop_w + 1] - g[:crop_h, :crop_w])
-    mdx = shrink(np.ascontiguousarray(dx), size)
+    # contrast across many columns (a replicated row's texture), not one straight edge
+    dx = (np.abs(g[:crop_h, 1 : crop_w + 1] - g[:crop_h, :crop_w]) > STREAK_CONTRAST).astype(np.float32)
+    mdx = shrink(dx, size)
     best = np.full((bh, bw), np.inf, np.float32)
     for shift in STREAK_SHIFTS:
         moved = cv2.warpAffine(g, np.array([[1.0, 0.0, shift], [0.0, 1.0, 0.0]]), (w, h), flags=cv2.INTER_LINEAR)
         dy = np.abs(g[1 : crop_h + 1, :crop_w] - moved[:crop_h, :crop_w])
         best = np.minimum(best, shrink(np.ascontiguousarray(dy), size))
-    return (mdx > STREAK_CONTRAST) & (best < STREAK_FLAT)
+    return (mdx > STREAK_COLUMNS) & (best < STREAK_FLAT)
 
 
 def _streak_check(gray: np.ndarray) -> Check:

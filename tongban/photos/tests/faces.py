@@ -67,6 +67,21 @@ EXPECTED: dict[str, Expect] = {
 
 
 @functools.cache
+def window_portrait() -> Path:
+    """A photo that gives all six standards: a head-and-shoulders portrait with headroom on a
+    plain light backdrop (``synth.head_and_shoulders`` of 18F's portrait of Kate), written once
+    per test session to a temporary file."""
+    import tempfile
+
+    from tongban.photos.tests.synth import synthetic_bytes
+
+    path = Path(tempfile.gettempdir()) / f"tongban-photos-{os.getpid()}" / "synth_kate_window.jpg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(synthetic_bytes("synth_kate_window"))
+    return path
+
+
+@functools.cache
 def result_for(name: str) -> Result:
     """The pipeline's result for one test image (cached: the pipeline is deterministic)."""
     return process((FACES / name).read_bytes())
