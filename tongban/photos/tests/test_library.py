@@ -306,3 +306,43 @@ def test_admin_edits_a_standard_and_a_bad_value_is_refused(personas: Any, api: A
     assert "must be a colour like #FFFFFF" in resp.content.decode()
     row.refresh_from_db()
     assert row.backgrounds == "#FFFFFF"
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "never"),
+    [
+        ("zh-hans", ["请拍摄包含双肩的照片。"], ["Take a photo"]),
+        ("en", ["Take a photo that shows both shoulders."], ["请拍摄"]),
+    ],
+)
+def test_refusal_reasons_are_the_citizens_language_and_never_a_key(
+    personas: Any, api: Any, django_capture_on_commit_callbacks: Any, language: str, says: list[str], never: list[str]
+) -> None:
+    """A photo cut under the chin is refused with what to do, in the page's language only."""
+    from tongban.photos.tests.synth import synthetic_bytes
+
+    client = api(personas.citizen)
+    client.cookies["django_language"] = language
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/photos/mine/", {"photo": io.BytesIO(synthetic_bytes("synth_b001288_tight"))})
+    html = client.get(resp["Location"]).content.decode()
+    reasons = html.split('id="photo-reasons"', 1)[1].split("</ul>", 1)[0]
+    for text in says:
+        assert text in reasons
+    for text in never:
+        assert text not in reasons
+    for key in ("head_height", "background_uniformity", "crown_", "_"):
+        assert key not in reasons
+
+
+def test_standards_that_could_not_be_made_say_why(
+    personas: Any, api: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """cong_C001080_plain gives the ID-card family; the page says why each other one is missing."""
+    client = api(personas.citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/photos/mine/", {"photo": io.BytesIO((FACES / "cong_C001080_plain.jpg").read_bytes())})
+    html = client.get(resp["Location"]).content.decode()
+    missing = html.split('id="photo-missing"', 1)[1].split("</ul>", 1)[0]
+    assert missing.count("<li>") == 3
+    assert "普通护照" in missing and missing.count("请拍摄包含双肩的照片。") == 3
