@@ -52,14 +52,15 @@ def phone_jpeg(
     return simplejpeg.encode_jpeg(img, quality=quality, colorspace="RGB", colorsubsampling="420")
 
 
-PASSING = [
-    "cong_A000055_plain.jpg",
-    "cong_B001288_whitebg.jpg",
-    "cong_C001080_plain.jpg",
-    "cong_C001130_plain.jpg",
+WINDOW = "window"  # the head-and-shoulders portrait of ``plain_portrait`` (all six standards)
+PASSING = [WINDOW, "cong_B001288_whitebg.jpg", "cong_C001080_plain.jpg", "cong_C001130_plain.jpg"]
+FAILING = [
+    "18f_kate_patterned_bg.jpg",
+    "cong_B001300_lowres.jpg",
+    "noface_coffee.png",
+    "cong_F000468_indoor_bg.jpg",
     "cong_D000096_rot9.jpg",
 ]
-FAILING = ["18f_kate_patterned_bg.jpg", "cong_B001300_lowres.jpg", "noface_coffee.png", "cong_F000468_indoor_bg.jpg"]
 
 
 def legacy_archive(directory: Path, count: int, *, seed: int = 7, fail_share: float = 0.1) -> list[Path]:
@@ -75,7 +76,8 @@ def legacy_archive(directory: Path, count: int, *, seed: int = 7, fail_share: fl
 
     rng = np.random.default_rng(seed)
     directory.mkdir(parents=True, exist_ok=True)
-    sources = {n: Image.open(FACES / n).convert("RGB") for n in PASSING + FAILING}
+    sources = {n: Image.open(FACES / n).convert("RGB") for n in PASSING + FAILING if n != WINDOW}
+    sources[WINDOW] = plain_portrait(FACES / DEFAULT_PORTRAIT)
     out = []
     for i in range(count):
         name = FAILING[i % len(FAILING)] if rng.random() < fail_share else PASSING[i % len(PASSING)]

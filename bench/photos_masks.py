@@ -107,7 +107,7 @@ def colour_distance_mask(rgb: np.ndarray, mesh: Any) -> np.ndarray:
     sample = lab[y0:y1, x0 : max(x1, x0 + 1)].reshape(-1, 3)
     ref = np.median(sample, axis=0) if len(sample) else lab[0, 0]
     cand = (np.linalg.norm(lab - ref, axis=2) < 16).astype(np.uint8)
-    n, labels = cv2.connectedComponents(cand, connectivity=4)
+    _, labels = cv2.connectedComponents(cand, connectivity=4)
     seeds = set(labels[0]) | set(labels[:, 0]) | set(labels[:, -1])
     return ~np.isin(labels, [v for v in seeds if v])
 

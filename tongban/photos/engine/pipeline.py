@@ -28,10 +28,11 @@ from tongban.photos.engine.intake import (
 from tongban.photos.engine.standards import PhotoStandard, default_standards
 from tongban.photos.engine.verify import Verification, verify_many
 
-# Decoded short side asked of the JPEG DCT scaler: enough for a portrait whose face spans
-# ~40 % of the short side to give every standard without upscaling (12 MP → 2/8 scale,
-# 1280×960 → 5/8); a smaller face is decoded again at the scale it needs.
-DECODE_SHORT_SIDE = 600
+# Decoded short side asked of the JPEG DCT scaler: enough for a head-and-shoulders photo (the
+# face ~20 % of the short side) to give every standard without upscaling (12 MP → 3/8 scale,
+# 1280×960 → 8/8); a smaller face is decoded again at the scale it needs (the analysis is
+# scaled, not repeated).
+DECODE_SHORT_SIDE = 1000
 SMALL_FACE_SHORT_SIDE = 1200
 
 
