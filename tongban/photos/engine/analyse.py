@@ -54,6 +54,7 @@ BG_ALPHA = 0.1  # person probability under which a canvas pixel is background
 OTHER_PERSON = 0.005  # share of the image a second person's blob in the mask covers, at least
 SHOULDER_SPAN = 1.2  # IED beside the centre line where the photo must go on below the chin
 SHOULDER_REACH = 4.0  # IED below the chin that are looked at
+HEAD_HALF_WIDTH = 1.6  # IED: the face's half width (≈ 1.1) with ears and hair
 HEAD_SIDE_ROWS = 0.6  # IED below the eye line down to which the space beside the head is measured
 
 
@@ -329,14 +330,20 @@ def _background(lab8: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, valid: np.
 
 
 def _reach_below(region: PhotoRegion, eye_mid: tuple[float, float], roll: float, ied: float, chin: float) -> float:
-    """IED of photo below the chin, at the centre line and ``SHOULDER_SPAN`` to each side."""
+    """IED of photo below the chin, at the centre line and ``SHOULDER_SPAN`` to each side.
+
+    Straight down the image, not along the tilted head: a tilted head sits on shoulders that
+    are not (the tilt has its own hint); whether a levelled frame fits is the planner's call.
+    """
     t = math.radians(roll)
-    down = np.array([-math.sin(t), math.cos(t)])
-    side = np.array([math.cos(t), math.sin(t)])
+    down = np.array([0.0, 1.0])
+    side = np.array([1.0, 0.0])
     steps = np.arange(0.0, SHOULDER_REACH + 1e-9, 0.05)
     least = SHOULDER_REACH
     for u in (-SHOULDER_SPAN, 0.0, SHOULDER_SPAN):
-        pts = np.array(eye_mid) + side * u * ied + np.outer(chin + steps * ied, down)
+        # the chin's point, measured along the head's own axis, then straight down from there
+        chin_pt = np.array(eye_mid) + np.array([-math.sin(t), math.cos(t)]) * chin
+        pts = chin_pt + side * u * ied + np.outer(steps * ied, down)
         inside = region.contains(pts)
         out = np.flatnonzero(~inside)
         least = min(least, float(steps[out[0]]) if out.size else SHOULDER_REACH)
@@ -345,10 +352,14 @@ def _reach_below(region: PhotoRegion, eye_mid: tuple[float, float], roll: float,
 
 def _side_gap(alpha: np.ndarray, valid: np.ndarray, top: int, bottom: int) -> float:
     """Least gap (canvas px) between the head's silhouette and the photo's sides, rows
-    ``top``…``bottom``."""
-    h = alpha.shape[0]
+    ``top``…``bottom``. Only the mask within ``HEAD_HALF_WIDTH`` of the centre line counts as
+    head: a raised hand or a shoulder beside it is not the head (and a hint saying so would
+    not be true)."""
+    h, w = alpha.shape
     top, bottom = max(top, 0), min(bottom, h)
-    head = alpha[top:bottom] >= 0.5
+    cx = CANVAS_EYE[0]
+    near = (np.abs(np.arange(w) - cx) <= HEAD_HALF_WIDTH * CANVAS_IED)[None, :]
+    head = (alpha[top:bottom] >= 0.5) & near
     inside = valid[top:bottom].astype(bool)
     rows = np.flatnonzero(head.any(axis=1))
     if not rows.size:

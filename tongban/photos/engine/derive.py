@@ -51,8 +51,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "shoulders": ("请拍摄包含双肩的照片。", "Take a photo that shows both shoulders."),
     "margins": (
-        "头部太靠近画面边缘，请让头部位于画面中央，两侧留出空间。",
-        "The head is too close to the edge of the photo; centre it and leave space on both sides.",
+        "头部太靠近画面边缘，请让头部位于画面中央，头顶和两侧都留出空间。",
+        "The head is too close to the edge of the photo; centre it and leave space above and beside it.",
     ),
     "file_size": (
         "照片无法压缩到规定的文件大小，请重新拍摄。",

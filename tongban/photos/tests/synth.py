@@ -225,6 +225,10 @@ SYNTHETIC: dict[str, Synthetic] = {
     "synth_c001080_busy": Synthetic(
         "cong_C001080_plain.jpg", lambda im: on_backdrop(im, busy(im)), False, ("background_uniformity",)
     ),
+    # a photo whose left edge cuts through the hair beside the face
+    "synth_c001080_side_cut": Synthetic(
+        "cong_C001080_plain.jpg", lambda im: np.ascontiguousarray(im[:, 140:]), False, ("margins",)
+    ),
     # a selfie that stops just under the chin
     "synth_b001288_tight": Synthetic(
         "cong_B001288_whitebg.jpg", lambda im: tight_below_chin(im, 0.25), False, ("shoulders",)

@@ -178,7 +178,7 @@ def test_leftover_backdrop_beside_the_head_fails() -> None:
     behind) is seen anywhere in the background, not only in a top band."""
     der, std = _derivative("id_card")
     img = _pixels(der).copy()
-    h, w = img.shape[:2]
+    h = img.shape[0]
     img[int(0.45 * h) : int(0.6 * h), 4:40] = (150, 160, 170)
     assert _failed(verify(_encode(img, std), std)) == {"background_clean"}
 
