@@ -98,3 +98,15 @@ def test_report_is_json_in_original_pixels() -> None:
     # the chin is the mesh's: inside the photo, below the nose
     assert lms["chin"][1] > lms["nose"][1] > lms["right_eye"][1]
     assert set(rep["derivatives"]) == set(EXPECTED["cong_C001080_plain.jpg"].derived)
+
+
+def test_grace_hopper_is_refused_for_the_flag_behind_her() -> None:
+    """matplotlib's public-domain portrait (tests/data): over 60, glasses, a cap, a flag."""
+    from pathlib import Path
+
+    from tongban.photos.engine.pipeline import process
+
+    res = process((Path(__file__).parent / "data" / "mpl_grace_hopper.jpg").read_bytes())
+    assert res.analysis is not None and not res.passed
+    assert [c.key for c in res.analysis.failures] == ["background_uniformity"]
+    assert res.derivatives == {}
