@@ -104,8 +104,10 @@ class Result:
         if not out and self.standards_checked and len(self.unframable) == self.standards_checked:
             for r in self.unframable.values():
                 out.append({"key": r["code"], "zh": r["message_zh"], "en": r["message_en"]})
-        seen: set[str] = set()
-        return [r for r in out if not (r["zh"] in seen or seen.add(r["zh"]))]  # type: ignore[func-returns-value]
+        unique: dict[str, dict[str, str]] = {}
+        for r in out:
+            unique.setdefault(r["zh"], r)
+        return list(unique.values())
 
     def report(self) -> dict[str, Any]:
         """The quality report and derivation outcome as JSON-able data (original pixels)."""
