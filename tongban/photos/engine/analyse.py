@@ -32,15 +32,12 @@ from tongban.photos.engine.detect import DEFAULT_DETECTOR, Face, Landmarks, get_
 from tongban.photos.engine.imaging import (
     aligned_warp,
     flat_dict,
-    lab8_to_lab,
-    median_masked_u8,
-    percentile,
     shrink,
     to_gray,
 )
 from tongban.photos.engine.mask import PersonMap, find_crown
 from tongban.photos.engine.mesh import FACE_OVAL, MIN_SCORE, Mesh, locate_mesh, measure
-from tongban.photos.engine.quality import Canvas, Component, load_thresholds, quality_components
+from tongban.photos.engine.quality import Background, Canvas, Component, background_of, quality_components
 from tongban.photos.engine.region import PhotoRegion, find_region
 
 DETECT_LONG_SIDE = 400
@@ -49,8 +46,6 @@ CANVAS_IED = 50.0
 CANVAS_W, CANVAS_H = 300, 330  # ±3 IED wide; 3.4 IED above the eyes, 3.2 below
 CANVAS_EYE = (150.0, 170.0)
 HEAD_WIDTH_FACE = 2.3 / 2.2  # exit-entry head width per face width (ADR 0004)
-BG_DISTANCE = 14.0  # CIELAB distance of a background pixel that is a "blob" (×2) in the texture
-BG_ALPHA = 0.1  # person probability under which a canvas pixel is background
 OTHER_PERSON = 0.005  # share of the image a second person's blob in the mask covers, at least
 SHOULDER_SPAN = 1.2  # IED beside the centre line where the photo must go on below the chin
 SHOULDER_REACH = 4.0  # IED below the chin that are looked at
@@ -82,17 +77,6 @@ class HeadGeometry:
     def head_height(self) -> float:
         """Crown to chin."""
         return self.crown + self.chin
-
-
-@dataclass(slots=True)
-class Background:
-    """The background around the head (every canvas pixel outside the person mask)."""
-
-    lab: tuple[float, float, float]
-    rgb: tuple[int, int, int]
-    texture: float
-    uniform: bool
-    share: float = 0.0  # of the canvas
 
 
 @dataclass(slots=True)
@@ -295,40 +279,6 @@ def _upright(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return pts @ inv[:, :2].T + inv[:, 2]
 
 
-def _background(lab8: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, valid: np.ndarray) -> Background:
-    """The background of the canvas: every pixel the person mask leaves out (a little away
-    from its edge) that lies inside the photo."""
-    bg = ((alpha < BG_ALPHA).view(np.uint8) & valid).astype(np.uint8)
-    bg = cv2.erode(bg, np.ones((5, 5), np.uint8))
-    n = cv2.countNonZero(bg)
-    share = n / bg.size
-    if n < 200:
-        return Background(lab=(0.0, 0.0, 0.0), rgb=(0, 0, 0), texture=99.0, uniform=False, share=share)
-    ml, ma, mb = median_masked_u8(lab8, bg)
-    med = np.array([ml * 100.0 / 255.0, ma - 128.0, mb - 128.0], np.float32)
-    lab = lab8_to_lab(lab8)
-    # texture: mean gradient of L* plus colour blobs (distance from the median colour), both
-    # insensitive to the smooth light fall-off of a studio backdrop
-    lum = cv2.extractChannel(lab, 0)
-    grad = cv2.magnitude(cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3))
-    inner = cv2.erode(bg, np.ones((3, 3), np.uint8))
-    g = cv2.mean(grad, mask=inner)[0] / 8.0 if cv2.countNonZero(inner) else 99.0
-    diff = lab[bg.astype(bool)] - med
-    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-    blobs = float(np.count_nonzero(dist > 2.0 * BG_DISTANCE)) / dist.size * 10.0
-    # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
-    spread = max(0.0, percentile(dist, 90) - 15.0) / 2.0
-    texture = g + blobs + spread
-    rgb_med = median_masked_u8(np.ascontiguousarray(rgb), bg)
-    return Background(
-        lab=(float(med[0]), float(med[1]), float(med[2])),
-        rgb=(int(rgb_med[0]), int(rgb_med[1]), int(rgb_med[2])),
-        texture=round(texture, 3),
-        uniform=texture <= (load_thresholds()["background_uniformity"].max or 99.0),
-        share=round(share, 4),
-    )
-
-
 def _reach_below(region: PhotoRegion, eye_mid: tuple[float, float], roll: float, ied: float, chin: float) -> float:
     """IED of photo below the chin, at the centre line and ``SHOULDER_SPAN`` to each side.
 
@@ -387,7 +337,7 @@ def measure_head(
     valid = region.raster(size, m)
     alpha = pmap.warp(m, size) * valid
     lab8 = cv2.cvtColor(can_rgb, cv2.COLOR_RGB2LAB)
-    bg = _background(lab8, can_rgb, alpha, valid)
+    bg = background_of(lab8, can_rgb, alpha, valid)
     crown, clipped = find_crown(rgb, pmap, region, up.eye_mid, up.roll, ied, bg.rgb)
     method = "mask"
     if crown is None:

@@ -18,10 +18,12 @@ import cv2
 import numpy as np
 import yaml
 
-from tongban.photos.engine.imaging import lab_of, mean_chroma, to_gray
+from tongban.photos.engine.imaging import lab8_to_lab, lab_of, mean_chroma, median_masked_u8, percentile, to_gray
 from tongban.photos.engine.mesh import FACE_OVAL, LIPS, Mesh, polygon
 
 QUALITY_FILE = Path(__file__).resolve().parent / "data" / "quality.yaml"
+BG_DISTANCE = 14.0  # CIELAB distance of a background pixel that is a "blob" (×2) in the texture
+BG_ALPHA = 0.1  # person probability under which a canvas pixel is background
 SKIN_AB_DISTANCE = 12.0  # a* b* distance from the face's median skin colour that is still skin
 MIN_SKIN_SHARE = 0.25  # of the candidate pixels; fewer left by the colour test: keep them all
 
@@ -78,6 +80,51 @@ class Component:
     max: float | None
     hint_zh: str
     hint_en: str
+
+
+@dataclass(slots=True)
+class Background:
+    """The background around the head (every canvas pixel outside the person mask)."""
+
+    lab: tuple[float, float, float]
+    rgb: tuple[int, int, int]
+    texture: float
+    uniform: bool
+    share: float = 0.0  # of the canvas
+
+
+def background_of(lab8: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, valid: np.ndarray) -> Background:
+    """The background of the canvas: every pixel the person mask leaves out (a little away
+    from its edge) that lies inside the photo."""
+    bg = ((alpha < BG_ALPHA).view(np.uint8) & valid).astype(np.uint8)
+    bg = cv2.erode(bg, np.ones((5, 5), np.uint8))
+    n = cv2.countNonZero(bg)
+    share = n / bg.size
+    if n < 200:
+        return Background(lab=(0.0, 0.0, 0.0), rgb=(0, 0, 0), texture=99.0, uniform=False, share=share)
+    ml, ma, mb = median_masked_u8(lab8, bg)
+    med = np.array([ml * 100.0 / 255.0, ma - 128.0, mb - 128.0], np.float32)
+    lab = lab8_to_lab(lab8)
+    # texture: mean gradient of L* plus colour blobs (distance from the median colour), both
+    # insensitive to the smooth light fall-off of a studio backdrop
+    lum = cv2.extractChannel(lab, 0)
+    grad = cv2.magnitude(cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3))
+    inner = cv2.erode(bg, np.ones((3, 3), np.uint8))
+    g = cv2.mean(grad, mask=inner)[0] / 8.0 if cv2.countNonZero(inner) else 99.0
+    diff = lab[bg.astype(bool)] - med
+    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    blobs = float(np.count_nonzero(dist > 2.0 * BG_DISTANCE)) / dist.size * 10.0
+    # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
+    spread = max(0.0, percentile(dist, 90) - 15.0) / 2.0
+    texture = g + blobs + spread
+    rgb_med = median_masked_u8(np.ascontiguousarray(rgb), bg)
+    return Background(
+        lab=(float(med[0]), float(med[1]), float(med[2])),
+        rgb=(int(rgb_med[0]), int(rgb_med[1]), int(rgb_med[2])),
+        texture=round(texture, 3),
+        uniform=texture <= (load_thresholds()["background_uniformity"].max or 99.0),
+        share=round(share, 4),
+    )
 
 
 def component(key: str, value: float | None) -> Component:
