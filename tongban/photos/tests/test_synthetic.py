@@ -99,7 +99,6 @@ def _derived_files() -> list[tuple[str, str, bytes]]:
     return out
 
 
-@pytest.mark.slow
 def test_background_outside_the_mask_of_every_derived_file() -> None:
     """Every pixel of every derived file that the person mask (computed afresh on the file)
     leaves out, kept 6 px from the person's edge, is the standard's colour: no slab, seam,
