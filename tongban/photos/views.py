@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_id_number
 from tongban.common.roles import Role
 from tongban.photos.api import capture_for_request, read_upload
+from tongban.photos.engine.intake import MESSAGES as INTAKE_MESSAGES
 from tongban.photos.selectors import (
     capture_get,
     capture_view,
@@ -46,18 +48,42 @@ def _overlay(capture: Any) -> dict[str, Any] | None:
     return {"w": w, "h": h, "faces": faces}
 
 
+def _reasons(rep: dict[str, Any]) -> list[str]:
+    """What to fix, each once, in the reader's language (the texts are the catalogue's msgids)."""
+    err = rep.get("error")
+    if err:
+        template = INTAKE_MESSAGES.get(err.get("code", ""), (err.get("message_zh", ""), ""))[0]
+        return [_(template).format(**err.get("params", {}))]
+    found = rep.get("reasons")
+    if found is None:  # a report written before reasons were stored: the failed hints
+        found = [{"zh": c.get("hint_zh", "")} for c in rep.get("components", []) if not c.get("passed")]
+    return [_(r["zh"]) for r in found if r.get("zh")]
+
+
 def _context(capture: Any) -> dict[str, Any]:
     stds = standards_active()
     view = capture_view(capture=capture, standards=stds)
     rep = view["report"]
+    english = get_language() == "en"
+    done = {d["standard"] for d in view["derivatives"]}
+    why = {**rep.get("unframable", {}), **rep.get("refusals", {})}
+    missing = []
+    for code, std in stds.items():
+        if code in done:
+            continue
+        reason = why.get(code, {}).get("message_zh")
+        missing.append({"name": std.name_en if english else std.name_zh, "reason": _(reason) if reason else ""})
+    components = [
+        {**c, "label": _(c.get("name_zh", "")), "hint": _(c.get("hint_zh", ""))} for c in rep.get("components", [])
+    ]
     return {
         "cap": view,
         "overlay": _overlay(capture),
-        "components": rep.get("components", []),
-        "failures": [c for c in rep.get("components", []) if not c.get("passed")],
+        "components": components,
+        "reasons": _reasons(rep),
         "error": rep.get("error"),
         "id_card": next((d for d in view["derivatives"] if d["standard"] == "id_card"), None),
-        "missing": [s.name_zh for c, s in stds.items() if c not in {d["standard"] for d in view["derivatives"]}],
+        "missing": missing if view["derivatives"] or rep.get("passed") else [],
         "has_original": bool(capture.original),
     }
 

@@ -1,10 +1,16 @@
 """Derive a document photo for a standard from one analysed original.
 
-Steps: plan the head geometry (scale and crown margin inside every range of the standard,
-nearest to the ranges' centres), rotate to level the eyes, crop, resample with an area filter,
-replace a plain background with the standard's colour when only the colour differs, encode with
+Steps: plan the head geometry (scale and crown margin inside every range of the standard, a
+quarter of each range away from its ends, nearest to the ranges' centres, with the output below
+the chin inside the photo), rotate to level the eyes, crop, resample with an area filter, put
+the person (through the refined person mask) over the standard's background colour, encode with
 a JPEG quality search that lands inside the KB window (never padding bytes), write the dpi.
-A photo that cannot meet a standard raises ``DeriveError`` saying why, in Chinese and English.
+
+No pixel is invented: nothing is replicated from the photo's edge. Output pixels beyond the
+photo (or in fill left by rotation or scanning) take the background colour, which is allowed
+above and beside the head only; a standard that would need them below the chin, or against
+the head, is refused with what to do. A photo that cannot meet a standard raises
+``DeriveError`` (a stable code and the citizen's text in ``MESSAGES``).
 """
 
 from __future__ import annotations
@@ -17,11 +23,42 @@ import cv2
 import numpy as np
 import simplejpeg
 
-from tongban.photos.engine.analyse import Analysis, HeadGeometry, aligned_warp, rgb_to_lab1
+from tongban.photos.engine.analyse import Analysis, HeadGeometry
+from tongban.photos.engine.imaging import aligned_warp, rgb_to_lab1
+from tongban.photos.engine.mask import BACKDROP_RADIUS_IED, composite, local_backdrop, refine
+from tongban.photos.engine.region import PhotoRegion
 from tongban.photos.engine.standards import PhotoStandard
 
 MAX_UPSCALE = 1.15  # output px per source px; above this the photo is too small for the standard
 CHIN_BOTTOM_MARGIN = 0.03  # share of the output height that must stay below the chin
+INSET = 0.25  # share of each range kept free at both ends for the verifier's re-measurement
+HEAD_TOUCH_IED = 0.15  # head pixels next to extended background that are still a stray hair
+
+# Why a standard could not be made, and what to do: fixed Chinese texts (Django msgids in the
+# photos catalogue; the English is the catalogue's translation and is kept here for the API).
+MESSAGES: dict[str, tuple[str, str]] = {
+    "quality": (
+        "照片未通过质量检查，请按提示重拍。",
+        "The photo failed the quality check; follow the hints and retake it.",
+    ),
+    "too_small": (
+        "人脸分辨率不足，请靠近镜头或使用更高分辨率的照片。",
+        "The face has too few pixels; come closer or use a higher-resolution photo.",
+    ),
+    "geometry": (
+        "头部比例或位置无法满足该证件的要求，请正对镜头、头部居中后重拍。",
+        "The head cannot be framed for this document; face the camera, centre your head and retake.",
+    ),
+    "shoulders": ("请拍摄包含双肩的照片。", "Take a photo that shows both shoulders."),
+    "margins": (
+        "头部太靠近画面边缘，请让头部位于画面中央，头顶和两侧都留出空间。",
+        "The head is too close to the edge of the photo; centre it and leave space above and beside it.",
+    ),
+    "file_size": (
+        "照片无法压缩到规定的文件大小，请重新拍摄。",
+        "The photo cannot be compressed to the required file size; please retake it.",
+    ),
+}
 
 
 class DeriveError(ValueError):
@@ -87,15 +124,73 @@ def _mid(r: tuple[float, float]) -> float:
     return (r[0] + r[1]) / 2
 
 
-def plan_geometry(geo: HeadGeometry, std: PhotoStandard, source: tuple[int, int] | None = None) -> Plan:
+def _candidates(geo: HeadGeometry, std: PhotoStandard) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Grid of (scale, crown margin) inside every range (kept ``INSET`` inside each end), the
+    eye rows they give, and which of them fit the canvas."""
+    g = std.geometry
+    ho = std.height_px
+    if g.mode == "face_width":
+        assert g.face_width_px is not None
+        lo, hi = g.face_width_px[0] / geo.face_width, g.face_width_px[1] / geo.face_width
+    else:
+        assert g.head_height_px is not None and g.head_width_px is not None
+        lo = max(g.head_height_px[0] / geo.head_height, g.head_width_px[0] / geo.head_width)
+        hi = min(g.head_height_px[1] / geo.head_height, g.head_width_px[1] / geo.head_width)
+    if lo > hi:
+        raise DeriveError("geometry", *MESSAGES["geometry"])
+    # stay inside the ranges so the independent re-measurement has room
+    lo_i, hi_i = lo + (hi - lo) * INSET, hi - (hi - lo) * INSET
+    m_lo, m_hi = g.crown_margin_px
+    m_lo_i, m_hi_i = m_lo + (m_hi - m_lo) * INSET, m_hi - (m_hi - m_lo) * INSET
+    ss, ms = np.meshgrid(np.linspace(lo_i, hi_i, 25), np.linspace(m_lo_i, m_hi_i, 9))
+    eye_y = ms + ss * geo.crown
+    ok = eye_y + ss * geo.chin <= ho * (1 - CHIN_BOTTOM_MARGIN)
+    if g.eye_line_min_from_bottom_px is not None:
+        ok &= ho - eye_y >= g.eye_line_min_from_bottom_px + 2
+    return ss, ms, eye_y, ok
+
+
+def _below_chin_inside(
+    geo: HeadGeometry, std: PhotoStandard, region: PhotoRegion, ss: np.ndarray, eye_y: np.ndarray
+) -> np.ndarray:
+    """For each candidate, whether the output below the chin line lies inside the photo.
+
+    The photo's region is convex, so the four corners of that part of the output decide.
+    """
+    wo, ho = std.width_px, std.height_px
+    t = math.radians(geo.roll)
+    c, s = math.cos(t), math.sin(t)
+    ex, ey = geo.eye_mid
+    chin_rows = eye_y + ss * geo.chin
+    ok = np.ones(ss.shape, bool)
+    for ox, oy in (
+        (0.0, chin_rows),
+        (wo, chin_rows),
+        (0.0, np.full(ss.shape, float(ho))),
+        (wo, np.full(ss.shape, float(ho))),
+    ):
+        u = (ox - wo / 2) / ss
+        v = (oy - eye_y) / ss
+        px = ex + c * u - s * v
+        py = ey + s * u + c * v
+        ok &= region.contains(np.stack([px.ravel(), py.ravel()], axis=1), margin=1.0).reshape(ss.shape)
+    return ok
+
+
+def plan_geometry(
+    geo: HeadGeometry, std: PhotoStandard, source: tuple[int, int] | None = None, region: PhotoRegion | None = None
+) -> Plan:
     """Choose scale and crown margin meeting every geometric range of ``std``.
 
     Among the choices that fit, the one nearest the ranges' centres wins, with a penalty for
-    every output row that would fall outside ``source`` (width, height of the decoded photo) and
-    so need padding. Raises DeriveError(geometry) when no choice fits.
+    every output row that would lie outside ``source`` (width, height of the decoded photo).
+    With ``region`` (the photo's region) only choices whose output below the chin lies inside
+    the photo are taken: pixels below the shoulders are never invented. Raises
+    DeriveError(geometry | shoulders).
     """
     g = std.geometry
     ho = std.height_px
+    ss, ms, eye_y, ok = _candidates(geo, std)
     if g.mode == "face_width":
         assert g.face_width_px is not None
         lo, hi = g.face_width_px[0] / geo.face_width, g.face_width_px[1] / geo.face_width
@@ -105,68 +200,53 @@ def plan_geometry(geo: HeadGeometry, std: PhotoStandard, source: tuple[int, int]
         lo = max(g.head_height_px[0] / geo.head_height, g.head_width_px[0] / geo.head_width)
         hi = min(g.head_height_px[1] / geo.head_height, g.head_width_px[1] / geo.head_width)
         target_s = _mid(g.head_height_px) / geo.head_height
-    if lo > hi:
-        raise DeriveError(
-            "geometry",
-            f"头部比例不符合{std.name_zh}的要求（头宽与头高无法同时满足）。",
-            f"The head's proportions cannot meet {std.name_en} (width and height ranges).",
-        )
-    # stay a little inside the ranges so the independent re-measurement has room
-    inset = 0.25
-    lo_i, hi_i = lo + (hi - lo) * inset, hi - (hi - lo) * inset
     m_lo, m_hi = g.crown_margin_px
-    m_lo_i, m_hi_i = m_lo + (m_hi - m_lo) * inset, m_hi - (m_hi - m_lo) * inset
-    ss, ms = np.meshgrid(np.linspace(lo_i, hi_i, 25), np.linspace(m_lo_i, m_hi_i, 9))
-    eye_y = ms + ss * geo.crown
-    ok = eye_y + ss * geo.chin <= ho * (1 - CHIN_BOTTOM_MARGIN)
-    if g.eye_line_min_from_bottom_px is not None:
-        ok &= ho - eye_y >= g.eye_line_min_from_bottom_px + 2
     cost = ((ss - target_s) / max(hi - lo, 1e-9)) ** 2 + ((ms - _mid(g.crown_margin_px)) / max(m_hi - m_lo, 1e-9)) ** 2
     if source is not None:
-        sw, sh = source
+        sw, _ = source
         ex, ey = geo.eye_mid
         # source rows/columns the output spans (roll ignored: a few pixels at most)
         top = ey - eye_y / ss
-        bottom = ey + (ho - eye_y) / ss
         half = std.width_px / 2 / ss
-        out_px = (np.maximum(0.0, -top) + np.maximum(0.0, bottom - sh)) * ss / ho + (
-            np.maximum(0.0, half - ex) + np.maximum(0.0, ex + half - sw)
-        ) * ss / std.width_px
-        cost = cost + 4.0 * out_px
-    best: Plan | None = None
-    if ok.any():
-        i = np.unravel_index(int(np.argmin(np.where(ok, cost, np.inf))), cost.shape)
-        sb, mb, eb = float(ss[i]), float(ms[i]), float(eye_y[i])
-        pred = {
-            "crown_margin": mb,
-            "eye_from_bottom": ho - eb,
-            "face_width": sb * geo.face_width,
-            "head_height": sb * geo.head_height,
-            "head_width": sb * geo.head_width,
-        }
-        best = Plan(scale=sb, margin=mb, eye_y=eb, predicted=pred)
-    if best is None:
-        raise DeriveError(
-            "geometry",
-            f"头部位置无法满足{std.name_zh}的构图要求（头顶、眼睛与下巴位置）。",
-            f"The head cannot be placed to meet {std.name_en} (crown, eye line and chin).",
+        out_px = (
+            np.maximum(0.0, -top) * ss / ho
+            + (np.maximum(0.0, half - ex) + np.maximum(0.0, ex + half - sw)) * ss / std.width_px
         )
-    return best
+        cost = cost + 4.0 * out_px
+    if not ok.any():
+        raise DeriveError("geometry", *MESSAGES["geometry"])
+    if region is not None:
+        ok &= _below_chin_inside(geo, std, region, ss, eye_y)
+        if not ok.any():
+            raise DeriveError("shoulders", *MESSAGES["shoulders"])
+    i = np.unravel_index(int(np.argmin(np.where(ok, cost, np.inf))), cost.shape)
+    sb, mb, eb = float(ss[i]), float(ms[i]), float(eye_y[i])
+    pred = {
+        "crown_margin": mb,
+        "eye_from_bottom": ho - eb,
+        "face_width": sb * geo.face_width,
+        "head_height": sb * geo.head_height,
+        "head_width": sb * geo.head_width,
+    }
+    return Plan(scale=sb, margin=mb, eye_y=eb, predicted=pred)
 
 
 def render(
     rgb: np.ndarray,
-    geo: HeadGeometry,
+    analysis: Analysis,
     std: PhotoStandard,
     plan: Plan,
     *,
-    fill: tuple[int, int, int],
-    allow_padding: bool,
+    target: tuple[int, int, int],
 ) -> np.ndarray:
-    """The output pixels: levelled, cropped and area-resampled.
+    """The output pixels: levelled, cropped, area-resampled, the person over ``target``.
 
-    Raises DeriveError(margins) if the crop leaves the photo and padding is not allowed.
+    Nothing is invented: output pixels from outside the photo (beyond its edges or in its
+    fill) take the standard's colour, and only above the chin and never against the head.
+    Raises DeriveError(shoulders | margins) otherwise.
     """
+    geo, bg, region, pmap = analysis.geometry, analysis.background, analysis.region, analysis.person
+    assert geo is not None and bg is not None and region is not None and pmap is not None
     wo, ho = std.width_px, std.height_px
     s = plan.scale
     m = aligned_warp(geo.eye_mid, geo.roll, s, (wo / 2, plan.eye_y))
@@ -174,17 +254,8 @@ def render(
     h, w = rgb.shape[:2]
     x0, y0 = corners.min(axis=0)
     x1, y1 = corners.max(axis=0)
-    # the area beside the shoulders at the bottom may be missing in tight photos; measure the
-    # missing share of the crop's top two thirds, where the background is
-    outside = x0 < -1 or y0 < -1 or x1 > w + 1 or y1 > h + 1
-    if outside and not allow_padding:
-        raise DeriveError(
-            "margins",
-            f"照片四周空间不足，无法裁出{std.name_zh}照片，且背景不是纯色无法补齐。",
-            f"Not enough space around the head for {std.name_en}, and the background is not plain enough to extend.",
-        )
-    ix0, iy0 = max(math.floor(x0) - 2, 0), max(math.floor(y0) - 2, 0)
-    ix1, iy1 = min(math.ceil(x1) + 2, w), min(math.ceil(y1) + 2, h)
+    ix0, iy0 = min(max(math.floor(x0) - 2, 0), w - 1), min(max(math.floor(y0) - 2, 0), h - 1)
+    ix1, iy1 = max(min(math.ceil(x1) + 2, w), ix0 + 1), max(min(math.ceil(y1) + 2, h), iy0 + 1)
     crop = rgb[iy0:iy1, ix0:ix1]
     cw, ch = ix1 - ix0, iy1 - iy0
     if s < 0.9:  # area filter down to the output scale first, then a rotation at ~1:1
@@ -199,73 +270,30 @@ def render(
     m2 = m.copy()
     m2[0] = (m[0] - np.array([0, 0, ix0])) * kx
     m2[1] = (m[1] - np.array([0, 0, iy0])) * ky
-    # replicate the edge: above and beside the head that is the plain background (recoloured
-    # next), below it the clothes continue instead of a band of flat colour
-    _ = fill
-    return cv2.warpAffine(
-        small, m2, (wo, ho), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    img = cv2.warpAffine(
+        small,
+        m2,
+        (wo, ho),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(int(target[0]), int(target[1]), int(target[2])),
     )
-
-
-def replace_background(
-    img: np.ndarray,
-    bg_lab: tuple[float, float, float],
-    target: tuple[int, int, int],
-    chin_y: float,
-    head: tuple[float, float, float, float],
-) -> np.ndarray:
-    """Recolour the plain background connected to the top and sides, with soft edges.
-
-    ``head`` = (centre x, centre y, half width, half height) of an ellipse inside the head that
-    is never recoloured, so grey hair on a grey backdrop keeps its colour.
-
-    The mask is computed at half resolution (an exact 2× area reduction) and its soft alpha
-    upsampled: the edge is blurred anyway, and every step below touches a quarter of the pixels.
-    """
-    h, w = img.shape[:2]
-    h2, w2 = h // 2, w // 2
-    small = cv2.resize(img[: 2 * h2, : 2 * w2], (w2, h2), interpolation=cv2.INTER_AREA)
-    # 8-bit CIELAB from OpenCV (L scaled to 0–255, a/b offset by 128): every step below is a
-    # vectorised OpenCV call
-    lab8 = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
-    ref8 = np.array([bg_lab[0] * 255 / 100, bg_lab[1] + 128, bg_lab[2] + 128], np.float32)
-    # per-row reference from the row's outer pixels (follows a backdrop's light fall-off),
-    # falling back to the measured colour where the row's edge is clothing
-    edge = np.concatenate([lab8[:, :3], lab8[:, -3:]], axis=1).astype(np.float32)
-    srt = np.sort(edge, axis=1)  # the median of the row's six edge pixels, per channel
-    row_ref = (srt[:, 2] + srt[:, 3]) * 0.5
-    dev = (row_ref - ref8) * np.array([100 / 255, 1, 1], np.float32)
-    far = np.sqrt((dev * dev).sum(axis=1)) > 20
-    row_ref[far] = ref8
-    ref_img = cv2.repeat(np.clip(row_ref + 0.5, 0, 255).astype(np.uint8)[:, None, :], 1, w2)
-    diff = cv2.absdiff(lab8, ref_img).astype(np.float32)
-    d = cv2.sqrt(cv2.transform(diff * diff, np.array([[(100 / 255) ** 2, 1.0, 1.0]], np.float32)))
-    cand = (d < 16).astype(np.uint8)
-    n, labels = cv2.connectedComponents(cand, connectivity=4)
-    lut = np.zeros(n, np.uint8)
-    lut[labels[0, :]] = 1
-    # side seeds below the chin only where the edge is the backdrop (clothes there fall back to
-    # the measured colour above and so are not candidates)
-    lut[labels[:, 0]] = 1
-    lut[labels[:, -1]] = 1
-    lut[0] = 0
-    region = cv2.dilate(lut[labels], np.ones((3, 3), np.uint8))
-    hx, hy, hw, hh = (v / 2 for v in head)
-    yy = np.abs((np.arange(h2, dtype=np.float32) + 0.5 - hy) / hh) ** 3
-    xx = np.abs((np.arange(w2, dtype=np.float32) + 0.5 - hx) / hw) ** 3
-    # around the head (a superellipse, boxier than an ellipse, reaching ears and crown) only
-    # colours very close to the backdrop change: grey hair on a grey backdrop keeps its colour,
-    # the backdrop showing around and between strands of hair does not
-    inside = (yy[:, None] + xx[None, :]) < 1.0
-    strict = np.clip((8.0 - d) * (1 / 4.0), 0.0, 1.0)
-    loose = np.clip((22.0 - d) * (1 / 14.0), 0.0, 1.0)
-    alpha = np.where(inside, strict, loose) * region
-    alpha8 = cv2.resize(cv2.convertScaleAbs(alpha, alpha=255.0), (w, h), interpolation=cv2.INTER_LINEAR)
-    a3 = cv2.merge([alpha8, alpha8, alpha8])
-    # out = target·α + img·(1 − α), in 8-bit fixed point; the colour image is merged from three
-    # filled planes (NumPy's fill of 3-byte pixels, and OpenCV's scalar multiply, cost far more)
-    fill = cv2.merge([np.full((h, w), c, np.uint8) for c in target])
-    return cv2.add(cv2.multiply(fill, a3, scale=1 / 255), cv2.multiply(img, cv2.bitwise_not(a3), scale=1 / 255))
+    # a pixel interpolated from the photo's last row or column and the border is not photo
+    valid = region.raster((wo, ho), m, margin=1.0)
+    chin_y = plan.eye_y + s * geo.chin
+    outside = 1 - valid
+    if cv2.countNonZero(outside[math.ceil(chin_y) :]):
+        raise DeriveError("shoulders", *MESSAGES["shoulders"])
+    coarse = pmap.warp(m, (wo, ho)) * valid
+    back = local_backdrop(img, coarse, valid, bg.rgb, max(2, round(BACKDROP_RADIUS_IED * s * geo.ied)))
+    alpha = refine(coarse, img, back, s * geo.ied, valid)
+    if cv2.countNonZero(outside):
+        # fill may extend the background beside and above the head, never cut the head itself
+        near = cv2.dilate(outside, np.ones((5, 5), np.uint8))
+        touching = cv2.countNonZero(near & (alpha >= 0.5).view(np.uint8))
+        if touching > HEAD_TOUCH_IED * s * geo.ied:
+            raise DeriveError("margins", *MESSAGES["margins"])
+    return composite(img, alpha, back, target)
 
 
 def set_jfif_dpi(data: bytes, dpi: int) -> bytes:
@@ -332,11 +360,7 @@ def encode_in_window(
             enc(min(max(guess, lo_q), hi_q))
         if best is not None and len(store[(best, sub)]) >= lo_b:
             return store[(best, sub)], best, sub
-    raise DeriveError(
-        "file_size",
-        f"无法在质量范围内把照片压缩到 {std.kb[0]:g}–{std.kb[1]:g} KB。",
-        f"No JPEG quality in range gives a file of {std.kb[0]:g}–{std.kb[1]:g} KB.",
-    )
+    raise DeriveError("file_size", *MESSAGES["file_size"])
 
 
 def nearest_colour(
@@ -364,22 +388,11 @@ class Renderer:
     def derive(self, std: PhotoStandard, *, keep_pixels: bool = False) -> Derivative:
         """One document photo for ``std``.
 
-        Raises DeriveError(quality | too_small | geometry | margins | file_size).
+        Raises DeriveError(quality | too_small | geometry | shoulders | margins | file_size).
         """
         analysis = self.analysis
-        geo, bg = analysis.geometry, analysis.background
-        if geo is None or bg is None:
-            raise DeriveError(
-                "quality",
-                "照片未通过质量检查（未找到唯一人脸）。",
-                "The photo failed the quality check (no single face).",
-            )
-        if not analysis.passed:
-            reasons = "；".join(c.hint_zh for c in analysis.failures)
-            reasons_en = " ".join(c.hint_en for c in analysis.failures)
-            raise DeriveError(
-                "quality", f"照片未通过质量检查：{reasons}", f"The photo failed the quality check: {reasons_en}"
-            )
+        if analysis.geometry is None or analysis.background is None or not analysis.passed:
+            raise DeriveError("quality", *MESSAGES["quality"])
         key = (std.width_px, std.height_px, std.geometry, std.backgrounds, std.background_tolerance)
         if key not in self._pixels:
             self._pixels[key] = self._render(std)
@@ -400,33 +413,23 @@ class Renderer:
         )
 
     def _render(self, std: PhotoStandard) -> tuple[np.ndarray, Plan, bool]:
-        geo, bg = self.analysis.geometry, self.analysis.background
+        an = self.analysis
+        geo, bg = an.geometry, an.background
         assert geo is not None and bg is not None
         h, w = self.rgb.shape[:2]
-        plan = plan_geometry(geo, std, source=(w, h))
+        plan = plan_geometry(geo, std, source=(w, h), region=an.region)
         if plan.scale > MAX_UPSCALE:
-            raise DeriveError(
-                "too_small",
-                f"人脸分辨率不足，无法制作{std.name_zh}照片。",
-                f"The face has too few pixels for {std.name_en}.",
-            )
-        # keep a background that already is an allowed colour; else use the first (preferred)
-        _, dist = nearest_colour(bg.lab, std.backgrounds)
-        target = std.backgrounds[0]
-        replace = bg.uniform and dist > std.background_tolerance * 0.5
-        img = render(self.rgb, geo, std, plan, fill=bg.rgb, allow_padding=bg.uniform)
-        if replace:
-            s = plan.scale
-            crown_y, chin_y = plan.eye_y - s * geo.crown, plan.eye_y + s * geo.chin
-            # protect the head: ~1.3 IED each side of the centre (ears and hair), crown to chin
-            head = (std.width_px / 2, (crown_y + chin_y) / 2, 0.56 * s * geo.head_width, 0.5 * (chin_y - crown_y) - 1)
-            img = replace_background(img, bg.lab, target, chin_y, head)
-        return img, plan, replace
+            raise DeriveError("too_small", *MESSAGES["too_small"])
+        # the whole background becomes the allowed colour nearest the photo's own backdrop
+        # (the least change at the hair's edge); a backdrop already of that colour stays close
+        target, dist = nearest_colour(bg.lab, std.backgrounds)
+        img = render(self.rgb, an, std, plan, target=target)
+        return img, plan, dist > 1.0
 
 
 def derive(rgb: np.ndarray, analysis: Analysis, std: PhotoStandard, *, keep_pixels: bool = False) -> Derivative:
     """One document photo for ``std`` from the decoded image it was analysed on.
 
-    Raises DeriveError(quality | too_small | geometry | margins | file_size).
+    Raises DeriveError(quality | too_small | geometry | shoulders | margins | file_size).
     """
     return Renderer(rgb, analysis).derive(std, keep_pixels=keep_pixels)

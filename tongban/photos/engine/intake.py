@@ -32,27 +32,30 @@ except ImportError:  # pragma: no cover - only when the wheel is missing on a pl
     HEIF_AVAILABLE = False
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "empty": ("文件为空，请重新选择照片。", "The file is empty."),
-    "too_large": ("文件过大（上限 {limit}），请上传较小的照片。", "The file is too large (limit {limit})."),
+    "empty": ("文件为空，请重新选择照片。", "The file is empty; choose the photo again."),
+    "too_large": (
+        "文件过大（上限 {limit}），请上传较小的照片。",
+        "The file is too large (limit {limit}); upload a smaller photo.",
+    ),
     "unknown_format": (
         "不支持的文件格式，请上传 JPEG、PNG 或 HEIC 照片。",
         "Unsupported file format: upload a JPEG, PNG or HEIC photo.",
     ),
     "too_many_pixels": (
-        "图像尺寸过大（{width}×{height}），已拒绝。",
-        "The image is too large ({width}×{height} pixels) and was refused.",
+        "图像尺寸过大（{width}×{height}），请上传普通尺寸的照片。",
+        "The image is too large ({width}×{height} pixels); upload a photo of ordinary size.",
     ),
     "too_few_pixels": (
         "图像尺寸过小（{width}×{height}），请使用更高分辨率的照片。",
-        "The image is too small ({width}×{height} pixels).",
+        "The image is too small ({width}×{height} pixels); use a higher-resolution photo.",
     ),
     "corrupt": (
         "文件已损坏或不完整，无法读取，请重新拍摄或上传。",
-        "The file is damaged or incomplete and cannot be read.",
+        "The file is damaged or incomplete and cannot be read; take or upload the photo again.",
     ),
     "unsupported_image": (
         "无法处理此类图像（{detail}），请上传普通彩色照片。",
-        "This kind of image cannot be processed ({detail}).",
+        "This kind of image cannot be processed ({detail}); upload an ordinary colour photo.",
     ),
 }
 

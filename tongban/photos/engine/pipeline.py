@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tongban.photos.engine.analyse import Analysis, analyse
-from tongban.photos.engine.derive import Derivative, DeriveError, Renderer, plan_geometry
+from tongban.photos.engine.derive import MAX_UPSCALE, MESSAGES, Derivative, DeriveError, Renderer, plan_geometry
 from tongban.photos.engine.detect import DEFAULT_DETECTOR
 from tongban.photos.engine.intake import (
     Decoded,
@@ -28,11 +28,42 @@ from tongban.photos.engine.intake import (
 from tongban.photos.engine.standards import PhotoStandard, default_standards
 from tongban.photos.engine.verify import Verification, verify_many
 
-# Decoded short side asked of the JPEG DCT scaler: enough for a portrait whose face spans
-# ~40 % of the short side to give every standard without upscaling (12 MP → 2/8 scale,
-# 1280×960 → 5/8); a smaller face is decoded again at the scale it needs.
-DECODE_SHORT_SIDE = 600
+# Decoded short side asked of the JPEG DCT scaler: enough for a head-and-shoulders photo (the
+# face ~20 % of the short side) to give every standard without upscaling (12 MP → 3/8 scale,
+# 1280×960 → 8/8); a smaller face is decoded again at the scale it needs (the analysis is
+# scaled, not repeated).
+DECODE_SHORT_SIDE = 1000
 SMALL_FACE_SHORT_SIDE = 1200
+
+
+# What a citizen is told when a derived file fails its independent check (the failed checks
+# stay in the report for the clerk): fixed Chinese texts, Django msgids in the photos catalogue.
+VERIFY_MESSAGES: dict[str, tuple[str, str]] = {
+    "verification_geometry": (
+        "生成的证件照片中头部位置或大小不符合要求，请正对镜头、头部居中并露出双肩后重拍。",
+        "In the document photo made from yours the head's size or position is off; face the camera, "
+        "centre your head, show both shoulders and retake.",
+    ),
+    "verification_background": (
+        "生成的证件照片背景不符合要求，请在纯色浅色背景前重拍。",
+        "The background of the document photo made from yours is not clean; retake in front of a plain light wall.",
+    ),
+    "verification_file": (
+        "生成的证件照片文件不符合要求，请重新上传或重拍。",
+        "The document photo file made from yours does not meet the rules; upload or take the photo again.",
+    ),
+}
+_BACKGROUND_CHECKS = {"background_colour", "background_clean", "slab", "streaks"}
+_FILE_CHECKS = {"bytes", "dpi", "metadata", "decode", "size"}
+
+
+def verification_reason(failed: list[str]) -> str:
+    """The citizen-facing reason for failed verification checks (geometry first)."""
+    if any(k not in _BACKGROUND_CHECKS | _FILE_CHECKS for k in failed):
+        return "verification_geometry"
+    if any(k in _BACKGROUND_CHECKS for k in failed):
+        return "verification_background"
+    return "verification_file"
 
 
 @dataclass(slots=True)
@@ -46,17 +77,42 @@ class Result:
     derivatives: dict[str, Derivative] = field(default_factory=dict)
     refusals: dict[str, dict[str, Any]] = field(default_factory=dict)
     verifications: dict[str, Verification] = field(default_factory=dict)
+    # standards the photo cannot be framed for (checked before any rendering), and why
+    unframable: dict[str, dict[str, str]] = field(default_factory=dict)
+    standards_checked: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
-        """Intake succeeded and every quality component passed."""
-        return self.error is None and self.analysis is not None and self.analysis.passed
+        """Intake succeeded, every quality component passed and at least one standard can be
+        framed from the photo."""
+        return (
+            self.error is None
+            and self.analysis is not None
+            and self.analysis.passed
+            and (self.standards_checked == 0 or len(self.unframable) < self.standards_checked)
+        )
+
+    def reasons(self) -> list[dict[str, str]]:
+        """What the person is told, in order, each once: failed quality components' hints, then
+        (when no standard can be framed) why not."""
+        out: list[dict[str, str]] = []
+        if self.error is not None:
+            return [{"key": self.error.code, "zh": self.error.message_zh, "en": self.error.message_en}]
+        if self.analysis is not None:
+            out += [{"key": c.key, "zh": c.hint_zh, "en": c.hint_en} for c in self.analysis.failures]
+        if not out and self.standards_checked and len(self.unframable) == self.standards_checked:
+            for r in self.unframable.values():
+                out.append({"key": r["code"], "zh": r["message_zh"], "en": r["message_en"]})
+        unique: dict[str, dict[str, str]] = {}
+        for r in out:
+            unique.setdefault(r["zh"], r)
+        return list(unique.values())
 
     def report(self) -> dict[str, Any]:
         """The quality report and derivation outcome as JSON-able data (original pixels)."""
         if self.error is not None:
-            return {"passed": False, "error": self.error.as_dict()}
+            return {"passed": False, "error": self.error.as_dict(), "reasons": self.reasons()}
         assert self.analysis is not None and self.decoded is not None and self.probe is not None
         rep = self.analysis.to_dict(scale=self.decoded.scale)
         rep["format"] = self.probe.format
@@ -66,6 +122,9 @@ class Result:
             k: d.summary() | {"verification": self.verifications[k].to_dict()} for k, d in self.derivatives.items()
         }
         rep["refusals"] = self.refusals
+        rep["unframable"] = self.unframable
+        rep["passed"] = self.passed
+        rep["reasons"] = self.reasons()
         return rep
 
 
@@ -83,10 +142,10 @@ def process(
     ``only`` restricts derivation to some standard codes.
     """
     res = Result()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
 
     def lap(name: str, start: float) -> float:
-        now = time.perf_counter()
+        now = time.process_time()
         res.timings_ms[name] = round((now - start) * 1000, 2)
         return now
 
@@ -101,6 +160,7 @@ def process(
     t = lap("decode", t0)
     an = analyse(dec.rgb, source_scale=dec.scale, detector_name=detector)
     t = lap("analyse", t)
+    res.timings_ms.update({f"analyse.{k}": v for k, v in an.timings_ms.items()})
     if an.detect_passes > 1 and dec.scale < 1.0:
         # no large face at the header-chosen scale: count small faces on more pixels (group
         # photos); this only slows down photos that fail anyway
@@ -121,6 +181,7 @@ def process(
                 continue
         if need > 1.0:
             short = min(dec.original_size)
+            old = dec.rgb.shape[1]
             dec = decode(
                 data,
                 pr,
@@ -128,11 +189,24 @@ def process(
                 if min(dec.rgb.shape[:2]) * need < short
                 else short,
             )
-            an = analyse(dec.rgb, source_scale=dec.scale, detector_name=detector)
+            # the same photo with more pixels: the analysis scales, the models need not run again
+            an = an.rescaled(dec.rgb.shape[1] / old, dec.rgb.shape[1], dec.rgb.shape[0])
             t = lap("redecode", t)
     res.decoded, res.analysis = dec, an
+    res.standards_checked = len(stds)
+    if an.passed and an.geometry is not None:
+        # which standards the photo can be framed for, without inventing pixels (cheap: no
+        # rendering); a photo that can be framed for none fails with the reasons
+        h, w = dec.rgb.shape[:2]
+        for code, std in stds.items():
+            try:
+                plan = plan_geometry(an.geometry, std, source=(w, h), region=an.region)
+                if plan.scale > MAX_UPSCALE:
+                    raise DeriveError("too_small", *MESSAGES["too_small"])
+            except DeriveError as exc:
+                res.unframable[code] = exc.as_dict()
     if not derive_all:
-        res.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        res.timings_ms["total"] = round((time.process_time() - t0) * 1000, 2)
         return res
     renderer = Renderer(dec.rgb, an)
     derived: dict[str, Derivative] = {}
@@ -153,9 +227,9 @@ def process(
         )
         keys[code] = vkey
         todo.setdefault(vkey, std)
-    tv = time.perf_counter()
+    tv = time.process_time()
     verified = dict(zip(todo, verify_many([(k[0], std) for k, std in todo.items()]), strict=True))
-    verify_s = time.perf_counter() - tv
+    verify_s = time.process_time() - tv
     for code in stds:
         if code in errors:
             res.refusals[code] = errors[code].as_dict()
@@ -166,15 +240,17 @@ def process(
         if ver.passed:
             res.derivatives[code] = d
         else:
+            kind = verification_reason([c.key for c in ver.failures])
+            zh, en = VERIFY_MESSAGES[kind]
             res.refusals[code] = {
-                "code": "verification",
-                "message_zh": "派生照片未通过独立核验：" + "、".join(c.key for c in ver.failures),
-                "message_en": "The derived photo failed verification: " + ", ".join(c.key for c in ver.failures),
+                "code": kind,
+                "message_zh": zh,
+                "message_en": en,
                 "checks": ver.to_dict()["checks"],
             }
     t = lap("derive_verify", t)
     res.timings_ms["verify"] = round(verify_s * 1000, 2)
-    res.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
+    res.timings_ms["total"] = round((time.process_time() - t0) * 1000, 2)
     return res
 
 

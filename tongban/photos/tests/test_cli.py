@@ -13,11 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from PIL import Image
 
-from tongban.photos.tests.faces import FACES
+from tongban.photos.tests.faces import FACES, window_portrait
 
 pytestmark = pytest.mark.skipif(not FACES.is_dir(), reason="test faces not available")
 
-GOOD = FACES / "cong_C001080_plain.jpg"
 BAD = FACES / "18f_kate_patterned_bg.jpg"
 
 
@@ -29,7 +28,7 @@ def run(*args: str) -> str:
 
 @pytest.mark.django_db
 def test_check_json_and_exit_status() -> None:
-    rep = json.loads(run("check", str(GOOD), "--json"))
+    rep = json.loads(run("check", str(window_portrait()), "--json"))
     assert rep["passed"] is True and rep["face_count"] == 1
     with pytest.raises(CommandError) as err:
         run("check", str(BAD))
@@ -39,14 +38,14 @@ def test_check_json_and_exit_status() -> None:
 @pytest.mark.django_db
 def test_derive_one_and_all(tmp_path: Path) -> None:
     out = tmp_path / "id.jpg"
-    text = run("derive", str(GOOD), "--standard", "id_card", "--out", str(out))
+    text = run("derive", str(window_portrait()), "--standard", "id_card", "--out", str(out))
     assert "verified" in text
     img = Image.open(out)
     assert img.size == (358, 441) and img.info["dpi"] == (350, 350)
-    run("derive", str(GOOD), "--all", "--out-dir", str(tmp_path / "all"))
+    run("derive", str(window_portrait()), "--all", "--out-dir", str(tmp_path / "all"))
     assert len(list((tmp_path / "all").glob("*.jpg"))) == 6
     with pytest.raises(CommandError, match="unknown standard"):
-        run("derive", str(GOOD), "--standard", "visa", "--out", str(out))
+        run("derive", str(window_portrait()), "--standard", "visa", "--out", str(out))
     with pytest.raises(CommandError):
         run("derive", str(BAD), "--standard", "id_card", "--out", str(tmp_path / "bad.jpg"))
     assert not (tmp_path / "bad.jpg").exists()
@@ -61,9 +60,9 @@ def test_import_is_resumable_and_summarises_failures(tmp_path: Path, workers: st
     src = tmp_path / "archive"
     (src / "sub").mkdir(parents=True)
     idn = make_id_number("330106", dt.date(1958, 4, 2), 77)
-    shutil.copy(GOOD, src / f"{idn}.jpg")
+    shutil.copy(window_portrait(), src / f"{idn}.jpg")
     shutil.copy(BAD, src / "sub" / "unknown-person.jpg")
-    (src / "broken.jpg").write_bytes(GOOD.read_bytes()[:5000])
+    (src / "broken.jpg").write_bytes(window_portrait().read_bytes()[:5000])
     (src / "notes.txt").write_text("not a photo")
     text = run("import", str(src), "--workers", workers, "--no-progress")
     assert "3 files, 0 already imported, 3 to go" in text

@@ -12,11 +12,10 @@ from PIL import Image
 
 from tongban.audit.models import AuditEntry
 from tongban.photos.models import CaptureStatus, PhotoCapture, PhotoDerivative, PhotoUse
-from tongban.photos.tests.faces import FACES
+from tongban.photos.tests.faces import EXPECTED, FACES, window_portrait
 
 pytestmark = [pytest.mark.django_db, pytest.mark.skipif(not FACES.is_dir(), reason="test faces not available")]
 
-GOOD = FACES / "cong_C001080_plain.jpg"
 BAD = FACES / "18f_kate_patterned_bg.jpg"
 
 
@@ -31,7 +30,7 @@ def _upload(client: Any, path: Any, **form: str) -> Any:
 def captured(personas: Any, api: Any, django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
     client = api(personas.citizen)
     with django_capture_on_commit_callbacks(execute=True):  # derivation runs after commit
-        resp = _upload(client, GOOD)
+        resp = _upload(client, window_portrait())
     assert resp.status_code == 201, resp.content
     again = client.get(f"/api/v1/photos/captures/{resp.json()['id']}")
     return dict(again.json())
@@ -67,7 +66,8 @@ def test_stored_files_carry_no_exif(personas: Any, api: Any, django_capture_on_c
     cap = PhotoCapture.objects.get(pk=resp.json()["id"])
     with cap.original.open("rb") as fh:
         no_metadata(fh.read())
-    assert cap.derivatives.count() == 6
+    # the portrait is cong_C001080_plain: the ID-card family (the others need room below the chin)
+    assert cap.derivatives.count() == len(EXPECTED["cong_C001080_plain.jpg"].derived)
     for der in cap.derivatives.all():
         with der.file.open("rb") as fh:
             no_metadata(fh.read())
@@ -100,7 +100,7 @@ def test_other_citizen_cannot_see_or_fetch(captured: dict[str, Any], personas: A
 
 
 def test_citizen_cannot_upload_for_someone_else(personas: Any, api: Any) -> None:
-    resp = _upload(api(personas.citizen), GOOD, id_number=personas.other_citizen.id_number)
+    resp = _upload(api(personas.citizen), window_portrait(), id_number=personas.other_citizen.id_number)
     assert resp.status_code == 403
     assert PhotoCapture.objects.count() == 0
 
@@ -147,7 +147,7 @@ def test_admin_change_to_a_standard_is_used_without_code(
     row.full_clean()
     row.save()
     with django_capture_on_commit_callbacks(execute=True):
-        resp = _upload(api(personas.citizen), GOOD)
+        resp = _upload(api(personas.citizen), window_portrait())
     der = PhotoDerivative.objects.get(capture_id=resp.json()["id"], standard_code="social_security_card")
     assert der.bytes <= 25_000
     assert der.standard["kb"] == [14.0, 25.0]
@@ -185,7 +185,7 @@ def test_sixty_plus_rule(personas: Any, django_capture_on_commit_callbacks: Any)
     ids = {}
     for idn in (senior, younger):
         with django_capture_on_commit_callbacks(execute=True):
-            cap = photo_capture(data=GOOD.read_bytes(), id_number=idn, channel="window", at=at)
+            cap = photo_capture(data=window_portrait().read_bytes(), id_number=idn, channel="window", at=at)
         ids[idn] = cap
     later = at + dt.timedelta(days=4 * 365)
     # not yet used for an exit-entry or ID-card case: no 60+ reuse
@@ -230,7 +230,7 @@ def test_citizen_page_shows_report_and_id_card_photo(
     assert "getUserMedia" not in page.content.decode()  # the script is a static file
     assert 'id="camera-start"' in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        resp = client.post("/photos/mine/", {"photo": io.BytesIO(GOOD.read_bytes())})
+        resp = client.post("/photos/mine/", {"photo": io.BytesIO(window_portrait().read_bytes())})
     assert resp.status_code == 302
     html = client.get(resp["Location"]).content.decode()
     assert "照片合格" in html
@@ -243,7 +243,7 @@ def test_clerk_desk_captures_for_a_person_and_offers_reuse(
 ) -> None:
     client = api(personas.clerk)
     idn = personas.citizen.id_number
-    fh = io.BytesIO(GOOD.read_bytes())
+    fh = io.BytesIO(window_portrait().read_bytes())
     fh.name = "window.jpg"
     client.post("/photos/desk/", {"id_number": idn})  # look the person up (no ID in any URL)
     with django_capture_on_commit_callbacks(execute=True):
@@ -306,3 +306,43 @@ def test_admin_edits_a_standard_and_a_bad_value_is_refused(personas: Any, api: A
     assert "must be a colour like #FFFFFF" in resp.content.decode()
     row.refresh_from_db()
     assert row.backgrounds == "#FFFFFF"
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "never"),
+    [
+        ("zh-hans", ["请拍摄包含双肩的照片。"], ["Take a photo"]),
+        ("en", ["Take a photo that shows both shoulders."], ["请拍摄"]),
+    ],
+)
+def test_refusal_reasons_are_the_citizens_language_and_never_a_key(
+    personas: Any, api: Any, django_capture_on_commit_callbacks: Any, language: str, says: list[str], never: list[str]
+) -> None:
+    """A photo cut under the chin is refused with what to do, in the page's language only."""
+    from tongban.photos.tests.synth import synthetic_bytes
+
+    client = api(personas.citizen)
+    client.cookies["django_language"] = language
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/photos/mine/", {"photo": io.BytesIO(synthetic_bytes("synth_b001288_tight"))})
+    html = client.get(resp["Location"]).content.decode()
+    reasons = html.split('id="photo-reasons"', 1)[1].split("</ul>", 1)[0]
+    for text in says:
+        assert text in reasons
+    for text in never:
+        assert text not in reasons
+    for key in ("head_height", "background_uniformity", "crown_", "_"):
+        assert key not in reasons
+
+
+def test_standards_that_could_not_be_made_say_why(
+    personas: Any, api: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """cong_C001080_plain gives the ID-card family; the page says why each other one is missing."""
+    client = api(personas.citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/photos/mine/", {"photo": io.BytesIO((FACES / "cong_C001080_plain.jpg").read_bytes())})
+    html = client.get(resp["Location"]).content.decode()
+    missing = html.split('id="photo-missing"', 1)[1].split("</ul>", 1)[0]
+    assert missing.count("<li>") == 3
+    assert "普通护照" in missing and missing.count("请拍摄包含双肩的照片。") == 3

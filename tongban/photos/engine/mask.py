@@ -1,0 +1,226 @@
+"""The person mask: where the person (head, hair, clothes) is, and so where the background is.
+
+MediaPipe's selfie segmentation gives a coarse probability map (256×256 over the whole image).
+Every frame that needs the mask (the normalised analysis canvas, the crown strip, a derived
+photo) warps that map into its own pixels and, where edges matter, refines it with a guided
+filter whose guide is each pixel's colour distance from the backdrop: the map says roughly where
+the person ends, the photo's own pixels say exactly where. The same functions run in the
+analysis and in the verifier, so both find the crown at the same place.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from tongban.photos.engine.models import SEG_SIZE, segment_person
+from tongban.photos.engine.region import PhotoRegion
+
+GUIDE_DE = 40.0  # CIELAB distance from the backdrop that counts as fully "not backdrop" in the guide
+GF_RADIUS_IED = 0.03  # guided filter radius, in inter-eye distances of the frame
+SURE = 0.05  # the model's probabilities under this are background as they are ...
+SURE_PERSON = 0.99  # ... and over this person (backdrop in shadow behind a neck is often 0.95–0.99)
+KEY_LOW, KEY_HIGH = 6.0, 18.0  # CIELAB distance from the local backdrop: backdrop … person
+GF_EPS = 2e-3
+ALPHA_FLOOR = 0.08  # refined probabilities under this are background, over 1 − this person
+BACKDROP_ALPHA = 0.2  # coarse probability under which a pixel may stand for the backdrop
+BACKDROP_RADIUS_IED = 0.6  # how far around a pixel its backdrop colour is taken from
+CROWN_ALPHA = 0.5
+CROWN_BAND = 0.45  # half width (IED) of the band above the eyes where the crown is looked for
+STRIP_IED = 60.0  # px per inter-eye distance in the crown strip (the same in every frame)
+STRIP_ABOVE = 3.6  # IED above the eye line the strip reaches
+_LAB_W = np.array([[(100.0 / 255.0) ** 2, 1.0, 1.0]], np.float32)
+
+
+class PersonMap:
+    """The segmentation map of one image (``rgb``), warped on request into any frame."""
+
+    def __init__(self, rgb: np.ndarray, *, probabilities: np.ndarray | None = None) -> None:
+        self.height, self.width = rgb.shape[:2]
+        self.map = segment_person(rgb) if probabilities is None else probabilities
+
+    def resized(self, width: int, height: int) -> PersonMap:
+        """The same map for the same photo decoded at another size (it covers the whole image)."""
+        out = PersonMap.__new__(PersonMap)
+        out.width, out.height, out.map = width, height, self.map
+        return out
+
+    def warp(self, m: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
+        """float32 person probability of a ``size`` (w, h) frame whose pixel (x, y) shows the
+        image point ``m @ (x, y, 1)`` (``None``: the image itself at ``size``)."""
+        kx, ky = SEG_SIZE / self.width, SEG_SIZE / self.height
+        if m is None:
+            m = np.array([[self.width / size[0], 0.0, 0.0], [0.0, self.height / size[1], 0.0]])
+        # map coordinates of a pixel's centre: ((sx + 0.5)·k − 0.5)
+        mm = np.array(
+            [
+                [m[0, 0] * kx, m[0, 1] * kx, (m[0, 2] + 0.5) * kx - 0.5],
+                [m[1, 0] * ky, m[1, 1] * ky, (m[1, 2] + 0.5) * ky - 0.5],
+            ]
+        )
+        return cv2.warpAffine(
+            self.map, mm, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+        )
+
+
+def colour_distance(rgb: np.ndarray, ref_lab: tuple[float, float, float]) -> np.ndarray:
+    """CIELAB distance (float32) of every pixel from one colour (8-bit OpenCV Lab, rescaled)."""
+    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    ref = (ref_lab[0] * 255.0 / 100.0, ref_lab[1] + 128.0, ref_lab[2] + 128.0, 0.0)
+    diff = cv2.subtract(lab8, ref)  # type: ignore[call-overload]  # a per-channel Scalar operand
+    return cv2.sqrt(cv2.transform(cv2.multiply(diff, diff), _LAB_W))
+
+
+def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """He et al.'s guided filter (grey guide), box windows of ``2·radius + 1``."""
+    k = (2 * radius + 1, 2 * radius + 1)
+
+    def box(x: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(x, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
+
+    mi, mp = box(guide), box(p)
+    var = box(guide * guide) - mi * mi
+    cov = box(guide * p) - mi * mp
+    a = cov / (var + eps)
+    b = mp - a * mi
+    return box(a) * guide + box(b)
+
+
+class Backdrop:
+    """The backdrop colour near every pixel of a frame, in RGB and CIELAB (float32)."""
+
+    def __init__(self, rgb: np.ndarray, lab: np.ndarray) -> None:
+        self.rgb = rgb
+        self.lab = lab
+
+
+def local_backdrop(
+    rgb: np.ndarray, coarse: np.ndarray, valid: np.ndarray | None, fallback: tuple[int, int, int], radius: int
+) -> Backdrop:
+    """The backdrop near every pixel: the mean of the nearby pixels the coarse mask calls
+    background (a backdrop's light fall-off and shadows follow), ``fallback`` where none is
+    near. Computed at a quarter of the size (the backdrop is smooth) and enlarged."""
+    h, w = rgb.shape[:2]
+    f = 4 if min(h, w) >= 64 else 1
+    sw, sh = max(w // f, 1), max(h // f, 1)
+    w8 = (coarse < BACKDROP_ALPHA).view(np.uint8)
+    if valid is not None:
+        w8 = w8 & valid
+    wts = cv2.resize(w8.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
+    r = max(1, round(radius / f))
+    k = (2 * r + 1, 2 * r + 1)
+    num = cv2.boxFilter(small * wts[..., None], cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
+    den = cv2.boxFilter(wts, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
+    near = (den > 0.02).astype(np.float32)[..., None]
+    mean = num / np.maximum(den, 1e-6)[..., None]
+    out = np.clip(mean * near + np.array(fallback, np.float32) * (1.0 - near), 0.0, 255.0)
+    lab = cv2.cvtColor(out.astype(np.uint8), cv2.COLOR_RGB2LAB)
+    return Backdrop(
+        cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR),
+        cv2.resize(lab, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32),
+    )
+
+
+def refine(
+    alpha: np.ndarray,
+    rgb: np.ndarray,
+    backdrop: Backdrop,
+    ied: float,
+    valid: np.ndarray | None = None,
+) -> np.ndarray:
+    """The coarse person probability made exact at the person's edge (float32 0–1).
+
+    Where the model is sure (under ``SURE`` or over ``SURE_PERSON``) its answer stands; where
+    it is not (its blurred edge, gaps between strands of hair) each pixel is keyed on its
+    CIELAB distance from the backdrop near it (``local_backdrop``): backdrop-like is
+    background, distinct is person, with a ramp between. A small guided filter on that
+    distance then smooths the result along the photo's own edges. Pixels outside the photo
+    (``valid`` 0) are background.
+    """
+    diff = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32) - backdrop.lab
+    dist = cv2.sqrt(cv2.transform(diff * diff, _LAB_W))
+    key = np.clip((dist - KEY_LOW) * (1.0 / (KEY_HIGH - KEY_LOW)), 0.0, 1.0)
+    coarse = alpha.astype(np.float32)
+    unsure = (coarse > SURE) & (coarse < SURE_PERSON)
+    out = np.where(unsure, key, (coarse >= 0.5).astype(np.float32))
+    guide = np.minimum(dist * (1.0 / GUIDE_DE), 1.0)
+    if valid is not None:
+        out *= valid
+        guide *= valid
+    r = max(1, round(GF_RADIUS_IED * ied))
+    q = guided_filter(guide, out, r, GF_EPS)
+    q = np.clip((q - ALPHA_FLOOR) * (1.0 / (1.0 - 2 * ALPHA_FLOOR)), 0.0, 1.0)
+    return q if valid is None else q * valid
+
+
+def composite(rgb: np.ndarray, alpha: np.ndarray, backdrop: Backdrop, target: tuple[int, int, int]) -> np.ndarray:
+    """The person over ``target``: each pixel keeps its own colour and trades the part of it
+    that was backdrop, ``(1 − α)·backdrop``, for ``(1 − α)·target`` — a mixed edge pixel (hair)
+    loses the old colour instead of keeping a fringe of it — and where the mask says
+    background (α = 0) the pixel is the target exactly."""
+    inv = 1.0 - alpha.astype(np.float32)
+    swap = cv2.subtract(np.array(target, np.float32)[None, None, :] + np.zeros_like(backdrop.rgb), backdrop.rgb)
+    out = cv2.add(rgb.astype(np.float32), cv2.multiply(swap, cv2.merge([inv, inv, inv])))
+    out8 = cv2.convertScaleAbs(out)
+    fill = np.empty_like(out8)
+    fill[:] = target
+    cv2.copyTo(fill, (inv >= 1.0).view(np.uint8), out8)
+    return out8
+
+
+def strip_matrix(eye_mid: tuple[float, float], roll: float, ied: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """Affine (strip px → image px) of the upright strip above the eyes, and its size."""
+    k = STRIP_IED / ied  # strip px per image px
+    half_w = round(1.4 * STRIP_IED)
+    h = round(STRIP_ABOVE * STRIP_IED)
+    t = math.radians(roll)
+    c, s = math.cos(t) / k, math.sin(t) / k
+    a = np.array([[c, -s], [s, c]])
+    b = np.array(eye_mid) - a @ np.array([half_w, h])
+    return np.hstack([a, b[:, None]]), (2 * half_w, h)
+
+
+def find_crown(
+    rgb: np.ndarray,
+    pmap: PersonMap,
+    region: PhotoRegion | None,
+    eye_mid: tuple[float, float],
+    roll: float,
+    ied: float,
+    backdrop_rgb: tuple[int, int, int],
+) -> tuple[float | None, bool]:
+    """Distance (image px) from the eye line up to the top of the head, and whether the head
+    runs into the top of the photo (the crown is not visible).
+
+    Measured in an upright strip at ``STRIP_IED`` px per inter-eye distance: the mask warped
+    there and refined against the strip's pixels; the crown is the first row whose centre band
+    is mostly person. ``None`` when the head fills the whole strip (taller than 3.6 IED).
+    """
+    m, size = strip_matrix(eye_mid, roll, ied)
+    strip = cv2.warpAffine(rgb, m, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
+    if region is None:
+        region = PhotoRegion(rgb.shape[1], rgb.shape[0])
+    inside = region.raster(size, m)
+    coarse = pmap.warp(m, size)
+    back = local_backdrop(strip, coarse, inside, backdrop_rgb, round(BACKDROP_RADIUS_IED * STRIP_IED))
+    alpha = refine(coarse, strip, back, STRIP_IED, inside)
+    w, h = size
+    band = round(CROWN_BAND * STRIP_IED)
+    cols = slice(w // 2 - band, w // 2 + band)
+    score = alpha[:, cols].mean(axis=1)
+    rows_in = np.flatnonzero(inside[:, cols].all(axis=1))
+    if not rows_in.size:
+        return None, True
+    first = int(rows_in[0])
+    hits = np.flatnonzero(score[first:] >= CROWN_ALPHA)
+    if not hits.size:
+        return None, False
+    r = first + int(hits[0])
+    if r <= first + 1:
+        if first > 0:
+            return (h - r) * ied / STRIP_IED, True  # the photo's top edge cuts the head
+        return None, False  # the head fills the strip to its top: taller than the strip
+    return (h - r) * ied / STRIP_IED, False
