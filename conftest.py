@@ -244,6 +244,26 @@ def api(db: None) -> Callable[[Any], Client]:
     return make
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server_on_sqlite() -> None:
+    """On SQLite the test database lives in memory and Django's live server shares the test
+    thread's one connection with every request thread: two requests writing at once (a page and
+    its images, each audited as a staff read) would then interleave transactions on that one
+    connection. There, the live server answers one request at a time (and closes each
+    connection, so a browser's idle keep-alive cannot hold it). Separate connections, as in
+    production, serialise SQLite writers by themselves (IMMEDIATE transactions)."""
+    if _on_postgres():
+        return
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)  # the server thread itself holds the shared connection
+
+    LiveServerThread.server_class = SerialWSGIServer
+
+
 @pytest.fixture
 def browser_page(live_server: Any) -> Iterator[Any]:
     """A Playwright page in Debian's headless Chromium, pointed at the live server."""
