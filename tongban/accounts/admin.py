@@ -8,11 +8,14 @@ from tongban.accounts.models import User
 class UserAdmin(BaseUserAdmin):
     """Staff and citizen accounts; ID numbers are searched exactly and listed masked."""
 
-    list_display = ("__str__", "role", "outlet", "department", "is_active")
-    list_filter = ("role", "department", "is_active")
+    list_display = ("__str__", "role", "outlet", "department", "supervisor", "is_active")
+    list_filter = ("role", "department", "supervisor", "is_active")
     search_fields = ("=username", "=id_number", "real_name")
     raw_id_fields = ("person", "outlet")
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("tongban", {"fields": ("role", "real_name", "id_number", "phone", "person", "outlet", "department")}),
+        (
+            "tongban",
+            {"fields": ("role", "real_name", "id_number", "phone", "person", "outlet", "department", "supervisor")},
+        ),
     )

@@ -25,6 +25,11 @@ class User(AbstractUser):
     )
     outlet = models.ForeignKey("outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     department = models.CharField(_("部门"), max_length=16, choices=Department.choices, blank=True)
+    # A clerk with this set heads their outlet (网点负责人), an approver their department (部门负责人):
+    # they own the 差评 follow-ups and read the figures of that scope (tongban.common.access).
+    supervisor = models.BooleanField(
+        _("负责人"), default=False, help_text=_("窗口受理员为网点负责人，审批民警为部门负责人")
+    )
 
     ACCESS = AccessRule(owner="pk")
 
@@ -36,6 +41,15 @@ class User(AbstractUser):
         if self.role in (Role.CITIZEN, Role.ENTERPRISE):
             return f"{mask_name(self.real_name)} {mask_id_number(self.id_number)}".strip()
         return f"{self.real_name or self.username} ({self.username})"
+
+    @property
+    def head_title(self) -> str:
+        """网点负责人 / 部门负责人 for a head, else empty."""
+        if not self.supervisor:
+            return ""
+        if self.role == Role.CLERK:
+            return str(_("网点负责人"))
+        return str(_("部门负责人")) if self.role == Role.APPROVER else ""
 
     @property
     def is_staff_role(self) -> bool:
