@@ -119,7 +119,7 @@ def _mount() -> None:
     # Capability routers; each module owns its api.py.
     import importlib
 
-    for module in ("catalog", "cases", "photos", "certificates", "outlets", "appointments"):
+    for module in ("catalog", "cases", "photos", "certificates", "outlets", "appointments", "feedback", "insights"):
         try:
             mod = importlib.import_module(f"tongban.{module}.api")
         except ModuleNotFoundError as exc:

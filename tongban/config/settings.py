@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "tongban.photos",
     "tongban.certificates",
     "tongban.appointments",
+    "tongban.feedback",
+    "tongban.insights",
     "tongban.web",
 ]
 
