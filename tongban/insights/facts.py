@@ -103,12 +103,14 @@ def fact_of(
 
 def visit_times(src: Any, checkins: Mapping[tuple[int, int, dt.date], list[dt.datetime]]) -> tuple[int, int, int]:
     """(visits, visits timed, seconds at the window over the timed ones) of one case."""
+    if not src.window_moves:
+        return 0, 0, 0
     last: dict[tuple[dt.date, int | None], dt.datetime] = {}
     for at, outlet_id in src.window_moves:
         key = (at.astimezone(SHANGHAI).date(), outlet_id)
         if key not in last or at > last[key]:
             last[key] = at
-    days = {day for day, _outlet in last}
+    days = {key[0] for key in last}
     timed = seconds = 0
     if src.applicant_id is not None:
         for (day, outlet_id), end in last.items():

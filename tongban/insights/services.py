@@ -17,22 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
 
 from tongban.audit.services import audit_record
 from tongban.insights.facts import WorkdayIndex, fact_of
-from tongban.insights.models import (
-    CUBE_KEYS,
-    HIST_MAX,
-    HIST_MEASURES,
-    KEY,
-    MEASURES,
-    RATING_MEASURES,
-    CaseFact,
-    Figure,
-    FigureHist,
-    RefreshState,
-)
+from tongban.insights.models import CaseFact, Figure, FigureHist, RefreshState
+from tongban.insights.rollup import month_start, next_month, rebuild_month, rebuild_range
 from tongban.workdays.calendar import SHANGHAI
 from tongban.workdays.selectors import calendar_get
 
@@ -140,142 +129,7 @@ def facts_update(*, ids: list[int]) -> tuple[int, set[dt.date]]:
     return count, days
 
 
-# --- day and month rows ------------------------------------------------------------------------------
-
-
-def _n(expr: Any = "pk", **flt: Any) -> Count:
-    return Count(expr, filter=Q(**flt)) if flt else Count(expr)
-
-
-def _fact_cells(d0: dt.date, d1: dt.date) -> dict[tuple[Any, ...], dict[str, int]]:
-    """The case counts of every (day, outlet, district, department, item) in ``[d0, d1)``."""
-    cells: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    facts = CaseFact.objects.order_by()
-
-    def add(day_field: str, annotations: dict[str, Any]) -> None:
-        # Annotations get a prefix: some measures share a name with a fact column (visits...).
-        rows = (
-            facts.filter(**{f"{day_field}__gte": d0, f"{day_field}__lt": d1})
-            .values(day_field, *KEY)
-            .annotate(**{f"m_{name}": expr for name, expr in annotations.items()})
-        )
-        for r in rows:
-            cell = cells[(r[day_field], *(r[k] for k in KEY))]
-            for name in annotations:
-                cell[name] += int(r[f"m_{name}"] or 0)
-
-    add(
-        "submitted_day",
-        {
-            "received": _n(),
-            **{f"rc_{c}": _n(channel=c) for c in ("online", "window", "kiosk", "phone")},
-            "id_card_only": _n(id_card_only=True),
-            "zero_materials": _n(zero_materials=True),
-        },
-    )
-    add("accepted_day", {"accepted": _n()})
-    hist: dict[str, Any] = {}
-    for kind, field in (("hs", "wd_submit"), ("ha", "wd_accept")):
-        hist |= {f"{kind}_{v}": _n(**{field: v}) for v in range(HIST_MAX + 1)}
-        hist[f"{kind}_over"] = _n(**{f"{field}__gt": HIST_MAX})
-        hist[f"{kind}_oversum"] = Sum(field, filter=Q(**{f"{field}__gt": HIST_MAX}))
-    add(
-        "decided_day",
-        {"decided": _n(), "timed": _n(on_time__isnull=False), "on_time": _n(on_time=True), **hist},
-    )
-    add(
-        "closed_day",
-        {
-            "completed": _n(status="completed"),
-            "withdrawn": _n(status="withdrawn"),
-            "refused": _n(status="refused_at_intake"),
-            "visits": Sum("visits", filter=Q(status="completed")),
-            "one_visit": _n(status="completed", visits__lte=1),
-            "window_timed": Sum("window_timed"),
-            "window_seconds": Sum("window_seconds"),
-        },
-    )
-    return cells
-
-
-def _rating_cells(d0: dt.date, d1: dt.date, cells: dict[tuple[Any, ...], dict[str, int]]) -> None:
-    from tongban.feedback.selectors import rating_figures
-
-    start = dt.datetime.combine(d0, dt.time(0), SHANGHAI)
-    end = dt.datetime.combine(d1, dt.time(0), SHANGHAI)
-    for r in rating_figures(start=start, end=end):
-        cell = cells[(r["day"], *(r[k] or ("" if k != "outlet_id" else None) for k in KEY))]
-        for name in RATING_MEASURES:
-            cell[name] += int(r[name] or 0)
-
-
-def _rows(cells: dict[tuple[Any, ...], dict[str, int]], grain: str) -> tuple[list[Figure], list[FigureHist]]:
-    """The Figure rows of the three cubes and the FigureHist rows of ``f`` and ``a`` for cells
-    keyed (period, outlet, district, department, item)."""
-    figures: list[Figure] = []
-    hists: list[FigureHist] = []
-    for cube, key in CUBE_KEYS.items():
-        rolled: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for (period, *rest), values in cells.items():
-            full = dict(zip(KEY, rest, strict=True))
-            target = rolled[(period, *(full[k] for k in key))]
-            for name, value in values.items():
-                target[name] += value
-        for (period, *rest), values in rolled.items():
-            dims = {k: ("" if k != "outlet_id" else None) for k in KEY} | dict(zip(key, rest, strict=True))
-            base = {"cube": cube, "grain": grain, "period": period, **dims}
-            measures = {m: values.get(m, 0) for m in MEASURES}
-            if any(measures.values()):
-                figures.append(Figure(**base, **measures))
-            if cube != "o":
-                h = {m: values.get(m, 0) for m in HIST_MEASURES}
-                if any(h.values()):
-                    hists.append(FigureHist(**base, **h))
-    return figures, hists
-
-
-def _replace(grain: str, d0: dt.date, d1: dt.date, figures: list[Figure], hists: list[FigureHist]) -> None:
-    Figure.objects.filter(grain=grain, period__gte=d0, period__lt=d1).delete()
-    FigureHist.objects.filter(grain=grain, period__gte=d0, period__lt=d1).delete()
-    Figure.objects.bulk_create(figures, batch_size=1000)
-    FigureHist.objects.bulk_create(hists, batch_size=1000)
-
-
-def _rebuild_range(d0: dt.date, d1: dt.date) -> None:
-    """The day rows of every day in ``[d0, d1)`` from the facts and the ratings."""
-    cells = _fact_cells(d0, d1)
-    _rating_cells(d0, d1, cells)
-    figures, hists = _rows(cells, "d")
-    _replace("d", d0, d1, figures, hists)
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def _rebuild_month(m0: dt.date) -> None:
-    """The month rows of the month starting ``m0``, summed from its day rows."""
-    m1 = next_month(m0)
-    keys = ("cube", *KEY)
-    figures = [
-        Figure(grain="m", period=m0, **r)
-        for r in Figure.objects.filter(grain="d", period__gte=m0, period__lt=m1)
-        .order_by()
-        .values(*keys)
-        .annotate(**{m: Sum(m) for m in MEASURES})
-    ]
-    hists = [
-        FigureHist(grain="m", period=m0, **r)
-        for r in FigureHist.objects.filter(grain="d", period__gte=m0, period__lt=m1)
-        .order_by()
-        .values(*keys)
-        .annotate(**{m: Sum(m) for m in HIST_MEASURES})
-    ]
-    _replace("m", m0, m1, figures, hists)
+# --- day and month rows: tongban.insights.rollup ------------------------------------------------
 
 
 def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -293,9 +147,9 @@ def days_rebuild(*, days: Iterable[dt.date]) -> int:
     """Rebuild the day rows of these days and the month rows of their months. Returns the days."""
     days = set(days)
     for d0, d1 in _runs(days):
-        _rebuild_range(d0, d1)
+        rebuild_range(d0, d1)
     for m0 in sorted({month_start(d) for d in days}):
-        _rebuild_month(m0)
+        rebuild_month(m0)
     return len(days)
 
 
@@ -374,8 +228,12 @@ def figures_rebuild(*, now: dt.datetime, chunk: int = 100_000) -> RefreshReport:
             m0, end = month_start(min(firsts)), max(lasts)
             while m0 <= end:
                 m1 = next_month(m0)
-                _rebuild_range(m0, m1)
-                _rebuild_month(m0)
+                d0 = m0
+                while d0 < m1:  # ten days at a time: the cells of a busy month fill memory
+                    d1 = min(m1, d0 + dt.timedelta(days=10))
+                    rebuild_range(d0, d1)
+                    d0 = d1
+                rebuild_month(m0)
                 days += (m1 - m0).days
                 m0 = m1
         state.case_mark, state.rating_mark = case_mark, rating_mark
@@ -393,4 +251,4 @@ def figures_rebuild(*, now: dt.datetime, chunk: int = 100_000) -> RefreshReport:
     return RefreshReport(cases, days, time.perf_counter() - started)
 
 
-__all__ = ["days_rebuild", "facts_update", "figures_rebuild", "figures_refresh"]
+__all__ = ["days_rebuild", "facts_update", "figures_rebuild", "figures_refresh", "month_start", "next_month"]

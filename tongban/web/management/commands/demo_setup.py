@@ -18,7 +18,7 @@ from tongban.web.demo import DEMO_PASSWORD, demo_accounts
 
 # Outlets come first so the demo clerk is placed at a generated police-station window before any
 # module creates cases at the clerk's outlet.
-MODULE_ORDER = ("workdays", "outlets", "catalog", "photos", "cases", "certificates", "appointments")
+MODULE_ORDER = ("workdays", "outlets", "catalog", "photos", "cases", "certificates", "appointments", "insights")
 BEFORE_ACCOUNTS = ("workdays", "outlets")
 
 
