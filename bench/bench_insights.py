@@ -668,6 +668,7 @@ def main() -> None:
     worst: dict[str, tuple[float, str]] = {"page": (0.0, ""), "csv": (0.0, "")}
     bad = 0
     with common.serve(env=env, workers=2) as base:
+        bare = [timed_get(f"{base}/bench/bare", "")[0] for _ in range(200)][20:]
         for role, label, query in combos:
             for kind, path in (("page", "/insights/"), ("csv", "/insights/export/outlet.csv")):
                 url = f"{base}{path}?{query}"
@@ -681,7 +682,16 @@ def main() -> None:
                 if max(got) > worst[kind][0]:
                     worst[kind] = (max(got), label)
     load_after = os.getloadavg()[0]
-    rows = []
+    rows = [
+        {
+            "name": "bare JSON view /bench/bare, same server, one request at a time",
+            "value": round(p95(bare), 1),
+            "unit": "ms",
+            "target": "",
+            "notes": f"p95 of 180 requests (median {statistics.median(bare):.1f} ms): what this machine's load "
+            "costs every request",
+        }
+    ]
     for kind, name in (("page", "dashboard page /insights/"), ("csv", "CSV download /insights/export/outlet.csv")):
         v = times[kind]
         rows.append(

@@ -469,6 +469,60 @@ def _plain_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def case_fact_queryset(*, ids: list[int] | None = None, id_range: tuple[int, int] | None = None) -> QuerySet[Case]:
+    """These cases (primary keys, or keys in ``[first, last)``), annotated with what only the
+    case tables tell: ``materials_none`` (the case has no materials), ``brought_none`` (no
+    required material had to be brought: a registry source or the photo library supplied each)
+    and ``clerk_days`` (local days a clerk moved the case: the applicant at a window). The
+    figures add their own columns and read it as SQL."""
+    from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce, TruncDate
+
+    from tongban.cases.models import CaseEvent
+
+    if ids is not None:
+        qs = Case.objects.filter(pk__in=ids)
+    elif id_range is not None:
+        qs = Case.objects.filter(pk__gte=id_range[0], pk__lt=id_range[1])
+    else:
+        raise ValueError("give ids or id_range")
+    materials = CaseMaterial.objects.filter(case=OuterRef("pk"))
+    supplied = [MaterialState.SUPPLIED, MaterialState.PHOTO]
+    days = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), role="clerk")
+        .order_by()
+        .values("case")
+        .annotate(n=Count(TruncDate("at", tzinfo=SHANGHAI), distinct=True))
+        .values("n")
+    )
+    return qs.order_by().annotate(
+        materials_none=~Exists(materials),
+        brought_none=~Exists(materials.filter(required=True).exclude(state__in=supplied)),
+        clerk_days=Coalesce(Subquery(days, output_field=IntegerField()), 0),
+    )
+
+
+def case_window_applicants(*, ids: list[int] | None = None, id_range: tuple[int, int] | None = None) -> list[int]:
+    """The cases among these that a clerk moved and that have an applicant account (whose
+    check-ins may time the visits)."""
+    from tongban.cases.models import CaseEvent
+
+    if ids is not None:
+        events = CaseEvent.objects.filter(case_id__in=ids)
+    elif id_range is not None:
+        events = CaseEvent.objects.filter(case_id__gte=id_range[0], case_id__lt=id_range[1])
+    else:
+        raise ValueError("give ids or id_range")
+    return sorted(
+        set(
+            events.filter(role="clerk", case__applicant__isnull=False)
+            .order_by()
+            .values_list("case_id", flat=True)
+            .distinct()
+        )
+    )
+
+
 def case_id_bounds() -> tuple[int, int]:
     """The smallest and one past the largest case primary key ((0, 0) with no cases)."""
     from django.db.models import Max, Min

@@ -1,5 +1,5 @@
-"""From a case to its fact row, and from histograms to robust statistics: pure functions (no
-Django, no clock), so each rule is tested on its own.
+"""The rules of the case facts (as ``tongban.insights.factsql`` applies them in the database), the
+time of a window visit, and robust statistics from histograms: pure functions (no Django, no clock).
 
 Rules (the figures a bureau reports):
 - a case counts under the outlet that accepted it, else the one handling it, and that outlet's
@@ -25,80 +25,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tongban.workdays.calendar import SHANGHAI, WorkCalendar
+from tongban.workdays.calendar import SHANGHAI
 
 RUNNING = ("accepted", "in_review", "resubmitted")
 MAX_VISIT_SECONDS = 8 * 3600  # a check-in and a clerk's move further apart are not one visit
-
-
-class WorkdayIndex:
-    """Working days counted as the law counts them: ``between(a, b)`` = working days after ``a``
-    up to and including ``b``; None for a date in a year the calendar does not cover."""
-
-    def __init__(self, cal: WorkCalendar) -> None:
-        self._ordinal: dict[dt.date, int] = {}
-        n = 0
-        for year in sorted(cal.years):
-            day = dt.date(year, 1, 1)
-            while day.year == year:
-                if day in cal.workdays:
-                    n += 1
-                self._ordinal[day] = n
-                day += dt.timedelta(days=1)
-
-    def between(self, a: dt.date, b: dt.date) -> int | None:
-        lo, hi = self._ordinal.get(a), self._ordinal.get(b)
-        if lo is None or hi is None or b < a:
-            return None
-        return hi - lo
-
-
-def local_day(at: dt.datetime | None) -> dt.date | None:
-    return None if at is None else at.astimezone(SHANGHAI).date()
-
-
-def fact_of(
-    src: Any,
-    *,
-    workdays: WorkdayIndex,
-    outlet_districts: Mapping[int, str],
-    checkins: Mapping[tuple[int, int, dt.date], list[dt.datetime]],
-) -> dict[str, Any]:
-    """The fact row of one case (``src``: a ``tongban.cases.selectors.CaseFactSource``)."""
-    outlet_id = src.accepting_outlet_id or src.handling_outlet_id
-    district = outlet_districts.get(outlet_id, "") if outlet_id is not None else ""
-    submitted, accepted = local_day(src.submitted_at), local_day(src.accepted_at)
-    decided, closed = local_day(src.decided_at), local_day(src.closed_at)
-    on_time = None
-    wd_submit = wd_accept = None
-    if src.decided_at is not None and decided is not None:
-        if src.deadline_at is not None:
-            on_time = src.decided_at < src.deadline_at
-        wd_submit = workdays.between(submitted, decided) if submitted else None
-        wd_accept = workdays.between(accepted, decided) if accepted else None
-    visits, timed, seconds = visit_times(src, checkins)
-    return {
-        "case_id": src.id,
-        "item_code": src.item_code,
-        "department": src.department,
-        "channel": src.channel,
-        "status": src.status,
-        "outlet_id": outlet_id,
-        "district": (district or src.handling_region or "")[:6],
-        "submitted_day": submitted,
-        "accepted_day": accepted,
-        "decided_day": decided,
-        "closed_day": closed,
-        "on_time": on_time,
-        "wd_submit": wd_submit,
-        "wd_accept": wd_accept,
-        "id_card_only": src.brought == 0,
-        "zero_materials": src.materials == 0,
-        "visits": visits,
-        "window_timed": timed,
-        "window_seconds": seconds,
-        "open_deadline": src.deadline_at if src.status in RUNNING else None,
-    }
 
 
 def visit_times(src: Any, checkins: Mapping[tuple[int, int, dt.date], list[dt.datetime]]) -> tuple[int, int, int]:

@@ -181,6 +181,47 @@ def _grouped(qs: Any, key: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
     return [{k: (v or 0) if k != key else v for k, v in r.items()} for r in rows]
 
 
+GROUPINGS = ("period", "item_code", "department", "district")
+
+
+def _all_groupings(qs: Any) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+    """The totals of every measure and the breakdown sums by each of ``GROUPINGS``. On
+    PostgreSQL one scan (GROUP BY GROUPING SETS); elsewhere one query each."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(Figure)]
+    if connection.vendor != "postgresql":
+        totals = {k: int(v or 0) for k, v in qs.order_by().aggregate(**_sums(MEASURES)).items()}
+        names = TREND + tuple(n for n in BREAKDOWN if n not in TREND)
+        return totals, {g: _grouped(qs, g, names) for g in GROUPINGS}
+    qn = connection.ops.quote_name
+    compiler = qs.query.get_compiler(connection.alias)
+    where, params = compiler.compile(qs.query.where)
+    dims = ", ".join(qn(g) for g in GROUPINGS)
+    sums = ", ".join(f"SUM({qn(m)})" for m in MEASURES)
+    sets = ", ".join(["()", *(f"({qn(g)})" for g in GROUPINGS)])
+    sql = (
+        f"SELECT GROUPING({dims}), {dims}, {sums} FROM {qn(Figure._meta.db_table)} "  # noqa: S608  (names from the model)
+        f"WHERE {where} GROUP BY GROUPING SETS ({sets})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(GROUPINGS)
+    totals = dict.fromkeys(MEASURES, 0)
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPINGS}
+    for row in rows:
+        bits, keys, values = row[0], row[1 : 1 + width], [int(v or 0) for v in row[1 + width :]]
+        measures = dict(zip(MEASURES, values, strict=True))
+        if bits == (1 << width) - 1:  # every dimension rolled up: the totals
+            totals = measures
+            continue
+        for i, g in enumerate(GROUPINGS):
+            if not bits & (1 << (width - 1 - i)):
+                groups[g].append({g: keys[i], **measures})
+    return totals, groups
+
+
 def figures_read(*, user: Any, filters: Filters, now: dt.datetime) -> Raw:
     """Every number of the dashboard for these filters (already within the user's scope)."""
     from tongban.catalog.selectors import catalog_figures
@@ -189,11 +230,9 @@ def figures_read(*, user: Any, filters: Filters, now: dt.datetime) -> Raw:
     f = filters
     cube = _main_cube(f)
     main = Figure.objects.filter(_where(user, f, cube))
-    totals = {k: int(v or 0) for k, v in main.order_by().aggregate(**_sums(MEASURES)).items()}
-    trend = _grouped(main, "period", TREND)
-    by_item = _grouped(main, "item_code", BREAKDOWN)
-    by_department = _grouped(main, "department", BREAKDOWN)
-    by_district = _grouped(main, "district", BREAKDOWN)
+    totals, groups = _all_groupings(main)
+    trend, by_item = groups["period"], groups["item_code"]
+    by_department, by_district = groups["department"], groups["district"]
     outlet_cube = "f" if f.item_code else "o"
     by_outlet = _grouped(Figure.objects.filter(_where(user, f, outlet_cube)), "outlet_id", BREAKDOWN)
     hist = FigureHist.objects.filter(_where(user, f, cube, FigureHist)).order_by().aggregate(**_sums(HIST_MEASURES))

@@ -11,28 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, transaction
 
 from tongban.audit.services import audit_record
-from tongban.insights.facts import WorkdayIndex, fact_of
+from tongban.insights.factsql import DAYS as _DAYS
+from tongban.insights.factsql import facts_insert_staged, facts_stage, facts_unstage, facts_write_changed
 from tongban.insights.models import CaseFact, Figure, FigureHist, RefreshState
 from tongban.insights.rollup import month_start, next_month, rebuild_month, rebuild_range
-from tongban.workdays.calendar import SHANGHAI
-from tongban.workdays.selectors import calendar_get
 
 # History rows are numbered when written but may commit out of that order; each refresh reads
 # this many rows before its mark again. Re-reading a case whose fact did not change costs a
 # comparison, nothing more; a rating's day is rebuilt again.
 CASE_OVERLAP = 2000
 RATING_OVERLAP = 200
-BATCH = 50_000
-FACT_FIELDS = [f.attname for f in CaseFact._meta.concrete_fields]
-_DAYS = ("submitted_day", "accepted_day", "decided_day", "closed_day")
+BATCH = 200_000  # history rows read per query
 
 
 @dataclass(frozen=True)
@@ -42,90 +37,46 @@ class RefreshReport:
     seconds: float
 
 
-# --- facts -----------------------------------------------------------------------------------------
+# --- facts: tongban.insights.factsql ----------------------------------------------------------
 
 
-def _checkins(sources: list[Any]) -> dict[tuple[int, int, dt.date], list[dt.datetime]]:
-    from tongban.appointments.selectors import checkins_of
+def _batches(
+    ids: list[int], *, gap: int = 64, most: int = 100_000
+) -> list[tuple[list[int] | None, tuple[int, int] | None]]:
+    """Sorted case keys as batches to compute: runs of nearby keys as key ranges (a range scan;
+    the few unchanged cases in between are recomputed and found unchanged), scattered keys as
+    lists."""
+    out: list[tuple[list[int] | None, tuple[int, int] | None]] = []
+    scattered: list[int] = []
+    run: list[int] = []
 
-    users = sorted({s.applicant_id for s in sources if s.window_moves and s.applicant_id is not None})
-    moves = [at for s in sources for at, _o in s.window_moves]
-    if not users or not moves:
-        return {}
-    start = dt.datetime.combine(min(moves).astimezone(SHANGHAI).date(), dt.time(0), SHANGHAI)
-    end = max(moves) + dt.timedelta(seconds=1)
-    out: dict[tuple[int, int, dt.date], list[dt.datetime]] = defaultdict(list)
-    for chunk in range(0, len(users), 5000):
-        for user_id, outlet_id, at in checkins_of(user_ids=users[chunk : chunk + 5000], start=start, end=end):
-            out[(user_id, outlet_id, at.astimezone(SHANGHAI).date())].append(at)
+    def close() -> None:
+        if len(run) >= gap:
+            out.append((None, (run[0], run[-1] + 1)))
+        else:
+            scattered.extend(run)
+
+    for key in sorted(set(ids)):
+        if run and (key - run[-1] > gap or len(run) >= most):
+            close()
+            run = []
+        run.append(key)
+    if run:
+        close()
+    step = 20_000 if connection.vendor == "postgresql" else 500
+    out += [(scattered[i : i + step], None) for i in range(0, len(scattered), step)]
     return out
-
-
-def _fact_rows(sources: list[Any]) -> list[dict[str, Any]]:
-    from tongban.outlets.selectors import outlet_labels
-
-    workdays = WorkdayIndex(calendar_get())
-    districts = {pk: label[2] for pk, label in outlet_labels().items()}
-    checkins = _checkins(sources)
-    return [fact_of(s, workdays=workdays, outlet_districts=districts, checkins=checkins) for s in sources]
-
-
-def _write_facts(rows: list[dict[str, Any]], *, fresh: bool) -> None:
-    """Insert (``fresh``: none exists yet) or insert-or-update these fact rows."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        qn = connection.ops.quote_name
-        table = qn(CaseFact._meta.db_table)
-        cols = ", ".join(qn(c) for c in FACT_FIELDS)
-        with connection.cursor() as cursor:
-            target = table
-            if not fresh:
-                cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS fact_load (LIKE {table}) ON COMMIT DROP")
-                cursor.execute("TRUNCATE fact_load")
-                target = "fact_load"
-            with cursor.cursor.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row([r[c] for c in FACT_FIELDS])
-            if not fresh:
-                sets = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in FACT_FIELDS if c != "case_id")
-                cursor.execute(
-                    f"INSERT INTO {table} ({cols}) SELECT {cols} FROM fact_load "  # noqa: S608  (names from the model)
-                    f"ON CONFLICT ({qn('case_id')}) DO UPDATE SET {sets}"
-                )
-        return
-    objs = [CaseFact(**r) for r in rows]
-    if fresh:
-        CaseFact.objects.bulk_create(objs, batch_size=500)
-    else:
-        CaseFact.objects.bulk_create(
-            objs,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["case"],
-            update_fields=[c for c in FACT_FIELDS if c != "case_id"],
-        )
 
 
 def facts_update(*, ids: list[int]) -> tuple[int, set[dt.date]]:
     """Recompute the facts of these cases; write those that changed. Returns how many changed and
     the local days whose figures they touch (before and after)."""
-    from tongban.cases.selectors import case_fact_sources
-
-    days: set[dt.date] = set()
-    count = 0
-    step = 20_000 if connection.vendor == "postgresql" else 400
-    for i in range(0, len(ids), step):
-        chunk = ids[i : i + step]
-        new = _fact_rows(case_fact_sources(ids=chunk))
-        old = {r["case_id"]: r for r in CaseFact.objects.filter(case_id__in=chunk).values(*FACT_FIELDS)}
-        changed = [r for r in new if old.get(r["case_id"]) != r]
-        for r in changed:
-            for row in (r, old.get(r["case_id"])):
-                if row is not None:
-                    days.update(row[d] for d in _DAYS if row[d] is not None)
-        _write_facts(changed, fresh=False)
-        count += len(changed)
+    count, days = 0, set[dt.date]()
+    for keys, span in _batches(ids):
+        facts_stage(ids=keys, id_range=span)
+        n, touched = facts_write_changed()
+        count, days = count + n, days | touched
+    facts_unstage()
     return count, days
 
 
@@ -166,18 +117,17 @@ def figures_refresh(*, now: dt.datetime, batch: int = BATCH) -> RefreshReport:
     started = time.perf_counter()
     with transaction.atomic():
         state, _ = RefreshState.objects.select_for_update().get_or_create(name="figures")
-        after, changed_days, cases = max(0, state.case_mark - CASE_OVERLAP), set(), 0
+        after, moved = max(0, state.case_mark - CASE_OVERLAP), set[int]()
         while True:
             moves = case_moves_after(after_id=after, limit=batch)
             if not moves:
                 break
-            n, touched = facts_update(ids=sorted({m.case_id for m in moves}))
-            cases += n
-            changed_days |= touched
+            moved.update(m.case_id for m in moves)
             after = moves[-1].id
             state.case_mark = max(state.case_mark, after)
             if len(moves) < batch:
                 break
+        cases, changed_days = facts_update(ids=sorted(moved))
         rating_days, rating_last = rating_days_changed(after_id=max(0, state.rating_mark - RATING_OVERLAP), limit=10**6)
         state.rating_mark = max(state.rating_mark, rating_last)
         days = days_rebuild(days=changed_days | rating_days)
@@ -197,13 +147,13 @@ def figures_refresh(*, now: dt.datetime, batch: int = BATCH) -> RefreshReport:
     return RefreshReport(cases, days, time.perf_counter() - started)
 
 
-def figures_rebuild(*, now: dt.datetime, chunk: int = 100_000) -> RefreshReport:
+def figures_rebuild(*, now: dt.datetime, chunk: int = 500_000) -> RefreshReport:
     """Build every fact and every day and month row from scratch, then set the marks where both
     histories stood when it began (later moves are picked up by the next refresh). One
     transaction: a reader sees the old figures or the new ones."""
     from django.db.models import Max, Min
 
-    from tongban.cases.selectors import case_fact_sources, case_id_bounds, case_move_last_id
+    from tongban.cases.selectors import case_id_bounds, case_move_last_id
     from tongban.feedback.selectors import rating_feed_span
 
     started = time.perf_counter()
@@ -217,9 +167,9 @@ def figures_rebuild(*, now: dt.datetime, chunk: int = 100_000) -> RefreshReport:
         lo, hi = case_id_bounds()
         cases = 0
         for start in range(lo, hi, chunk):
-            rows = _fact_rows(case_fact_sources(id_range=(start, min(hi, start + chunk))))
-            _write_facts(rows, fresh=True)
-            cases += len(rows)
+            facts_stage(id_range=(start, min(hi, start + chunk)))
+            cases += facts_insert_staged()
+        facts_unstage()
         span = CaseFact.objects.aggregate(lo=Min("submitted_day"), **{d: Max(d) for d in _DAYS})
         firsts = [d for d in (span["lo"], rated_first) if d is not None]
         lasts = [d for d in (*(span[d] for d in _DAYS), rated_last) if d is not None]

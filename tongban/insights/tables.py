@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from django.utils.translation import get_language
@@ -58,6 +59,17 @@ class Table:
 
     def text_rows(self) -> list[list[str]]:
         return [[show(c) for c in row] for row in self.rows]
+
+    def body_html(self, empty: str) -> str:
+        """The <tbody> rows (the first cell a row header), every cell escaped; built here, not in
+        the template engine, which took a quarter of a second for a dashboard's few thousand cells."""
+        rows = self.text_rows()
+        if not rows:
+            return f'<tr><td colspan="{len(self.columns)}">{escape(empty)}</td></tr>'
+        return "".join(
+            f'<tr><th scope="row">{escape(r[0])}</th>' + "".join(f"<td>{escape(c)}</td>" for c in r[1:]) + "</tr>"
+            for r in rows
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -140,6 +141,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return _problem_page(request, exc)
     tables = _tables(request, filters)
+    empty = _("本期间没有数据")
+    for t in tables:
+        t.html = mark_safe(t.body_html(empty))  # type: ignore[attr-defined]  # noqa: S308  (escaped when built)
     query = urlencode(filters.query())
     kpi = tables[0]
     headline = dict(zip(kpi.row_keys, (row[1] for row in kpi.rows), strict=True))
