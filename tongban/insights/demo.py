@@ -227,6 +227,22 @@ def generate(*, now: dt.datetime, seed: int = SEED, days: int = DAYS) -> int:
                 f.overdue_flagged_at = due
             follow.append(f)
         FollowUp.objects.bulk_create(follow)
+        steps = (
+            ("contact", "contacted_at", "contact_note"),
+            ("verify", "verified_at", "verify_note"),
+            ("rectify", "rectified_at", "rectify_note"),
+            ("answer", "answered_at", "answer"),
+        )
+        RatingEvent.objects.bulk_create(
+            [
+                RatingEvent(
+                    rating_id=f.rating_id, kind=kind, at=getattr(f, at), actor_label="演示负责人", note=getattr(f, note)
+                )
+                for f in follow
+                for kind, at, note in steps
+                if getattr(f, at) is not None
+            ]
+        )
     return len(made) + len(mine)
 
 
