@@ -129,6 +129,10 @@ def figures_refresh(*, now: dt.datetime, batch: int = BATCH) -> RefreshReport:
                 break
         cases, changed_days = facts_update(ids=sorted(moved))
         rating_days, rating_last = rating_days_changed(after_id=max(0, state.rating_mark - RATING_OVERLAP), limit=10**6)
+        if rating_last <= state.rating_mark:
+            # Nothing newer than the mark: the margin's days were rebuilt when it was read (a row
+            # that committed late below the mark is picked up with the next new one).
+            rating_days = set()
         state.rating_mark = max(state.rating_mark, rating_last)
         days = days_rebuild(days=changed_days | rating_days)
         seconds = time.perf_counter() - started

@@ -93,7 +93,8 @@ def test_satisfaction_over_the_five_levels_and_an_upheld_appeal(personas: Any, h
         rating_submit(case_number=n, rater=citizen, level=lv, now=at("2026-03-04", "10:00"))
         for n, lv in zip(numbers, levels, strict=True)
     ]
-    figures_refresh(now=at("2026-03-05"))
+    assert figures_refresh(now=at("2026-03-05")).days == 3  # received 03-02, decided 03-03, rated 03-04
+    assert figures_refresh(now=at("2026-03-05", "10:05")).days == 0  # nothing new: nothing rebuilt
     t = read(personas.admin).totals
     assert (t["rated"], t["r5"], t["r4"], t["r3"], t["r2"], t["r1"], t["bad"], t["fu_opened"]) == (
         6,
