@@ -671,11 +671,11 @@ def main() -> None:
         bare = [timed_get(f"{base}/bench/bare", "")[0] for _ in range(200)][20:]
         for role, label, query in combos:
             for kind, path in (("page", "/insights/"), ("csv", "/insights/export/outlet.csv")):
-                url = f"{base}{path}?{query}"
-                timed_get(url, cookies[role])  # warm-up (connections, caches)
+                page_url = f"{base}{path}?{query}"
+                timed_get(page_url, cookies[role])  # warm-up (connections, caches)
                 got = []
                 for _ in range(args.reps):
-                    ms, status, _size = timed_get(url, cookies[role])
+                    ms, status, _size = timed_get(page_url, cookies[role])
                     bad += status != 200
                     got.append(ms)
                 times[kind] += got
