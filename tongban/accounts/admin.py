@@ -21,8 +21,8 @@ admin.site.login_form = ThrottledAdminLoginForm
 class UserAdmin(BaseUserAdmin):
     """Staff and citizen accounts; ID numbers are searched exactly and listed masked."""
 
-    list_display = ("__str__", "role", "outlet", "department", "is_active")
-    list_filter = ("role", "department", "is_active")
+    list_display = ("__str__", "role", "outlet", "department", "supervisor", "is_active")
+    list_filter = ("role", "department", "supervisor", "is_active")
     search_fields = ("=username", "=id_number", "real_name")
     raw_id_fields = ("person", "outlet")
     actions = ("disable_accounts",)
@@ -30,7 +30,19 @@ class UserAdmin(BaseUserAdmin):
         *(BaseUserAdmin.fieldsets or ()),
         (
             "tongban",
-            {"fields": ("role", "real_name", "id_number", "phone", "person", "outlet", "department", "language")},
+            {
+                "fields": (
+                    "role",
+                    "real_name",
+                    "id_number",
+                    "phone",
+                    "person",
+                    "outlet",
+                    "department",
+                    "supervisor",
+                    "language",
+                )
+            },
         ),
     )
 

@@ -33,6 +33,11 @@ class User(AbstractUser):
     language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     # Raised to end every session of the user at once (sign out everywhere, account disabled).
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # A clerk with this set heads their outlet (网点负责人), an approver their department (部门负责人):
+    # they own the 差评 follow-ups and read the figures of that scope (tongban.common.access).
+    supervisor = models.BooleanField(
+        _("负责人"), default=False, help_text=_("窗口受理员为网点负责人，审批民警为部门负责人")
+    )
 
     ACCESS = AccessRule(owner="pk")
 
@@ -44,6 +49,15 @@ class User(AbstractUser):
         if self.role in (Role.CITIZEN, Role.ENTERPRISE):
             return f"{mask_name(self.real_name)} {mask_id_number(self.id_number)}".strip()
         return f"{self.real_name or self.username} ({self.username})"
+
+    @property
+    def head_title(self) -> str:
+        """网点负责人 / 部门负责人 for a head, else empty."""
+        if not self.supervisor:
+            return ""
+        if self.role == Role.CLERK:
+            return str(_("网点负责人"))
+        return str(_("部门负责人")) if self.role == Role.APPROVER else ""
 
     @property
     def is_staff_role(self) -> bool:

@@ -12,6 +12,12 @@ and endpoint reads through ``access_filter`` / ``access_get``. Rules:
 
 Acting on a row (``write=True``: revoke, decide, change) is narrower than reading it: ``staff_all``
 opens rows to every staff member for reading only, and auditors act on nothing.
+
+Heads: a clerk or approver with ``supervisor`` set is the head of their outlet (网点负责人) or
+department (部门负责人). A rule with ``heads="read"`` shows its rows to heads only (among clerks and
+approvers); ``heads="act"`` lets every clerk or approver in scope read them and only heads act.
+``access_scope`` says the same thing as one set of column constraints, for readers of rolled-up
+rows (the figures) that must pick a table by the scope.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ class AccessRule:
     outlets: tuple[str, ...] = ()  # paths to Outlet ids, matched to the clerk's outlet
     department: str | None = None  # path to a Department value, matched to the approver's
     staff_all: bool = False  # every staff role may read, not act on (e.g. the registry, looked up by ID)
+    heads: str = ""  # "read": only heads (supervisors) among clerks/approvers see rows; "act": only heads act
 
 
 class Viewer(Protocol):
@@ -47,6 +54,7 @@ class Viewer(Protocol):
     person_id: int | None
     outlet_id: int | None
     department: str
+    supervisor: bool
 
 
 def _rule(model: type[Model]) -> AccessRule:
@@ -76,6 +84,9 @@ def access_q(user: Viewer | Any, model: type[Model], *, write: bool = False) -> 
             q |= Q(**{rule.owner: user.pk})
         return q
     if role in (Role.CLERK, Role.APPROVER):
+        head = bool(getattr(user, "supervisor", False))
+        if not head and (rule.heads == "read" or (rule.heads == "act" and write)):
+            return nothing
         if rule.staff_all and not write:
             return None
         q = nothing
@@ -100,3 +111,20 @@ def access_get(user: Viewer | Any, qs: QuerySet[M], *, write: bool = False, **lo
     if obj is None:
         raise NotFound("未找到该记录 / Not found")
     return obj
+
+
+def access_scope(user: Viewer | Any, model: type[Model]) -> dict[str, Any] | None:
+    """The rows of ``model`` the user may read as column constraints: ``{}`` for every row, e.g.
+    ``{"outlet_id": 7}`` for an outlet head, None for none. The same decision as ``access_q``,
+    for readers that pick a rolled-up table by the scope. Raises TypeError when the user's
+    scope is a choice between several paths (use ``access_q`` there)."""
+    q = access_q(user, model)
+    if q is None:
+        return {}
+    leaves = [c for c in q.children if not (isinstance(c, tuple) and c[0] == "pk__in" and not c[1])]
+    if not leaves:
+        return None
+    if len(leaves) > 1 or q.negated or not all(isinstance(c, tuple) for c in leaves):
+        raise TypeError(f"{model.__name__}: this user's scope is not one set of constraints")
+    lookup, value = leaves[0]  # type: ignore[misc]  # a leaf of a Q is a (lookup, value) pair
+    return {lookup: value}

@@ -120,7 +120,17 @@ def _mount() -> None:
     # Capability routers; each module owns its api.py.
     import importlib
 
-    for module in ("catalog", "cases", "photos", "certificates", "outlets", "appointments", "notifications"):
+    for module in (
+        "catalog",
+        "cases",
+        "photos",
+        "certificates",
+        "outlets",
+        "appointments",
+        "notifications",
+        "feedback",
+        "insights",
+    ):
         try:
             mod = importlib.import_module(f"tongban.{module}.api")
         except ModuleNotFoundError as exc:

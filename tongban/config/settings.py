@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "tongban.appointments",
     "tongban.storage",
     "tongban.notifications",
+    "tongban.feedback",
+    "tongban.insights",
     "tongban.web",
 ]
 

@@ -49,7 +49,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bench/bare", web_views.bare_json),
 ]
 
-for _module in ("catalog", "cases", "photos", "certificates", "outlets", "appointments", "notifications"):
+for _module in (
+    "catalog",
+    "cases",
+    "photos",
+    "certificates",
+    "outlets",
+    "appointments",
+    "notifications",
+    "feedback",
+    "insights",
+):
     try:
         importlib.import_module(f"tongban.{_module}.urls")
     except ModuleNotFoundError as exc:

@@ -491,3 +491,10 @@ def outlet_kinds() -> list[str]:
     from tongban.outlets.models import OutletKind
 
     return list(OutletKind.values)
+
+
+def outlet_labels(*, ids: list[int] | None = None) -> dict[int, tuple[str, str, str]]:
+    """(code, name, district code) of every outlet, active or not, or of those with these keys:
+    the figures name outlets that may since have closed."""
+    qs = Outlet.objects.all() if ids is None else Outlet.objects.filter(pk__in=ids)
+    return {pk: (code, name, region) for pk, code, name, region in qs.values_list("pk", "code", "name", "region_code")}

@@ -220,3 +220,10 @@ def registry_population_points() -> Iterator[tuple[float, float, str]]:
     )
     for lat, lng, dist in qs.iterator(chunk_size=20_000):
         yield lat, lng, dist or ""
+
+
+def region_names(*, codes: list[str]) -> dict[str, str]:
+    """The names of these administrative regions (codes the registry does not know are left out)."""
+    from tongban.registry.models import Region
+
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))

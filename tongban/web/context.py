@@ -13,16 +13,17 @@ from django.utils.translation import get_language
 from tongban.notifications.selectors import unread_count
 from tongban.web.nav import nav_for
 
-# The entries depend only on the role, the language of the labels and the URL configuration, so
-# they are worked out once per process for each of those (about fifteen reverse() calls saved on
-# every page). Templates only read them.
+# The entries depend only on the role (and whether the user heads an outlet or department), the
+# language of the labels and the URL configuration, so they are worked out once per process for
+# each of those (about fifteen reverse() calls saved on every page). Templates only read them.
 _NAV: dict[Hashable, list[dict[str, str]]] = {}
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
-    key = (role, get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    head = bool(getattr(user, "supervisor", False)) if role else False
+    key = (role, head, get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
     nav = _NAV.get(key)
     if nav is None:
         nav = _NAV[key] = nav_for(user)

@@ -22,6 +22,12 @@ STAFF = [
     ("admin", Role.ADMIN, "周管理", "", "管理员"),
     ("auditor", Role.AUDITOR, "吴审计", "", "审计员"),
 ]
+# Heads (supervisor): the outlet head of the demo clerk's outlet and the head of 户政; they own
+# the 差评 follow-ups and read the figures of their scope.
+HEADS = [
+    ("outlet-head", Role.CLERK, "陈所长", "", "网点负责人 @ 派出所综合窗口"),
+    ("head-huzheng", Role.APPROVER, "郑户政", Department.HUZHENG, "部门负责人 户政"),
+]
 
 
 def _clerk_outlet() -> Outlet:
@@ -45,7 +51,7 @@ def demo_accounts(*, at: dt.datetime) -> list[str]:
     """Create the demo accounts that do not exist yet; return one printable line per login."""
     lines: list[str] = []
     outlet = _clerk_outlet()
-    for username, role, name, dept, label in STAFF:
+    for username, role, name, dept, label in [*STAFF, *HEADS]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = staff_create(
@@ -57,6 +63,7 @@ def demo_accounts(*, at: dt.datetime) -> list[str]:
                 department=dept,
                 now=at,
                 check_password=False,
+                supervisor=(username, role, name, dept, label) in HEADS,
             )
         elif role == Role.CLERK and user.outlet_id != outlet.pk:
             user.outlet = outlet

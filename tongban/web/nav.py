@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.common.roles import Role
 
-# (url name, label, roles); roles=None means everyone, including anonymous visitors.
+# (url name, label, roles); roles=None means everyone, including anonymous visitors. HEADS among
+# the roles admits clerks and approvers who head their outlet or department (User.supervisor).
+HEADS = "heads"
 NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("web:home", _("首页"), None),
     ("catalog:list", _("办事指南"), None),
@@ -27,6 +29,11 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("photos:desk", _("窗口拍照"), frozenset({Role.CLERK})),
     ("cases:queue", _("审批队列"), frozenset({Role.APPROVER})),
     ("certificates:list", _("证照查询"), frozenset({Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR})),
+    ("feedback:mine", _("办件评价"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
+    ("feedback:desk", _("窗口评价"), frozenset({Role.CLERK})),
+    ("feedback:followups", _("差评整改"), frozenset({HEADS, Role.ADMIN, Role.AUDITOR})),
+    ("insights:dashboard", _("数据看板"), frozenset({HEADS, Role.ADMIN, Role.AUDITOR})),
+    ("insights:promise_index", _("服务承诺"), None),
     ("admin:index", _("管理后台"), frozenset({Role.ADMIN})),
     ("accounts:window_register", _("窗口注册"), frozenset({Role.CLERK})),
 ]
@@ -35,9 +42,10 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
 def nav_for(user: Any) -> list[dict[str, str]]:
     """The navigation entries this user may follow."""
     role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+    head = role in (Role.CLERK, Role.APPROVER) and bool(getattr(user, "supervisor", False))
     items = []
     for name, label, roles in NAV:
-        if roles is not None and role not in roles:
+        if roles is not None and role not in roles and not (head and HEADS in roles):
             continue
         try:
             url = reverse(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from tongban.workdays.calendar import WorkCalendar
 from tongban.workdays.models import CalendarDay, CalendarYear, WorkingPeriod
@@ -32,3 +33,22 @@ def calendar_clear_cache() -> None:
     """Forget the cached calendar (after a load, and between tests)."""
     global _cached
     _cached = None
+
+
+def working_days_between(start: str, end: str) -> Any:
+    """An ORM expression: the working days after the date ``start`` up to and including the date
+    ``end`` (names of date columns or annotations of the outer query), as the law counts them;
+    NULL when either date is missing or lies in a year the calendar does not hold."""
+    from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Subquery, When
+
+    counted = (
+        CalendarDay.objects.filter(workday=True, date__gt=OuterRef(start), date__lte=OuterRef(end))
+        .order_by()
+        .values(n=Func(F("pk"), function="COUNT"))
+    )
+    covered = Exists(CalendarDay.objects.filter(date=OuterRef(start))) & Exists(
+        CalendarDay.objects.filter(date=OuterRef(end))
+    )
+    return Case(
+        When(covered, then=Subquery(counted, output_field=IntegerField())), default=None, output_field=IntegerField()
+    )

@@ -26,12 +26,16 @@ def staff_create(
     now: dt.datetime,
     actor: Any = None,
     check_password: bool = True,
+    supervisor: bool = False,
 ) -> User:
-    """Create a staff account scoped to an outlet and a department.
+    """Create a staff account scoped to an outlet and a department (``supervisor``: the head of
+    that outlet, for a clerk, or of that department, for an approver).
 
     Raises Invalid for an unknown role or department, a clerk without an outlet or an approver
-    without a department.
+    without a department, a head who is neither clerk nor approver.
     """
+    if supervisor and role not in (Role.CLERK, Role.APPROVER):
+        raise Invalid("只有窗口受理员或审批民警可以是负责人 / Only a clerk or an approver heads a scope", code="role")
     if role not in (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR):
         raise Invalid(f"unknown staff role {role!r}", code="role")
     if department and department not in Department.values:
@@ -46,6 +50,7 @@ def staff_create(
         real_name=real_name,
         outlet=outlet,
         department=department,
+        supervisor=supervisor,
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
@@ -63,6 +68,6 @@ def staff_create(
             object_id=str(user.pk),
             at=now,
             actor=actor,
-            data={"role": role, "department": department},
+            data={"role": role, "department": department, **({"supervisor": True} if supervisor else {})},
         )
     return user

@@ -29,6 +29,7 @@ MODULE_ORDER = (
     "certificates",
     "appointments",
     "notifications",
+    "insights",
     "audit",
 )
 BEFORE_ACCOUNTS = ("workdays", "outlets")

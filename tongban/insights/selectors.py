@@ -1,0 +1,296 @@
+"""Reading the figures: a period and a scope (city, district, outlet, department, item) that the
+user may see, answered from the rolled-up rows in a fixed number of queries.
+
+The scope comes from the access funnel (``access_scope`` on ``Figure``): administrators and
+auditors see the whole bureau, an outlet head their outlet, a department head their department;
+anyone else has no figures. A requested filter outside the user's scope is "not found".
+Whole months are read from the month rows, the days around them from the day rows; a period of
+at most ``DAILY_MAX`` days is read (and charted) by day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from tongban.common.access import access_q, access_scope
+from tongban.common.errors import Invalid, NotFound
+from tongban.insights.facts import Robust, robust_stats
+from tongban.insights.models import HIST_MAX, HIST_MEASURES, MEASURES, CaseFact, Figure, FigureHist
+from tongban.insights.services import month_start, next_month
+from tongban.workdays.calendar import SHANGHAI
+
+DAILY_MAX = 62
+PERIOD_MAX = 3 * 366
+NO_FIGURES = "没有可查看的统计数据 / No figures in your scope"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A half-open period of local days and a scope; empty fields mean "all"."""
+
+    start: dt.date
+    end: dt.date
+    district: str = ""
+    outlet_id: int | None = None
+    department: str = ""
+    item_code: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def daily(self) -> bool:
+        return self.days <= DAILY_MAX
+
+    def query(self) -> dict[str, str]:
+        """The filters as URL query parameters (dates inclusive, as people pick them)."""
+        q = {"start": self.start.isoformat(), "end": (self.end - dt.timedelta(days=1)).isoformat()}
+        for name, value in (
+            ("district", self.district),
+            ("outlet", self.outlet_id),
+            ("department", self.department),
+            ("item", self.item_code),
+        ):
+            if value:
+                q[name] = str(value)
+        return q
+
+
+def figures_scope(*, user: Any) -> dict[str, Any] | None:
+    """What part of the bureau's figures the user may see: {} all, {"outlet_id": n} or
+    {"department": d}; None for nothing."""
+    return access_scope(user, Figure)
+
+
+def filters_for(
+    *,
+    user: Any,
+    start: dt.date,
+    end: dt.date,
+    district: str = "",
+    outlet_id: int | None = None,
+    department: str = "",
+    item_code: str = "",
+) -> Filters:
+    """The filters to read with: the request within the user's scope (``end`` inclusive here).
+    Raises NotFound (no figures for this user, or a filter outside their scope), Invalid (period)."""
+    scope = figures_scope(user=user)
+    if scope is None:
+        raise NotFound(NO_FIGURES, code="no_figures")
+    if end < start:
+        raise Invalid("结束日期早于开始日期 / The period ends before it starts", code="period", field="end")
+    if (end - start).days + 1 > PERIOD_MAX:
+        raise Invalid("统计期间最长三年 / A period is at most three years", code="period", field="start")
+    mine_outlet, mine_department = scope.get("outlet_id"), scope.get("department", "")
+    if mine_outlet is not None:
+        if outlet_id not in (None, mine_outlet):
+            raise NotFound(NO_FIGURES, code="out_of_scope")
+        outlet_id = mine_outlet
+    if mine_department:
+        if department not in ("", mine_department):
+            raise NotFound(NO_FIGURES, code="out_of_scope")
+        department = mine_department
+    if outlet_id is not None and district:
+        from tongban.outlets.selectors import outlet_labels
+
+        label = outlet_labels(ids=[outlet_id]).get(outlet_id)
+        if label is None or label[2] != district:
+            district = ""  # an outlet lies in one district: the outlet decides
+    return Filters(start, end + dt.timedelta(days=1), district, outlet_id, department, item_code)
+
+
+# --- the queries --------------------------------------------------------------------------------
+
+
+def _spans(f: Filters) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
+    """The day ranges and the month range that together cover the period exactly."""
+    if f.daily:
+        return [(f.start, f.end)], None
+    m0 = f.start if f.start.day == 1 else next_month(f.start)
+    m1 = month_start(f.end)
+    if m0 >= m1:
+        return [(f.start, f.end)], None
+    days = [(a, b) for a, b in ((f.start, m0), (m1, f.end)) if a < b]
+    return days, (m0, m1)
+
+
+def _where(user: Any, f: Filters, cube: str, model: type[Any] = Figure) -> Q:
+    """The rows of ``cube`` for the period and scope, within what the funnel lets ``user`` read."""
+    q = _cells(f, cube)
+    allowed = access_q(user, model)
+    return q if allowed is None else q & allowed
+
+
+def _cells(f: Filters, cube: str) -> Q:
+    days, months = _spans(f)
+    when = Q()
+    for a, b in days:
+        when |= Q(grain="d", period__gte=a, period__lt=b)
+    if months is not None:
+        when |= Q(grain="m", period__gte=months[0], period__lt=months[1])
+    q = Q(cube=cube) & when
+    for name, value in (
+        ("district", f.district),
+        ("outlet_id", f.outlet_id),
+        ("department", f.department),
+        ("item_code", f.item_code),
+    ):
+        if value:
+            q &= Q(**{name: value})
+    return q
+
+
+def _main_cube(f: Filters) -> str:
+    return "f" if f.outlet_id is not None or f.item_code else "a"
+
+
+def _sums(names: tuple[str, ...] | list[str]) -> dict[str, Sum]:
+    return {n: Sum(n) for n in names}
+
+
+TREND = ("received", "rc_online", "rc_phone", "timed", "on_time", "rated", "r5", "r4", "r3")
+BREAKDOWN = ("received", "rc_online", "rc_phone", "timed", "on_time", "rated", "r5", "r4", "r3", "bad")
+
+
+@dataclass
+class Raw:
+    """The numbers of one dashboard, before formatting."""
+
+    filters: Filters
+    totals: dict[str, int]
+    trend: list[dict[str, Any]]
+    by_item: list[dict[str, Any]]
+    by_department: list[dict[str, Any]]
+    by_district: list[dict[str, Any]]
+    by_outlet: list[dict[str, Any]]
+    from_submission: Robust
+    from_acceptance: Robust
+    open_overdue: int
+    followups_overdue: int
+    catalog: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _grouped(qs: Any, key: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    rows = qs.order_by().values(key).annotate(**_sums(names))
+    return [{k: (v or 0) if k != key else v for k, v in r.items()} for r in rows]
+
+
+GROUPINGS = ("period", "item_code", "department", "district")
+
+
+def _all_groupings(qs: Any) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+    """The totals of every measure and the breakdown sums by each of ``GROUPINGS``. On
+    PostgreSQL one scan (GROUP BY GROUPING SETS); elsewhere one query each."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(Figure)]
+    if connection.vendor != "postgresql":
+        totals = {k: int(v or 0) for k, v in qs.order_by().aggregate(**_sums(MEASURES)).items()}
+        names = TREND + tuple(n for n in BREAKDOWN if n not in TREND)
+        return totals, {g: _grouped(qs, g, names) for g in GROUPINGS}
+    qn = connection.ops.quote_name
+    compiler = qs.query.get_compiler(connection.alias)
+    where, params = compiler.compile(qs.query.where)
+    dims = ", ".join(qn(g) for g in GROUPINGS)
+    sums = ", ".join(f"SUM({qn(m)})" for m in MEASURES)
+    sets = ", ".join(["()", *(f"({qn(g)})" for g in GROUPINGS)])
+    sql = (
+        f"SELECT GROUPING({dims}), {dims}, {sums} FROM {qn(Figure._meta.db_table)} "  # noqa: S608  (names from the model)
+        f"WHERE {where} GROUP BY GROUPING SETS ({sets})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(GROUPINGS)
+    totals = dict.fromkeys(MEASURES, 0)
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPINGS}
+    for row in rows:
+        bits, keys, values = row[0], row[1 : 1 + width], [int(v or 0) for v in row[1 + width :]]
+        measures = dict(zip(MEASURES, values, strict=True))
+        if bits == (1 << width) - 1:  # every dimension rolled up: the totals
+            totals = measures
+            continue
+        for i, g in enumerate(GROUPINGS):
+            if not bits & (1 << (width - 1 - i)):
+                groups[g].append({g: keys[i], **measures})
+    return totals, groups
+
+
+def figures_read(*, user: Any, filters: Filters, now: dt.datetime) -> Raw:
+    """Every number of the dashboard for these filters (already within the user's scope)."""
+    from tongban.catalog.selectors import catalog_figures
+    from tongban.feedback.selectors import followups_overdue_count
+
+    f = filters
+    cube = _main_cube(f)
+    main = Figure.objects.filter(_where(user, f, cube))
+    totals, groups = _all_groupings(main)
+    trend, by_item = groups["period"], groups["item_code"]
+    by_department, by_district = groups["department"], groups["district"]
+    outlet_cube = "f" if f.item_code else "o"
+    by_outlet = _grouped(Figure.objects.filter(_where(user, f, outlet_cube)), "outlet_id", BREAKDOWN)
+    hist = FigureHist.objects.filter(_where(user, f, cube, FigureHist)).order_by().aggregate(**_sums(HIST_MEASURES))
+    hist = {k: int(v or 0) for k, v in hist.items()}
+    stats = [
+        robust_stats([hist[f"{k}_{v}"] for v in range(HIST_MAX + 1)], hist[f"{k}_over"], hist[f"{k}_oversum"])
+        for k in ("hs", "ha")
+    ]
+    return Raw(
+        filters=f,
+        totals=totals,
+        trend=trend,
+        by_item=by_item,
+        by_department=by_department,
+        by_district=by_district,
+        by_outlet=by_outlet,
+        from_submission=stats[0],
+        from_acceptance=stats[1],
+        open_overdue=open_overdue_count(user=user, filters=f, now=now),
+        followups_overdue=followups_overdue_count(
+            outlet_id=f.outlet_id,
+            department=f.department,
+            district=f.district,
+            item_code=f.item_code,
+            now=now,
+        ),
+        catalog=catalog_figures(),
+    )
+
+
+def open_overdue_count(*, user: Any, filters: Filters, now: dt.datetime) -> int:
+    """Cases still open past their running deadline now, in the scope (live, not by period)."""
+    qs = CaseFact.objects.filter(open_deadline__lte=now)
+    for name, value in (
+        ("district", filters.district),
+        ("outlet_id", filters.outlet_id),
+        ("department", filters.department),
+        ("item_code", filters.item_code),
+    ):
+        if value:
+            qs = qs.filter(**{name: value})
+    allowed = access_q(user, CaseFact)
+    return (qs if allowed is None else qs.filter(allowed)).count()
+
+
+def item_promise(*, code: str, now: dt.datetime, days: int = 365) -> dict[str, Any]:
+    """The public service promise of an item (the figures a bureau publishes): its promised time
+    limit and, over the last ``days`` days, the typical handling time (median and winsorised
+    mean, working days from acceptance to decision), the on-time rate, the satisfaction rate and
+    the number of ratings, city-wide. Raises NotFound."""
+    from tongban.catalog.selectors import item_get
+
+    spec = item_get(code=code)
+    today = now.astimezone(SHANGHAI).date()
+    f = Filters(today - dt.timedelta(days=days - 1), today + dt.timedelta(days=1), item_code=code)
+    names = ("received", "decided", "timed", "on_time", "rated", "r5", "r4", "r3", "bad")
+    got = Figure.objects.filter(_cells(f, "f")).order_by().aggregate(**_sums(names))
+    h = FigureHist.objects.filter(_cells(f, "f")).order_by().aggregate(**_sums(HIST_MEASURES))
+    h = {k: int(v or 0) for k, v in h.items()}
+    accept = robust_stats([h[f"ha_{v}"] for v in range(HIST_MAX + 1)], h["ha_over"], h["ha_oversum"])
+    return {"item": spec, "filters": f, "totals": {k: int(v or 0) for k, v in got.items()}, "from_acceptance": accept}

@@ -1,0 +1,156 @@
+"""A staff member sees only their scope, on the page, through the API and in the downloads: an
+outlet head their outlet, a department head their department, the bureau everything; citizens and
+staff who head nothing see no figures. The downloads equal the page's tables."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from tongban.feedback.tests.flows import accept, at, file_online, file_window
+from tongban.insights.services import figures_refresh
+
+pytestmark = pytest.mark.usefixtures("fig_items")
+Q = "?start=2026-03-01&end=2026-03-31"
+
+
+@pytest.fixture
+def cases(personas: Any) -> None:
+    """Two window cases at the first outlet (户政 f_doc, 治安 f_zero), one at the other outlet
+    (户政), one online 户政 case (no outlet)."""
+    from tongban.accounts.models import User
+
+    other_person = personas.other_citizen.id_number
+    clerk2 = User.objects.get(username="clerk2")
+    for item, clerk, idn in (
+        ("f_doc", personas.clerk, personas.citizen.id_number),
+        ("f_zero", personas.clerk, other_person),
+        ("f_doc", clerk2, other_person),
+    ):
+        n = file_window(clerk, idn, item, at("2026-03-03", "09:00"))
+        accept(n, clerk, at("2026-03-03", "09:05"))
+    file_online(personas.citizen, "f_doc", at("2026-03-04", "09:00"))
+    figures_refresh(now=at("2026-03-31"))
+
+
+def received(client: Any, query: str = Q) -> int:
+    r = client.get(f"/api/v1/insights/figures{query}")
+    assert r.status_code == 200, r.content
+    kpi = next(t for t in r.json()["tables"] if t["key"] == "kpi")
+    return int(kpi["rows"][kpi["row_keys"].index("received")][1])
+
+
+def csv_rows(client: Any, table: str, query: str = Q) -> list[list[str]]:
+    r = client.get(f"/insights/export/{table}.csv{query}")
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("attachment")
+    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+def page_rows(client: Any, table: str, query: str = Q) -> list[list[str]]:
+    import re
+    from html import unescape
+
+    html = client.get(f"/insights/{query}").content.decode()
+    block = html.split(f'id="table-{table}"', 1)[1].split("</table>", 1)[0]
+    head = [unescape(c) for c in re.findall(r'<th scope="col">(.*?)</th>', block)]
+    body = block.split("<tbody>", 1)[1]
+    rows = [
+        [unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr)]
+        for tr in re.findall(r"<tr>(.*?)</tr>", body)
+    ]
+    return [head, *rows]
+
+
+def test_each_role_sees_its_scope_on_the_page_the_api_and_the_csv(
+    personas: Any, heads: Any, cases: None, api: Any
+) -> None:
+    admin, outlet_head, huzheng = api(personas.admin), api(heads.outlet), api(heads.huzheng)
+    assert (received(admin), received(outlet_head), received(huzheng), received(api(heads.zhian))) == (4, 2, 3, 1)
+    # the outlet head's page and CSV: their outlet only, even when asking for another one
+    assert csv_rows(outlet_head, "outlet") == page_rows(outlet_head, "outlet")
+    outlets = [r[0] for r in csv_rows(outlet_head, "outlet")[1:]]
+    assert outlets == ["测试派出所"]
+    other = f"{Q}&outlet={personas.other_outlet.pk}"
+    assert outlet_head.get(f"/api/v1/insights/figures{other}").status_code == 404
+    assert outlet_head.get(f"/insights/{other}").status_code == 404
+    assert outlet_head.get(f"/insights/export/outlet.csv{other}").status_code == 404
+    # the department head: only 户政, and another department is out of scope
+    depts = [r[0] for r in csv_rows(huzheng, "department")[1:]]
+    assert depts == ["户政"]
+    assert huzheng.get(f"/api/v1/insights/figures{Q}&department=zhian").status_code == 404
+    # the bureau sees every outlet (and the online case, counted under no outlet)
+    names = sorted(r[0] for r in csv_rows(admin, "outlet")[1:])
+    assert names == ["另一派出所", "测试派出所", "（未指定）"]
+
+
+@pytest.mark.parametrize("who", ["citizen", "clerk", "approver", "anonymous"])
+def test_no_figures_without_a_scope(personas: Any, cases: None, api: Any, who: str) -> None:
+    user = {
+        "citizen": personas.citizen,
+        "clerk": personas.clerk,  # a clerk who heads nothing
+        "approver": personas.approvers["huzheng"],
+        "anonymous": None,
+    }[who]
+    client = api(user)
+    page, data = client.get(f"/insights/{Q}"), client.get(f"/api/v1/insights/figures{Q}")
+    download = client.get(f"/insights/export/kpi.csv{Q}")
+    if user is None:
+        assert page.status_code == 302 and data.status_code == 401 and download.status_code == 302
+    else:
+        assert (page.status_code, data.status_code, download.status_code) == (404, 404, 404)
+
+
+def test_downloads_equal_the_page(personas: Any, cases: None, api: Any) -> None:
+    client = api(personas.admin)
+    for table in ("kpi", "trend", "channel", "levels", "item", "department", "district", "outlet"):
+        shown = page_rows(client, table)
+        assert csv_rows(client, table) == shown, table
+        r = client.get(f"/insights/export/{table}.xlsx{Q}")
+        assert r.status_code == 200
+        sheet = load_workbook(io.BytesIO(r.content)).active
+        cells = [["—" if c is None else c for c in row] for row in sheet.iter_rows(min_row=3, values_only=True)]
+        assert [[_number(c) for c in row] for row in cells] == [[_number(c) for c in row] for row in shown], table
+
+
+def _number(cell: Any) -> Any:
+    """A cell as a number when it is one (the workbook keeps numbers as numbers, the page as text)."""
+    try:
+        return float(cell)
+    except (TypeError, ValueError):
+        return cell
+
+
+def test_bad_input_is_a_clear_400_not_a_500(personas: Any, api: Any) -> None:
+    client = api(personas.admin)
+    assert client.get("/insights/?start=2026-13-01").status_code == 400
+    assert client.get("/insights/?start=2026-03-10&end=2026-03-01").status_code == 400
+    assert client.get("/insights/?outlet=abc").status_code == 400
+    assert client.get("/insights/export/nope.csv").status_code == 404
+    assert client.get("/insights/export/kpi.pdf").status_code == 404
+    bad = client.get("/api/v1/insights/figures?start=2020-01-01&end=2026-01-01")
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v1/insights/figures?department=nope").status_code == 422
+
+
+def test_public_service_promise(personas: Any, api: Any, now: dt.datetime) -> None:
+    from tongban.feedback.tests.flows import approve
+
+    approver = personas.approvers["huzheng"]
+    for day, decided in (("2026-03-02", "2026-03-03"), ("2026-03-02", "2026-03-05"), ("2026-03-02", "2026-03-02")):
+        n = file_online(personas.citizen, "f_doc", at(day, "09:00"))
+        accept(n, approver, at(day, "10:00"))
+        approve(n, approver, at(decided, "15:00"))
+    figures_refresh(now=at("2026-03-09"))
+    r = api(None).get("/api/v1/insights/promise/f_doc")
+    assert r.status_code == 200
+    body = r.json()
+    # decided 0, 1 and 3 working days after acceptance; all on time; no ratings yet
+    assert (body["decided"], body["median_working_days"], body["on_time_rate"], body["ratings"]) == (3, 1.0, 100.0, 0)
+    page = api(None).get("/insights/promise/f_doc/")
+    assert page.status_code == 200 and "5 个工作日" in page.content.decode()
+    assert api(None).get("/insights/promise/nope/").status_code == 404
