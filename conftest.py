@@ -261,7 +261,7 @@ def _serial_live_server_on_sqlite() -> None:
         def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)  # the server thread itself holds the shared connection
 
-    LiveServerThread.server_class = SerialWSGIServer
+    LiveServerThread.server_class = SerialWSGIServer  # type: ignore[attr-defined]  # a class attribute django-stubs omits
 
 
 @pytest.fixture
