@@ -33,6 +33,7 @@ from tongban.cases.services import case_accept, case_material_provide, case_subm
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
+from tongban.common.params import PageNumber
 from tongban.common.roles import Role
 
 router = Router(tags=["cases"])
@@ -149,12 +150,12 @@ def submit(
 
 
 @router.get("/", response=CasePageOut, summary="My cases (citizens) or the cases in my scope (staff)")
-def mine(request: HttpRequest, page: int = Query(1, ge=1)) -> dict[str, Any]:
+def mine(request: HttpRequest, page: PageNumber = 1) -> dict[str, Any]:
     return _page(cases_mine(user=request.user, now=now(), page=page))
 
 
 @router.get("/queue", response=CasePageOut, summary="The approver's department queue, most urgent first")
-def queue(request: HttpRequest, page: int = Query(1, ge=1), status: str = "") -> dict[str, Any]:
+def queue(request: HttpRequest, page: PageNumber = 1, status: str = Query("", max_length=32)) -> dict[str, Any]:
     if getattr(request.user, "role", None) not in _STAFF:
         raise Forbidden("只有工作人员可以查看队列 / Only staff have a queue")
     return _page(case_queue(user=request.user, now=now(), page=page, status=status))

@@ -45,6 +45,7 @@ from tongban.cases.templatetags.cases_tags import badge
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
+from tongban.common.params import NotDigits, page_number
 from tongban.common.roles import Role
 from tongban.workdays.calendar import SHANGHAI
 
@@ -55,9 +56,10 @@ UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
 
 def _page_number(request: HttpRequest) -> int:
+    # Bounded (tongban.common.params): a page number past any list, or not a number, shows page 1.
     try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
+        return page_number(request.GET.get("page"))
+    except NotDigits:
         return 1
 
 

@@ -11,10 +11,13 @@ import functools
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
+
+from tongban.common.errors import Invalid
 
 
 @functools.lru_cache(maxsize=512)
@@ -54,3 +57,26 @@ class LocaleMiddleware:
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NulGuardMiddleware:
+    """Refuse a NUL character in the path or query string (400), for pages and the API alike.
+
+    No identifier, code or search text contains one, and PostgreSQL cannot store or compare one:
+    a ``%00`` reaching a query was a server error. Cheap: two substring tests per request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
+            if request.path.startswith("/api/"):
+                body = Invalid("请求中含有空字符 / The request contains a NUL character", code="bad_text")
+                return JsonResponse(
+                    body.problem(), status=400, content_type="application/problem+json", json_dumps_params={}
+                )
+            return HttpResponseBadRequest(
+                _("请求中含有无效字符，请检查链接后重试。"), content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)

@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 
 from tongban.common.clock import now
 from tongban.common.errors import Forbidden, Invalid, NotFound
+from tongban.common.params import RowId
 from tongban.common.roles import Role
 from tongban.photos.engine.intake import IntakeLimits
 from tongban.photos.schemas import CaptureOut, OfferOut, StandardOut, UseIn
@@ -101,13 +102,13 @@ def create_capture(
 
 
 @router.get("/captures/{capture_id}", response=CaptureOut)
-def get_capture(request: HttpRequest, capture_id: int) -> dict[str, Any]:
+def get_capture(request: HttpRequest, capture_id: RowId) -> dict[str, Any]:
     """One capture's report and derivatives (own captures only for citizens)."""
     return capture_view(capture=capture_get(user=request.user, capture_id=capture_id))
 
 
 @router.get("/captures/{capture_id}/derivatives/{standard}")
-def get_derivative_for_standard(request: HttpRequest, capture_id: int, standard: str) -> FileResponse:
+def get_derivative_for_standard(request: HttpRequest, capture_id: RowId, standard: str) -> FileResponse:
     """The derived JPEG of a capture for one standard."""
     capture = capture_get(user=request.user, capture_id=capture_id)
     der = capture.derivatives.filter(standard_code=standard).first()
@@ -117,7 +118,7 @@ def get_derivative_for_standard(request: HttpRequest, capture_id: int, standard:
 
 
 @router.get("/derivatives/{derivative_id}")
-def get_derivative(request: HttpRequest, derivative_id: int) -> FileResponse:
+def get_derivative(request: HttpRequest, derivative_id: RowId) -> FileResponse:
     """A derived JPEG by id."""
     der = derivative_get(user=request.user, derivative_id=derivative_id)
     return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{der.standard_code}.jpg")
@@ -136,7 +137,7 @@ def my_offer(request: HttpRequest, standard: str) -> Any:
 
 
 @router.post("/derivatives/{derivative_id}/uses", response={204: None})
-def record_use(request: HttpRequest, derivative_id: int, body: UseIn) -> Status:
+def record_use(request: HttpRequest, derivative_id: RowId, body: UseIn) -> Status:
     """Staff record that a case used a derivative."""
     from tongban.photos.services import photo_use_record
 
