@@ -6,7 +6,7 @@ do the registry). Files are streamed after the same check, never served as publi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Status
@@ -88,7 +88,7 @@ def create_capture(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008
     id_number: str = Form(""),
-    channel: str = Form(""),
+    channel: Literal["", "citizen_upload", "citizen_camera", "window", "import", "api"] = Form(""),
 ) -> Status:
     """Upload a photo: returns its id, the quality report and the verified derivatives.
 
