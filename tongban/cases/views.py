@@ -8,14 +8,11 @@ import re
 import uuid
 from collections.abc import Callable, Hashable
 from html import escape
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -42,6 +39,7 @@ from tongban.cases.selectors import (
 )
 from tongban.cases.services import case_accept, case_material_provide, case_submit, case_transition
 from tongban.cases.templatetags.cases_tags import badge
+from tongban.cases.uploads import discard_uploads, material_upload_check, store_upload
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
@@ -51,8 +49,6 @@ from tongban.workdays.calendar import SHANGHAI
 
 CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
 STAFF = (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR)
-UPLOAD_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
-UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -61,17 +57,6 @@ def _page_number(request: HttpRequest) -> int:
         return page_number(request.GET.get("page"))
     except NotDigits:
         return 1
-
-
-def store_upload(*, f: UploadedFile, user_pk: Any, token: str, code: str) -> str:
-    """Keep an uploaded material (never publicly served). Raises DomainError-free ValueError for
-    a wrong type or size, with a message for people."""
-    ext = PurePath(f.name or "").suffix.lower()
-    if ext not in UPLOAD_TYPES:
-        raise ValueError(_("只接受 PDF、JPG、PNG 文件"))
-    if (f.size or 0) > UPLOAD_MAX_BYTES:
-        raise ValueError(_("文件不能超过 5 MB"))
-    return default_storage.save(f"cases/uploads/{user_pk}/{token[:32]}/{code}{ext}", f)
 
 
 def _problem(form: Any, exc: DomainError) -> None:
@@ -99,15 +84,19 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         presented: list[str] = []
         uploads: dict[str, str] = {}
-        for m in materials:
+        # Files are stored only for a form that is otherwise valid (issue 16 finding 7), and
+        # removed again when the submission is refused or was a replay.
+        for m in materials if form.is_valid() and token else ():
             f = request.FILES.get(f"material_{m.code}")
             if f is None or m.state != "missing":
                 continue
             try:
-                uploads[m.code] = store_upload(f=f, user_pk=request.user.pk, token=token, code=m.code)
+                uploads[m.code] = store_upload(f=f, user_pk=request.user.pk, token=token, code=m.code, at=at)
                 presented.append(m.code)
             except ValueError as exc:
                 form.add_error(None, f"{m.name_zh}: {exc}")
+            except DomainError as exc:
+                _problem(form, exc)
         if form.is_valid() and token:
             try:
                 result = case_submit(
@@ -123,7 +112,10 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             except DomainError as exc:
                 _problem(form, exc)
             else:
+                if not result.created:
+                    discard_uploads(uploads.values())
                 return redirect("cases:detail", number=result.case.number)
+        discard_uploads(uploads.values())
         status = 400
     return render(
         request,
@@ -223,15 +215,22 @@ def material(request: HttpRequest, number: str) -> HttpResponse:
     f = request.FILES.get("file")
     if f is None:
         return _detail(request, number, status=400, error=_("请选择文件"))
+    path = ""
     try:
-        path = store_upload(f=f, user_pk=request.user.pk, token=number, code=code)
-        case_material_provide(number=number, code=code, actor=request.user, now=now(), file=path)
+        # Checked before anything is stored (issue 16 finding 7); a refusal after storing deletes.
+        material_upload_check(user=request.user, number=number, code=code)
+        at = now()
+        path = store_upload(f=f, user_pk=request.user.pk, token=number, code=code, at=at)
+        case_material_provide(number=number, code=code, actor=request.user, now=at, file=path)
+        path = ""
     except ValueError as exc:
         return _detail(request, number, status=400, error=str(exc))
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
         return _detail(request, number, status=exc.status, error=exc.message)
+    finally:
+        discard_uploads([path])
     messages.success(request, _("材料已提交"))
     return redirect("cases:detail", number=number)
 

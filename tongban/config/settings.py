@@ -220,6 +220,9 @@ USE_TZ = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# What one account may upload per day (case materials): files and bytes (tongban.cases.uploads).
+UPLOAD_DAILY_FILES = env_int("TONGBAN_UPLOAD_DAILY_FILES", 40)
+UPLOAD_DAILY_BYTES = env_int("TONGBAN_UPLOAD_DAILY_BYTES", 100 * 1024 * 1024)
 
 # --- logging: every handler goes through the masking filter ------------------------------------
 LOGGING = {
