@@ -77,18 +77,24 @@ def upload_quota_take(*, user_pk: Any, size: int, at: dt.datetime) -> None:
         )
 
 
+def upload_check(f: UploadedFile) -> str:
+    """The file's extension, if its type and size are accepted; raises ValueError (with a message
+    for people) otherwise."""
+    ext = PurePath(f.name or "").suffix.lower()
+    if ext not in UPLOAD_TYPES:
+        raise ValueError(_("只接受 PDF、JPG、PNG 文件"))
+    if (f.size or 0) > UPLOAD_MAX_BYTES:
+        raise ValueError(_("文件不能超过 5 MB"))
+    return ext
+
+
 def store_upload(*, f: UploadedFile, user_pk: Any, token: str, code: str, at: dt.datetime) -> str:
     """Keep an uploaded material (never publicly served) and return its storage path.
 
     Raises ValueError for a wrong type or size (with a message for people) and TooMany past the
     daily quota; in both cases nothing is stored."""
-    ext = PurePath(f.name or "").suffix.lower()
-    if ext not in UPLOAD_TYPES:
-        raise ValueError(_("只接受 PDF、JPG、PNG 文件"))
-    size = f.size or 0
-    if size > UPLOAD_MAX_BYTES:
-        raise ValueError(_("文件不能超过 5 MB"))
-    upload_quota_take(user_pk=user_pk, size=size, at=at)
+    ext = upload_check(f)
+    upload_quota_take(user_pk=user_pk, size=f.size or 0, at=at)
     return default_storage.save(f"cases/uploads/{user_pk}/{token[:32]}/{code}{ext}", f)
 
 

@@ -39,7 +39,7 @@ from tongban.cases.selectors import (
 )
 from tongban.cases.services import case_accept, case_material_provide, case_submit, case_transition
 from tongban.cases.templatetags.cases_tags import badge
-from tongban.cases.uploads import discard_uploads, material_upload_check, store_upload
+from tongban.cases.uploads import discard_uploads, material_upload_check, store_upload, upload_check
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
@@ -86,15 +86,18 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         uploads: dict[str, str] = {}
         # Files are stored only for a form that is otherwise valid (issue 16 finding 7), and
         # removed again when the submission is refused or was a replay.
-        for m in materials if form.is_valid() and token else ():
-            f = request.FILES.get(f"material_{m.code}")
-            if f is None or m.state != "missing":
-                continue
+        files = {
+            m.code: (m, f) for m in materials if m.state == "missing" and (f := request.FILES.get(f"material_{m.code}"))
+        }
+        for m, f in files.values():
+            try:
+                upload_check(f)
+            except ValueError as exc:
+                form.add_error(None, f"{m.name_zh}: {exc}")
+        for m, f in files.values() if form.is_valid() and token else ():
             try:
                 uploads[m.code] = store_upload(f=f, user_pk=request.user.pk, token=token, code=m.code, at=at)
                 presented.append(m.code)
-            except ValueError as exc:
-                form.add_error(None, f"{m.name_zh}: {exc}")
             except DomainError as exc:
                 _problem(form, exc)
         if form.is_valid() and token:

@@ -65,13 +65,19 @@ def test_a_material_not_asked_for_stores_nothing(waiting: Any, personas: Any, ap
     assert len(_stored()) == 1
 
 
-def test_the_daily_upload_quota(waiting: Any, personas: Any, api: Any, settings: Any) -> None:
+def test_the_daily_upload_quota(
+    waiting: Any, personas: Any, api: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
     from tongban.cases.uploads import upload_quota_take
     from tongban.common.errors import TooMany
 
+    cache.clear()  # counters are keyed by account id and day, which other tests reuse
     settings.UPLOAD_DAILY_FILES = 1
     client = api(personas.citizen)
     at = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr("tongban.cases.views.now", lambda: at)
     upload_quota_take(user_pk=personas.citizen.pk, size=10, at=at)  # today's one file
     r = _upload(client, waiting.number)
     assert r.status_code == 429
