@@ -189,3 +189,29 @@ def test_page_number_bounds() -> None:
     for bad in (str(BIG), "0", str(MAX_PAGE + 1), "٣"):
         with pytest.raises(NotDigits):
             page_number(bad)
+
+
+PERSONAL_NAMES = re.compile(r"id_?number|phone|mobile|id_?card|name$", re.IGNORECASE)
+
+
+def test_no_operation_takes_personal_data_in_its_url() -> None:
+    """Issue 16 finding 9 / G15: an ID number or phone never travels in a URL (access logs,
+    browser history, Referer); such inputs are body fields (``POST /api/v1/cases/preview``)."""
+    in_url = [
+        f"{method.upper()} {path} {p['name']}"
+        for path, method, op in _operations()
+        for p in op.get("parameters", [])
+        if p["in"] in ("query", "path") and PERSONAL_NAMES.search(p["name"])
+    ]
+    assert in_url == []
+
+
+def test_staff_preview_by_post_keeps_the_id_number_out_of_the_url(api: Any, personas: Any) -> None:
+    client = api(personas.clerk)
+    idn = personas.citizen.id_number
+    r = client.post(
+        "/api/v1/cases/preview", {"item_code": "no_such", "id_number": idn}, content_type="application/json"
+    )
+    assert r.status_code == 404 and r.json()["code"] == "item_not_found"  # the person was found: only the item is not
+    r = client.get("/api/v1/cases/preview", {"item_code": "no_such", "id_number": idn})
+    assert r.status_code == 404 and r.json()["code"] == "not_found"  # GET never reads an ID number

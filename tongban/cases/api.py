@@ -15,6 +15,7 @@ from tongban.cases.schemas import (
     CaseOut,
     CasePageOut,
     MaterialIn,
+    PreviewIn,
     PreviewOut,
     SubmitIn,
     TransitionIn,
@@ -161,9 +162,7 @@ def queue(request: HttpRequest, page: PageNumber = 1, status: str = Query("", ma
     return _page(case_queue(user=request.user, now=now(), page=page, status=status))
 
 
-@router.get("/preview", response=PreviewOut, summary="What the registry and photo library already supply")
-def preview(request: HttpRequest, item_code: str, id_number: str = "") -> dict[str, Any]:
-    """The materials checklist of an item for a person: on file (with provenance) or needed."""
+def _preview(request: HttpRequest, item_code: str, id_number: str) -> dict[str, Any]:
     from tongban.registry.selectors import person_get
 
     user = request.user
@@ -178,6 +177,19 @@ def preview(request: HttpRequest, item_code: str, id_number: str = "") -> dict[s
     item = item_spec(code=item_code)
     mats = materials_resolve(item=item, id_number=idn, at=now())
     return {"item_code": item.code, "item_version": item.version, "materials": [_material(m) for m in mats]}
+
+
+@router.get("/preview", response=PreviewOut, summary="What the registry and photo library hold for me")
+def preview(request: HttpRequest, item_code: str = Query(..., max_length=48)) -> dict[str, Any]:
+    """The materials checklist of an item for the caller: on file (with provenance) or needed.
+    Staff ask about a person with ``POST`` (the ID number stays out of URLs and logs)."""
+    return _preview(request, item_code, "")
+
+
+@router.post("/preview", response=PreviewOut, summary="What the registry and photo library hold for a person")
+def preview_for(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
+    """The materials checklist of an item for a person (staff: ``id_number``; citizens: themself)."""
+    return _preview(request, payload.item_code, payload.id_number)
 
 
 @router.post("/bulk", response=BulkOut, summary="Start review of / approve many cases (approvers)")
