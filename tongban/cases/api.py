@@ -35,6 +35,7 @@ from tongban.common.clock import now
 from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
 from tongban.common.params import PageNumber
+from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
 
 router = Router(tags=["cases"])
@@ -135,6 +136,8 @@ def submit(
 ) -> Status:
     """File a case. With an ``Idempotency-Key`` a retry returns the first case (200) and the
     same key with a different body is refused (409)."""
+    at = now()
+    submit_rate_limit(who=request.user.pk, at=at)
     result = case_submit(
         actor=request.user,
         item_code=payload.item_code,
@@ -143,7 +146,7 @@ def submit(
         id_number=payload.id_number,
         presented=payload.presented,
         idempotency_key=idempotency_key,
-        now=now(),
+        now=at,
     )
     if result.created:
         return Status(201, _case(request, result.case.number, written=result))

@@ -44,6 +44,7 @@ from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.params import NotDigits, page_number
+from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
 from tongban.workdays.calendar import SHANGHAI
 
@@ -82,10 +83,13 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     token = request.POST.get("submit_token", "") if request.method == "POST" else uuid.uuid4().hex
     form = form_class(request.POST or None)
     if request.method == "POST":
+        try:  # before any file is stored
+            submit_rate_limit(who=request.user.pk, at=at)
+        except DomainError as exc:
+            _problem(form, exc)
         presented: list[str] = []
         uploads: dict[str, str] = {}
-        # Files are stored only for a form that is otherwise valid (issue 16 finding 7), and
-        # removed again when the submission is refused or was a replay.
+        # Stored only for an otherwise valid form, removed on refusal or replay (issue 16 #7).
         files = {
             m.code: (m, f) for m in materials if m.state == "missing" and (f := request.FILES.get(f"material_{m.code}"))
         }

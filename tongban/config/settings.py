@@ -207,6 +207,8 @@ REQUIRE_STAFF_2FA = env_bool("TONGBAN_REQUIRE_STAFF_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = "tongban"
 LOGIN_FAILURE_LIMIT = env_int("TONGBAN_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("TONGBAN_LOGIN_LOCKOUT_SECONDS", 900)
+# Case submissions one account may make per hour, API and pages together (0 = no limit).
+SUBMIT_RATE_PER_HOUR = env_int("TONGBAN_SUBMIT_RATE_PER_HOUR", 30)
 
 # --- i18n: Chinese first, English available ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
