@@ -80,3 +80,37 @@ class NulGuardMiddleware:
                 _("请求中含有无效字符，请检查链接后重试。"), content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy, Permissions-Policy and ``Cache-Control: no-store`` (issue 16, G1).
+
+    - CSP: scripts, styles, frames and connections from this site only (no inline script, no
+      inline event handler: page behaviour lives in static files, see web/site.js), no framing
+      (``frame-ancestors 'none'``); images also from the basemap's tile hosts (CSP_IMG_HOSTS).
+      Inline ``style`` attributes stay allowed: the map library positions its layers with them.
+    - ``no-store`` on every answer to a signed-in user or a bearer token, and on every API
+      answer, unless the view chose its own caching: those carry personal data.
+    HSTS, nosniff, Referrer-Policy and COOP come from Django's SecurityMiddleware settings.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        img = " ".join(["'self'", "data:", "blob:", *settings.CSP_IMG_HOSTS])
+        self.csp = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+            f"img-src {img}; media-src 'self' blob:; connect-src 'self'; font-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        if "Cache-Control" not in response.headers and (
+            request.path.startswith("/api/")
+            or "HTTP_AUTHORIZATION" in request.META
+            or getattr(getattr(request, "user", None), "is_authenticated", False)
+        ):
+            response.headers["Cache-Control"] = "no-store"
+        return response

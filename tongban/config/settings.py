@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tongban.common.middleware.SecurityHeadersMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "tongban.accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -202,6 +203,17 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS: production is served over TLS only (a reverse proxy terminates it and says so in
+# X-Forwarded-Proto); HSTS for a year. The health check stays reachable over plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("TONGBAN_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("TONGBAN_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+# The preload flag only makes the site eligible; joining the browsers' list is a separate step.
+SECURE_HSTS_PRELOAD = env_bool("TONGBAN_HSTS_PRELOAD", PRODUCTION)
+if env_bool("TONGBAN_BEHIND_PROXY", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
 # Staff must pass a TOTP second factor; the embedded demo lets staff without a device through.
 REQUIRE_STAFF_2FA = env_bool("TONGBAN_REQUIRE_STAFF_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = "tongban"
@@ -267,3 +279,13 @@ CERTIFICATE_VERIFY_AUDIT = env_str("TONGBAN_CERT_VERIFY_AUDIT", "batch")
 MAP_TILES = env_str("TONGBAN_MAP_TILES", "none")  # none | osm | tianditu
 MAP_TILES_URL = env_str("TONGBAN_MAP_TILES_URL", "")
 TIANDITU_KEY = env_str("TONGBAN_TIANDITU_KEY", "")
+# Image hosts the Content-Security-Policy allows besides this site: the basemap's tile servers.
+_TILE_HOSTS = {
+    "osm": ["https://tile.openstreetmap.org", "https://*.tile.openstreetmap.org"],
+    "tianditu": ["https://*.tianditu.gov.cn"],
+}
+CSP_IMG_HOSTS = env_list(
+    "TONGBAN_CSP_IMG_HOSTS",
+    _TILE_HOSTS.get(MAP_TILES, [])
+    + (["/".join(MAP_TILES_URL.split("/")[:3]).replace("{s}", "*")] if MAP_TILES_URL else []),
+)
