@@ -104,12 +104,15 @@ class SecurityHeadersMiddleware:
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Read before the view too: a view that logs the user out still answered a signed-in one.
+        signed_in = getattr(getattr(request, "user", None), "is_authenticated", False)
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.csp)
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
         if "Cache-Control" not in response.headers and (
             request.path.startswith("/api/")
             or "HTTP_AUTHORIZATION" in request.META
+            or signed_in
             or getattr(getattr(request, "user", None), "is_authenticated", False)
         ):
             response.headers["Cache-Control"] = "no-store"
