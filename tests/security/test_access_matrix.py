@@ -28,6 +28,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.security.figures import save_figures
 from tests.security.matrix_calls import API, PAGES, Call
 from tests.security.matrix_expected import EXPECTED
 from tests.security.test_headers import assert_security_headers
@@ -41,7 +42,6 @@ PUBLIC_CACHE = {
     "certificates:keys",
     "well_known_keys",
 }
-FIGURES: dict[str, int] = {}  # requests and failures of the last run (docs/security.md)
 
 
 def _walk(resolver: URLResolver, prefix: str = "", ns: str = "") -> list[tuple[str, str]]:
@@ -175,5 +175,8 @@ def test_access_matrix(world: World) -> None:
         for key, row in observed.items():
             print(f'    "{key}": "{" ".join(row)}",')
         print("\n".join(problems))
-    FIGURES.update(requests=requests, endpoints=len(observed), roles=len(ROLES), failures=len(problems))
+    save_figures(
+        "access_matrix",
+        {"requests": requests, "endpoints": len(observed), "roles": len(ROLES), "failures": len(problems)},
+    )
     assert problems == []
