@@ -88,3 +88,17 @@ def test_the_daily_upload_quota(
     settings.UPLOAD_DAILY_FILES, settings.UPLOAD_DAILY_BYTES = 100, 15
     with pytest.raises(TooMany):  # bytes count too
         upload_quota_take(user_pk=personas.other_citizen.pk, size=16, at=at)
+
+
+@pytest.mark.parametrize(
+    ("typed", "ok"), [("12", True), ("１２", True), ("١٢", False), ("12a", False), ("9" * 30, False)]
+)
+def test_numbers_on_the_application_form_are_ascii_digits(typed: str, ok: bool) -> None:
+    """Issue 16: NFKC, then the digits 0–9 only (Django alone reads "١٢" as 12)."""
+    from tongban.cases.forms import schema_form_class
+
+    form_class = schema_form_class({"type": "object", "properties": {"months": {"type": "integer"}}})
+    form = form_class({"months": typed})
+    assert form.is_valid() is ok
+    if ok:
+        assert form.cleaned_data["months"] == 12
