@@ -96,6 +96,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.session_cookie = settings.SESSION_COOKIE_NAME
         img = " ".join(["'self'", "data:", "blob:", *settings.CSP_IMG_HOSTS])
         self.csp = (
             "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
@@ -104,8 +105,11 @@ class SecurityHeadersMiddleware:
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Only a request with a session cookie can be signed in (tokens come in a header), and
+        # only then is the user loaded: anonymous hot paths (certificate checks) load nobody.
         # Read before the view too: a view that logs the user out still answered a signed-in one.
-        signed_in = getattr(getattr(request, "user", None), "is_authenticated", False)
+        has_session = self.session_cookie in request.COOKIES
+        signed_in = has_session and getattr(getattr(request, "user", None), "is_authenticated", False)
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.csp)
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
@@ -113,7 +117,7 @@ class SecurityHeadersMiddleware:
             request.path.startswith("/api/")
             or "HTTP_AUTHORIZATION" in request.META
             or signed_in
-            or getattr(getattr(request, "user", None), "is_authenticated", False)
+            or (has_session and getattr(getattr(request, "user", None), "is_authenticated", False))
         ):
             response.headers["Cache-Control"] = "no-store"
         return response
