@@ -74,6 +74,46 @@ def _fast_hashing(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> No
     }
 
 
+@pytest.fixture(autouse=True)
+def _audit_export(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Signed audit checkpoints and their key go to a fresh place per test, never to var/: a
+    # checkpoint left by the demo would pin the test database's chains to the demo's.
+    settings.AUDIT_KEYS_DIR = tmp_path_factory.mktemp("audit-keys")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "audit_checkpoints": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.mktemp("audit-checkpoints"))},
+        },
+    }
+
+
+AUDIT_TABLES = ("audit_auditentry", "audit_audithead")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_audit_triggers() -> Iterator[None]:
+    """On PostgreSQL the audit tables refuse TRUNCATE (migration audit 0005), and a transactional
+    test ends by flushing every table. Only the test suite may empty them: its flush disables the
+    tables' own triggers inside its transaction (as their owner), then enables them again."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        if any(table in sql for sql in sql_list for table in AUDIT_TABLES):
+            sql_list = [
+                *(f'ALTER TABLE "{t}" DISABLE TRIGGER USER' for t in AUDIT_TABLES),
+                *sql_list,
+                *(f'ALTER TABLE "{t}" ENABLE TRIGGER USER' for t in AUDIT_TABLES),
+            ]
+        original(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign,assignment]
+    yield
+    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     """A fixed instant: tests never depend on today's date."""

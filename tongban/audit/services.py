@@ -7,13 +7,18 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from tongban.audit.models import AuditEntry, AuditHead
 from tongban.common.masking import mask_text
+
+if TYPE_CHECKING:
+    from django.core.files.storage import Storage
+
+    from tongban.audit.verify import AuditTables
 
 GENESIS = "0" * 64
 
@@ -250,37 +255,55 @@ class ChainReport:
     problems: list[str]
 
 
-def audit_verify(*, limit_problems: int = 20) -> ChainReport:
-    """Recompute every chain from its start; report edits, gaps, reordering and cut tails."""
-    problems: list[str] = []
-    count = 0
-    heads = {h.id: h for h in AuditHead.objects.all()}
-    chains = sorted(set(heads) | set(AuditEntry.objects.values_list("chain", flat=True).distinct()))
-    for chain in chains:
-        prev = GENESIS
-        expected_seq = 1
-        entries = AuditEntry.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000)
-        for entry in entries:
-            count += 1
-            where = f"chain {chain}: entry {entry.seq}"
-            if entry.seq != expected_seq:
-                problems.append(
-                    f"chain {chain}: entry {expected_seq} is missing (next found is {entry.seq}): deleted or inserted"
-                )
-            if entry.prev_hash != prev:
-                problems.append(f"{where} does not follow its predecessor: reordered or deleted before it")
-            if _digest(entry.prev_hash, _fields(entry)) != entry.hash:
-                problems.append(f"{where} content does not match its hash: edited")
-            prev = entry.hash
-            expected_seq = entry.seq + 1
-            if len(problems) >= limit_problems:
-                return ChainReport(ok=False, entries=count, problems=problems)
-        head = heads.get(chain)
-        if head is None and expected_seq > 1:
-            problems.append(f"chain {chain} has entries but no head: the head was deleted")
-        elif head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
-            problems.append(
-                f"chain {chain}: the head says {head.seq} entries ending in {head.hash[:12]}: "
-                "the tail was cut or changed"
-            )
-    return ChainReport(ok=not problems, entries=count, problems=problems)
+def audit_verify(
+    *,
+    limit_problems: int = 20,
+    tables: AuditTables | None = None,
+    checkpoints: Storage | str | None = None,
+    keys: str | None = None,
+    require_checkpoint: bool | None = None,
+) -> ChainReport:
+    """Recompute every chain from its start and pin it to the newest signed checkpoint.
+
+    Reports edits, gaps, reordering, cut tails and moved heads; with a checkpoint also rewrites
+    with recomputed hashes, truncation below it and a wiped log (``tongban.audit.verify``).
+    ``tables``: an ``AuditTables`` copy instead of the live log; ``checkpoints``: a storage or a
+    local directory of checkpoints (default the configured export); ``keys``: a copy of the audit
+    ``keys.json``. Without any checkpoint the chains alone are checked, which is a problem only when
+    ``require_checkpoint`` (default ``settings.AUDIT_CHECKPOINT_REQUIRED``). Raises nothing of its
+    own: an unreadable or forged checkpoint is reported as a problem.
+    """
+    from django.core.files.storage import Storage
+
+    from tongban.audit.checkpoints import CheckpointInvalid, checkpoint_latest, checkpoint_locate, checkpoint_storage
+    from tongban.audit.keys import audit_public_keys
+    from tongban.audit.verify import LIVE, verify_log
+    from tongban.certificates.core.keys import KeyMaterialError
+
+    storage = checkpoints if isinstance(checkpoints, Storage) else checkpoint_storage(checkpoints)
+    found: list[str] = []
+    notes: list[str] = []
+    checkpoint = None
+    try:
+        checkpoint = checkpoint_latest(storage=storage, keys=audit_public_keys(keys))
+    except (CheckpointInvalid, KeyMaterialError) as exc:
+        found.append(f"the newest signed checkpoint cannot be used: {exc}")
+    except Exception as exc:  # an unreachable export (a file system, an object store) is a finding too
+        found.append(f"the checkpoints or their keys cannot be read: {type(exc).__name__}: {exc}")
+    else:
+        required = settings.AUDIT_CHECKPOINT_REQUIRED if require_checkpoint is None else require_checkpoint
+        if checkpoint is None:
+            message = "no signed checkpoint in the checkpoint storage: run `tongban audit checkpoint`"
+            (found if required else notes).append(message)
+    report = verify_log(
+        tables=tables or LIVE,
+        checkpoint=checkpoint,
+        checkpoint_problems=found,
+        notes=notes,
+        limit_problems=limit_problems,
+    )
+    for chain in report.rewritten:  # narrow a rewrite down with the earlier checkpoints
+        where = checkpoint_locate(storage=storage, keys=audit_public_keys(keys), tables=tables or LIVE, chain=chain)
+        if where is not None:
+            report.problems.append(where)
+    return report

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 
+from tongban.audit.reads import audit_staff_read
 from tongban.cases.machine import targets_from
 from tongban.cases.schemas import (
     AcceptIn,
@@ -176,7 +177,9 @@ def _preview(request: HttpRequest, item_code: str, id_number: str) -> dict[str, 
     else:
         if getattr(user, "role", None) not in _STAFF:
             raise Forbidden("无权查看 / Not allowed")
-        idn = person_get(user=user, id_number=id_number).id_number
+        person = person_get(user=user, id_number=id_number)
+        audit_staff_read(actor=user, object_type="person", object_id=person.pk, at=now(), channel="api", what="preview")
+        idn = person.id_number
     item = item_spec(code=item_code)
     mats = materials_resolve(item=item, id_number=idn, at=now())
     return {"item_code": item.code, "item_version": item.version, "materials": [_material(m) for m in mats]}
@@ -215,7 +218,9 @@ def bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
 
 @router.get("/{number}", response=CaseOut, summary="One case with its materials and history")
 def detail(request: HttpRequest, number: str) -> dict[str, Any]:
-    return _case(request, number)
+    answer = _case(request, number)
+    audit_staff_read(actor=request.user, object_type="case", object_id=number, at=now(), channel="api")
+    return answer
 
 
 @router.post("/{number}/accept", response=CaseOut, summary="Accept (受理), optionally under 告知承诺")

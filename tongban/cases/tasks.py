@@ -6,12 +6,21 @@ from django_tasks import task
 
 from tongban.cases.services import case_result_issue, cases_sweep
 from tongban.common.clock import now
+from tongban.common.errors import Conflict
 
 
 @task()
 def case_result_task(number: str) -> str:
-    """Issue the result of approved case ``number`` (enqueued after the approval commits)."""
-    return case_result_issue(number=number, now=now()).status
+    """Issue the result of approved case ``number`` (enqueued after the approval commits).
+
+    Delivered again (a worker killed after the issue committed, then reclaimed), it finds the case
+    no longer approved and does nothing: the result is issued once, and the task ends as done."""
+    try:
+        return case_result_issue(number=number, now=now()).status
+    except Conflict as exc:
+        if exc.code != "not_approved":
+            raise
+        return exc.code
 
 
 @task()

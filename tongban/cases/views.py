@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tongban.audit.reads import audit_staff_read
 from tongban.cases.forms import ActForm, form_data, schema_form_class
 from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
@@ -43,21 +44,13 @@ from tongban.cases.uploads import discard_uploads, material_upload_check, store_
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
-from tongban.common.params import NotDigits, page_number
+from tongban.common.params import page_or_first
 from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
 from tongban.workdays.calendar import SHANGHAI
 
 CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
 STAFF = (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR)
-
-
-def _page_number(request: HttpRequest) -> int:
-    # Bounded (tongban.common.params): a page number past any list, or not a number, shows page 1.
-    try:
-        return page_number(request.GET.get("page"))
-    except NotDigits:
-        return 1
 
 
 def _problem(form: Any, exc: DomainError) -> None:
@@ -141,7 +134,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     """我的办件: status and deadline of each case, newest first."""
-    page = cases_mine(user=request.user, now=now(), page=_page_number(request))
+    page = cases_mine(user=request.user, now=now(), page=page_or_first(request.GET.get("page")))
     lang = get_language()
     return _list_response(
         request,
@@ -155,7 +148,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, number: str) -> HttpResponse:
     """One case: status, countdown, materials with provenance, history, and the caller's actions."""
-    return _detail(request, number)
+    response = _detail(request, number)
+    audit_staff_read(actor=request.user, object_type="case", object_id=number, at=now(), channel="page")
+    return response
 
 
 def _detail(request: HttpRequest, number: str, *, status: int = 200, error: str = "") -> HttpResponse:
@@ -252,6 +247,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     if case.accepted_at is None:
         raise Http404
     d = case_detail(user=request.user, case=case, now=now())
+    audit_staff_read(actor=request.user, object_type="case", object_id=number, at=now(), channel="page", what="receipt")
     return render(request, "cases/receipt.html", d)
 
 
@@ -261,7 +257,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     """审批队列: the department's open cases, most urgent first, with SLA countdowns."""
     status = request.GET.get("status", "")
     status = status if status in QUEUE else ""
-    page = case_queue(user=request.user, now=now(), page=_page_number(request), status=status)
+    page = case_queue(user=request.user, now=now(), page=page_or_first(request.GET.get("page")), status=status)
     template = "cases/partials/queue_rows.html" if request.META.get("HTTP_HX_REQUEST") else "cases/queue.html"
     lang = get_language()
     return _list_response(

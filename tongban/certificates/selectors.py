@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -36,6 +37,11 @@ def certificates_for(*, user: Any) -> QuerySet[Certificate]:
 def certificate_get(*, user: Any, number: str) -> Certificate:
     """One certificate the user may read. Raises NotFound."""
     return access_get(user, Certificate.objects.all(), number=number)
+
+
+def certificate_tokens() -> list[tuple[str, str]]:
+    """Every certificate's number and signed token, in number order (restore drills verify each)."""
+    return list(Certificate.objects.order_by("number").values_list("number", "token"))
 
 
 def certificate_may_revoke(*, user: Any, certificate: Certificate) -> bool:
@@ -68,22 +74,43 @@ def verify_url(token: str | None = None) -> str:
     return f"{base}?t={token}" if token else base
 
 
+def certificate_pdf_name(certificate: Certificate) -> str:
+    """Where a certificate's PDF is stored: one name per certificate, so a render that is
+    repeated (a worker killed after storing the file, a download racing the worker) writes the
+    same object again instead of a second one."""
+    return f"certificates/{certificate.issued_at:%Y/%m}/{certificate.number}.pdf"
+
+
 def certificate_pdf(certificate: Certificate) -> bytes:
-    """The certificate's PDF from storage, rendered and stored first if it is not there yet."""
+    """The certificate's PDF from storage, rendered and stored first if it is not there yet.
+
+    Rendering holds the certificate's row lock, so two renders of one certificate take turns and
+    the second finds the first's file. Raises Unavailable when the object store is unreachable.
+    """
     if certificate.pdf:
         try:
             with certificate.pdf.open("rb") as handle:
                 return bytes(handle.read())
         except FileNotFoundError:
             pass
-    data = render_pdf(
-        certificate_document(certificate),
-        token=certificate.token,
-        kid=certificate.key_id,
-        verify_url=verify_url(),
-    )
-    certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(data), save=False)
-    Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+    storage = certificate.pdf.storage
+    with transaction.atomic():
+        stored = Certificate.objects.select_for_update().values_list("pdf", flat=True).get(pk=certificate.pk)
+        if stored and stored != certificate.pdf.name and storage.exists(stored):  # rendered meanwhile
+            certificate.pdf.name = stored
+            with certificate.pdf.open("rb") as handle:
+                return bytes(handle.read())
+        data = render_pdf(
+            certificate_document(certificate),
+            token=certificate.token,
+            kid=certificate.key_id,
+            verify_url=verify_url(),
+        )
+        name = certificate_pdf_name(certificate)
+        if storage.exists(name):  # stored by a render that died before recording it
+            storage.delete(name)
+        certificate.pdf.name = storage.save(name, ContentFile(data))
+        Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
     return data
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, router, transaction
 
 from tongban.audit.services import audit_record
 from tongban.certificates.core import CertificateDocument, RevocationEntry, Status, issue_token, verify
@@ -295,16 +295,27 @@ def _sqlite_cursor(raw_connection: Any) -> Any:
 
 
 def _verify_row(number: str) -> tuple[Any, ...] | None:
+    """The certificate's row from the database the router reads from (a replica for public
+    verification, when there is one); a certificate the replica does not have yet (issued a moment
+    ago, its row still on the way) is read from the primary."""
+    alias = router.db_for_read(Certificate) or DEFAULT_DB_ALIAS
+    row = _verify_row_on(alias, number)
+    if row is None and alias != DEFAULT_DB_ALIAS:
+        row = _verify_row_on(DEFAULT_DB_ALIAS, number)
+    return row
+
+
+def _verify_row_on(alias: str, number: str) -> tuple[Any, ...] | None:
     """``SELECT <_VERIFY_FIELDS> FROM certificate WHERE number = %s LIMIT 1``, with the ORM's
     SQL and value converters compiled once per database instead of on every request (the ORM's
     query building costs more than the Ed25519 check on the public endpoint)."""
-    connection = connections[DEFAULT_DB_ALIAS]
+    connection = connections[alias]
     vendor = connection.vendor
     if vendor not in _compiled:
         _compiled[vendor] = _compile_read(connection)
     compiled = _compiled[vendor]
     if compiled is None:
-        rows = Certificate.objects.filter(number=number).order_by().values_list(*_VERIFY_FIELDS)[:1]
+        rows = Certificate.objects.using(alias).filter(number=number).order_by().values_list(*_VERIFY_FIELDS)[:1]
         return tuple(rows[0]) if rows else None
     if compiled.raw_cursor is None or connection.queries_logged or connection.execute_wrappers:
         # No bare cursor for this database, or something watches the queries (DEBUG, a test
@@ -374,9 +385,13 @@ class _DatabaseRevocations:
         )
 
 
-def certificate_verify(*, token: str, at: dt.datetime, actor: Any = None, channel: str = "api") -> VerificationResult:
+def certificate_verify(
+    *, token: str, at: dt.datetime, actor: Any = None, channel: str = "api", record: bool = True
+) -> VerificationResult:
     """Verify a token online: signature against the published keys, revocation and validity from
-    the database, and the stored facts against the signed digest. Never raises on bad input."""
+    the database, and the stored facts against the signed digest. ``record=False`` leaves no audit
+    entry (an operator's restore drill compares databases and must not change them). Never raises
+    on bad input."""
     revocations = _DatabaseRevocations()
     outcome = verify(token[:2000], published_keys(), revocations, now=at)
     if outcome.status is Status.UNKNOWN_KEY:  # perhaps a key rotated in the last second
@@ -387,9 +402,10 @@ def certificate_verify(*, token: str, at: dt.datetime, actor: Any = None, channe
     if claims is not None and status is not Status.REVOKED and not revocations.matches(claims):
         status = Status.TAMPERED
     label_zh, label_en = LABELS[status]
-    _audit_verification(
-        number=claims.number if claims else "-", status=status.value, channel=channel, at=at, actor=actor
-    )
+    if record:
+        _audit_verification(
+            number=claims.number if claims else "-", status=status.value, channel=channel, at=at, actor=actor
+        )
     if claims is None:
         return VerificationResult(status=status, label_zh=label_zh, label_en=label_en, kid=outcome.kid)
     try:

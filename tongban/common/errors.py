@@ -68,3 +68,10 @@ class TooMany(DomainError):
 
     status = 429
     code = "too_many_requests"
+
+
+class Unavailable(DomainError):
+    """A service the request needs (the object store, a registry) is down for now (503): try again."""
+
+    status = 503
+    code = "unavailable"

@@ -56,6 +56,14 @@ def page_number(value: str | None) -> int:
     return bounded_int(value, default=1, low=1, high=MAX_PAGE)
 
 
+def page_or_first(value: str | None) -> int:
+    """The ``page`` of a list page; 1 when it is not a page number (past any list, not digits)."""
+    try:
+        return page_number(value)
+    except NotDigits:
+        return 1
+
+
 def _nfkc_number(value: object) -> object:
     # Query and form values arrive as text: normalise them and refuse non-ASCII digits before
     # pydantic's int parsing (which would accept "١٢"). JSON numbers pass through as they are.

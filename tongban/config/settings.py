@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as _botocore_config
 
 from tongban.config.env import ConfigError, env_bool, env_int, env_list, env_str
 
@@ -33,7 +34,9 @@ CSRF_TRUSTED_ORIGINS = env_list("TONGBAN_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("TONGBAN_SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on tongban's site: every write made there, and every read of a personal record,
+    # is audited (tongban/audit/adminsite.py).
+    "tongban.audit.adminapp.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "tongban.photos",
     "tongban.certificates",
     "tongban.appointments",
+    "tongban.storage",
     "tongban.web",
 ]
 
@@ -72,6 +76,7 @@ MIDDLEWARE = [
     "tongban.accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tongban.common.dbrouter.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "tongban.config.urls"
@@ -118,6 +123,31 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5)
         )
+# A PostgreSQL streaming replica for reads that tolerate a little lag (tongban.common.dbrouter):
+# GET requests under these paths read from it; every write, and each browser for
+# REPLICA_STICKY_SECONDS after its last write, use the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPLICA_READ_PATHS = env_list(
+    "TONGBAN_REPLICA_READ_PATHS",
+    [
+        "/certificates/verify/",
+        "/api/v1/certificates/verify",
+        "/catalog/",
+        "/api/v1/catalog/items",
+        "/api/v1/catalog/figures",
+        "/outlets/",
+        "/api/v1/outlets/",
+    ],
+)
+REPLICA_STICKY_SECONDS = env_int("TONGBAN_REPLICA_STICKY_SECONDS", 15)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ConfigError("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL")
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    _replica["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["tongban.common.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -142,7 +172,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STORAGE_BACKEND = env_str("TONGBAN_STORAGE", "s3" if PRODUCTION else "local")
 if STORAGE_BACKEND == "s3":
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # django-storages' S3 backend plus the stored-file ledger and a clear "try again" (503)
+        # when the store is unreachable (tongban.storage.backends).
+        "BACKEND": "tongban.storage.backends.S3Storage",
         "OPTIONS": {
             "bucket_name": env_str("TONGBAN_S3_BUCKET", required=True),
             "endpoint_url": env_str("TONGBAN_S3_ENDPOINT", "") or None,
@@ -152,15 +184,27 @@ if STORAGE_BACKEND == "s3":
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # Fail within seconds when the store is down (the person is told to try again)
+            # instead of holding a web thread through botocore's default retries and timeouts.
+            "client_config": _botocore_config(
+                connect_timeout=env_int("TONGBAN_S3_CONNECT_TIMEOUT", 3),
+                read_timeout=env_int("TONGBAN_S3_READ_TIMEOUT", 20),
+                retries={"max_attempts": env_int("TONGBAN_S3_ATTEMPTS", 3), "mode": "standard"},
+                signature_version="s3v4",
+                s3={"addressing_style": env_str("TONGBAN_S3_ADDRESSING", "auto")},
+            ),
         },
     }
 elif STORAGE_BACKEND == "local":
     _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "tongban.storage.backends.FileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
     }
 else:
     raise ConfigError(f"TONGBAN_STORAGE must be local or s3, not {STORAGE_BACKEND!r}")
+# Text columns that hold a storage name (every FileField is found by itself): what
+# `tongban storage reconcile` counts as referenced.
+STORAGE_REFERENCES = ["cases.CaseMaterial.file"]
 STORAGES = {
     # Personal files (photos, certificates) are never served as public media: views stream them
     # after an access check.
@@ -176,6 +220,10 @@ elif TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 else:
     raise ConfigError(f"TONGBAN_TASKS must be immediate or database, not {TASKS_BACKEND!r}")
+# `tongban worker`: a task still running after this long lost its worker and runs again; after
+# this many claims it is marked failed instead (tongban.common.taskqueue).
+TASK_LEASE_SECONDS = env_int("TONGBAN_TASK_LEASE_SECONDS", 1800)
+TASK_MAX_ATTEMPTS = env_int("TONGBAN_TASK_MAX_ATTEMPTS", 3)
 
 # --- accounts and sessions ---------------------------------------------------------------------
 # ModelBackend with a cheaper per-request user load (one backend: a failed login hashes once).
@@ -275,6 +323,46 @@ CERTIFICATE_SIGNER = env_str("TONGBAN_CERT_SIGNER", "")
 LOOKUP_CACHE_SECONDS = env_int("TONGBAN_LOOKUP_CACHE_SECONDS", 5)
 # Parallel audit chains (PostgreSQL): concurrent writers append to different chains.
 AUDIT_CHAINS = env_int("TONGBAN_AUDIT_CHAINS", 8)
+# Signed checkpoints of the audit chains, kept outside the database (docs/security.md "Audit log").
+# Their own Ed25519 key, never the certificate key; production refuses to invent it.
+AUDIT_KEYS_DIR = Path(env_str("TONGBAN_AUDIT_KEYS_DIR", str(VAR_DIR / "audit-keys")))
+if AUDIT_KEYS_DIR.resolve() == CERTIFICATE_KEYS_DIR.resolve():
+    raise ConfigError("TONGBAN_AUDIT_KEYS_DIR must differ from TONGBAN_CERT_KEYS_DIR: checkpoints have their own key")
+AUDIT_SIGNER = env_str("TONGBAN_AUDIT_SIGNER", "")  # dotted path of a Signer factory (hardware key)
+# Where checkpoints are written: a directory, or s3://bucket/prefix (same endpoint and credentials
+# as TONGBAN_S3_*). Point it somewhere the application's database writer cannot rewrite.
+AUDIT_CHECKPOINTS = env_str("TONGBAN_AUDIT_CHECKPOINTS", str(VAR_DIR / "audit-checkpoints"))
+AUDIT_CHECKPOINT_STORAGE = "audit_checkpoints"
+if AUDIT_CHECKPOINTS.startswith("s3://"):
+    _bucket, _, _prefix = AUDIT_CHECKPOINTS.removeprefix("s3://").partition("/")
+    STORAGES[AUDIT_CHECKPOINT_STORAGE] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "location": _prefix.strip("/"),
+            "endpoint_url": env_str("TONGBAN_S3_ENDPOINT", "") or None,
+            "access_key": env_str("TONGBAN_S3_ACCESS_KEY", ""),
+            "secret_key": env_str("TONGBAN_S3_SECRET_KEY", ""),
+            "region_name": env_str("TONGBAN_S3_REGION", "") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES[AUDIT_CHECKPOINT_STORAGE] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": AUDIT_CHECKPOINTS, "base_url": None, "file_permissions_mode": 0o644},
+    }
+# `tongban audit verify` fails when no signed checkpoint exists (on by default in production).
+AUDIT_CHECKPOINT_REQUIRED = env_bool("TONGBAN_AUDIT_CHECKPOINT_REQUIRED", PRODUCTION)
+# Retention of the other logs kept in the database (G14): rows older than this many days are
+# deleted by `tongban audit retention`; 6 months is the legal floor. Audit entries are never
+# deleted (docs/adr/0008-audit-checkpoints-and-retention.md).
+LOG_RETENTION_DAYS = env_int("TONGBAN_LOG_RETENTION_DAYS", 365)
+if LOG_RETENTION_DAYS < 183:
+    raise ConfigError("TONGBAN_LOG_RETENTION_DAYS must be at least 183 (six months, the legal floor)")
+# Which logs the retention job trims: model label → its timestamp field.
+LOG_RETENTION_MODELS = {"admin.LogEntry": "action_time", "django_tasks_database.DBTaskResult": "finished_at"}
 # Anonymous verifications: "batch" (one audit entry per second per worker) or "sync" (each).
 CERTIFICATE_VERIFY_AUDIT = env_str("TONGBAN_CERT_VERIFY_AUDIT", "batch")
 MAP_TILES = env_str("TONGBAN_MAP_TILES", "none")  # none | osm | tianditu

@@ -14,6 +14,7 @@ from tongban.common.clock import now
 from tongban.common.params import MAX_COUNT
 from tongban.outlets.schemas import CoverageOut, NearestOut, OutletOut
 from tongban.outlets.selectors import (
+    labelled,
     outlet_coverage_summary,
     outlet_get,
     outlet_nearest_json,
@@ -138,4 +139,4 @@ def coverage(
 def outlet_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     """One outlet by code."""
     outlet = outlet_get(code=code)
-    return outlet_row(outlet, sorted(i.item_code for i in outlet.items.all()))
+    return labelled(outlet_row(outlet, sorted(i.item_code for i in outlet.items.all())))

@@ -108,7 +108,14 @@ def day_calendar(*, strict: bool = False) -> Callable[[dt.date], DayKind]:
     return lenient
 
 
+def kind_label(kind: str) -> str:
+    """An outlet kind's name in the active language (translated per request, never kept)."""
+    return str(_KIND_LABELS.get(kind, kind))
+
+
 def outlet_row(outlet: Outlet, items: list[str]) -> dict[str, Any]:
+    """An outlet's language-neutral fields; callers add ``kind_label`` per request
+    (``labelled``), since the row may be kept across requests in any language."""
     lat = float(outlet.lat or 0.0)
     lng = float(outlet.lng or 0.0)
     glat, glng = wgs84_to_gcj02(lat, lng)
@@ -117,7 +124,6 @@ def outlet_row(outlet: Outlet, items: list[str]) -> dict[str, Any]:
         "code": outlet.code,
         "name": outlet.name,
         "kind": outlet.kind,
-        "kind_label": str(_KIND_LABELS.get(outlet.kind, outlet.kind)),
         "region_code": outlet.region_code,
         "address": outlet.address,
         "phone": outlet.phone,
@@ -228,6 +234,11 @@ def _snapshot_get() -> _Snapshot:
     return snap
 
 
+def labelled(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its kind's name in the active language."""
+    return row | {"kind_label": kind_label(row["kind"])}
+
+
 def outlet_rows(*, item_code: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
     """Active, located outlets for the map (optionally only those accepting an item / of a
     kind), in code order."""
@@ -235,7 +246,7 @@ def outlet_rows(*, item_code: str | None = None, kind: str | None = None) -> lis
     rows = [
         r for r in snap.rows.values() if (not item_code or item_code in r["items"]) and (not kind or r["kind"] == kind)
     ]
-    return sorted(rows, key=lambda r: r["code"])
+    return [labelled(r) for r in sorted(rows, key=lambda r: r["code"])]
 
 
 def to_wgs84(*, lat: float, lng: float, datum: str) -> tuple[float, float]:
@@ -306,7 +317,7 @@ def outlet_nearest(
     snap, hits = _nearest_core(
         item_code=item_code, lat=lat, lng=lng, k=k, at=at, kinds=kinds, datum=datum, calendar=calendar
     )
-    return [snap.rows[key] | extra for key, extra in hits]
+    return [labelled(snap.rows[key] | extra) for key, extra in hits]
 
 
 def outlet_nearest_json(
@@ -321,7 +332,8 @@ def outlet_nearest_json(
 ) -> str:
     """``outlet_nearest`` as the API's JSON body (NearestOut). Each outlet's static fields
     were serialised once when the snapshot was built and its opening state is reused while it
-    holds; only distance and times are encoded per request. Raises as outlet_nearest."""
+    holds; the kind's name (in the request's language), distance and times are encoded per
+    request. Raises as outlet_nearest."""
     if not 1 <= k <= 50:
         raise _bad_k()
     wlat, wlng = to_wgs84(lat=lat, lng=lng, datum=datum)
@@ -331,8 +343,10 @@ def outlet_nearest_json(
     opening = snap.opening_json
     walk = WALK.minutes
     drive = DRIVE.minutes
+    rows = snap.rows
     parts = [
-        f'{row_json[key]}, "distance_m": {round(d)}, "walk_minutes": {round_minutes(walk(d))}, '
+        f'{row_json[key]}, "kind_label": {json.dumps(kind_label(rows[key]["kind"]), ensure_ascii=False)}, '
+        f'"distance_m": {round(d)}, "walk_minutes": {round_minutes(walk(d))}, '
         f'"drive_minutes": {round_minutes(drive(d))}, {opening(key, at, ts)}}}'
         for key, d in snap.index.nearest(wlat, wlng, item=item_code or None, k=k, kinds=kinds)
     ]

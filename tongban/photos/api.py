@@ -12,6 +12,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
+from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.errors import Forbidden, Invalid, NotFound
 from tongban.common.params import RowId
@@ -103,8 +104,10 @@ def create_capture(
 
 @router.get("/captures/{capture_id}", response=CaptureOut)
 def get_capture(request: HttpRequest, capture_id: RowId) -> dict[str, Any]:
-    """One capture's report and derivatives (own captures only for citizens)."""
-    return capture_view(capture=capture_get(user=request.user, capture_id=capture_id))
+    """One capture's report and derivatives (own captures only for citizens; staff reads audited)."""
+    capture = capture_get(user=request.user, capture_id=capture_id)
+    audit_staff_read(actor=request.user, object_type="photo_capture", object_id=capture.pk, at=now(), channel="api")
+    return capture_view(capture=capture)
 
 
 @router.get("/captures/{capture_id}/derivatives/{standard}")
@@ -114,6 +117,9 @@ def get_derivative_for_standard(request: HttpRequest, capture_id: RowId, standar
     der = capture.derivatives.filter(standard_code=standard).first()
     if der is None:
         raise NotFound("该标准的照片不存在 / No photo for this standard")
+    audit_staff_read(
+        actor=request.user, object_type="photo_derivative", object_id=der.pk, at=now(), channel="api", what="file"
+    )
     return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{standard}.jpg")
 
 
@@ -121,6 +127,9 @@ def get_derivative_for_standard(request: HttpRequest, capture_id: RowId, standar
 def get_derivative(request: HttpRequest, derivative_id: RowId) -> FileResponse:
     """A derived JPEG by id."""
     der = derivative_get(user=request.user, derivative_id=derivative_id)
+    audit_staff_read(
+        actor=request.user, object_type="photo_derivative", object_id=der.pk, at=now(), channel="api", what="file"
+    )
     return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{der.standard_code}.jpg")
 
 

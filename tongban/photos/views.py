@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
@@ -127,6 +128,14 @@ def desk(request: HttpRequest) -> HttpResponse:
         chosen = request.GET.get("capture")
         current = next((c for c in caps if str(c.pk) == chosen), caps[0] if caps else None)
         if current is not None:
+            audit_staff_read(
+                actor=request.user,
+                object_type="photo_capture",
+                object_id=current.pk,
+                at=now(),
+                channel="page",
+                what="desk",
+            )
             ctx.update(_context(current))
         ctx["history"] = caps
         at = now()
@@ -188,6 +197,9 @@ def original_file(request: HttpRequest, capture_id: int) -> FileResponse:
         raise Http404 from None
     if not cap.original:
         raise Http404
+    audit_staff_read(
+        actor=request.user, object_type="photo_capture", object_id=cap.pk, at=now(), channel="page", what="original"
+    )
     return FileResponse(cap.original.open("rb"), content_type=cap.content_type or "image/jpeg")
 
 
@@ -198,4 +210,7 @@ def derivative_file(request: HttpRequest, derivative_id: int) -> FileResponse:
         der = derivative_get(user=request.user, derivative_id=derivative_id)
     except NotFound:
         raise Http404 from None
+    audit_staff_read(
+        actor=request.user, object_type="photo_derivative", object_id=der.pk, at=now(), channel="page", what="file"
+    )
     return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{der.standard_code}.jpg")

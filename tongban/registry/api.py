@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
+from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.errors import NotFound
 from tongban.registry.schemas import LookupIn, PersonOut, RevealIn, RevealOut
@@ -29,8 +30,11 @@ def my_record(request: HttpRequest) -> dict[str, object]:
 
 @router.post("/persons/lookup", response=PersonOut)
 def lookup(request: HttpRequest, body: LookupIn) -> dict[str, object]:
-    """A person's record by ID number: citizens only their own; staff any, masked."""
+    """A person's record by ID number: citizens only their own; staff any, masked (and audited)."""
     person = person_get(user=request.user, id_number=body.id_number.strip().upper())
+    audit_staff_read(
+        actor=request.user, object_type="person", object_id=person.pk, at=now(), channel="api", what="lookup"
+    )
     return person_view(user=request.user, detail=person_detail(person=person))
 
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError
@@ -41,6 +42,15 @@ def workbench(request: HttpRequest) -> HttpResponse:
             form.add_error("id_number", "共享库中没有此人 / No such person in the registry")
             status = 404
         else:
+            if not request.POST.get("decision"):  # a decision is a write, audited by the service
+                audit_staff_read(
+                    actor=request.user,
+                    object_type="person",
+                    object_id=person.pk,
+                    at=now(),
+                    channel="page",
+                    what="workbench",
+                )
             found = person_view(user=request.user, detail=person_detail(person=person))
             found["pk"] = person.pk
             found["full_id"] = form.cleaned_data["id_number"]

@@ -263,3 +263,20 @@ def test_map_page_and_guide_partial(three: list[Outlet], api: Any) -> None:
     assert "医院" not in html
     assert "/appointments/book/?item=X&outlet=A" in html  # A takes bookings, B does not
     assert "outlet=B" not in html
+
+
+def test_kind_names_follow_each_request_language_in_one_process(three: list[Outlet], client: Any) -> None:
+    """The outlet snapshot is kept per process; the kind's name must not be (issue 21: the nearest
+    panel answered in the language of whichever request built the snapshot)."""
+    names = {"zh-hans": ("派出所综合窗口", "Police station"), "en": ("Police station", "派出所")}
+    for n in range(6):
+        language = "en" if n % 2 else "zh-hans"
+        client.cookies["django_language"] = language
+        want, never = names[language]
+        page = client.get("/outlets/nearest/", {"lat": 30.27, "lng": 120.15}).content.decode()
+        api_nearest = client.get("/api/v1/outlets/nearest", {"lat": 30.27, "lng": 120.15}).json()["results"]
+        listed = client.get("/api/v1/outlets/").json()
+        one = client.get("/api/v1/outlets/A").json()
+        labels = [r["kind_label"] for r in (*api_nearest, *listed, one) if r["kind"] == "police_station"]
+        assert labels and all(want in label and never not in label for label in labels), (language, labels)
+        assert want in page and never not in page, language

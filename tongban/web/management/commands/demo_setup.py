@@ -17,8 +17,9 @@ from tongban.registry.selectors import registry_population
 from tongban.web.demo import DEMO_PASSWORD, demo_accounts
 
 # Outlets come first so the demo clerk is placed at a generated police-station window before any
-# module creates cases at the clerk's outlet.
-MODULE_ORDER = ("workdays", "outlets", "catalog", "photos", "cases", "certificates", "appointments")
+# module creates cases at the clerk's outlet; the audit module comes last, to sign a checkpoint of
+# everything the others wrote.
+MODULE_ORDER = ("workdays", "outlets", "catalog", "photos", "cases", "certificates", "appointments", "audit")
 BEFORE_ACCOUNTS = ("workdays", "outlets")
 
 

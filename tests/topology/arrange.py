@@ -1,0 +1,58 @@
+"""Test data for the topology journey, written once in the production environment after
+``tongban demo-setup``: a registered-nowhere citizen who may apply for a residence permit (household
+registration outside the city, a current ID card), and a police-station outlet with its clerk in
+that citizen's registration district (户政 cases are handled where the applicant is registered).
+Prints what the journey needs as JSON."""
+
+from __future__ import annotations
+
+import json
+
+import django
+
+
+def main() -> None:
+    django.setup()
+    from tongban.accounts.models import User
+    from tongban.common.roles import Role
+    from tongban.outlets.models import Outlet, OutletItem
+    from tongban.registry.models import Person
+
+    city = "3301"
+    person = (
+        Person.objects.exclude(hukou_region__startswith=city)
+        .filter(account__isnull=True, documents__kind="id_card", birth_date__year__lte=1995)
+        .order_by("id_number")
+        .first()
+    )
+    assert person is not None, "the demo city has no non-local adult without an account"
+    region = person.hukou_region
+    outlet, _ = Outlet.objects.get_or_create(
+        code=f"{region}-PS-T01",
+        defaults={
+            "name": "户籍地派出所（拓扑测试）",
+            "kind": "police_station",
+            "region_code": region,
+            "lat": 25.0,
+            "lng": 102.7,
+        },
+    )
+    OutletItem.objects.get_or_create(outlet=outlet, item_code="residence_permit")
+    clerk = User.objects.filter(username="topo-clerk").first() or User.objects.create_user(
+        username="topo-clerk", password="Topo-clerk-2026!", role=Role.CLERK, real_name="拓扑窗口", outlet=outlet
+    )
+    print(
+        json.dumps(
+            {
+                "citizen": {"id_number": person.id_number, "name": person.name},
+                "clerk": {"username": clerk.username, "password": "Topo-clerk-2026!"},
+                "approver": {"username": "approver-huzheng", "password": "Tongban@2026"},
+                "other_citizen": {"username": "330182199108089631", "password": "Tongban@2026"},
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
