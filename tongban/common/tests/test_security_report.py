@@ -44,11 +44,13 @@ def test_a_claim_holds_only_when_its_tests_passed(tmp_path: Path) -> None:
 
 def test_the_block_is_replaced_and_the_audit_section_kept(tmp_path: Path) -> None:
     doc = tmp_path / "security.md"
-    doc.write_text("# Security\n\nIntro.\n\n## Audit log\n\nHand-written by the audit module.\n")
+    doc.write_text("## Audit log\n\nHand-written by the audit module.\n")
     rows = goal_rows(load_goals(), {})
     write_block(doc, render(rows, {"access_matrix": {"endpoints": 3, "roles": 2, "requests": 6, "failures": 0}}, {}))
     first = doc.read_text()
+    assert first.startswith("# Security and reliability goals\n\n" + BEGIN)
     assert first.count(BEGIN) == 1 and first.count(END) == 1
+    assert first.index(END) < first.index("## Audit log")
     assert "## Audit log\n\nHand-written by the audit module." in first
     assert "3 endpoints × 2 roles, 6 requests, 0 failures" in first
     write_block(doc, render(rows, {}, {}))

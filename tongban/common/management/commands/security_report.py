@@ -126,9 +126,10 @@ def write_block(path: Path, block: str) -> None:
         head, rest = text.split(BEGIN, 1)
         tail = rest.split(END, 1)[1]
         text = head + block + tail
-    else:
-        first, sep, rest = text.partition("\n\n")
-        text = first + "\n\n" + block + "\n" + (sep + rest if rest else "")
+    elif text.startswith(TITLE):
+        text = f"{TITLE}\n\n{block}\n" + text.removeprefix(TITLE)
+    else:  # the hand-written sections follow the generated block
+        text = f"{TITLE}\n\n{block}\n\n{text}"
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
