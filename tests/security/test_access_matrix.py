@@ -123,6 +123,9 @@ def _leaks(role: str, status: int, body: str, world: World) -> list[str]:
 @pytest.fixture
 def world(personas: Any, now: dt.datetime, settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> World:
     settings.CERTIFICATE_KEYS_DIR = tmp_path / "keys"
+    # Verifications audited at once, in the request's transaction: the batching thread would
+    # commit audit rows outside the test's rollback (and PostgreSQL's audit heads only move on).
+    settings.CERTIFICATE_VERIFY_AUDIT = "sync"
     settings.SUBMIT_RATE_PER_HOUR = 0
     for module in ("tongban.common.clock", "tongban.appointments.api", "tongban.appointments.views"):
         monkeypatch.setattr(f"{module}.now", lambda: now)
