@@ -10,7 +10,7 @@ WORKERS ?= 2
 THREADS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo serve install test test-fast lint types bench openapi clean
+.PHONY: demo serve install test test-fast lint types bench openapi security clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tongban needs Python 3.11+"'
@@ -66,6 +66,13 @@ bench: install
 
 openapi: install
 	$(BIN)/tongban openapi-snapshot
+
+## make security: the tests behind goals G1–G23 (slow ones too; on PostgreSQL when DATABASE_URL
+## says so), then docs/security.md from their results and figures
+security: install
+	mkdir -p var && rm -f var/security-figures.json var/security-junit.xml
+	-$(BIN)/pytest $$($(BIN)/tongban security-report --list-tests) --junitxml=var/security-junit.xml -p no:warnings $(PYTEST_ARGS)
+	$(BIN)/tongban security-report
 
 clean:
 	rm -rf $(VENV) var

@@ -19,6 +19,7 @@ from tongban.appointments.services import (
     item_group,
 )
 from tongban.common.clock import now
+from tongban.common.params import Count
 from tongban.outlets.selectors import outlet_get
 
 router = Router(tags=["appointments 预约"])
@@ -50,7 +51,7 @@ def appointment_out(a: Appointment) -> dict[str, Any]:
 
 
 @router.get("/slots", response=list[SlotOut], auth=None)
-def slots(request: HttpRequest, outlet: str, item: str, days: int = 7) -> list[dict[str, Any]]:
+def slots(request: HttpRequest, outlet: str, item: str, days: Count = 7) -> list[dict[str, Any]]:
     """Slots with room at an outlet for an item in the next ``days`` days."""
     o = outlet_get(code=outlet)
     rows = slots_open(outlet_id=o.pk, group=item_group(item_code=item), at=now(), days=max(1, min(days, 60)))

@@ -6,6 +6,8 @@ import datetime as dt
 
 from ninja import Schema
 
+from tongban.common.params import RowId
+
 
 class SlotOut(Schema):
     id: int
@@ -18,12 +20,12 @@ class SlotOut(Schema):
 
 
 class BookIn(Schema):
-    slot_id: int
+    slot_id: RowId
     item_code: str
 
 
 class RescheduleIn(Schema):
-    slot_id: int
+    slot_id: RowId
 
 
 class AppointmentOut(Schema):

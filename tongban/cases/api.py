@@ -16,6 +16,7 @@ from tongban.cases.schemas import (
     CaseOut,
     CasePageOut,
     MaterialIn,
+    PreviewIn,
     PreviewOut,
     SubmitIn,
     TransitionIn,
@@ -34,6 +35,8 @@ from tongban.cases.services import case_accept, case_material_provide, case_subm
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
+from tongban.common.params import PageNumber
+from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
 
 router = Router(tags=["cases"])
@@ -134,6 +137,8 @@ def submit(
 ) -> Status:
     """File a case. With an ``Idempotency-Key`` a retry returns the first case (200) and the
     same key with a different body is refused (409)."""
+    at = now()
+    submit_rate_limit(who=request.user.pk, at=at)
     result = case_submit(
         actor=request.user,
         item_code=payload.item_code,
@@ -142,7 +147,7 @@ def submit(
         id_number=payload.id_number,
         presented=payload.presented,
         idempotency_key=idempotency_key,
-        now=now(),
+        now=at,
     )
     if result.created:
         return Status(201, _case(request, result.case.number, written=result))
@@ -150,20 +155,18 @@ def submit(
 
 
 @router.get("/", response=CasePageOut, summary="My cases (citizens) or the cases in my scope (staff)")
-def mine(request: HttpRequest, page: int = Query(1, ge=1)) -> dict[str, Any]:
+def mine(request: HttpRequest, page: PageNumber = 1) -> dict[str, Any]:
     return _page(cases_mine(user=request.user, now=now(), page=page))
 
 
 @router.get("/queue", response=CasePageOut, summary="The approver's department queue, most urgent first")
-def queue(request: HttpRequest, page: int = Query(1, ge=1), status: str = "") -> dict[str, Any]:
+def queue(request: HttpRequest, page: PageNumber = 1, status: str = Query("", max_length=32)) -> dict[str, Any]:
     if getattr(request.user, "role", None) not in _STAFF:
         raise Forbidden("只有工作人员可以查看队列 / Only staff have a queue")
     return _page(case_queue(user=request.user, now=now(), page=page, status=status))
 
 
-@router.get("/preview", response=PreviewOut, summary="What the registry and photo library already supply")
-def preview(request: HttpRequest, item_code: str, id_number: str = "") -> dict[str, Any]:
-    """The materials checklist of an item for a person: on file (with provenance) or needed."""
+def _preview(request: HttpRequest, item_code: str, id_number: str) -> dict[str, Any]:
     from tongban.registry.selectors import person_get
 
     user = request.user
@@ -180,6 +183,19 @@ def preview(request: HttpRequest, item_code: str, id_number: str = "") -> dict[s
     item = item_spec(code=item_code)
     mats = materials_resolve(item=item, id_number=idn, at=now())
     return {"item_code": item.code, "item_version": item.version, "materials": [_material(m) for m in mats]}
+
+
+@router.get("/preview", response=PreviewOut, summary="What the registry and photo library hold for me")
+def preview(request: HttpRequest, item_code: str = Query(..., max_length=48)) -> dict[str, Any]:
+    """The materials checklist of an item for the caller: on file (with provenance) or needed.
+    Staff ask about a person with ``POST`` (the ID number stays out of URLs and logs)."""
+    return _preview(request, item_code, "")
+
+
+@router.post("/preview", response=PreviewOut, summary="What the registry and photo library hold for a person")
+def preview_for(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
+    """The materials checklist of an item for a person (staff: ``id_number``; citizens: themself)."""
+    return _preview(request, payload.item_code, payload.id_number)
 
 
 @router.post("/bulk", response=BulkOut, summary="Start review of / approve many cases (approvers)")

@@ -3,10 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from tongban.common.params import MAX_ROW_ID
+
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?")
+
+
+def _ascii_number(value: Any, pattern: re.Pattern[str]) -> Any:
+    # Django's number fields accept any script's digits ("١٢" is 12): normalise (NFKC: full-width
+    # "１２" is 12) and then require ASCII digits, so a number has one spelling (issue 16).
+    if not isinstance(value, str) or value.strip() == "":
+        return value
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not pattern.fullmatch(text):
+        raise forms.ValidationError(_("请输入数字（0–9）"), code="invalid")
+    return text
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """An integer typed with the digits 0–9 (after NFKC), within a 64-bit column."""
+
+    def to_python(self, value: Any) -> int | None:
+        return super().to_python(_ascii_number(value, _INTEGER))
+
+
+class AsciiFloatField(forms.FloatField):
+    """A decimal number typed with the digits 0–9 (after NFKC)."""
+
+    def to_python(self, value: Any) -> Any:  # float | None (the stubs type FloatField as IntegerField's)
+        return super().to_python(_ascii_number(value, _NUMBER))
 
 
 def schema_form_class(schema: dict[str, Any]) -> type[forms.Form]:
@@ -36,16 +68,16 @@ def schema_form_class(schema: dict[str, Any]) -> type[forms.Form]:
         elif kind == "string":
             field = forms.CharField(label=label, required=req, max_length=prop.get("maxLength"), help_text=help_text)
         elif kind == "integer":
-            field = forms.IntegerField(
+            field = AsciiIntegerField(
                 label=label,
                 required=req,
-                min_value=prop.get("minimum"),
-                max_value=prop.get("maximum"),
+                min_value=prop.get("minimum", -MAX_ROW_ID),
+                max_value=prop.get("maximum", MAX_ROW_ID),
                 help_text=help_text,
                 initial=prop.get("default"),
             )
         elif kind == "number":
-            field = forms.FloatField(
+            field = AsciiFloatField(
                 label=label,
                 required=req,
                 min_value=prop.get("minimum"),

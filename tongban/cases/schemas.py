@@ -138,6 +138,13 @@ class CasePageOut(DictOut):
     has_next: bool
 
 
+class PreviewIn(Schema):
+    """Whose checklist staff ask about: in the body, so the ID number is never in a URL."""
+
+    item_code: str = Field(max_length=48)
+    id_number: str = Field(default="", max_length=24)
+
+
 class PreviewOut(DictOut):
     """What the registry and photo library already supply for this person and item."""
 

@@ -3,20 +3,16 @@ the approvers' queue with bulk actions. Views translate input and call services 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import uuid
 from collections.abc import Callable, Hashable
 from html import escape
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -44,41 +40,17 @@ from tongban.cases.selectors import (
 )
 from tongban.cases.services import case_accept, case_material_provide, case_submit, case_transition
 from tongban.cases.templatetags.cases_tags import badge
+from tongban.cases.uploads import discard_uploads, material_upload_check, store_upload, upload_check
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
+from tongban.common.params import page_or_first
+from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
 from tongban.workdays.calendar import SHANGHAI
 
 CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
 STAFF = (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR)
-UPLOAD_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
-UPLOAD_MAX_BYTES = 5 * 1024 * 1024
-
-
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
-def store_upload(*, f: UploadedFile, user_pk: Any, token: str, code: str) -> str:
-    """Keep an uploaded material (never publicly served). Raises DomainError-free ValueError for
-    a wrong type or size, with a message for people."""
-    ext = PurePath(f.name or "").suffix.lower()
-    if ext not in UPLOAD_TYPES:
-        raise ValueError(_("只接受 PDF、JPG、PNG 文件"))
-    if (f.size or 0) > UPLOAD_MAX_BYTES:
-        raise ValueError(_("文件不能超过 5 MB"))
-    return default_storage.save(f"cases/uploads/{user_pk}/{token[:32]}/{code}{ext}", f)
-
-
-def _discard(names: Any) -> None:
-    for name in names:
-        # unreachable now: `tongban storage reconcile --delete-orphans` finds it later
-        with contextlib.suppress(DomainError):
-            default_storage.delete(name)
 
 
 def _problem(form: Any, exc: DomainError) -> None:
@@ -104,19 +76,27 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     token = request.POST.get("submit_token", "") if request.method == "POST" else uuid.uuid4().hex
     form = form_class(request.POST or None)
     if request.method == "POST":
+        try:  # before any file is stored
+            submit_rate_limit(who=request.user.pk, at=at)
+        except DomainError as exc:
+            _problem(form, exc)
         presented: list[str] = []
         uploads: dict[str, str] = {}
-        for m in materials:
-            f = request.FILES.get(f"material_{m.code}")
-            if f is None or m.state != "missing":
-                continue
+        # Stored only for an otherwise valid form, removed on refusal or replay (issue 16 #7).
+        files = {
+            m.code: (m, f) for m in materials if m.state == "missing" and (f := request.FILES.get(f"material_{m.code}"))
+        }
+        for m, f in files.values():
             try:
-                uploads[m.code] = store_upload(f=f, user_pk=request.user.pk, token=token, code=m.code)
-                presented.append(m.code)
+                upload_check(f)
             except ValueError as exc:
                 form.add_error(None, f"{m.name_zh}: {exc}")
-            except DomainError as exc:  # the file store is unreachable: say so, keep the form
-                form.add_error(None, f"{m.name_zh}: {exc.message}")
+        for m, f in files.values() if form.is_valid() and token else ():
+            try:
+                uploads[m.code] = store_upload(f=f, user_pk=request.user.pk, token=token, code=m.code, at=at)
+                presented.append(m.code)
+            except DomainError as exc:
+                _problem(form, exc)
         if form.is_valid() and token:
             try:
                 result = case_submit(
@@ -132,11 +112,10 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             except DomainError as exc:
                 _problem(form, exc)
             else:
-                if not result.created:  # a retried submission: the first one's files are on file
-                    _discard(uploads.values())
+                if not result.created:
+                    discard_uploads(uploads.values())
                 return redirect("cases:detail", number=result.case.number)
-        # Refused: files stored for this attempt belong to no case (the form asks for them again).
-        _discard(uploads.values())
+        discard_uploads(uploads.values())
         status = 400
     return render(
         request,
@@ -155,7 +134,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     """我的办件: status and deadline of each case, newest first."""
-    page = cases_mine(user=request.user, now=now(), page=_page_number(request))
+    page = cases_mine(user=request.user, now=now(), page=page_or_first(request.GET.get("page")))
     lang = get_language()
     return _list_response(
         request,
@@ -238,15 +217,22 @@ def material(request: HttpRequest, number: str) -> HttpResponse:
     f = request.FILES.get("file")
     if f is None:
         return _detail(request, number, status=400, error=_("请选择文件"))
+    path = ""
     try:
-        path = store_upload(f=f, user_pk=request.user.pk, token=number, code=code)
-        case_material_provide(number=number, code=code, actor=request.user, now=now(), file=path)
+        # Checked before anything is stored (issue 16 finding 7); a refusal after storing deletes.
+        material_upload_check(user=request.user, number=number, code=code)
+        at = now()
+        path = store_upload(f=f, user_pk=request.user.pk, token=number, code=code, at=at)
+        case_material_provide(number=number, code=code, actor=request.user, now=at, file=path)
+        path = ""
     except ValueError as exc:
         return _detail(request, number, status=400, error=str(exc))
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
         return _detail(request, number, status=exc.status, error=exc.message)
+    finally:
+        discard_uploads([path])
     messages.success(request, _("材料已提交"))
     return redirect("cases:detail", number=number)
 
@@ -271,7 +257,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     """审批队列: the department's open cases, most urgent first, with SLA countdowns."""
     status = request.GET.get("status", "")
     status = status if status in QUEUE else ""
-    page = case_queue(user=request.user, now=now(), page=_page_number(request), status=status)
+    page = case_queue(user=request.user, now=now(), page=page_or_first(request.GET.get("page")), status=status)
     template = "cases/partials/queue_rows.html" if request.META.get("HTTP_HX_REQUEST") else "cases/queue.html"
     lang = get_language()
     return _list_response(

@@ -22,6 +22,7 @@ from tongban.catalog.selectors import (
 from tongban.catalog.services import item_version_create
 from tongban.common.clock import now
 from tongban.common.errors import Forbidden
+from tongban.common.params import RowId
 from tongban.common.roles import Role
 
 router = Router(tags=["catalog 事项目录"])
@@ -109,7 +110,7 @@ def figures(request: HttpRequest) -> CatalogFigures:
 
 
 @router.get("/items/{code}", response=ItemSpec, auth=None, by_alias=True)
-def get_item(request: HttpRequest, code: str, version: int | None = None) -> ItemSpec:
+def get_item(request: HttpRequest, code: str, version: RowId | None = None) -> ItemSpec:
     """An item at its current published version, or at ``?version=N`` (what a case was filed under)."""
     if version is None:
         return item_get(code=code)

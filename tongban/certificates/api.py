@@ -83,8 +83,8 @@ def verify_post(request: HttpRequest, body: VerifyIn) -> HttpResponse:
 
 _T_PARAMETER = {
     "parameters": [
-        {"in": "query", "name": "t", "required": True, "schema": {"type": "string", "maxLength": 2000},
-         "description": "The QR token (TB1.…)"}
+        {"in": "query", "name": "t", "required": False, "schema": {"type": "string"},
+         "description": "The QR token (TB1.…). Missing, over-long (> 2000) or not a token: status `malformed`"}
     ]
 }  # fmt: skip
 

@@ -1,14 +1,19 @@
-"""Fixed-window counters in the shared cache (Redis in production, files in the embedded demo).
+"""Fixed-window counters in the shared cache (Redis in production, shared by every worker; files
+in the embedded demo).
 
 Keys are hashed before they reach the cache, so an ID number or an address used as a key is never
-stored or logged in clear.
+stored or logged in clear. Used where a client could otherwise script an action: registration,
+logins, reveals, case submission (issue 16).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.core.cache import cache
+
+from tongban.common.errors import TooMany
 
 
 def _key(scope: str, subject: str) -> str:
@@ -40,3 +45,29 @@ def rate_allow(*, scope: str, subject: str, limit: int, window: int) -> bool:
 def rate_clear(*, scope: str, subject: str) -> None:
     """Forget the window of ``subject`` (after a success that should reset it)."""
     cache.delete(_key(scope, subject))
+
+
+def rate_limit_hit(*, scope: str, who: object, limit: int, window_seconds: int, at: dt.datetime) -> None:
+    """Count one attempt of ``who`` in ``scope`` for the clock-aligned window holding ``at``.
+
+    ``limit`` 0 turns the limit off. Raises TooMany (429, with ``retry_after`` seconds) when this
+    attempt is past ``limit`` within the window."""
+    if limit <= 0:
+        return
+    window = int(at.timestamp()) // window_seconds
+    count = rate_hit(scope=scope, subject=f"{who}|{window}", window=window_seconds * 2)
+    if count > limit:
+        retry = window_seconds - int(at.timestamp()) % window_seconds
+        raise TooMany(
+            "提交过于频繁，请稍后再试 / Too many submissions, try again later",
+            code="rate_limited",
+            retry_after=retry,
+        )
+
+
+def submit_rate_limit(*, who: object, at: dt.datetime) -> None:
+    """One case submission by account ``who`` (API and pages share the count): at most
+    ``SUBMIT_RATE_PER_HOUR`` an hour. Raises TooMany."""
+    from django.conf import settings
+
+    rate_limit_hit(scope="submit", who=who, limit=settings.SUBMIT_RATE_PER_HOUR, window_seconds=3600, at=at)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from tongban.accounts.selectors import user_by_api_token
@@ -49,13 +53,135 @@ class Session(SessionAuth):
         return None
 
 
-api = NinjaAPI(
+class BadBody(Exception):
+    """A request body the API refuses before validation: not JSON (415), or JSON that no field can
+    hold (400: undecodable bytes, lone surrogates, NUL characters, NaN/Infinity, too deep)."""
+
+    def __init__(self, status: int, code: str, title: str) -> None:
+        super().__init__(title)
+        self.status, self.code, self.title = status, code, title
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _clean_text(data: Any) -> bool:
+    """True when every string (keys too) in decoded JSON is encodable UTF-8 without NUL."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings: Any = (item,)
+        elif isinstance(item, dict):
+            strings = item.keys()
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        for text in strings:
+            if "\x00" in text or (not text.isascii() and _has_surrogate(text)):
+                return False
+    return True
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class StrictJsonParser(Parser):
+    """The one reader of JSON request bodies.
+
+    ninja reads ``request.body`` as JSON whatever the Content-Type says, so a multipart or
+    text/plain request reached the endpoints as JSON; and a lone surrogate (``"\\udc80"``) or an
+    escaped NUL decodes into a ``str`` that the database driver cannot encode (a server error).
+    Both are refused here, before any endpoint runs.
+    """
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        ctype = request.content_type or ""
+        if ctype != "application/json" and not ctype.endswith("+json"):
+            raise BadBody(415, "unsupported_media_type", "请以 JSON 提交 / Send the body as application/json")
+        try:
+            text = request.body.decode("utf-8")
+            data = json.loads(text, parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise BadBody(400, "bad_json", "请求体不是有效的 JSON / The body is not valid JSON") from None
+        if not _clean_text(data):
+            raise BadBody(400, "bad_text", "文本中含有无效字符 / The text contains an invalid character")
+        return data
+
+
+class Api(NinjaAPI):
+    """The NinjaAPI with every operation's error answers documented (problem+json).
+
+    The one exception handler below renders refusals for every operation alike, so the OpenAPI
+    document lists them for every operation alike: 400/403/404/409/422/429 always, 401 where the
+    operation needs a login, 415 where it takes a body.
+    """
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_problems(schema)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details; `code` is stable for clients, `title` is for people.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["type", "title", "status", "code"],
+}
+PROBLEM_STATUSES = {
+    400: "Bad request (problem+json)",
+    401: "Not logged in (problem+json)",
+    403: "Not allowed (problem+json)",
+    404: "Not found, or not yours to see (problem+json)",
+    409: "Conflicts with the current state (problem+json)",
+    415: "The body is not application/json (problem+json)",
+    422: "Invalid request data (problem+json)",
+    429: "Too many requests (problem+json)",
+}
+
+
+def document_problems(schema: OpenAPISchema) -> OpenAPISchema:
+    """``schema`` with the problem+json answers added to every operation (see ``Api``)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for op in operations.values():
+            codes = {400, 403, 404, 409, 422, 429}
+            if op.get("security"):
+                codes.add(401)
+            if "requestBody" in op:
+                codes.add(415)
+            responses = op.setdefault("responses", {})
+            for code in sorted(codes):
+                responses.setdefault(code, {"description": PROBLEM_STATUSES[code], "content": content})
+    return schema
+
+
+api = Api(
     title="tongban 通办 API",
     version="1",
     description="一窗通办 · 一网通办 · 一拍共享 — public-security government services.",
     urls_namespace="api",
     auth=[BearerToken(), Session()],
     docs_url="/docs",
+    parser=StrictJsonParser(),
 )
 
 
@@ -100,8 +226,26 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     )
 
 
+@api.exception_handler(MultiPartParserError)
+def multipart_error(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return _problem(
+        request,
+        {
+            "type": "https://tongban.dev/problems/bad_multipart",
+            "title": "上传的表单格式有误，请重新选择文件提交 / The multipart body is malformed",
+            "status": 400,
+            "code": "bad_multipart",
+        },
+        400,
+    )
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, BadBody):  # ninja wraps the parser's refusal in a 400
+        body = {"type": f"https://tongban.dev/problems/{cause.code}", "title": cause.title, "status": cause.status}
+        return _problem(request, {**body, "code": cause.code}, cause.status)
     return _problem(
         request,
         {"type": "https://tongban.dev/problems/http", "title": str(exc), "status": exc.status_code, "code": "http"},

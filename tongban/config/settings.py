@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",
@@ -69,9 +70,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tongban.common.middleware.LocaleMiddleware",
+    "tongban.common.middleware.NulGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tongban.common.middleware.SecurityHeadersMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # before the session limits, which tell a signed-out person why
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -269,6 +272,17 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS: production is served over TLS only (a reverse proxy terminates it and says so in
+# X-Forwarded-Proto); HSTS for a year. The health check stays reachable over plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("TONGBAN_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("TONGBAN_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+# The preload flag only makes the site eligible; joining the browsers' list is a separate step.
+SECURE_HSTS_PRELOAD = env_bool("TONGBAN_HSTS_PRELOAD", PRODUCTION)
+if env_bool("TONGBAN_BEHIND_PROXY", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
 # Staff must pass a TOTP second factor; the embedded demo lets staff without a device through.
 REQUIRE_STAFF_2FA = env_bool("TONGBAN_REQUIRE_STAFF_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = "tongban"
@@ -319,6 +333,8 @@ NOTIFY_MAX_ATTEMPTS = env_int("TONGBAN_NOTIFY_MAX_ATTEMPTS", 5)
 NOTIFY_RETRY_SECONDS = env_int("TONGBAN_NOTIFY_RETRY_SECONDS", 60)
 # A delivery "sending" this long (its worker died mid-send) is handed back by the sweep.
 NOTIFY_STALE_SECONDS = env_int("TONGBAN_NOTIFY_STALE_SECONDS", 600)
+# Case submissions one account may make per hour, API and pages together (0 = no limit).
+SUBMIT_RATE_PER_HOUR = env_int("TONGBAN_SUBMIT_RATE_PER_HOUR", 30)
 
 # --- i18n: Chinese first, English available ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -332,6 +348,9 @@ USE_TZ = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# What one account may upload per day (case materials): files and bytes (tongban.cases.uploads).
+UPLOAD_DAILY_FILES = env_int("TONGBAN_UPLOAD_DAILY_FILES", 40)
+UPLOAD_DAILY_BYTES = env_int("TONGBAN_UPLOAD_DAILY_BYTES", 100 * 1024 * 1024)
 
 # --- logging: every handler goes through the masking filter ------------------------------------
 LOGGING = {
@@ -414,3 +433,13 @@ CERTIFICATE_VERIFY_AUDIT = env_str("TONGBAN_CERT_VERIFY_AUDIT", "batch")
 MAP_TILES = env_str("TONGBAN_MAP_TILES", "none")  # none | osm | tianditu
 MAP_TILES_URL = env_str("TONGBAN_MAP_TILES_URL", "")
 TIANDITU_KEY = env_str("TONGBAN_TIANDITU_KEY", "")
+# Image hosts the Content-Security-Policy allows besides this site: the basemap's tile servers.
+_TILE_HOSTS = {
+    "osm": ["https://tile.openstreetmap.org", "https://*.tile.openstreetmap.org"],
+    "tianditu": ["https://*.tianditu.gov.cn"],
+}
+CSP_IMG_HOSTS = env_list(
+    "TONGBAN_CSP_IMG_HOSTS",
+    _TILE_HOSTS.get(MAP_TILES, [])
+    + (["/".join(MAP_TILES_URL.split("/")[:3]).replace("{s}", "*")] if MAP_TILES_URL else []),
+)

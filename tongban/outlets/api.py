@@ -7,10 +7,11 @@ from typing import Any, NamedTuple
 
 import pydantic
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import ValidationError
 
 from tongban.common.clock import now
+from tongban.common.params import MAX_COUNT
 from tongban.outlets.schemas import CoverageOut, NearestOut, OutletOut
 from tongban.outlets.selectors import (
     labelled,
@@ -28,7 +29,7 @@ class NearestQuery(Schema):
     lat: float
     lng: float
     item: str = ""
-    k: int = 5
+    k: int = Field(5, ge=0, le=MAX_COUNT)  # 0 reaches the service, which explains (400)
     kinds: str = ""  # comma-separated OutletKind values
     datum: str = "wgs84"
 
@@ -95,6 +96,10 @@ def _query_parameters(model: type[Schema]) -> list[dict[str, Any]]:
         schema: dict[str, Any] = {"title": f.title or name.title(), "type": types[f.annotation]}  # type: ignore[index]
         if not f.is_required():
             schema = {"default": f.default} | schema
+        for bound in f.metadata:  # ge/le from Field(...): the same keywords pydantic writes
+            for attr, key in (("ge", "minimum"), ("le", "maximum")):
+                if getattr(bound, attr, None) is not None:
+                    schema[key] = getattr(bound, attr)
         out.append({"in": "query", "name": name, "required": f.is_required(), "schema": schema})
     return out
 

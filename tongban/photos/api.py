@@ -6,7 +6,7 @@ do the registry). Files are streamed after the same check, never served as publi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Status
@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.errors import Forbidden, Invalid, NotFound
+from tongban.common.params import RowId
 from tongban.common.roles import Role
 from tongban.photos.engine.intake import IntakeLimits
 from tongban.photos.schemas import CaptureOut, OfferOut, StandardOut, UseIn
@@ -88,7 +89,7 @@ def create_capture(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008
     id_number: str = Form(""),
-    channel: str = Form(""),
+    channel: Literal["", "citizen_upload", "citizen_camera", "window", "import", "api"] = Form(""),
 ) -> Status:
     """Upload a photo: returns its id, the quality report and the verified derivatives.
 
@@ -102,7 +103,7 @@ def create_capture(
 
 
 @router.get("/captures/{capture_id}", response=CaptureOut)
-def get_capture(request: HttpRequest, capture_id: int) -> dict[str, Any]:
+def get_capture(request: HttpRequest, capture_id: RowId) -> dict[str, Any]:
     """One capture's report and derivatives (own captures only for citizens; staff reads audited)."""
     capture = capture_get(user=request.user, capture_id=capture_id)
     audit_staff_read(actor=request.user, object_type="photo_capture", object_id=capture.pk, at=now(), channel="api")
@@ -110,7 +111,7 @@ def get_capture(request: HttpRequest, capture_id: int) -> dict[str, Any]:
 
 
 @router.get("/captures/{capture_id}/derivatives/{standard}")
-def get_derivative_for_standard(request: HttpRequest, capture_id: int, standard: str) -> FileResponse:
+def get_derivative_for_standard(request: HttpRequest, capture_id: RowId, standard: str) -> FileResponse:
     """The derived JPEG of a capture for one standard."""
     capture = capture_get(user=request.user, capture_id=capture_id)
     der = capture.derivatives.filter(standard_code=standard).first()
@@ -123,7 +124,7 @@ def get_derivative_for_standard(request: HttpRequest, capture_id: int, standard:
 
 
 @router.get("/derivatives/{derivative_id}")
-def get_derivative(request: HttpRequest, derivative_id: int) -> FileResponse:
+def get_derivative(request: HttpRequest, derivative_id: RowId) -> FileResponse:
     """A derived JPEG by id."""
     der = derivative_get(user=request.user, derivative_id=derivative_id)
     audit_staff_read(
@@ -145,7 +146,7 @@ def my_offer(request: HttpRequest, standard: str) -> Any:
 
 
 @router.post("/derivatives/{derivative_id}/uses", response={204: None})
-def record_use(request: HttpRequest, derivative_id: int, body: UseIn) -> Status:
+def record_use(request: HttpRequest, derivative_id: RowId, body: UseIn) -> Status:
     """Staff record that a case used a derivative."""
     from tongban.photos.services import photo_use_record
 

@@ -57,7 +57,7 @@ def test_citizen_finds_the_nearest_outlet_books_and_cancels(
     page.get_by_role("link", name="服务地图").first.click()
     page.wait_for_selector("#map[data-outlets]")  # markers drawn with no tile server at all
     page.get_by_label("办理事项").select_option(label="机动车驾驶证补领换领")
-    page.wait_for_function("document.querySelector('#map').dataset.outlets === '2'")
+    page.wait_for_function("() => document.querySelector('#map').dataset.outlets === '2'")
     first = page.locator("#nearest li.nearest-outlet").first
     first.wait_for()
     assert first.get_attribute("data-code") == bookable_city.code  # the nearer of the two

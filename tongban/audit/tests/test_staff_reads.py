@@ -95,7 +95,9 @@ def _workbench(c: Client, w: World) -> Any:
 
 
 def _preview(c: Client, w: World) -> Any:
-    return c.get("/api/v1/cases/preview", {"item_code": "t_doc", "id_number": w.person.id_number})
+    # POST: the ID number travels in the body, never in a URL (issue 16).
+    body = {"item_code": "t_doc", "id_number": w.person.id_number}
+    return c.post("/api/v1/cases/preview", body, content_type="application/json")
 
 
 def _desk(c: Client, w: World) -> Any:

@@ -382,7 +382,8 @@ def test_a_kept_outlet_deleted_elsewhere_fails_one_submission_and_is_forgotten(
 
 
 def test_preview_shows_what_is_on_file(items: None, personas: Any, api: Any, clock: Any) -> None:
-    r = api(personas.clerk).get(f"{URL}preview", {"item_code": "t_doc", "id_number": personas.citizen.id_number})
+    body = {"item_code": "t_doc", "id_number": personas.citizen.id_number}
+    r = api(personas.clerk).post(f"{URL}preview", body, content_type="application/json")
     assert r.status_code == 200
     mats = {m["code"]: m["state"] for m in r.json()["materials"]}
     assert mats == {"hukou_book": "supplied", "paper": "missing"}

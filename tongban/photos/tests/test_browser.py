@@ -104,7 +104,7 @@ def test_phone_camera_capture_reaches_the_report(live_server: Any, personas: Any
             page.click("#camera-start")
             page.wait_for_selector("#camera:not([hidden])")
             assert page.locator(".oval-guide ellipse").count() == 1
-            page.wait_for_function("document.getElementById('camera-video').videoWidth > 0")
+            page.wait_for_function("() => document.getElementById('camera-video').videoWidth > 0")
             with page.expect_navigation(timeout=120_000):
                 page.click("#camera-shoot", no_wait_after=True)
             page.wait_for_selector(".photo-report")

@@ -1,0 +1,136 @@
+"""What the access matrix sends to each endpoint: one request per URL name (pages) and per
+operation id (API), aimed at citizen A's objects (``{case_a}`` ... are filled from the world)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    json: Any = None  # a JSON body
+    form: dict[str, Any] = field(default_factory=dict)  # a form body (pages)
+
+
+API: dict[str, Call] = {
+    "tongban_web_api_health": Call("GET", "/api/v1/health"),
+    "tongban_accounts_api_me": Call("GET", "/api/v1/accounts/me"),
+    "tongban_registry_api_my_record": Call("GET", "/api/v1/registry/me"),
+    "tongban_registry_api_lookup": Call("POST", "/api/v1/registry/persons/lookup", {"id_number": "{id_a}"}),
+    "tongban_registry_api_reveal": Call(
+        "POST", "/api/v1/registry/persons/reveal", {"id_number": "{id_a}", "field": "phone", "reason": "核对联系方式"}
+    ),
+    "tongban_catalog_api_list_items": Call("GET", "/api/v1/catalog/items"),
+    "tongban_catalog_api_figures": Call("GET", "/api/v1/catalog/figures"),
+    "tongban_catalog_api_get_item": Call("GET", "/api/v1/catalog/items/{item}"),
+    "tongban_catalog_api_edit_item": Call("PUT", "/api/v1/catalog/items/{item}", {"spec": {}}),
+    "tongban_catalog_api_get_versions": Call("GET", "/api/v1/catalog/items/{item}/versions"),
+    "tongban_catalog_api_check_eligibility": Call(
+        "POST", "/api/v1/catalog/items/{item}/eligibility", {"photo_standard": None}
+    ),
+    "tongban_cases_api_submit": Call("POST", "/api/v1/cases/", {"item_code": "{item}", "form": {}}),
+    "tongban_cases_api_mine": Call("GET", "/api/v1/cases/"),
+    "tongban_cases_api_queue": Call("GET", "/api/v1/cases/queue"),
+    "tongban_cases_api_preview": Call("GET", "/api/v1/cases/preview?item_code={item}"),
+    "tongban_cases_api_preview_for": Call(
+        "POST", "/api/v1/cases/preview", {"item_code": "{item}", "id_number": "{id_a}"}
+    ),
+    "tongban_cases_api_bulk": Call("POST", "/api/v1/cases/bulk", {"numbers": ["{case_a}"], "to": "in_review"}),
+    "tongban_cases_api_detail": Call("GET", "/api/v1/cases/{case_a}"),
+    "tongban_cases_api_accept": Call("POST", "/api/v1/cases/{case_b}/accept", {"commitment": False}),
+    "tongban_cases_api_transition": Call("POST", "/api/v1/cases/{case_a}/transitions", {"to": "withdrawn"}),
+    "tongban_cases_api_material": Call("POST", "/api/v1/cases/{case_a}/materials", {"code": "paper"}),
+    "tongban_photos_api_list_standards": Call("GET", "/api/v1/photos/standards"),
+    "tongban_photos_api_create_capture": Call("POST", "/api/v1/photos/captures", form={"channel": ""}),
+    "tongban_photos_api_get_capture": Call("GET", "/api/v1/photos/captures/{capture}"),
+    "tongban_photos_api_get_derivative_for_standard": Call(
+        "GET", "/api/v1/photos/captures/{capture}/derivatives/{standard}"
+    ),
+    "tongban_photos_api_get_derivative": Call("GET", "/api/v1/photos/derivatives/{derivative}"),
+    "tongban_photos_api_my_offer": Call("GET", "/api/v1/photos/offers/{standard}"),
+    "tongban_photos_api_record_use": Call(
+        "POST", "/api/v1/photos/derivatives/{derivative}/uses", {"case_number": "{case_a}"}
+    ),
+    "tongban_certificates_api_verify_post": Call("POST", "/api/v1/certificates/verify", {"token": "TB1.x"}),
+    "tongban_certificates_api_verify_get": Call("GET", "/api/v1/certificates/verify?t=TB1.x"),
+    "tongban_certificates_api_keys": Call("GET", "/api/v1/certificates/keys.json"),
+    "tongban_certificates_api_revocations": Call("GET", "/api/v1/certificates/revocations.cose"),
+    "tongban_certificates_api_mine": Call("GET", "/api/v1/certificates/mine"),
+    "tongban_certificates_api_detail": Call("GET", "/api/v1/certificates/{cert_a}"),
+    "tongban_certificates_api_pdf": Call("GET", "/api/v1/certificates/{cert_a}/pdf"),
+    "tongban_certificates_api_revoke": Call(
+        "POST", "/api/v1/certificates/{cert_a}/revoke", {"reason": "issued_in_error", "note": "矩阵测试"}
+    ),
+    "tongban_outlets_api_nearest": Call("GET", "/api/v1/outlets/nearest?lat=30.28&lng=120.12"),
+    "tongban_outlets_api_outlets": Call("GET", "/api/v1/outlets/"),
+    "tongban_outlets_api_coverage": Call("GET", "/api/v1/outlets/coverage"),
+    "tongban_outlets_api_outlet_detail": Call("GET", "/api/v1/outlets/{outlet_x}"),
+    "tongban_appointments_api_slots": Call("GET", "/api/v1/appointments/slots?outlet=T-PS-BOOK&item={book_item}"),
+    "tongban_appointments_api_book": Call(
+        "POST", "/api/v1/appointments/", {"slot_id": "{slot_2}", "item_code": "{book_item}"}
+    ),
+    "tongban_appointments_api_mine": Call("GET", "/api/v1/appointments/mine"),
+    "tongban_appointments_api_cancel": Call("POST", "/api/v1/appointments/{appt_a}/cancel"),
+    "tongban_appointments_api_reschedule": Call(
+        "POST", "/api/v1/appointments/{appt_a}/reschedule", {"slot_id": "{slot_2}"}
+    ),
+    "tongban_appointments_api_check_in": Call("POST", "/api/v1/appointments/{appt_a}/check-in"),
+}
+
+PAGES: dict[str, Call] = {
+    "web:home": Call("GET", "/"),
+    "web:workbench": Call("GET", "/workbench/"),
+    "healthz": Call("GET", "/healthz"),
+    "bench/bare": Call("GET", "/bench/bare"),
+    "catalog:list": Call("GET", "/catalog/"),
+    "catalog:guide": Call("GET", "/catalog/{slug}/"),
+    "cases:apply": Call("GET", "/cases/apply/{item}/"),
+    "cases:mine": Call("GET", "/cases/mine/"),
+    "cases:queue": Call("GET", "/cases/queue/"),
+    "cases:bulk": Call("POST", "/cases/queue/bulk/", form={"numbers": ["{case_a}"], "to": "in_review"}),
+    "cases:intake": Call("GET", "/cases/intake/"),
+    "cases:detail": Call("GET", "/cases/{case_a}/"),
+    "cases:act": Call("POST", "/cases/{case_a}/act/", form={"to": "withdrawn"}),
+    "cases:material": Call("POST", "/cases/{case_a}/material/", form={"code": "paper"}),
+    "cases:receipt": Call("GET", "/cases/{case_a}/receipt/"),
+    "photos:mine": Call("GET", "/photos/mine/"),
+    "photos:desk": Call("GET", "/photos/desk/"),
+    "photos:review": Call("GET", "/photos/captures/{capture}/review/"),
+    "photos:original_file": Call("GET", "/photos/captures/{capture}/original/"),
+    "photos:derivative_file": Call("GET", "/photos/derivatives/{derivative}/"),
+    "photos:use": Call("POST", "/photos/derivatives/{derivative}/use/", form={"case_number": "{case_a}"}),
+    "certificates:list": Call("GET", "/certificates/?q={cert_a}"),
+    "certificates:verify": Call("GET", "/certificates/verify/"),
+    "certificates:mine": Call("GET", "/certificates/mine/"),
+    "certificates:keys": Call("GET", "/certificates/keys.json"),
+    "certificates:detail": Call("GET", "/certificates/{cert_a}/"),
+    "certificates:pdf": Call("GET", "/certificates/{cert_a}/pdf"),
+    "certificates:revoke": Call(
+        "POST", "/certificates/{cert_a}/revoke", form={"reason": "issued_in_error", "note": "矩阵"}
+    ),
+    "well_known_keys": Call("GET", "/.well-known/tongban-keys.json"),
+    "outlets:map": Call("GET", "/outlets/map/"),
+    "outlets:nearest": Call("GET", "/outlets/nearest/?lat=30.28&lng=120.12"),
+    "appointments:book": Call("GET", "/appointments/book/?outlet=T-PS-BOOK&item={book_item}"),
+    "appointments:mine": Call("GET", "/appointments/mine/"),
+    "appointments:cancel": Call("POST", "/appointments/{appt_a}/cancel/"),
+    "appointments:reschedule": Call("POST", "/appointments/{appt_a}/reschedule/", form={"slot_id": "{slot_2}"}),
+    "appointments:for_item": Call("GET", "/appointments/for-item/{book_item}/"),
+    "appointments:check_in": Call("POST", "/appointments/check-in/", form={"number": "{appt_a}"}),
+    "accounts:login": Call("GET", "/accounts/login/"),
+    "accounts:logout": Call("POST", "/accounts/logout/"),
+    "accounts:register": Call("GET", "/accounts/register/"),
+    "accounts:otp": Call("GET", "/accounts/otp/"),
+    "accounts:otp_setup": Call("GET", "/accounts/otp/setup/"),
+    "registry:me": Call("GET", "/registry/me/"),
+    "set_language": Call("POST", "/i18n/setlang/", form={"language": "en", "next": "/"}),
+    "api/docs": Call("GET", "/api/docs"),
+    "api:openapi-json": Call("GET", "/api/v1/openapi.json"),
+    "api:openapi-view": Call("GET", "/api/v1/docs"),
+    "api:api-root": Call("GET", "/api/v1/"),
+    # The Django admin: one entry for its index and every model's list (see test_access_matrix).
+    "admin:*": Call("GET", "/admin/"),
+}

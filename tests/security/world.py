@@ -1,0 +1,108 @@
+"""The planted world of the access matrix: two citizens with cases, a certificate and a booking,
+clerks at two outlets, an approver per department, an auditor and an administrator.
+
+Each citizen's ID number, name and phone are canaries: the other citizen and anonymous callers
+must never see them, and no refused answer (4xx) may carry them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = (
+    "anon",
+    "citizen_a",
+    "citizen_b",
+    "clerk_x",
+    "clerk_y",
+    "approver_huzheng",
+    "approver_churujing",
+    "approver_jiaoguan",
+    "approver_zhian",
+    "auditor",
+    "admin",
+)
+BOOK_ITEM = "driver_licence_replace"
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    ids: dict[str, str]  # placeholders in the matrix's paths → values
+    canaries: dict[str, list[str]] = field(default_factory=dict)  # citizen role → their secrets
+
+
+def plant(personas: Any, now: dt.datetime) -> World:
+    """Create the world (inside the test's database)."""
+    from tongban.appointments.models import Slot
+    from tongban.appointments.services import appointment_book, slot_plan_set, slots_generate
+    from tongban.cases.services import case_accept, case_submit
+    from tongban.cases.tests.conftest import ITEMS
+    from tongban.catalog.services import catalog_load
+    from tongban.certificates.services import certificate_issue
+    from tongban.certificates.tests.conftest import SAMPLE_FACTS
+    from tongban.outlets.geo import DayKind
+    from tongban.outlets.services import outlet_upsert
+
+    catalog_load(at=now, directory=ITEMS)
+    a, b = personas.citizen, personas.other_citizen
+    case_a = case_submit(actor=a, item_code="t_doc", form={}, channel="online", now=now, presented=["paper"]).case
+    case_accept(number=case_a.number, actor=personas.approvers["huzheng"], now=now)
+    case_b = case_submit(actor=b, item_code="t_doc", form={}, channel="online", now=now, presented=["paper"]).case
+    cert_a = certificate_issue(
+        template="NCR",
+        holder_id_number=a.id_number,
+        holder_name=a.real_name,
+        facts=SAMPLE_FACTS["NCR"],
+        case_number=case_a.number,
+        issued_at=now,
+        actor=personas.approvers["zhian"],
+    )
+    station = outlet_upsert(
+        code="T-PS-BOOK",
+        name="测试综合窗口",
+        kind="police_station",
+        region_code="330106",
+        lat=30.2862,
+        lng=120.1226,
+        bookable=True,
+        items=[BOOK_ITEM],
+        at=now,
+        hours={d: "09:00-12:00,13:30-17:30" for d in ("mon", "tue", "wed", "thu", "fri")},
+    )
+    plan = slot_plan_set(outlet=station, group="jiaoguan", counters=2, visit_minutes=15, at=now)
+    slots_generate(plan=plan, start_day=dt.date(2026, 4, 2), days=2, at=now, calendar=lambda d: DayKind.WORKDAY)
+    slots = list(Slot.objects.filter(outlet=station).order_by("start")[:2])
+    appt_a = appointment_book(user=a, item_code=BOOK_ITEM, slot_id=slots[0].pk, at=now)
+    users = {
+        "anon": None,
+        "citizen_a": a,
+        "citizen_b": b,
+        "clerk_x": personas.clerk,
+        "clerk_y": personas.other_clerk,
+        **{f"approver_{d}": u for d, u in personas.approvers.items()},
+        "auditor": personas.auditor,
+        "admin": personas.admin,
+    }
+    ids = {
+        "case_a": case_a.number,
+        "case_b": case_b.number,
+        "cert_a": cert_a.number,
+        "appt_a": appt_a.number,
+        "slot_2": str(slots[1].pk),
+        "outlet_x": personas.outlet.code,
+        "id_a": a.id_number,
+        "item": "t_doc",
+        "book_item": BOOK_ITEM,
+        "capture": "999999",
+        "derivative": "999999",
+        "standard": "id_card",
+        "slug": "t_doc",
+    }
+    canaries = {
+        "citizen_a": [a.id_number, a.real_name, a.phone],
+        "citizen_b": [b.id_number, b.real_name, b.phone],
+    }
+    return World(users=users, ids=ids, canaries=canaries)
