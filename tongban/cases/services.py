@@ -21,6 +21,16 @@ from django.db.models import Q
 
 from tongban.audit.services import AuditAppend, audit_append_sql, audit_record
 from tongban.cases.machine import CLOCK_RUNS, SYSTEM, TERMINAL, move_for
+from tongban.cases.outcomes import (
+    UNSTAFFED,
+    accept_check,
+    approve_check,
+    handling_kinds,
+    handling_region,
+    instant_complete,
+    result_certificate,
+    submit_check,
+)
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Channel, MaterialState, Status, SubmitKey
 from tongban.cases.schemas import MaterialView
 from tongban.cases.selectors import (
@@ -319,18 +329,15 @@ def body_hash(payload: dict[str, Any]) -> str:
 def _route(*, item: Any, person: Any, outlet: Any) -> tuple[str, Any]:
     """代收代办: which region's authority handles the case, and its outlet if one can be named.
 
-    户政 items are handled where the applicant's 户籍 is (户籍地); the others where they are
-    accepted (online: the applicant's 户籍地 too).
+    The region is the item's jurisdiction (``tongban.cases.outcomes.handling_region``); the
+    outlet a staffed one of the item's outlet kinds.
     """
-    hukou = getattr(person, "hukou_region", "") or ""
-    if item.department == "huzheng" or outlet is None:
-        region = hukou or (outlet.region_code if outlet is not None else "")
-    else:
-        region = outlet.region_code
+    region = handling_region(item=item, person=person, outlet=outlet)
     if outlet is not None and outlet.region_code == region:
         return region, outlet
     return region, _ROUTES.get(
-        (connection.alias, item.code, region), lambda: _handling_outlet(item_code=item.code, region=region)
+        (connection.alias, item.code, region),
+        lambda: _handling_outlet(item_code=item.code, region=region, kinds=handling_kinds(item)),
     )
 
 
@@ -340,12 +347,15 @@ def _route(*, item: Any, person: Any, outlet: Any) -> tuple[str, Any]:
 _ROUTES = Lookup[Any]("cases.routes", misses=True)
 
 
-def _handling_outlet(*, item_code: str, region: str) -> Any:
-    """The first outlet of ``region`` that accepts the item, by the outlets module's own query,
-    with the fields a case shows loaded (the others deferred)."""
+def _handling_outlet(*, item_code: str, region: str, kinds: list[str] | None = None) -> Any:
+    """The first staffed outlet of ``region`` (of the item's outlet kinds) that accepts the item,
+    by the outlets module's own query, with the fields a case shows loaded (the others deferred)."""
     from tongban.outlets.selectors import outlets_for_item
 
-    return outlets_for_item(item_code=item_code).filter(region_code=region).only("code", "name", "region_code").first()
+    qs = outlets_for_item(item_code=item_code).filter(region_code=region).exclude(kind__in=UNSTAFFED)
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    return qs.only("code", "name", "region_code", "kind", "bureau", "bureau_en").first()
 
 
 # Compiled form validators by schema object: item specs are cached and immutable per version, so
@@ -482,6 +492,7 @@ def case_submit(
     # that the checks now refuse still gets the first case, or the Conflict of a different body.
     try:
         _check_form(item=item, form=form, person=person, now=now)
+        submit_check(item=item, person=person, role=role, outlet=outlet)
     except DomainError:
         replay = _replay(user=actor, key=idempotency_key, digest=digest) if idempotency_key else None
         if replay is None:
@@ -575,7 +586,7 @@ def case_submit(
             forget_all()
             raise
         return replay
-    return Submitted(case, True, rows, [first])
+    return Submitted(instant_complete(case=case, item=item, now=now), True, rows, [first])
 
 
 def _material_row(case: Case, m: MaterialView, now: dt.datetime, file: str = "") -> CaseMaterial:
@@ -728,6 +739,8 @@ def case_transition(
     with transaction.atomic():
         case = _locked(number=number, actor=actor)
         source = case.status
+        if to == Status.APPROVED:
+            approve_check(case=case, item=item_spec(code=case.item_code, version=case.item_version), actor=actor, now=now)
         if (
             _role(actor) == Role.APPROVER
             and to in (Status.APPROVED, Status.DENIED, Status.SUPPLEMENT_REQUESTED)
@@ -786,6 +799,7 @@ def case_accept(
         if case.status != Status.SUBMITTED:
             _apply(case, target=Status.ACCEPTED, actor=actor, now=now)  # raises the illegal-move Conflict
         item = item_spec(code=case.item_code, version=case.item_version)
+        accept_check(item=item, actor=actor)
         codes = {str(c) for c in presented}
         if codes:
             case.materials.filter(code__in=codes, state__in=[MaterialState.MISSING, MaterialState.PROMISED]).update(
@@ -821,7 +835,7 @@ def case_accept(
             actor=actor,
             data={"deadline": case.deadline_at.isoformat(), **data},
         )
-    return case
+    return instant_complete(case=case, item=item, now=now)
 
 
 def case_refuse(*, number: str, actor: Any, now: dt.datetime, reason: str) -> Case:
@@ -877,33 +891,7 @@ def case_result_issue(*, number: str, now: dt.datetime) -> Case:
         item = item_spec(code=case.item_code, version=case.item_version)
         data: dict[str, Any] = {"kind": item.result.kind}
         if item.result.kind == "certificate":
-            from tongban.cases.results import certificate_facts
-            from tongban.certificates.selectors import template_get
-            from tongban.certificates.services import certificate_issue
-
-            template = str(item.result.certificate_template)
-            supplied: dict[str, Any] = {}
-            for m in case.materials.exclude(facts={}):
-                supplied.update(m.facts)
-            facts = certificate_facts(
-                keys=[f.key for f in template_get(code=template).facts],
-                form=case.form_data,
-                supplied=supplied,
-                address=str(case.form_data.get("address") or supplied.get("address") or ""),
-                at=now,
-            )
-            cert = certificate_issue(
-                template=template,
-                holder_id_number=case.applicant_id_number,
-                holder_name=case.applicant_name,
-                facts=facts,
-                case_number=case.number,
-                issued_at=now,
-                actor=None,
-                validity_days=item.result.validity_days,
-                department=item.department,
-            )
-            case.result_reference = str(cert.number)[:40]
+            case.result_reference = result_certificate(case=case, item=item, now=now)
             case.save(update_fields=["result_reference"])
             data["certificate"] = case.result_reference
         _apply(case, target=Status.RESULT_ISSUED, actor=None, now=now, data=data)
