@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tongban.common.errors import Forbidden, Invalid
+from tongban.common.errors import Conflict, DomainError, Forbidden, Invalid
 from tongban.workdays.calendar import SHANGHAI
 
 #: Staffed outlet kinds: the ones that can handle (decide) a case; kiosks only take applications.
@@ -137,6 +137,11 @@ def _region_name(code: str) -> str | None:
     if code in names:
         return names[code] if code == city or city not in names else names[city] + names[code]
     return province_name(code)
+
+
+def region_label(code: str) -> str | None:
+    """What a person reads for a region code (承办地 on a case): its name, or None."""
+    return _region_name(code)
 
 
 def issuing_bureau(case: Any, template: str) -> tuple[str, str, str] | None:
@@ -257,7 +262,11 @@ def submit_check(*, item: Any, person: Any, role: str, outlet: Any) -> None:
     items its kind of outlet handles."""
     from django.conf import settings
 
-    kind = "enterprise" if role == "enterprise" else "citizen"
+    if role in ("citizen", "enterprise"):
+        kind = role
+    else:  # staff file for a person: an enterprise's when the person holds an enterprise account
+        account = getattr(person, "account", None) if person is not None else None
+        kind = "enterprise" if getattr(account, "role", "") == "enterprise" else "citizen"
     if kind not in item.applicants:
         raise Invalid(
             _("本事项只受理企业申请。") if kind == "citizen" else _("本事项只受理个人申请。"),
@@ -303,9 +312,7 @@ def accept_check(*, item: Any, actor: Any) -> None:
 def _department(actor: Any, step: Any) -> None:
     dept = getattr(actor, "department", "") or ""
     if step.department and dept and dept != step.department:
-        raise Forbidden(
-            _("「%(step)s」须由本事项的主管部门办理。") % {"step": step.name_zh}, code="step_department"
-        )
+        raise Forbidden(_("「%(step)s」须由本事项的主管部门办理。") % {"step": step.name_zh}, code="step_department")
 
 
 def approve_check(*, case: Any, item: Any, actor: Any, now: dt.datetime) -> None:
@@ -340,7 +347,14 @@ def instant_complete(*, case: Any, item: Any, now: dt.datetime) -> Any:
         return case_accept(number=case.number, actor=None, now=now)  # which completes it (below)
     if case.under_commitment:
         return case  # materials promised under 告知承诺: decided when they arrive
-    case_transition(number=case.number, to=Status.IN_REVIEW, actor=None, now=now)
-    case_transition(number=case.number, to=Status.APPROVED, actor=None, now=now)
-    case_result_issue(number=case.number, now=now)
+    try:
+        case_transition(number=case.number, to=Status.IN_REVIEW, actor=None, now=now)
+        case_transition(number=case.number, to=Status.APPROVED, actor=None, now=now)
+    except DomainError:  # e.g. the result cannot be built: an approver sees it, and why
+        return Case.objects.get(pk=case.pk)
+    try:  # at once; the result task enqueued by the approval then finds it done
+        case_result_issue(number=case.number, now=now)
+    except Conflict as exc:  # that task was quicker (an immediate task backend, a free worker)
+        if exc.code != "not_approved":
+            raise
     return Case.objects.get(pk=case.pk)

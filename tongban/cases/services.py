@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from tongban.audit.services import AuditAppend, audit_append_sql, audit_record
 from tongban.cases.machine import CLOCK_RUNS, SYSTEM, TERMINAL, move_for
+from tongban.cases.models import Case, CaseEvent, CaseMaterial, Channel, MaterialState, Status, SubmitKey
 from tongban.cases.outcomes import (
     UNSTAFFED,
     accept_check,
@@ -31,7 +32,6 @@ from tongban.cases.outcomes import (
     result_certificate,
     submit_check,
 )
-from tongban.cases.models import Case, CaseEvent, CaseMaterial, Channel, MaterialState, Status, SubmitKey
 from tongban.cases.schemas import MaterialView
 from tongban.cases.selectors import (
     item_spec,
@@ -740,7 +740,9 @@ def case_transition(
         case = _locked(number=number, actor=actor)
         source = case.status
         if to == Status.APPROVED:
-            approve_check(case=case, item=item_spec(code=case.item_code, version=case.item_version), actor=actor, now=now)
+            approve_check(
+                case=case, item=item_spec(code=case.item_code, version=case.item_version), actor=actor, now=now
+            )
         if (
             _role(actor) == Role.APPROVER
             and to in (Status.APPROVED, Status.DENIED, Status.SUPPLEMENT_REQUESTED)

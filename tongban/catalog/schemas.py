@@ -324,7 +324,13 @@ class Result(_Frozen):
         if self.certificate_template is not None:
             from tongban.certificates.selectors import template_get  # imported late (app registry)
 
-            keys = [f.key for f in template_get(code=self.certificate_template).facts]
+            template = template_get(code=self.certificate_template)
+            if self.validity_days is not None and self.validity_days > template.max_validity_days:
+                raise ValueError(
+                    f"certificate {template.code} is valid at most {template.max_validity_days} days,"
+                    f" not {self.validity_days}"
+                )
+            keys = [f.key for f in template.facts]
             unmapped = [k for k in keys if not self.facts.get(k)]
             extra = sorted(set(self.facts) - set(keys))
             if unmapped or extra:

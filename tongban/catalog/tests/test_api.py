@@ -199,7 +199,9 @@ def test_eligibility_for_the_logged_in_citizen_uses_registry_facts(api: Any, per
 def test_points_breakdown_in_the_eligibility_answer(api: Any, personas: Any) -> None:
     from tongban.registry.models import Person
 
-    Person.objects.filter(pk=personas.citizen.person_id).update(education="senior", household=None, hukou_region="420102")
+    Person.objects.filter(pk=personas.citizen.person_id).update(
+        education="senior", household=None, hukou_region="420102"
+    )
     form = {"years_worked": 5, "years_resident": 4, "social_insurance_years": 6}
     body = (
         api(personas.citizen)

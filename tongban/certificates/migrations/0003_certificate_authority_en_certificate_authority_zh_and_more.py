@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0002_department'),
+        ("certificates", "0002_department"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='certificate',
-            name='authority_en',
-            field=models.CharField(blank=True, max_length=120, verbose_name='签发机关（英文）'),
+            model_name="certificate",
+            name="authority_en",
+            field=models.CharField(blank=True, max_length=120, verbose_name="签发机关（英文）"),
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='authority_zh',
-            field=models.CharField(blank=True, max_length=60, verbose_name='签发机关'),
+            model_name="certificate",
+            name="authority_zh",
+            field=models.CharField(blank=True, max_length=60, verbose_name="签发机关"),
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='issuer_code',
-            field=models.CharField(blank=True, max_length=12, verbose_name='签发机关代码'),
+            model_name="certificate",
+            name="issuer_code",
+            field=models.CharField(blank=True, max_length=12, verbose_name="签发机关代码"),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outlets', '0002_outlet_details_and_items'),
+        ("outlets", "0002_outlet_details_and_items"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outlet',
-            name='bureau',
-            field=models.CharField(blank=True, max_length=60, verbose_name='所属公安机关'),
+            model_name="outlet",
+            name="bureau",
+            field=models.CharField(blank=True, max_length=60, verbose_name="所属公安机关"),
         ),
         migrations.AddField(
-            model_name='outlet',
-            name='bureau_en',
-            field=models.CharField(blank=True, max_length=120, verbose_name='所属公安机关（英文）'),
+            model_name="outlet",
+            name="bureau_en",
+            field=models.CharField(blank=True, max_length=120, verbose_name="所属公安机关（英文）"),
         ),
     ]
