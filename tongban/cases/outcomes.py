@@ -163,7 +163,7 @@ def issuing_bureau(case: Any, template: str) -> tuple[str, str, str] | None:
             bureau.city_zh + spec.authority_unit_zh,
             f"{spec.authority_unit_en}, {bureau.city_en}",
         )
-    if outlet is not None and getattr(outlet, "bureau", ""):
+    if outlet is not None and outlet.bureau:
         return (outlet.region_code, outlet.bureau, outlet.bureau_en or outlet.bureau)
     if bureau is None:
         return None

@@ -100,7 +100,9 @@ def certificate_issue(
             facts=checked,
             issued_at=issued_at,
             valid_until=valid_until,
-            **dict(zip(("issuer_code", "authority_zh", "authority_en"), authority or ("", "", ""), strict=True)),
+            issuer_code=(authority or ("", "", ""))[0],
+            authority_zh=(authority or ("", "", ""))[1],
+            authority_en=(authority or ("", "", ""))[2],
         )
         signer = current_signer(now=issued_at)
         certificate = Certificate.objects.create(

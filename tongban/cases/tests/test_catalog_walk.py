@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -83,21 +85,29 @@ def _item_codes() -> list[str]:
     return sorted(yaml.safe_load(p.read_text("utf-8"))["code"] for p in ITEMS_DIR.glob("*.yaml"))
 
 
+#: The walk's instant: a Tuesday morning in Hangzhou, every deadline inside a loaded calendar year.
+AT = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
+
+
 @pytest.fixture
-def city(db: None) -> dt.datetime:
-    """The catalog, a synthetic city of a few thousand people and the demo outlets."""
+def city(db: None) -> Iterator[dt.datetime]:
+    """The catalog, a synthetic city of a few thousand people and the demo outlets, with every
+    clock the walk passes through (API, result task, verification) at ``AT``."""
     from tongban.catalog.services import catalog_load
-    from tongban.common.clock import now
     from tongban.common.lookups import forget_all
     from tongban.outlets.demo import outlets_generate
     from tongban.registry.generator import city_generate
 
-    at = now()  # the API's clock: what it checks (vaccinations, medical checks) is in date today
-    catalog_load(at=at)
-    city_generate(people=4000, seed=15, as_of=at.date(), now=at)
-    outlets_generate(at=at)
+    catalog_load(at=AT)
+    city_generate(people=4000, seed=15, as_of=AT.date(), now=AT)
+    outlets_generate(at=AT)
     forget_all()
-    return at
+    with (
+        mock.patch("tongban.cases.api.now", return_value=AT),
+        mock.patch("tongban.cases.tasks.now", return_value=AT),
+        mock.patch("tongban.common.clock.now", return_value=AT),
+    ):
+        yield AT
 
 
 def _post(client: Any, url: str, body: dict[str, Any]) -> Any:
