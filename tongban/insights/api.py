@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from tongban.common.clock import now
+from tongban.common.params import RowId
 from tongban.common.roles import Department
 from tongban.insights.selectors import figures_read, filters_for, item_promise
 from tongban.insights.tables import dashboard_tables, rate
@@ -24,7 +25,7 @@ class FiguresQuery(Schema):
     start: dt.date | None = Field(default=None, description="first day (local); default: 30 days ago")
     end: dt.date | None = Field(default=None, description="last day, inclusive; default: today")
     district: str = Field(default="", max_length=6, pattern=r"^\d{0,6}$")
-    outlet: int | None = Field(default=None, ge=1)
+    outlet: RowId | None = None
     department: str = Field(default="", pattern=r"^(|" + "|".join(Department.values) + ")$")
     item: str = Field(default="", max_length=48, pattern=r"^[a-z0-9_]*$")
 
