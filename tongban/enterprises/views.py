@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
-from tongban.common.errors import DomainError
+from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_name
 from tongban.common.params import bounded_int
 from tongban.common.roles import Role
@@ -52,7 +52,10 @@ def mine(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, uscc: str) -> HttpResponse:
     """One enterprise: its fleet with the pass application (administrators), passes, members,
     liaison requests."""
-    e = sel.enterprise_get(user=request.user, uscc=uscc)
+    try:
+        e = sel.enterprise_get(user=request.user, uscc=uscc)
+    except NotFound as exc:
+        raise Http404 from exc
     role = sel.member_role(user=request.user, enterprise=e)
     bodies = dict(Body.choices)
     vehicles = [
