@@ -67,7 +67,7 @@ def demo_load(*, now: dt.datetime, stdout: Any) -> None:
         stdout.write("enterprises: no demo citizen yet, skipped")
         return
     rng = random.Random(SEED)
-    region = (getattr(admin_user.person, "hukou_region", "") or f"{settings.DEMO_CITY_CODE}06")[:6]
+    region = f"{settings.DEMO_CITY_CODE}06"[:6]
     prefix = {"33": "浙A", "32": "苏D", "37": "鲁F"}.get(region[:2], "浙A")
     officer = users.get("approver-zhian")
     made: list[Enterprise] = []
