@@ -106,6 +106,29 @@ API: dict[str, Call] = {
     ),
     "tongban_insights_api_figures": Call("GET", "/api/v1/insights/figures"),
     "tongban_insights_api_promise": Call("GET", "/api/v1/insights/promise/{item}"),
+    "tongban_enterprises_api_mine": Call("GET", "/api/v1/enterprises/mine"),
+    "tongban_enterprises_api_detail": Call("GET", "/api/v1/enterprises/e/{uscc_a}"),
+    "tongban_enterprises_api_member_add": Call(
+        "POST", "/api/v1/enterprises/e/{uscc_a}/members", {"id_number": "{id_a}", "role": "member"}
+    ),
+    # A plate not registered to the enterprise: refused before any case is filed.
+    "tongban_enterprises_api_truck_passes": Call(
+        "POST",
+        "/api/v1/enterprises/e/{uscc_a}/truck-passes",
+        {"plates": ["浙AZ0000"], "start_on": "2026-04-01", "days": 30, "area": "城区"},
+    ),
+    "tongban_enterprises_api_roadside_check": Call(
+        "POST", "/api/v1/enterprises/roadside-check", {"token": "TB1.x", "road": "core"}
+    ),
+    "tongban_enterprises_api_liaison_list": Call("GET", "/api/v1/enterprises/liaison"),
+    "tongban_enterprises_api_liaison_file": Call(
+        "POST", "/api/v1/enterprises/e/{uscc_a}/liaison", {"subject": "矩阵", "body": "矩阵测试"}
+    ),
+    "tongban_enterprises_api_liaison_reply": Call(
+        "POST", "/api/v1/enterprises/liaison/{liaison_a}/reply", {"reply": "已答复"}
+    ),
+    "tongban_enterprises_api_liaison_resolve": Call("POST", "/api/v1/enterprises/liaison/{liaison_a}/resolve"),
+    "tongban_enterprises_api_liaison_reopen": Call("POST", "/api/v1/enterprises/liaison/{liaison_a}/reopen"),
 }
 
 PAGES: dict[str, Call] = {
@@ -183,6 +206,20 @@ PAGES: dict[str, Call] = {
     "insights:export": Call("GET", "/insights/export/kpi.csv"),
     "insights:promise_index": Call("GET", "/insights/promise/"),
     "insights:promise": Call("GET", "/insights/promise/{item}/"),
+    "enterprises:mine": Call("GET", "/enterprises/"),
+    "enterprises:detail": Call("GET", "/enterprises/e/{uscc_a}/"),
+    "enterprises:apply_passes": Call(
+        "POST", "/enterprises/e/{uscc_a}/passes/", form={"plates": ["浙AZ0000"], "start_on": "2026-04-01"}
+    ),
+    "enterprises:add_member": Call(
+        "POST", "/enterprises/e/{uscc_a}/members/", form={"id_number": "{id_a}", "role": "member"}
+    ),
+    "enterprises:file_request": Call(
+        "POST", "/enterprises/e/{uscc_a}/liaison/", form={"subject": "矩阵", "body": "矩阵测试"}
+    ),
+    "enterprises:liaison": Call("GET", "/enterprises/liaison/"),
+    "enterprises:request_step": Call("POST", "/enterprises/liaison/{liaison_a}/reply/", form={"reply": "已答复"}),
+    "enterprises:roadside": Call("GET", "/enterprises/roadside/"),
     # The Django admin: one entry for its index and every model's list (see test_access_matrix).
     "admin:*": Call("GET", "/admin/"),
 }

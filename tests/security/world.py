@@ -87,6 +87,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
         at=now,
         channels=(),
     )
+    uscc_a, liaison_a = _enterprise_of(a, personas, now)
     users = {
         "anon": None,
         "citizen_a": a,
@@ -115,9 +116,28 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "derivative": "999999",
         "standard": "id_card",
         "slug": "t_doc",
+        "uscc_a": uscc_a,
+        "liaison_a": str(liaison_a),
     }
     canaries = {
         "citizen_a": [a.id_number, a.real_name, a.phone],
         "citizen_b": [b.id_number, b.real_name, b.phone],
     }
     return World(users=users, ids=ids, canaries=canaries)
+
+
+def _enterprise_of(a: Any, personas: Any, now: dt.datetime) -> tuple[str, int]:
+    """Citizen A administers an enterprise with one truck and has filed a liaison request."""
+    from tongban.enterprises.models import Enterprise, FleetVehicle, Membership
+    from tongban.enterprises.services import liaison_file
+    from tongban.enterprises.uscc import make_uscc
+
+    e = Enterprise.objects.create(
+        uscc=make_uscc(region="330106", seq=77), name="矩阵测试物流有限公司", region_code="330106",
+        address="测试路 1 号", registered_on=dt.date(2015, 1, 1), liaison=personas.approvers["zhian"],
+    )  # fmt: skip
+    FleetVehicle.objects.create(
+        enterprise=e, plate="浙AM0001", body="van", length_mm=5990, gross_kg=4000, registered_on=dt.date(2020, 1, 1)
+    )
+    Membership.objects.create(enterprise=e, person=a.person, role="admin", added_at=now)
+    return e.uscc, liaison_file(actor=a, uscc=e.uscc, subject="矩阵", body="矩阵测试", now=now).pk

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tongban.notifications",
     "tongban.feedback",
     "tongban.insights",
+    "tongban.enterprises",
     "tongban.web",
 ]
 
@@ -378,6 +379,7 @@ REGISTRY_SOURCES = {
     "medical_check": "tongban.registry.sources.MedicalCheckSource",
     "education": "tongban.registry.sources.EducationSource",
     "dog_vaccination": "tongban.registry.sources.DogVaccinationSource",
+    "enterprise_vehicle": "tongban.enterprises.sources.EnterpriseVehicleSource",
 }
 DEMO_CITY_CODE = env_str("TONGBAN_CITY", "3301")
 CERTIFICATE_KEYS_DIR = Path(env_str("TONGBAN_CERT_KEYS_DIR", str(VAR_DIR / "keys")))

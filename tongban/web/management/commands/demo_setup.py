@@ -30,6 +30,7 @@ MODULE_ORDER = (
     "appointments",
     "notifications",
     "insights",
+    "enterprises",
     "audit",
 )
 BEFORE_ACCOUNTS = ("workdays", "outlets")
