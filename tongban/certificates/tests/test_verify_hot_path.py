@@ -1,5 +1,5 @@
-"""The public verification endpoint's fast path gives the answers the plain path would: one
-query for the row, the stored record's digest, the query string read as Django would, no
+"""The public verification endpoint: one ORM query for the row (the same path whether or not
+queries are counted), the stored record's digest, the query string read as Django would, no
 session or user lookups for anonymous callers, and a verification audit that loses nothing
 across threads, forked workers and process exit."""
 
