@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tongban.audit.models import AuditEntry, AuditHead
+from tongban.common.access import Viewer
 from tongban.common.masking import mask_text
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def _append_sql() -> tuple[str, str]:
 
 
 def _entry(
-    *, action: str, object_type: str, object_id: str, at: dt.datetime, actor: Any, data: dict[str, Any] | None
+    *, action: str, object_type: str, object_id: str, at: dt.datetime, actor: Viewer | None, data: dict[str, Any] | None
 ) -> AuditEntry:
     """The entry's content; its chain, seq and hashes come from the head it is appended to."""
     outlet = getattr(actor, "outlet", None) if actor is not None else None
@@ -119,7 +120,7 @@ def audit_record(
     object_type: str,
     object_id: str,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Viewer | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry to a chain inside the caller's transaction.

@@ -37,6 +37,7 @@ from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
 from tongban.common.params import PageNumber
 from tongban.common.ratelimit import submit_rate_limit
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 
 router = Router(tags=["cases"])
@@ -178,7 +179,9 @@ def _preview(request: HttpRequest, item_code: str, id_number: str) -> dict[str, 
         if getattr(user, "role", None) not in _STAFF:
             raise Forbidden("无权查看 / Not allowed")
         person = person_get(user=user, id_number=id_number)
-        audit_staff_read(actor=user, object_type="person", object_id=person.pk, at=now(), channel="api", what="preview")
+        audit_staff_read(
+            actor=viewer(request), object_type="person", object_id=person.pk, at=now(), channel="api", what="preview"
+        )
         idn = person.id_number
     item = item_spec(code=item_code)
     mats = materials_resolve(item=item, id_number=idn, at=now())
@@ -219,7 +222,7 @@ def bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
 @router.get("/{number}", response=CaseOut, summary="One case with its materials and history")
 def detail(request: HttpRequest, number: str) -> dict[str, Any]:
     answer = _case(request, number)
-    audit_staff_read(actor=request.user, object_type="case", object_id=number, at=now(), channel="api")
+    audit_staff_read(actor=viewer(request), object_type="case", object_id=number, at=now(), channel="api")
     return answer
 
 

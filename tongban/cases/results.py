@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Invalid
-from tongban.workdays.calendar import SHANGHAI
 
 #: How enum codes of the item forms read on a certificate.
 LABELS = {

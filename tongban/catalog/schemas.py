@@ -32,6 +32,8 @@ from pydantic import (
     model_validator,
 )
 
+from tongban.common.roles import OutletKind
+
 # --- vocabularies -------------------------------------------------------------------------------
 
 DepartmentCode = Literal["huzheng", "churujing", "jiaoguan", "zhian"]
@@ -380,9 +382,7 @@ class ItemSpec(_Frozen):
     @field_validator("outlet_types")
     @classmethod
     def _outlet_kinds(cls, v: list[str]) -> list[str]:
-        from tongban.outlets.selectors import outlet_kinds  # imported late (app registry)
-
-        known = set(outlet_kinds())
+        known = set(OutletKind.values)
         for kind in v:
             if kind not in known:
                 raise ValueError(f"unknown outlet type {kind!r}; known: {', '.join(sorted(known))}")

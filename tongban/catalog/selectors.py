@@ -44,22 +44,15 @@ def _specs_for(keys: list[tuple[str, int, str]]) -> list[ItemSpec]:
     return [_SPECS[k] for k in keys]
 
 
-_CURRENT_SQL = (
-    "SELECT v.version, v.digest FROM catalog_itemversion v JOIN catalog_item i ON i.id = v.item_id "
-    "WHERE i.code = %s AND i.published AND v.version = i.current_version"
-)
-
-
 # The current (version, digest) by item code, asked on every submission: kept a few seconds
 # (tongban.common.lookups; this process forgets at once when its services change the catalog).
 _CURRENT = Lookup[tuple[int, str]]("catalog.current")
 
 
 def _current(code: str) -> tuple[int, str] | None:
-    with connection.cursor() as cursor:  # plain SQL, no query compiling
-        cursor.execute(_CURRENT_SQL, [code])
-        row = cursor.fetchone()
-    return None if row is None else (int(row[0]), str(row[1]))
+    rows = ItemVersion.objects.filter(item__code=code, item__published=True, version=F("item__current_version"))
+    row = rows.order_by().values_list("version", "digest")[:1]
+    return None if not row else (int(row[0][0]), str(row[0][1]))
 
 
 def item_get(*, code: str) -> ItemSpec:
@@ -205,16 +198,9 @@ def spec_sources(spec: ItemSpec) -> set[str]:
 
 
 def _photo_on_file(*, id_number: str, standard: str, at: Any) -> bool:
-    import importlib
+    from tongban.photos.services import photo_latest_valid  # imported late (the photo engine is heavy)
 
-    try:
-        photos = importlib.import_module("tongban.photos.services")
-    except ImportError:  # the photo library is optional for the catalog
-        return False
-    latest = getattr(photos, "photo_latest_valid", None)
-    if latest is None:
-        return False
-    return latest(id_number=id_number, standard=standard, at=at) is not None
+    return photo_latest_valid(id_number=id_number, standard=standard, at=at) is not None
 
 
 def materials_on_file(

@@ -10,13 +10,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from tongban.common.clock import now
+from tongban.common.clock import SHANGHAI, now
 from tongban.common.params import RowId
 from tongban.common.roles import Department
 from tongban.insights.selectors import figures_read, filters_for, item_promise
 from tongban.insights.tables import dashboard_tables, rate
 from tongban.insights.views import names_for, preset_period
-from tongban.workdays.calendar import SHANGHAI
 
 router = Router(tags=["insights 数据看板"])
 

@@ -15,8 +15,8 @@ from tongban.audit.models import AuditEntry
 from tongban.audit.services import audit_verify
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, SubmitKey
 from tongban.cases.services import case_accept, case_submit, case_transition, cases_sweep
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Invalid
-from tongban.workdays.calendar import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
