@@ -17,7 +17,7 @@ from tongban.common.formatting import join_list
 register = template.Library()
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def day(value: dt.date | dt.datetime | None) -> str:
     """Month and day in the active locale: 12月7日 / December 7."""
     if not value:
@@ -25,7 +25,7 @@ def day(value: dt.date | dt.datetime | None) -> str:
     return formats.date_format(value, "MONTH_DAY_FORMAT")
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def day_weekday(value: dt.date | None) -> str:
     """Month, day and weekday: 12月7日 星期一 / December 7, Monday."""
     if not value:
@@ -33,7 +33,7 @@ def day_weekday(value: dt.date | None) -> str:
     return gettext("%(day)s %(weekday)s") % {"day": day(value), "weekday": formats.date_format(value, "l")}
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def clock(value: dt.datetime | dt.time | None) -> str:
     """A time of day, 24-hour, the same in both languages: 09:00."""
     if not value:
@@ -41,7 +41,7 @@ def clock(value: dt.datetime | dt.time | None) -> str:
     return formats.time_format(value, "H:i")
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def when(value: dt.datetime | None) -> str:
     """Month, day and time: 12月7日 09:00 / December 7, 09:00."""
     if not value:
