@@ -46,8 +46,19 @@ def _names(patterns: list[Any], prefix: str = "") -> Iterator[str]:
             yield prefix + p.name
 
 
-def _urls() -> list[tuple[str, str]]:
-    """(name, path) for every named page that takes no arguments, and item guides."""
+def _demo_case(personas: Any) -> str:
+    """A citizen's online application for a certificate of no criminal record (zhian's queue)."""
+    from tongban.cases.services import case_submit
+    from tongban.common.clock import now
+
+    form = {"purpose": "employment", "period_years": 5}
+    return case_submit(
+        actor=personas.citizen, item_code="no_criminal_record", form=form, channel="online", now=now()
+    ).case.number
+
+
+def _urls(number: str) -> list[tuple[str, str]]:
+    """(name, path) for every named page that takes no arguments, item guides and a case's pages."""
     out: dict[str, str] = {}
     for name in _names(get_resolver().url_patterns):
         if name in SKIP_NAMES or name in out:
@@ -59,6 +70,7 @@ def _urls() -> list[tuple[str, str]]:
     pages = sorted(out.items())
     pages += [(f"catalog:guide/{code}", reverse("catalog:guide", args=[code])) for code in ITEMS]
     pages += [("error:404", "/no-such-page/")]
+    pages += [(f"cases:{n}", reverse(f"cases:{n}", args=[number])) for n in ("detail", "receipt")]
     return pages
 
 
@@ -85,7 +97,8 @@ def test_pages_read_in_one_language(role: str, lang: str, personas: Any, setting
     check = english_violations if lang == "en" else chinese_violations
     found: dict[tuple[str, str, str], list[str]] = {}
     crawled = 0
-    for name, path in _urls():
+    number = _demo_case(personas)
+    for name, path in _urls(number):
         response = client.get(path)
         if "text/html" not in response.get("Content-Type", "") or response.status_code in (301, 302):
             continue

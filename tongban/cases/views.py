@@ -28,6 +28,7 @@ from tongban.audit.reads import audit_staff_read
 from tongban.cases.forms import ActForm, form_data, schema_form_class
 from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
+from tongban.cases.names import item_cell, item_names, zh_cell
 from tongban.cases.selectors import (
     Page,
     RowCountdown,
@@ -384,7 +385,7 @@ def _rows_html(page: Page, *, queue: bool, lang: str) -> str:
     base = _memo(("detail", get_script_prefix()), lambda: reverse("cases:detail", args=["0"])[:-2])
     labels = _status_texts(lang)
     before = _memo(("before", lang), lambda: escape(_("前办结")))
-    out = []
+    names, out = item_names(lang), []
     for row in page.rows:
         c, cd = row["case"], row["countdown"]
         n = escape(c.number)
@@ -393,13 +394,13 @@ def _rows_html(page: Page, *, queue: bool, lang: str) -> str:
             out.append(
                 f'<tr data-number="{n}" data-urgency="{_escaped(cd.urgency)}">'
                 f'<td><input type="checkbox" name="numbers" value="{n}" aria-label="{n}"></td>'
-                f'<td><a href="{base}{n}/">{n}</a></td><td>{_escaped(c.item_name)}</td>'
-                f"<td>{escape(c.applicant_name)}</td><td>{status}</td><td>{dl}</td><td>{left}</td></tr>"
+                f'<td><a href="{base}{n}/">{n}</a></td><td>{item_cell(c, names)}</td>'
+                f"<td>{zh_cell(c.applicant_name)}</td><td>{status}</td><td>{dl}</td><td>{left}</td></tr>"
             )
         else:
             out.append(
                 f'<tr data-number="{n}" data-status="{_escaped(c.status)}">'
-                f'<td><a href="{base}{n}/">{n}</a></td><td>{_escaped(c.item_name)}</td><td>{status}</td>'
+                f'<td><a href="{base}{n}/">{n}</a></td><td>{item_cell(c, names)}</td><td>{status}</td>'
                 f"<td>{_local_text(c.submitted_at)}</td><td>{dl}</td><td>{left}</td></tr>"
             )
     return "\n".join(out)

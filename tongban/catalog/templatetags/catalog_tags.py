@@ -109,3 +109,20 @@ def article(text: Any) -> Any:
     if translated != note:
         return f"{ref} ({translated})"
     return format_html('{} (<span lang="zh-Hans">{}</span>)', ref, note)
+
+
+@register.filter
+def item_name(name_zh: Any) -> Any:
+    """An item named by its stored Chinese name (a case's, a rating's), in the reader's language:
+    the catalog's English name on an English page, or the Chinese name marked as such."""
+    from django.utils.html import format_html
+
+    text = str(name_zh or "")
+    if not _english() or not text:
+        return text
+    from tongban.catalog.selectors import items_list
+
+    for spec in items_list():
+        if spec.name_zh == text and spec.name_en:
+            return spec.name_en
+    return format_html('<span lang="zh-Hans">{}</span>', text)
