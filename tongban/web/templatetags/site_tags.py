@@ -62,3 +62,14 @@ def zh_mark(value: Any) -> str:
     if any("\u3400" <= ch <= "\u9fff" for ch in text):
         return format_html('<span lang="zh-Hans">{}</span>', text)
     return text
+
+
+@register.filter
+def role_label(code: Any) -> str:
+    """A role's name (群众, 窗口受理员...) for its code; an unknown code shows as a dash."""
+    from tongban.common.roles import Role
+
+    try:
+        return str(Role(str(code)).label)
+    except ValueError:
+        return "—"
