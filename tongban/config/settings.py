@@ -83,7 +83,10 @@ MIDDLEWARE = [
     "tongban.accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongban.common.dbrouter.ReplicaReadsMiddleware",
+    # last, so its process_exception sees a page view's uncaught refusal first
+    "tongban.web.errors.DomainErrorPages",
 ]
+CSRF_FAILURE_VIEW = "tongban.web.errors.csrf_failure"
 
 ROOT_URLCONF = "tongban.config.urls"
 WSGI_APPLICATION = "tongban.config.wsgi.application"

@@ -77,3 +77,8 @@ urlpatterns += [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
 ]
 urlpatterns += well_known_urlpatterns
+
+handler400 = "tongban.web.errors.bad_request"
+handler403 = "tongban.web.errors.permission_denied"
+handler404 = "tongban.web.errors.page_not_found"
+handler500 = "tongban.web.errors.server_error"
