@@ -67,7 +67,7 @@ def token_create(request: HttpRequest, body: TokenCreateIn) -> Status:
     return Status(201, {**_token(token, at), "token": raw})
 
 
-@router.delete("/tokens/{int:token_id}", response={204: None})
+@router.delete("/tokens/{token_id}", response={204: None})
 def token_revoke(request: HttpRequest, token_id: RowId) -> Status:
     """Revoke one of my tokens (it stops working at once)."""
     api_token_revoke(user=request.user, token_id=token_id, at=now())

@@ -40,7 +40,7 @@ def unread(request: HttpRequest) -> dict[str, int]:
     return {"unread": unread_count(user=request.user)}
 
 
-@router.post("/{int:message_id}/read", response={204: None})
+@router.post("/{message_id}/read", response={204: None})
 def read(request: HttpRequest, message_id: RowId) -> Status:
     """Mark one of my messages read."""
     message_mark_read(user=request.user, message_id=message_id, at=now())
