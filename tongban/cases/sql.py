@@ -10,10 +10,13 @@ share is locked for that statement only. ``counter_next_orm`` is the same in the
 transaction of three statements (create the row if missing, increment, read back) and a flushed
 commit, holding the row lock across three round trips and the flush.
 
-Measured (PostgreSQL 16, this machine, ``bench/counter_timing.py``, 2,000 numbers of one scope,
-one connection): SQL 0.11 ms a number, ORM 0.45 ms (4 threads on one scope: SQL 3,900/s, ORM
-1,100/s). The counter row is the one write every submission of a scope serialises on, so the gap
-is the ceiling on submissions per scope; see docs/adr/0010.
+Measured (PostgreSQL, this 2-core machine shared with other jobs, 2026-12-07,
+``bench/counter_timing.py --n 2000 --threads 4``, two runs): SQL 2.4-2.7 ms a number on one
+connection and 720-1,090 numbers/s from 4 threads on one scope; ORM 17.5-24 ms and 47-49/s (its
+commit waits for the WAL flush while it holds the row). The counter row is the one write every
+submitter of a scope serialises on, so this is the ceiling on submissions per region and day:
+at about 50/s the ORM twin would cap a region far below the submit floor (about 320/s,
+docs/adr/0010).
 """
 
 from __future__ import annotations
