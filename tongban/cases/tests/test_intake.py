@@ -151,6 +151,35 @@ def test_the_workbench_files_and_accepts_in_one_transaction(items: None, persona
     assert sorted(actions) == ["case.accepted", "case.submit"]
 
 
+def test_the_api_takes_a_clerks_decision_too(items: None, personas: Any, api: Any) -> None:
+    """The same intake action behind POST /api/v1/cases/: a clerk files and accepts at once; a
+    citizen cannot decide (nothing filed); a refusal needs its reason (nothing filed)."""
+    walk_in = personas.other_citizen.person.id_number
+    body = {"item_code": "t_permit", "form": PERMIT, "channel": "window", "id_number": walk_in}
+    clerk = api(personas.clerk)
+    r = clerk.post("/api/v1/cases/", {**body, "decision": "refuse"}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "reason_required"
+    citizen = api(personas.citizen)
+    own = {"item_code": "t_permit", "form": PERMIT, "decision": "accept"}
+    r = citizen.post("/api/v1/cases/", own, content_type="application/json")
+    assert r.status_code == 403
+    assert not Case.objects.exists()
+    r = clerk.post(
+        "/api/v1/cases/",
+        {**body, "presented": ["photo", "basis_proof"], "decision": "accept"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "api-accept"},
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["status"] == "accepted" and [e["to_status"] for e in r.json()["events"]] == [
+        "submitted",
+        "accepted",
+    ]
+    number = r.json()["number"]
+    actions = list(AuditEntry.objects.filter(object_id=number).order_by("id").values_list("action", flat=True))
+    assert actions == ["case.submit", "case.accepted"]
+
+
 class _Counting:
     """A registry source that counts how often it is asked."""
 
