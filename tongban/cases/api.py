@@ -31,7 +31,7 @@ from tongban.cases.selectors import (
     item_spec,
     materials_resolve,
 )
-from tongban.cases.services import case_accept, case_material_provide, case_submit, case_transition
+from tongban.cases.services import Decision, case_accept, case_material_provide, case_submit, case_transition
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
@@ -136,8 +136,9 @@ def submit(
     payload: SubmitIn,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=80),
 ) -> Status:
-    """File a case. With an ``Idempotency-Key`` a retry returns the first case (200) and the
-    same key with a different body is refused (409)."""
+    """File a case; staff may decide on it at once (``decision``: accept, accept under 告知承诺 or
+    refuse, in the same transaction). With an ``Idempotency-Key`` a retry returns the first case
+    (200) and the same key with a different body is refused (409)."""
     at = now()
     submit_rate_limit(who=request.user.pk, at=at)
     result = case_submit(
@@ -149,6 +150,7 @@ def submit(
         presented=payload.presented,
         idempotency_key=idempotency_key,
         now=at,
+        decision=Decision(payload.decision, payload.reason) if payload.decision else None,
     )
     if result.created:
         return Status(201, _case(request, result.case.number, written=result))

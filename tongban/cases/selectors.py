@@ -50,18 +50,26 @@ def _provenance(label: str, at: dt.datetime) -> str:
 
 
 def materials_resolve(
-    *, item: Any, id_number: str, at: dt.datetime, presented: set[str] | None = None, person: Any = None
+    *,
+    item: Any,
+    id_number: str,
+    at: dt.datetime,
+    presented: set[str] | None = None,
+    supplied: dict[str, Any] | None = None,
 ) -> list[MaterialView]:
     """Each material of ``item`` for this person: supplied by a registry source (一证通办, with
     provenance), a valid photo from the photo library, presented at the window, or missing.
-    The sources are asked together (``person``: already loaded by ``person_for_sources``)."""
-    from tongban.registry.selectors import registry_supply_many
-
+    ``supplied``: what the registry sources already answered (``registry_supply_many``, covering
+    the materials' sources); without it the sources are asked here, together."""
     presented = presented or set()
     latest, _record = photo_api()
-    on_file = registry_supply_many(
-        sources=[m.source for m in item.materials if m.source], id_number=id_number, at=at, person=person
-    )
+    on_file = supplied
+    if on_file is None:
+        from tongban.registry.selectors import registry_supply_many
+
+        on_file = registry_supply_many(
+            sources=[m.source for m in item.materials if m.source], id_number=id_number, at=at
+        )
     out: list[MaterialView] = []
     for m in item.materials:
         base = {"code": m.code, "name_zh": m.name_zh, "name_en": m.name_en, "required": m.required}
