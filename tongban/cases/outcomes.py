@@ -21,8 +21,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, DomainError, Forbidden, Invalid
-from tongban.workdays.calendar import SHANGHAI
 
 #: Staffed outlet kinds: the ones that can handle (decide) a case; kiosks only take applications.
 UNSTAFFED = frozenset({"kiosk", "all_in_one_5g"})

@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 
 from tongban.cases.forms import form_data, schema_form_class
 from tongban.cases.selectors import item_spec, materials_resolve
-from tongban.cases.services import case_accept, case_refuse, case_submit
+from tongban.cases.services import Decision, case_submit
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, NotFound
 
@@ -64,8 +64,9 @@ class Outcome:
 
 
 def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
-    """File the case for ``person`` at the clerk's outlet and accept / refuse it. On a refused
-    request everything typed is shown again with the reason (nothing lost)."""
+    """File the case for ``person`` at the clerk's outlet and accept / refuse it, in one
+    transaction (``case_submit`` with a decision). On a refused request nothing is written and
+    everything typed is shown again with the reason (nothing lost)."""
     item_code = request.POST.get("item", "")
     token = request.POST.get("submit_token", "")
     decision = request.POST.get("decision", "")
@@ -79,23 +80,18 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
     if decision not in DECISIONS or not token:
         error = "请选择受理、告知承诺受理或不予受理 / Choose a decision"
     elif form.is_valid():
-        at = now()
         try:
             case = case_submit(
                 actor=request.user,
                 item_code=item.code,
                 form=form_data(form),
                 channel="window",
-                now=at,
+                now=now(),
                 id_number=person.id_number,
                 presented=request.POST.getlist("presented"),
                 idempotency_key=f"window:{token[:60]}",
+                decision=Decision(decision, reason),  # type: ignore[arg-type]  # one of DECISIONS
             ).case
-            if case.status == "submitted":
-                if decision == "refuse":
-                    case_refuse(number=case.number, actor=request.user, now=at, reason=reason)
-                else:
-                    case_accept(number=case.number, actor=request.user, now=at, commitment=decision == "commitment")
         except DomainError as exc:
             error = exc.message
             for err in exc.extra.get("errors", []):

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
+from tongban.common.request import viewer
 from tongban.outlets.geo import OpeningHours
 from tongban.outlets.models import Outlet
 from tongban.outlets.selectors import to_wgs84
@@ -94,7 +95,7 @@ class OutletAdmin(admin.ModelAdmin):
                 hours=data["hours"],
                 items=items,
                 at=now(),
-                actor=request.user,
+                actor=viewer(request),
                 **fields,
             )
         except DomainError as exc:

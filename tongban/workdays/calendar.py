@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _MAX_DAYS = 3 * 366  # no limit in the catalog is longer; a loop past this is a data error
 
 

@@ -17,7 +17,6 @@ import json
 import math
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import segno
 from reportlab import rl_config
@@ -33,9 +32,9 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 
 from tongban.certificates.core.documents import CertificateDocument
 from tongban.certificates.core.templates import CertificateTemplate, get_template
+from tongban.common.clock import SHANGHAI
 from tongban.common.masking import mask_id_number
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FONT = "WenQuanYiMicroHei"
 #: The package and file of the embedded font (a TrueType collection; its first face).
 FONT_PACKAGE, FONT_FILE = "paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc"
