@@ -107,6 +107,7 @@ def demo_load(*, now: dt.datetime, stdout: Any) -> None:
                     )
         except DomainError as exc:
             stdout.write(f"cases: demo {key} skipped: {exc.message}")
+    made += _completed_per_group(citizen, users, start, stdout)
     walk_in, clerk = walk_in_candidate(), users.get("clerk")
     if walk_in is not None and clerk is not None:
         try:
@@ -126,3 +127,62 @@ def demo_load(*, now: dt.datetime, stdout: Any) -> None:
         except DomainError as exc:
             stdout.write(f"cases: demo walk-in skipped: {exc.message}")
     stdout.write(f"cases: {made} demo cases created")
+
+
+#: Items tried per department for a finished demo case with its result (the first that the demo
+#: citizen can apply for and that reaches its result).
+FINISHED = {
+    "huzheng": ["hukou_certificate", "hukou_book_replace", "id_card_renew"],
+    "churujing": ["hk_macao_endorsement", "passport", "hk_macao_permit"],
+    "jiaoguan": ["driver_contact_change", "vehicle_inspection_label", "driver_licence_expiry"],
+    "zhian": ["rental_registration", "no_criminal_record"],
+}
+
+
+FORM_HINTS: dict[str, dict[str, Any]] = {"driver_contact_change": {"phone": "13900001111"}}
+
+
+def _completed_per_group(citizen: Any, users: dict[str, Any], start: dt.datetime, stdout: Any) -> int:
+    """One case per department taken to ``completed`` with its result: the citizen applies
+    online, the item's steps are taken by the demo clerk and approvers, the result is issued
+    (a certificate naming the handling bureau, a notice) or handed over (a document)."""
+    from tongban.cases.models import Case, Status
+
+    made = 0
+    for department, codes in FINISHED.items():
+        if Case.objects.filter(department=department, status=Status.COMPLETED, submitted_by=citizen).exists():
+            continue
+        for code in codes:
+            at = start + dt.timedelta(hours=2)
+            try:
+                item = item_spec(code=code)
+                r = case_submit(
+                    actor=citizen,
+                    item_code=code,
+                    form={**sample_form(item.form_schema, at=at), **FORM_HINTS.get(code, {})},
+                    channel="online",
+                    now=at,
+                    presented=[m.code for m in item.materials if m.source is None],
+                    idempotency_key=f"demo:done-{code}",
+                )
+                case = r.case
+                approver = users.get(f"approver-{department}")
+                if case.status == Status.SUBMITTED:
+                    first = item.approval[0].role if item.approval else "approver"
+                    taker = users.get("clerk") if first == "clerk" else approver
+                    case = case_accept(number=case.number, actor=taker, now=at + dt.timedelta(minutes=30))
+                if case.status in (Status.ACCEPTED, Status.IN_REVIEW):
+                    case = case_transition(
+                        number=case.number, to=Status.APPROVED, actor=approver, now=at + dt.timedelta(hours=1)
+                    )
+                case = Case.objects.get(pk=case.pk)
+                if case.status == Status.RESULT_ISSUED:  # a document: the citizen confirms receipt
+                    case = case_transition(
+                        number=case.number, to=Status.COMPLETED, actor=citizen, now=at + dt.timedelta(hours=3)
+                    )
+                if case.status == Status.COMPLETED:
+                    made += 1
+                    break
+            except DomainError as exc:
+                stdout.write(f"cases: finished {code} skipped: {exc.message}")
+    return made

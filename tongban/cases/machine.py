@@ -40,13 +40,15 @@ _AFTER_ACCEPTANCE = (
 )
 
 MOVES: tuple[Move, ...] = (
-    Move(S.SUBMITTED, S.ACCEPTED, frozenset({CLERK, APPROVER})),
+    # The platform (SYSTEM) accepts, reviews and approves a 即办件 whose checks all pass
+    # (tongban.cases.outcomes.instant_complete).
+    Move(S.SUBMITTED, S.ACCEPTED, frozenset({CLERK, APPROVER, SYSTEM})),
     Move(S.SUBMITTED, S.REFUSED_AT_INTAKE, frozenset({CLERK, APPROVER}), reason=True),
-    Move(S.ACCEPTED, S.IN_REVIEW, frozenset({APPROVER})),
+    Move(S.ACCEPTED, S.IN_REVIEW, frozenset({APPROVER, SYSTEM})),
     Move(S.RESUBMITTED, S.IN_REVIEW, frozenset({APPROVER})),
     Move(S.IN_REVIEW, S.SUPPLEMENT_REQUESTED, frozenset({APPROVER}), reason=True),
     Move(S.SUPPLEMENT_REQUESTED, S.RESUBMITTED, CITIZEN | {CLERK}),
-    Move(S.IN_REVIEW, S.APPROVED, frozenset({APPROVER})),
+    Move(S.IN_REVIEW, S.APPROVED, frozenset({APPROVER, SYSTEM})),
     Move(S.IN_REVIEW, S.DENIED, frozenset({APPROVER}), reason=True),
     Move(S.APPROVED, S.RESULT_ISSUED, frozenset({SYSTEM})),
     Move(S.RESULT_ISSUED, S.COMPLETED, frozenset({SYSTEM, CLERK}) | CITIZEN),

@@ -305,13 +305,24 @@ class Commitment(_Frozen):
 
 
 class Result(_Frozen):
-    """What the applicant receives: an e-certificate, a physical document, or a notice."""
+    """What the applicant receives: an e-certificate, a physical document (handed over at the
+    window or posted), or a notice (a receipt that a registration is recorded is a notice).
+
+    A certificate maps each fact its template states to where the value comes from (``facts``:
+    key → candidates, the first one present wins): a path (``form.plate``, ``derived.truck_class``,
+    a registry source's fact such as ``hukou.address``, a list item picked by a form value as in
+    ``dog_vaccination.dogs[chip=form.chip].breed``, or a value of the case: ``today``,
+    ``valid_until``, ``period_from``, ``residence_since``, ``case.number``, ``handling.region_name``,
+    ``person.hukou_region_name``), or a text with ``{path}`` placeholders. ``labels`` say how codes
+    read on the certificate (``light: 轻型货车``). See ``tongban.cases.outcomes``."""
 
     kind: ResultKind
     certificate_template: CertificateTemplateCode | None = None
     validity_days: int | None = Field(default=None, ge=1, le=36600)
     name_zh: ZhText | None = None
     name_en: EnText | None = None
+    facts: dict[str, list[str]] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _template_iff_certificate(self) -> Result:
@@ -319,6 +330,24 @@ class Result(_Frozen):
             raise ValueError("a certificate result names its certificate_template")
         if self.kind != "certificate" and self.certificate_template is not None:
             raise ValueError("only a certificate result has a certificate_template")
+        if self.certificate_template is not None:
+            from tongban.certificates.selectors import template_get  # imported late (app registry)
+
+            template = template_get(code=self.certificate_template)
+            if self.validity_days is not None and self.validity_days > template.max_validity_days:
+                raise ValueError(
+                    f"certificate {template.code} is valid at most {template.max_validity_days} days,"
+                    f" not {self.validity_days}"
+                )
+            keys = [f.key for f in template.facts]
+            unmapped = [k for k in keys if not self.facts.get(k)]
+            extra = sorted(set(self.facts) - set(keys))
+            if unmapped or extra:
+                raise ValueError(
+                    f"certificate {self.certificate_template}: facts not mapped {unmapped}, unknown facts {extra}"
+                )
+        elif self.facts:
+            raise ValueError("only a certificate result maps facts")
         return self
 
 
@@ -356,6 +385,9 @@ class ItemSpec(_Frozen):
     channels: list[Channel] = Field(min_length=1)
     outlet_types: list[str] = Field(default_factory=list)
     reach: Reach = "local"
+    # Where a case is handled: at the applicant's 户籍地 ("hukou", the default of 户政 items), or
+    # where they live ("residence": settlement, residence permits); other items where accepted.
+    jurisdiction: Literal["hukou", "residence"] | None = None
     materials: list[Material] = Field(default_factory=list)
     form_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     eligibility: list[EligibilityRule] = Field(default_factory=list)
@@ -419,6 +451,11 @@ class ItemSpec(_Frozen):
         return self
 
     # --- computed views (not stored; derived from the fields above) -----------------------------
+
+    @property
+    def handled_at_hukou(self) -> bool:
+        """Handled by the authority of the applicant's 户籍地 (a 户政 item unless it says otherwise)."""
+        return self.jurisdiction == "hukou" or (self.jurisdiction is None and self.department == "huzheng")
 
     @property
     def window_needed(self) -> bool:

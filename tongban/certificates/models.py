@@ -36,6 +36,10 @@ class Certificate(models.Model):
     case_number = models.CharField(_("办件编号"), max_length=40, blank=True, db_index=True)
     # The department that issued it (its case's item department): its approvers may revoke it.
     department = models.CharField(_("签发部门"), max_length=16, choices=Department.choices, blank=True)
+    # The issuing bureau (the handling outlet's, at issue): region code and names, signed.
+    issuer_code = models.CharField(_("签发机关代码"), max_length=12, blank=True)
+    authority_zh = models.CharField(_("签发机关"), max_length=60, blank=True)
+    authority_en = models.CharField(_("签发机关（英文）"), max_length=120, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revoked_reason = models.CharField(_("撤销原因"), max_length=24, choices=REASON_CHOICES, blank=True)
     revoked_note = models.TextField(_("撤销说明"), blank=True)

@@ -65,6 +65,9 @@ def certificate_document(certificate: Certificate) -> CertificateDocument:
         issued_at=certificate.issued_at,
         valid_until=certificate.valid_until,
         salt=bytes(certificate.salt),
+        issuer_code=certificate.issuer_code,
+        authority_zh=certificate.authority_zh,
+        authority_en=certificate.authority_en,
     )
 
 

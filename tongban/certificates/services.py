@@ -62,8 +62,12 @@ def certificate_issue(
     actor: Viewer | None = None,
     validity_days: int | None = None,
     department: str = "",
+    authority: tuple[str, str, str] | None = None,
 ) -> Certificate:
     """Issue, sign and record a certificate; the PDF is rendered after commit.
+
+    ``authority`` is the issuing bureau as (region code, Chinese name, English name): the
+    handling outlet's (``tongban.cases.outcomes``); it is signed with the document.
 
     ``department`` is the issuing case's item department (its approvers may revoke the
     certificate); without one, the template's.
@@ -96,6 +100,9 @@ def certificate_issue(
             facts=checked,
             issued_at=issued_at,
             valid_until=valid_until,
+            issuer_code=(authority or ("", "", ""))[0],
+            authority_zh=(authority or ("", "", ""))[1],
+            authority_en=(authority or ("", "", ""))[2],
         )
         signer = current_signer(now=issued_at)
         certificate = Certificate.objects.create(
@@ -112,6 +119,9 @@ def certificate_issue(
             token=issue_token(document, signer),
             case_number=case_number,
             department=department or spec.department,
+            issuer_code=document.issuer_code,
+            authority_zh=document.authority_zh,
+            authority_en=document.authority_en,
         )
         audit_record(
             action="certificate.issue",
@@ -214,7 +224,7 @@ class VerificationResult:
 
 _VERIFY_FIELDS = (
     "template", "holder_name", "holder_id_number", "facts", "salt",
-    "issued_at", "valid_until", "revoked_at", "revoked_reason",
+    "issued_at", "valid_until", "revoked_at", "revoked_reason", "issuer_code", "authority_zh", "authority_en",
 )  # fmt: skip
 
 
@@ -243,23 +253,26 @@ class _DatabaseRevocations:
     revocation it keeps what the answer needs: the template, the stored facts and the digest of
     the stored record, to compare with the one the token signs."""
 
-    __slots__ = ("digest", "facts", "template")
+    __slots__ = ("authority", "digest", "facts", "template")
 
     def __init__(self) -> None:
         self.template: str | None = None
         self.facts: dict[str, str] = {}
         self.digest: bytes = b""
+        self.authority: tuple[str, str, str] = ("", "", "")
 
     def get(self, number: str) -> RevocationEntry | None:
         row = _verify_row(number)
         if row is None:
             return None
-        template, name, id_number, facts, salt, issued_at, valid_until, revoked_at, reason = row
+        template, name, id_number, facts, salt, issued_at, valid_until, revoked_at, reason, *authority = row
         self.template = template
+        self.authority = (str(authority[0]), str(authority[1]), str(authority[2]))
         self.facts = facts if isinstance(facts, dict) else {}
         self.digest = record_digest(
             number=number, template=template, holder_name=name, holder_id=id_number, facts=self.facts,
             issued_at=int(issued_at.timestamp()), valid_until=int(valid_until.timestamp()), salt=bytes(salt),
+            authority=self.authority,
         )  # fmt: skip
         return None if revoked_at is None else RevocationEntry(number, revoked_at, reason)
 
@@ -313,8 +326,8 @@ def certificate_verify(
         kid=outcome.kid,
         title_zh=spec.title_zh if spec else "",
         title_en=spec.title_en if spec else "",
-        authority_zh=spec.authority_zh if spec else "",
-        authority_en=spec.authority_en if spec else "",
+        authority_zh=revocations.authority[1] or (spec.authority_zh if spec else ""),
+        authority_en=revocations.authority[2] or (spec.authority_en if spec else ""),
         revoked_at=revocation.revoked_at if revocation else None,
         revoked_reason=reason,
         revoked_reason_zh=reason_zh,

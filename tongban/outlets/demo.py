@@ -231,6 +231,7 @@ def outlets_generate(*, at: dt.datetime, seed: int = 2026, stdout: Writer | None
                 outlet = Outlet(code=code)
             rows.append((outlet, items))
         _align_items(rows)
+        _fill_bureaus()
         audit_record(
             action="outlet.generate",
             object_type="outlet",
@@ -245,6 +246,18 @@ def outlets_generate(*, at: dt.datetime, seed: int = 2026, stdout: Writer | None
             f"(spread with the {source}); {len(catalog)} catalog items linked\n"
         )
     return created
+
+
+def _fill_bureaus() -> None:
+    """Every outlet without a bureau gets its region's (registry city data)."""
+    from tongban.registry.bureaus import bureau_of
+
+    for region in Outlet.objects.filter(bureau="").values_list("region_code", flat=True).distinct():
+        bureau = bureau_of(region)
+        if bureau is not None:
+            Outlet.objects.filter(bureau="", region_code=region).update(
+                bureau=bureau.name_zh[:60], bureau_en=bureau.name_en[:120]
+            )
 
 
 def _align_items(rows: list[tuple[Outlet, list[str]]]) -> None:

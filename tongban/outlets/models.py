@@ -36,6 +36,9 @@ class Outlet(models.Model):
     extended_hours = models.BooleanField(_("延时服务"), default=False)
     home_visit = models.BooleanField(_("上门服务"), default=False)
     bookable = models.BooleanField(_("可预约"), default=False)
+    # The public security bureau the outlet belongs to: results handled here name it as issuer.
+    bureau = models.CharField(_("所属公安机关"), max_length=60, blank=True)
+    bureau_en = models.CharField(_("所属公安机关（英文）"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["code"]

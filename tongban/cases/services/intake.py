@@ -22,6 +22,14 @@ from django.db import IntegrityError, connection, transaction
 
 from tongban.audit.services import audit_record
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Channel, MaterialState, Status, SubmitKey
+from tongban.cases.outcomes import (
+    UNSTAFFED,
+    accept_check,
+    handling_kinds,
+    handling_region,
+    instant_complete,
+    submit_check,
+)
 from tongban.cases.schemas import MaterialView
 from tongban.cases.selectors import item_spec, materials_resolve, photo_api
 from tongban.cases.services.moves import _acceptance, _accepted_entry, _label, _move, _role
@@ -78,18 +86,15 @@ def body_hash(payload: dict[str, Any]) -> str:
 def _route(*, item: Any, person: Any, outlet: Any) -> tuple[str, Any]:
     """代收代办: which region's authority handles the case, and its outlet if one can be named.
 
-    户政 items are handled where the applicant's 户籍 is (户籍地); the others where they are
-    accepted (online: the applicant's 户籍地 too).
+    The region is the item's jurisdiction (``tongban.cases.outcomes.handling_region``); the
+    outlet a staffed one of the item's outlet kinds.
     """
-    hukou = getattr(person, "hukou_region", "") or ""
-    if item.department == "huzheng" or outlet is None:
-        region = hukou or (outlet.region_code if outlet is not None else "")
-    else:
-        region = outlet.region_code
+    region = handling_region(item=item, person=person, outlet=outlet)
     if outlet is not None and outlet.region_code == region:
         return region, outlet
     return region, _ROUTES.get(
-        (connection.alias, item.code, region), lambda: _handling_outlet(item_code=item.code, region=region)
+        (connection.alias, item.code, region),
+        lambda: _handling_outlet(item_code=item.code, region=region, kinds=handling_kinds(item)),
     )
 
 
@@ -99,12 +104,15 @@ def _route(*, item: Any, person: Any, outlet: Any) -> tuple[str, Any]:
 _ROUTES = Lookup[Any]("cases.routes", misses=True)
 
 
-def _handling_outlet(*, item_code: str, region: str) -> Any:
-    """The first outlet of ``region`` that accepts the item, by the outlets module's own query,
-    with the fields a case shows loaded (the others deferred)."""
+def _handling_outlet(*, item_code: str, region: str, kinds: list[str] | None = None) -> Any:
+    """The first staffed outlet of ``region`` (of the item's outlet kinds) that accepts the item,
+    by the outlets module's own query, with the fields a case shows loaded (the others deferred)."""
     from tongban.outlets.selectors import outlets_for_item
 
-    return outlets_for_item(item_code=item_code).filter(region_code=region).only("code", "name", "region_code").first()
+    qs = outlets_for_item(item_code=item_code).filter(region_code=region).exclude(kind__in=UNSTAFFED)
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    return qs.only("code", "name", "region_code", "kind", "bureau", "bureau_en").first()
 
 
 # Compiled form validators by schema object: item specs are cached and immutable per version, so
@@ -245,6 +253,9 @@ def case_submit(
         sources = [m.source for m in item.materials if m.source]
     supplied = registry_supply_many(sources=sources, id_number=person.id_number, at=now, on_file=on_file)
     _check(item=item, form=form, id_number=person.id_number, supplied=supplied, now=now)
+    submit_check(item=item, person=person, role=role, outlet=outlet)
+    if decision is not None and decision.kind != "refuse":
+        accept_check(item=item, actor=actor)
     materials = materials_resolve(
         item=item, id_number=person.id_number, at=now, presented=set(presented_codes), supplied=supplied
     )
@@ -308,7 +319,7 @@ def case_submit(
         if replay is None:
             raise
         return replay
-    return Submitted(case, True, rows, events)
+    return Submitted(instant_complete(case=case, item=item, now=now), True, rows, events)
 
 
 def _submitted_entry(case: Case, item: Any, materials: list[MaterialView]) -> dict[str, Any]:

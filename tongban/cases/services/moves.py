@@ -18,6 +18,7 @@ from django.db import transaction
 from tongban.audit.services import audit_record
 from tongban.cases.machine import SYSTEM, TERMINAL, move_for
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, MaterialState, Status
+from tongban.cases.outcomes import accept_check, approve_check, instant_complete
 from tongban.cases.selectors import item_spec
 from tongban.common.access import access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -221,11 +222,19 @@ def case_transition(
     commitment not allowed), Forbidden (role), Invalid (missing reason, unknown material),
     CalendarMissing.
     """
+    if to == Status.ACCEPTED:
+        with transaction.atomic():
+            case = _locked(number=number, actor=actor)
+            case = _accept_stored(case, actor=actor, now=now, commitment=commitment, presented=presented)
+        # A 即办件 whose checks all pass goes on to its result at once (tongban.cases.outcomes).
+        return instant_complete(case=case, item=item_spec(code=case.item_code, version=case.item_version), now=now)
     with transaction.atomic():
         case = _locked(number=number, actor=actor)
-        if to == Status.ACCEPTED:
-            return _accept_stored(case, actor=actor, now=now, commitment=commitment, presented=presented)
         source = case.status
+        if to == Status.APPROVED:
+            approve_check(
+                case=case, item=item_spec(code=case.item_code, version=case.item_version), actor=actor, now=now
+            )
         if (
             _role(actor) == Role.APPROVER
             and to in (Status.APPROVED, Status.DENIED, Status.SUPPLEMENT_REQUESTED)
@@ -273,6 +282,7 @@ def _accept_stored(case: Case, *, actor: Any, now: dt.datetime, commitment: bool
     """受理 of a stored, locked case (inside ``case_transition``'s transaction)."""
     event, update = _move(case, target=Status.ACCEPTED, actor=actor, now=now)  # checks state and role first
     item = item_spec(code=case.item_code, version=case.item_version)
+    accept_check(item=item, actor=actor)
     materials = list(case.materials.all())
     cal = calendar_get()
     data, changed, more = _acceptance(

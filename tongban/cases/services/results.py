@@ -9,6 +9,7 @@ from django.db import transaction
 
 from tongban.audit.services import audit_record
 from tongban.cases.models import Case, Status
+from tongban.cases.outcomes import result_certificate
 from tongban.cases.selectors import item_spec
 from tongban.cases.services.moves import _apply, _locked
 from tongban.common.errors import Conflict
@@ -27,33 +28,7 @@ def case_result_issue(*, number: str, now: dt.datetime) -> Case:
         item = item_spec(code=case.item_code, version=case.item_version)
         data: dict[str, Any] = {"kind": item.result.kind}
         if item.result.kind == "certificate":
-            from tongban.cases.results import certificate_facts
-            from tongban.certificates.selectors import template_get
-            from tongban.certificates.services import certificate_issue
-
-            template = str(item.result.certificate_template)
-            supplied: dict[str, Any] = {}
-            for m in case.materials.exclude(facts={}):
-                supplied.update(m.facts)
-            facts = certificate_facts(
-                keys=[f.key for f in template_get(code=template).facts],
-                form=case.form_data,
-                supplied=supplied,
-                address=str(case.form_data.get("address") or supplied.get("address") or ""),
-                at=now,
-            )
-            cert = certificate_issue(
-                template=template,
-                holder_id_number=case.applicant_id_number,
-                holder_name=case.applicant_name,
-                facts=facts,
-                case_number=case.number,
-                issued_at=now,
-                actor=None,
-                validity_days=item.result.validity_days,
-                department=item.department,
-            )
-            case.result_reference = str(cert.number)[:40]
+            case.result_reference = result_certificate(case=case, item=item, now=now)
             case.save(update_fields=["result_reference"])
             data["certificate"] = case.result_reference
         _apply(case, target=Status.RESULT_ISSUED, actor=None, now=now, data=data)

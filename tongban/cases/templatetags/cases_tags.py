@@ -44,3 +44,12 @@ def countdown_badge(cd: Any) -> dict[str, Any]:
     if getattr(cd, "seconds_left", None) is not None:
         hours = round(cd.seconds_left / 3600, 1)
     return {"cd": cd, "hours": hours}
+
+
+@register.filter
+def region_name(code: str) -> str:
+    """A region's name for people (承办地): the district with its city, a province elsewhere;
+    the code only when nothing names it."""
+    from tongban.cases.outcomes import region_label
+
+    return region_label(code or "") or (code or "")

@@ -82,13 +82,17 @@ def test_get_item_returns_the_whole_spec(api: Any) -> None:
     assert body["version"] == 1
     assert body["department"] == "jiaoguan"
     assert body["promised_limit"] == {"value": 8, "unit": "working_hours"}
-    assert body["result"] == {
+    result = body["result"]
+    assert {k: result[k] for k in ("kind", "certificate_template", "validity_days", "name_zh", "name_en")} == {
         "kind": "certificate",
         "certificate_template": "TP",
         "validity_days": 90,
         "name_zh": None,
         "name_en": None,
     }
+    # Where each fact of the pass comes from, and how the derived class reads (item data).
+    assert result["facts"]["vehicle_class"] == ["derived.truck_class"]
+    assert result["labels"]["large"] == "大型货车"
     assert [m["source"] for m in body["materials"]] == ["vehicle", "enterprise_vehicle"]
     assert body["derived"][0]["name"] == "truck_class"
     residence = api(None).get("/api/v1/catalog/items/residence_permit").json()
@@ -166,6 +170,7 @@ def test_eligibility_for_the_logged_in_citizen_uses_registry_facts(api: Any, per
     person = Person.objects.get(pk=personas.citizen.person_id)
     person.education = "bachelor"
     person.graduated_on = dt.date(2010, 7, 1)
+    person.household, person.hukou_region = None, "420102"  # 户籍 in Wuhan: settlement concerns them
     person.save()
     client = api(personas.citizen)
     r = client.post(
@@ -194,7 +199,9 @@ def test_eligibility_for_the_logged_in_citizen_uses_registry_facts(api: Any, per
 def test_points_breakdown_in_the_eligibility_answer(api: Any, personas: Any) -> None:
     from tongban.registry.models import Person
 
-    Person.objects.filter(pk=personas.citizen.person_id).update(education="senior")
+    Person.objects.filter(pk=personas.citizen.person_id).update(
+        education="senior", household=None, hukou_region="420102"
+    )
     form = {"years_worked": 5, "years_resident": 4, "social_insurance_years": 6}
     body = (
         api(personas.citizen)

@@ -33,8 +33,20 @@ def failed(code: str, **kw: Any) -> list[str]:
 # --- graduate settlement (高校毕业生落户) ---------------------------------------------------------
 
 
-def edu(level: str, graduated: dt.date | None = None) -> dict[str, dict[str, Any]]:
-    return {"education": {"education": level, "graduated_on": graduated.isoformat() if graduated else None}}
+def edu(level: str, graduated: dt.date | None = None, *, local: bool = False) -> dict[str, dict[str, Any]]:
+    """Education facts of a person whose 户籍 is elsewhere (``local``: here already)."""
+    return {
+        "education": {"education": level, "graduated_on": graduated.isoformat() if graduated else None},
+        "hukou": {"local": local, "hukou_region": "330106" if local else "420102"},
+    }
+
+
+@pytest.mark.parametrize("code", ["graduate_settlement", "points_settlement"])
+def test_settlement_is_refused_to_a_person_with_local_hukou(code: str) -> None:
+    form = {"has_employer": True, "years_worked": 9, "years_resident": 9, "social_insurance_years": 9}
+    facts = edu("master", dt.date(2020, 7, 1), local=True)
+    assert failed(code, form=form, supplied=facts, birth_date=born(30)) == ["not_yet_local"]
+    assert failed(code, form=form, supplied=edu("master", dt.date(2020, 7, 1)), birth_date=born(30)) == []
 
 
 def test_bachelor_settles_without_a_job_up_to_two_years_after_graduation() -> None:
@@ -82,7 +94,9 @@ def test_college_graduate_needs_a_job_and_to_be_a_fresh_graduate() -> None:
 
 
 def test_no_degree_on_file_fails_with_the_missing_fact_named() -> None:
-    facts = eligibility_facts(at=AT, form={"has_employer": True}, birth_date=born(30))
+    facts = eligibility_facts(
+        at=AT, form={"has_employer": True}, supplied={"hukou": {"local": False}}, birth_date=born(30)
+    )
     [failure] = item_eligibility(spec=spec("graduate_settlement"), facts=facts)
     assert failure == Failure(
         "degree_level",

@@ -119,6 +119,8 @@ def _report(
             title_zh, title_en, authority = template.title_zh, template.title_en, template.authority_zh
         except UnknownTemplate:
             title_zh = title_en = authority = ""
+        if document is not None and document_check == "match" and document.authority_zh:
+            authority = document.authority_zh  # the bureau named (and signed) in the document
         report["certificate"] = {
             "number": claims.number,
             "template": claims.template,

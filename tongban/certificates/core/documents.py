@@ -105,6 +105,10 @@ class CertificateDocument:
     issued_at: dt.datetime
     valid_until: dt.datetime
     salt: bytes = field(default_factory=lambda: secrets.token_bytes(SALT_BYTES))
+    # The issuing bureau (the handling outlet's): its region code and names. Signed with the rest.
+    issuer_code: str = ""
+    authority_zh: str = ""
+    authority_en: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "issued_at", _utc(self.issued_at))
@@ -117,7 +121,7 @@ class CertificateDocument:
 
     @property
     def issuer(self) -> str:
-        return get_template(self.template).issuer_code
+        return self.issuer_code or get_template(self.template).issuer_code
 
     def digest(self) -> bytes:
         return facts_digest(self)
@@ -145,6 +149,11 @@ class CertificateDocument:
             "issued_at": int(self.issued_at.timestamp()),
             "valid_until": int(self.valid_until.timestamp()),
             "salt": encoding.b64url(self.salt),
+            **(
+                {"issuer": self.issuer_code, "authority_zh": self.authority_zh, "authority_en": self.authority_en}
+                if self.authority_zh
+                else {}
+            ),
         }
 
     @classmethod
@@ -160,6 +169,9 @@ class CertificateDocument:
                 issued_at=dt.datetime.fromtimestamp(int(data["issued_at"]), dt.UTC),
                 valid_until=dt.datetime.fromtimestamp(int(data["valid_until"]), dt.UTC),
                 salt=encoding.b64url_decode(str(data["salt"])),
+                issuer_code=str(data.get("issuer", "")),
+                authority_zh=str(data.get("authority_zh", "")),
+                authority_en=str(data.get("authority_en", "")),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed certificate document: {exc}") from exc
@@ -176,6 +188,7 @@ def facts_digest(document: CertificateDocument) -> bytes:
         issued_at=int(document.issued_at.timestamp()),
         valid_until=int(document.valid_until.timestamp()),
         salt=document.salt,
+        authority=(document.issuer_code, document.authority_zh, document.authority_en),
     )
 
 
@@ -189,6 +202,7 @@ def record_digest(
     issued_at: int,
     valid_until: int,
     salt: bytes,
+    authority: tuple[str, str, str] = ("", "", ""),
 ) -> bytes:
     """The digest of a certificate given as plain values (times in whole seconds), as an online
     verifier reads them from its records; equal to ``facts_digest`` of the same document.
@@ -208,6 +222,8 @@ def record_digest(
             "iat": issued_at,
             "exp": valid_until,
             "s": salt,
+            # The issuing bureau, when the certificate names one (older ones do not: same digest).
+            **({"a": list(authority)} if authority[1] else {}),
         }
     )
     return hashlib.sha256(body).digest()[:DIGEST_BYTES]

@@ -4,7 +4,9 @@ Title, number, body text, a table of the certified facts, the issuing authority 
 seal area, and a QR code (segno) holding the verification URL with the signed token. The token and
 the full document (with its salt) are also written into the PDF's document information
 dictionary (``/TongbanToken``, ``/TongbanCertificate``), so an offline verifier reads them without
-rasterising the page. The font is reportlab's built-in CID font STSong-Light: nothing downloads.
+rasterising the page. The font is WenQuanYi Micro Hei (TrueType, from the ``paperang-p2-fonts-cjk``
+wheel, pinned in pyproject): reportlab embeds the subset of glyphs a certificate uses, so every
+reader shows the same characters, and ``missing_glyphs`` finds a character the font lacks.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table, TableStyle
 
@@ -33,7 +35,9 @@ from tongban.certificates.core.templates import CertificateTemplate, get_templat
 from tongban.common.clock import SHANGHAI
 from tongban.common.masking import mask_id_number
 
-FONT = "STSong-Light"
+FONT = "WenQuanYiMicroHei"
+#: The package and file of the embedded font (a TrueType collection; its first face).
+FONT_PACKAGE, FONT_FILE = "paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc"
 TOKEN_KEY = "TongbanToken"  # noqa: S105 -- a PDF metadata key name, not a secret
 DOCUMENT_KEY = "TongbanCertificate"
 SEAL_RED = colors.Color(0.80, 0.08, 0.10)
@@ -42,8 +46,22 @@ QR_SIZE = 34 * mm
 
 
 @cache
+def _font() -> TTFont:
+    from importlib import resources
+
+    with resources.as_file(resources.files(FONT_PACKAGE).joinpath(FONT_FILE)) as path:
+        return TTFont(FONT, str(path), subfontIndex=0)
+
+
+def missing_glyphs(text: str) -> set[str]:
+    """The characters of ``text`` the embedded font has no glyph for (shown as boxes)."""
+    cmap = _font().face.charToGlyph
+    return {ch for ch in text if not ch.isspace() and ord(ch) not in cmap}
+
+
+@cache
 def _register_font() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    pdfmetrics.registerFont(_font())
     # Compressed streams stay binary: ASCII85 only makes the file larger and slower to write.
     rl_config.useA85 = 0
 
@@ -241,6 +259,7 @@ def render_pdf(
     """The certificate as a one-page A4 PDF."""
     _register_font()
     template = get_template(document.template)
+    authority = document.authority_zh or template.authority_zh
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, pageCompression=1)
     canvas._doc.info = _Info(
@@ -250,7 +269,7 @@ def render_pdf(
         }
     )
     canvas.setTitle(f"{template.title_zh} {document.number}")
-    canvas.setAuthor(template.authority_zh)
+    canvas.setAuthor(authority)
     canvas.setSubject(template.title_en)
     canvas.setKeywords(f"tongban-certificate {document.template} {document.number}")
     canvas.setCreator("tongban")
@@ -294,9 +313,9 @@ def render_pdf(
     seal_x = width - 62 * mm
     canvas.setFillColor(INK)
     canvas.setFont(FONT, 13)
-    canvas.drawCentredString(seal_x, base + 10 * mm, template.authority_zh)
+    canvas.drawCentredString(seal_x, base + 10 * mm, authority)
     canvas.drawCentredString(seal_x, base + 2 * mm, local_date_zh(document.issued_at))
-    draw_seal(canvas, seal_x, base + 8 * mm, 21 * mm, template.authority_zh)
+    draw_seal(canvas, seal_x, base + 8 * mm, 21 * mm, authority)
 
     qr_x, qr_y = 26 * mm, 40 * mm
     draw_qr(canvas, qr_text(verify_url, token), qr_x, qr_y, QR_SIZE)
@@ -309,7 +328,7 @@ def render_pdf(
     canvas.setFont(FONT, 7.5)
     canvas.setFillColor(colors.Color(0.3, 0.3, 0.3))
     notes = [
-        f"本电子证照由{template.authority_zh}签发，以数字签名（Ed25519，密钥标识 {kid}）保护，与纸质证明具有同等效力。",
+        f"本电子证照由{authority}签发，以数字签名（Ed25519，密钥标识 {kid}）保护，与纸质证明具有同等效力。",
         f"核验：扫描二维码，或访问 {verify_url}，或使用离线工具 tongban cert verify 本文件 --public-keys 公钥目录。",
         "This certificate is signed (Ed25519). Verify it by scanning the QR code, online, "
         "or offline with the public keys.",

@@ -81,6 +81,9 @@ class CertificateTemplate:
     body_zh: str
     body_en: str
     closing_zh: str
+    # A unit of the city bureau that issues this kind (交通警察支队), not the handling outlet's bureau.
+    authority_unit_zh: str = ""
+    authority_unit_en: str = ""
 
     def fact(self, key: str) -> FactSpec:
         """The spec of one fact; raises KeyError."""
@@ -159,6 +162,8 @@ def _load(raw: Mapping[str, object]) -> CertificateTemplate:
         body_zh="".join(line.strip() for line in str(raw["body_zh"]).splitlines()),
         body_en=" ".join(str(raw["body_en"]).split()),
         closing_zh=str(raw.get("closing_zh", "")),
+        authority_unit_zh=str(raw.get("authority_unit_zh", "")),
+        authority_unit_en=str(raw.get("authority_unit_en", "")),
     )
 
 
