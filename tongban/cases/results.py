@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext
+
 from tongban.common.errors import Invalid
 from tongban.workdays.calendar import SHANGHAI
 
@@ -56,7 +58,7 @@ def certificate_facts(
         out[key] = LABELS.get(str(value), str(value))
     if missing:
         raise Invalid(
-            f"证照事项缺少 {', '.join(missing)} / Certificate facts missing: {', '.join(missing)}",
+            (gettext("证照事项缺少 %(join)s") % {"join": ", ".join(missing)}),
             code="certificate_facts_missing",
             missing=missing,
         )

@@ -18,13 +18,16 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from tongban.audit.services import AuditAppend, audit_append_sql, audit_record
 from tongban.cases.machine import CLOCK_RUNS, SYSTEM, TERMINAL, move_for
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Channel, MaterialState, Status, SubmitKey
+from tongban.cases.notices import case_event_notify, cases_overdue_notify
 from tongban.cases.schemas import MaterialView
 from tongban.cases.selectors import (
     item_spec,
+    material_names,
     materials_resolve,
     photo_api,
 )
@@ -689,6 +692,7 @@ def _apply(
     if target == Status.APPROVED:
         number = case.number
         transaction.on_commit(lambda: _enqueue_result(number))
+    case_event_notify(case, event)  # tells the applicant when the move concerns them
     return event
 
 
@@ -741,7 +745,7 @@ def case_transition(
             )
             if missing:
                 raise Conflict(
-                    f"仍缺少材料 / Materials still missing: {', '.join(missing)}",
+                    gettext("仍缺少材料：%(names)s") % {"names": material_names(case, missing)},
                     code="materials_missing",
                     missing=missing,
                 )
@@ -797,7 +801,7 @@ def case_accept(
         if missing:
             if not commitment:
                 raise Conflict(
-                    f"材料不齐，不能受理 / Required materials missing: {', '.join(missing)}",
+                    gettext("材料不齐，不能受理，缺少：%(names)s") % {"names": material_names(case, missing)},
                     code="materials_missing",
                     missing=missing,
                 )
@@ -959,6 +963,7 @@ def cases_sweep(*, now: dt.datetime, limit: int = 5000) -> SweepReport:
             Case.objects.filter(number__in=broken).update(verification_flagged_at=now, updated_at=now)
         if late:
             Case.objects.filter(number__in=late).update(overdue_flagged_at=now, updated_at=now)
+            cases_overdue_notify(late, at=now)
         if broken or late:
             audit_record(
                 action="case.sweep",

@@ -394,6 +394,9 @@ class ItemSpec(_Frozen):
             raise ValueError(f"not a valid JSON Schema at {where}: {exc.message}") from None
         if v.get("type") != "object":
             raise ValueError('the form schema must be {"type": "object", ...}')
+        from tongban.catalog.words import form_words_check
+
+        form_words_check(v, "form_schema")
         return v
 
     @model_validator(mode="after")

@@ -15,6 +15,7 @@ class DomainError(Exception):
     code = "invalid"
 
     def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        message = str(message)  # a lazy translation is rendered in the language of the request
         super().__init__(message)
         self.message = message
         if code:

@@ -15,6 +15,7 @@ import unicodedata
 from typing import Annotated
 
 from annotated_types import Interval
+from django.utils.translation import gettext
 from pydantic import BeforeValidator
 
 # The largest value of a signed 64-bit column (PostgreSQL bigint, SQLite INTEGER).
@@ -71,7 +72,7 @@ def _nfkc_number(value: object) -> object:
         try:
             return ascii_digits(value, max_length=20)
         except NotDigits:
-            raise ValueError("不是数字 / not a number") from None
+            raise ValueError(gettext("不是数字")) from None
     return value
 
 

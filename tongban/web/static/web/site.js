@@ -5,7 +5,10 @@
    - select[data-autosubmit]: choosing an option sends the form ("request": through the submit
      event, so htmx handles it; otherwise a plain form submission)
    - input[data-select-on-focus]: focusing selects the whole value (a link to copy)
-   - button[data-print]: prints the page */
+   - button[data-print]: prints the page
+   - htmx: a refused request's answer (4xx with HTML) is shown like any other
+   - button[data-confirm]: a destructive button asks its question (the attribute's text) first;
+     without scripts the server's own confirmation page asks instead */
 (function () {
   "use strict";
   document.addEventListener("submit", function (e) {
@@ -21,8 +24,20 @@
     if (el.getAttribute("data-autosubmit") === "request" && el.form.requestSubmit) { el.form.requestSubmit(); }
     else { el.form.submit(); }
   });
+  // a refused request (400, 404, 409, 422) answers with the page fragment that says why: show it
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var x = e.detail.xhr, type = x.getResponseHeader("Content-Type") || "";
+    if (x.status >= 400 && x.status < 500 && type.indexOf("text/html") === 0) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
   document.addEventListener("focusin", function (e) {
     if (e.target.hasAttribute && e.target.hasAttribute("data-select-on-focus")) { e.target.select(); }
+  });
+  document.addEventListener("click", function (e) {
+    var c = e.target.closest ? e.target.closest("button[data-confirm]") : null;
+    if (c && !window.confirm(c.getAttribute("data-confirm"))) { e.preventDefault(); }
   });
   document.addEventListener("click", function (e) {
     var b = e.target.closest ? e.target.closest("[data-print]") : null;
