@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
 
 from tongban.cases.models import Case, Status
+from tongban.common.clock import now
+from tongban.common.errors import DomainError, NotFound
 from tongban.common.roles import Role
 
 #: the button for each move
@@ -58,23 +63,35 @@ def case_actions(*, case: Case, user: Any, allowed: list[str]) -> list[dict[str,
     ]
 
 
-def case_answers(case: Case) -> list[tuple[str, str]]:
-    """The application's answers as (question, answer) in the reader's language."""
+def case_answers(case: Case, materials: list[Any]) -> list[tuple[str, str]]:
+    """The application's answers as (question, answer) in the reader's language; gives each of
+    the case's materials its English name (``name_en``) from the item's version."""
     from tongban.cases.selectors import item_spec
     from tongban.catalog.words import form_values
-    from tongban.common.errors import DomainError
 
     try:
-        schema = item_spec(code=case.item_code, version=case.item_version).form_schema
+        spec = item_spec(code=case.item_code, version=case.item_version)
     except DomainError:
-        schema = {}
-    return form_values(schema, case.form_data or {})
+        return form_values({}, case.form_data or {})
+    english = {m.code: m.name_en for m in spec.materials}
+    for m in materials:
+        m.name_en = english.get(m.code, "")
+    return form_values(spec.form_schema, case.form_data or {})
 
 
 def confirm_needed(request: HttpRequest, case_number: str, to: str) -> HttpResponse | None:
     """The confirmation page for a move that needs one and was not yet confirmed, else None."""
     if to not in CONFIRM or request.POST.get("confirmed") == "1":
         return None
+    from tongban.cases.machine import targets_from
+    from tongban.cases.selectors import case_get
+
+    try:
+        case = case_get(user=request.user, number=case_number)
+    except NotFound:
+        raise Http404 from None
+    if to not in targets_from(case.status, getattr(request.user, "role", "")):
+        return None  # the move is refused by the service, with its reason
     return render(
         request,
         "cases/confirm.html",
@@ -87,3 +104,20 @@ def confirm_needed(request: HttpRequest, case_number: str, to: str) -> HttpRespo
             "materials": request.POST.getlist("materials"),
         },
     )
+
+
+@login_required
+@require_POST
+def material_verify(request: HttpRequest, number: str) -> HttpResponse:
+    """A clerk or approver records an uploaded stand-in for a registry record as verified."""
+    from tongban.cases.verification import case_material_verify
+    from tongban.cases.views import _detail
+
+    try:
+        case_material_verify(number=number, code=request.POST.get("code", "")[:48], actor=request.user, now=now())
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return _detail(request, number, status=exc.status, error=exc.message)
+    messages.success(request, _("已记录核验结果"))
+    return redirect("cases:detail", number=number)

@@ -31,6 +31,7 @@ from tongban.cases.selectors import (
     materials_resolve,
     photo_api,
 )
+from tongban.cases.verification import approval_gate, not_eligible_message, rows_mark_pending, set_aside
 from tongban.common.access import access_get
 from tongban.common.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from tongban.common.lookups import Lookup, forget_all
@@ -401,8 +402,12 @@ def _replay(*, user: Any, key: str, digest: str) -> Submitted | None:
 # --- submit -------------------------------------------------------------------------------------
 
 
-def _check_form(*, item: Any, form: dict[str, Any], person: Any, now: dt.datetime) -> None:
-    """The form against the item's JSON Schema, then the item's eligibility rules. Raises Invalid."""
+def _check_form(
+    *, item: Any, form: dict[str, Any], person: Any, now: dt.datetime, presented: set[str] = frozenset()
+) -> list[str]:
+    """The form against the item's JSON Schema, then the item's eligibility rules. Returns the
+    uploaded materials that stand in for a missing registry record (to be verified by staff,
+    tongban.cases.verification). Raises Invalid."""
     errors = _form_errors(item.form_schema, form)
     if errors:
         raise Invalid("申请表填写有误 / The form has errors", code="form_invalid", errors=errors)
@@ -410,10 +415,11 @@ def _check_form(*, item: Any, form: dict[str, Any], person: Any, now: dt.datetim
         from tongban.catalog.selectors import item_check_for
 
         check = item_check_for(spec=item, id_number=person.id_number, form=form, at=now, person=person)
-        if not check["eligible"]:
-            zh = "；".join(f["reason_zh"] for f in check["failures"])
-            en = "; ".join(f["reason_en"] for f in check["failures"])
-            raise Invalid(f"不符合申请条件：{zh} / Not eligible: {en}", code="not_eligible", failures=check["failures"])
+        failures, pending = set_aside(item, check["failures"], presented)
+        if failures:
+            raise Invalid(not_eligible_message(failures), code="not_eligible", failures=failures)
+        return pending
+    return []
 
 
 def case_submit(
@@ -484,7 +490,7 @@ def case_submit(
     # retry then returns the first case, below), not by a read ahead of every submission; a retry
     # that the checks now refuse still gets the first case, or the Conflict of a different body.
     try:
-        _check_form(item=item, form=form, person=person, now=now)
+        pending = _check_form(item=item, form=form, person=person, now=now, presented=set(presented_codes))
     except DomainError:
         replay = _replay(user=actor, key=idempotency_key, digest=digest) if idempotency_key else None
         if replay is None:
@@ -528,6 +534,7 @@ def case_submit(
                 limit_unit=item.promised_limit.unit,
             )
             rows = [_material_row(case, m, now, (files or {}).get(m.code, "")) for m in materials]
+            rows_mark_pending(rows, pending)
             first = CaseEvent(
                 case=case,
                 from_status="",
@@ -645,6 +652,7 @@ def _apply(
         raise Forbidden(
             f"角色 {role} 不能执行此操作 / Role {role} may not move a case to {target}", code="role_not_allowed"
         )
+    approval_gate(case, target)  # an upload standing in for a registry record is verified first
     reason = reason.strip()
     if move.reason and not reason:
         raise Invalid("请填写理由 / A reason is required", code="reason_required", field="reason")

@@ -253,6 +253,8 @@ class Material(_Frozen):
     photo_standard: PhotoStandardCode | None = None
     note_zh: ZhText | None = None
     note_en: EnText | None = None
+    # When the source has no record, the applicant's upload stands in once staff verify it.
+    upload_verifies: bool = False
 
     @property
     def supplied(self) -> bool:
@@ -263,6 +265,8 @@ class Material(_Frozen):
     def _one_provider(self) -> Material:
         if self.source is not None and self.photo_standard is not None:
             raise ValueError("a material comes from a registry source or from the photo library, not both")
+        if self.upload_verifies and self.source is None:
+            raise ValueError("upload_verifies stands in for a registry source: the material needs a source")
         return self
 
 

@@ -308,8 +308,13 @@ def item_precheck(*, spec: ItemSpec, id_number: str, at: Any) -> tuple[list[dict
     if not spec.eligibility:
         return [], materials_on_file(spec=spec, id_number=id_number, at=at)
     check = item_check_for(spec=spec, id_number=id_number, form={}, at=at)
+    standins = {m.source for m in spec.materials if m.upload_verifies and m.source}
     failures = [
-        {**f, "not_on_file": bool(f["missing"])}
+        {
+            **f,
+            "not_on_file": bool(f["missing"]),
+            "upload_ok": bool(f["missing"]) and {str(p).split(".", 1)[0] for p in f["missing"]} <= standins,
+        }
         for f in check["failures"]
         if not any(m.startswith(("form.", "points", "derived.")) for m in f["missing"])
     ]
