@@ -38,7 +38,7 @@ def _fresh() -> Any:
 def test_parse_reports_the_line() -> None:
     with pytest.raises(Invalid, match="第 2 行"):
         schedule_parse(text="2027-01-01 holiday\n2027-13-01 holiday\n", year=2027)
-    with pytest.raises(Invalid, match="not in 2027"):
+    with pytest.raises(Invalid, match="不属于 2027 年"):
         schedule_parse(text="2028-01-01 holiday\n", year=2027)
     with pytest.raises(Invalid, match="unknown kind"):
         schedule_parse(text="2027-01-04 off\n", year=2027)
