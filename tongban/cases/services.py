@@ -403,7 +403,12 @@ def _replay(*, user: Any, key: str, digest: str) -> Submitted | None:
 
 
 def _check_form(
-    *, item: Any, form: dict[str, Any], person: Any, now: dt.datetime, presented: set[str] = frozenset()
+    *,
+    item: Any,
+    form: dict[str, Any],
+    person: Any,
+    now: dt.datetime,
+    presented: frozenset[str] | set[str] = frozenset(),
 ) -> list[str]:
     """The form against the item's JSON Schema, then the item's eligibility rules. Returns the
     uploaded materials that stand in for a missing registry record (to be verified by staff,

@@ -38,7 +38,9 @@ def standins(item: Any) -> dict[str, str]:
     return {m.source: m.code for m in item.materials if getattr(m, "upload_verifies", False) and m.source}
 
 
-def set_aside(item: Any, failures: list[dict[str, Any]], presented: set[str]) -> tuple[list[dict[str, Any]], list[str]]:
+def set_aside(
+    item: Any, failures: list[dict[str, Any]], presented: frozenset[str] | set[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Split eligibility failures into those that stand and the materials whose upload will be
     verified instead: a failure is set aside only when every fact it lacks comes from a source
     with a stand-in material the applicant uploaded."""

@@ -91,7 +91,9 @@ def test_overdue_sweep_tells_the_applicant_once(
     items: None, personas: Any, now: dt.datetime, django_capture_on_commit_callbacks: Any
 ) -> None:
     case = _accepted(personas, now)
-    late = Case.objects.get(pk=case.pk).deadline_at + dt.timedelta(days=1)
+    deadline = Case.objects.get(pk=case.pk).deadline_at
+    assert deadline is not None
+    late = deadline + dt.timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
         assert cases_sweep(now=late).overdue_flagged == [case.number]
         cases_sweep(now=late + dt.timedelta(hours=1))

@@ -16,7 +16,7 @@ from tongban.certificates.core.cli import main
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("电子证照离线工具")
+    help = str(gettext_lazy("电子证照离线工具"))
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
