@@ -42,8 +42,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import common  # noqa: E402  (path set up above for a plain checkout)
 
+from tongban.common.clock import SHANGHAI  # noqa: E402
+
 DB_NAME = os.environ.get("TONGBAN_BENCH_INSIGHTS_DB", "tongban_bench_insights")
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NEW_DAY_MARK = "-7"  # case numbers of the new day: <region>-<yyyymmdd>-7nnnnn
 NULL = "\\N"  # COPY's text format for NULL
 CASE_COLUMNS = [

@@ -21,7 +21,14 @@ API: dict[str, Call] = {
     "tongban_registry_api_my_record": Call("GET", "/api/v1/registry/me"),
     "tongban_registry_api_lookup": Call("POST", "/api/v1/registry/persons/lookup", {"id_number": "{id_a}"}),
     "tongban_registry_api_reveal": Call(
-        "POST", "/api/v1/registry/persons/reveal", {"id_number": "{id_a}", "field": "phone", "reason": "核对联系方式"}
+        "POST",
+        "/api/v1/registry/persons/reveal",
+        {
+            "id_number": "{id_a}",
+            "field": "phone",
+            "reason_code": "contact_applicant",
+            "reason": "核对联系方式以便通知补正材料",
+        },
     ),
     "tongban_catalog_api_list_items": Call("GET", "/api/v1/catalog/items"),
     "tongban_catalog_api_figures": Call("GET", "/api/v1/catalog/figures"),
@@ -78,6 +85,50 @@ API: dict[str, Call] = {
         "POST", "/api/v1/appointments/{appt_a}/reschedule", {"slot_id": "{slot_2}"}
     ),
     "tongban_appointments_api_check_in": Call("POST", "/api/v1/appointments/{appt_a}/check-in"),
+    "tongban_accounts_api_tokens": Call("GET", "/api/v1/accounts/tokens"),
+    "tongban_accounts_api_token_create": Call("POST", "/api/v1/accounts/tokens", {"name": "矩阵", "days": 30}),
+    "tongban_accounts_api_token_revoke": Call("DELETE", "/api/v1/accounts/tokens/{token_a}"),
+    "tongban_notifications_api_inbox": Call("GET", "/api/v1/notifications/"),
+    "tongban_notifications_api_unread": Call("GET", "/api/v1/notifications/unread"),
+    "tongban_notifications_api_read": Call("POST", "/api/v1/notifications/{message_a}/read"),
+    "tongban_notifications_api_read_all": Call("POST", "/api/v1/notifications/read-all"),
+    "tongban_feedback_api_rate": Call("POST", "/api/v1/feedback/ratings", {"case_number": "{case_a}", "level": 5}),
+    "tongban_feedback_api_mine": Call("GET", "/api/v1/feedback/ratings/mine"),
+    "tongban_feedback_api_handover": Call("POST", "/api/v1/feedback/handover", {"case_number": "{case_a}"}),
+    "tongban_feedback_api_handed": Call("POST", "/api/v1/feedback/handed", {"token": "x", "level": 5}),
+    "tongban_feedback_api_followups": Call("GET", "/api/v1/feedback/followups"),
+    "tongban_feedback_api_step": Call(
+        "POST", "/api/v1/feedback/followups/{followup}/steps", {"step": "contact", "note": "矩阵"}
+    ),
+    "tongban_feedback_api_appeal": Call("POST", "/api/v1/feedback/ratings/{rating}/appeal", {"reason": "矩阵"}),
+    "tongban_feedback_api_decide": Call(
+        "POST", "/api/v1/feedback/ratings/{rating}/appeal/decision", {"uphold": False, "note": "矩阵"}
+    ),
+    "tongban_insights_api_figures": Call("GET", "/api/v1/insights/figures"),
+    "tongban_insights_api_promise": Call("GET", "/api/v1/insights/promise/{item}"),
+    "tongban_enterprises_api_mine": Call("GET", "/api/v1/enterprises/mine"),
+    "tongban_enterprises_api_detail": Call("GET", "/api/v1/enterprises/e/{uscc_a}"),
+    "tongban_enterprises_api_member_add": Call(
+        "POST", "/api/v1/enterprises/e/{uscc_a}/members", {"id_number": "{id_a}", "role": "member"}
+    ),
+    # A plate not registered to the enterprise: refused before any case is filed.
+    "tongban_enterprises_api_truck_passes": Call(
+        "POST",
+        "/api/v1/enterprises/e/{uscc_a}/truck-passes",
+        {"plates": ["浙AZ0000"], "start_on": "2026-04-01", "days": 30, "area": "城区"},
+    ),
+    "tongban_enterprises_api_roadside_check": Call(
+        "POST", "/api/v1/enterprises/roadside-check", {"token": "TB1.x", "road": "core"}
+    ),
+    "tongban_enterprises_api_liaison_list": Call("GET", "/api/v1/enterprises/liaison"),
+    "tongban_enterprises_api_liaison_file": Call(
+        "POST", "/api/v1/enterprises/e/{uscc_a}/liaison", {"subject": "矩阵", "body": "矩阵测试"}
+    ),
+    "tongban_enterprises_api_liaison_reply": Call(
+        "POST", "/api/v1/enterprises/liaison/{liaison_a}/reply", {"reply": "已答复"}
+    ),
+    "tongban_enterprises_api_liaison_resolve": Call("POST", "/api/v1/enterprises/liaison/{liaison_a}/resolve"),
+    "tongban_enterprises_api_liaison_reopen": Call("POST", "/api/v1/enterprises/liaison/{liaison_a}/reopen"),
 }
 
 PAGES: dict[str, Call] = {
@@ -132,6 +183,44 @@ PAGES: dict[str, Call] = {
     "api:openapi-json": Call("GET", "/api/v1/openapi.json"),
     "api:openapi-view": Call("GET", "/api/v1/docs"),
     "api:api-root": Call("GET", "/api/v1/"),
+    "accounts:account": Call("GET", "/accounts/"),
+    "accounts:activate": Call("GET", "/accounts/activate/"),
+    "accounts:register_code": Call("GET", "/accounts/register/code/"),
+    "accounts:sessions_end": Call("POST", "/accounts/sessions/end/"),
+    "accounts:tokens": Call("GET", "/accounts/tokens/"),
+    "accounts:token_revoke": Call("POST", "/accounts/tokens/{token_a}/revoke/"),
+    "accounts:window_register": Call("GET", "/accounts/window/register/"),
+    "notifications:inbox": Call("GET", "/notifications/"),
+    "notifications:read": Call("POST", "/notifications/{message_a}/read/"),
+    "notifications:read_all": Call("POST", "/notifications/read-all/"),
+    "feedback:mine": Call("GET", "/feedback/"),
+    "feedback:rate": Call("GET", "/feedback/rate/{case_a}/"),
+    "feedback:desk": Call("GET", "/feedback/desk/"),
+    "feedback:kiosk": Call("GET", "/feedback/kiosk/"),
+    "feedback:tablet": Call("GET", "/feedback/tablet/x/"),
+    "feedback:followups": Call("GET", "/feedback/followups/"),
+    "feedback:followup": Call("GET", "/feedback/followups/{followup}/"),
+    "feedback:step": Call("POST", "/feedback/followups/{followup}/step/", form={"step": "contact", "note": "矩阵"}),
+    "feedback:appeal": Call("POST", "/feedback/followups/{followup}/appeal/", form={"reason": "矩阵"}),
+    "feedback:answer_rate": Call("POST", "/feedback/followups/{followup}/answer-rating/", form={"level": "5"}),
+    "insights:dashboard": Call("GET", "/insights/"),
+    "insights:export": Call("GET", "/insights/export/kpi.csv"),
+    "insights:promise_index": Call("GET", "/insights/promise/"),
+    "insights:promise": Call("GET", "/insights/promise/{item}/"),
+    "enterprises:mine": Call("GET", "/enterprises/"),
+    "enterprises:detail": Call("GET", "/enterprises/e/{uscc_a}/"),
+    "enterprises:apply_passes": Call(
+        "POST", "/enterprises/e/{uscc_a}/passes/", form={"plates": ["浙AZ0000"], "start_on": "2026-04-01"}
+    ),
+    "enterprises:add_member": Call(
+        "POST", "/enterprises/e/{uscc_a}/members/", form={"id_number": "{id_a}", "role": "member"}
+    ),
+    "enterprises:file_request": Call(
+        "POST", "/enterprises/e/{uscc_a}/liaison/", form={"subject": "矩阵", "body": "矩阵测试"}
+    ),
+    "enterprises:liaison": Call("GET", "/enterprises/liaison/"),
+    "enterprises:request_step": Call("POST", "/enterprises/liaison/{liaison_a}/reply/", form={"reply": "已答复"}),
+    "enterprises:roadside": Call("GET", "/enterprises/roadside/"),
     # The Django admin: one entry for its index and every model's list (see test_access_matrix).
     "admin:*": Call("GET", "/admin/"),
 }

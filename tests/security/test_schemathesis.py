@@ -85,8 +85,8 @@ def test_schemathesis_finds_nothing(
     monkeypatch.setattr("tongban.common.clock.now", lambda: now)
     plant(personas, now)
     runs = [
-        _run(live_server.url, api_token_create(user=personas.citizen, name="fuzz"), "citizen"),
-        _run(live_server.url, api_token_create(user=personas.approvers["huzheng"], name="fuzz"), "approver"),
+        _run(live_server.url, api_token_create(user=personas.citizen, name="fuzz", at=now)[1], "citizen"),
+        _run(live_server.url, api_token_create(user=personas.approvers["huzheng"], name="fuzz", at=now)[1], "approver"),
     ]
     save_figures(
         "schemathesis",

@@ -36,6 +36,7 @@ class World:
 
 def plant(personas: Any, now: dt.datetime) -> World:
     """Create the world (inside the test's database)."""
+    from tongban.accounts.services import api_token_create
     from tongban.appointments.models import Slot
     from tongban.appointments.services import appointment_book, slot_plan_set, slots_generate
     from tongban.cases.services import case_accept, case_submit
@@ -43,6 +44,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
     from tongban.catalog.services import catalog_load
     from tongban.certificates.services import certificate_issue
     from tongban.certificates.tests.conftest import SAMPLE_FACTS
+    from tongban.notifications.services import notify
     from tongban.outlets.geo import DayKind
     from tongban.outlets.services import outlet_upsert
 
@@ -76,6 +78,16 @@ def plant(personas: Any, now: dt.datetime) -> World:
     slots_generate(plan=plan, start_day=dt.date(2026, 4, 2), days=2, at=now, calendar=lambda d: DayKind.WORKDAY)
     slots = list(Slot.objects.filter(outlet=station).order_by("start")[:2])
     appt_a = appointment_book(user=a, item_code=BOOK_ITEM, slot_id=slots[0].pk, at=now)
+    token_a, _raw = api_token_create(user=a, name="矩阵", days=30, at=now)
+    message_a = notify(
+        recipient=a,
+        kind="appointment_reminder",
+        key=f"matrix-{appt_a.number}",
+        params={"item": BOOK_ITEM, "outlet": station.name, "start": now.isoformat(), "number": appt_a.number},
+        at=now,
+        channels=(),
+    )
+    uscc_a, liaison_a = _enterprise_of(a, personas, now)
     users = {
         "anon": None,
         "citizen_a": a,
@@ -92,6 +104,10 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "cert_a": cert_a.number,
         "appt_a": appt_a.number,
         "slot_2": str(slots[1].pk),
+        "token_a": str(token_a.pk),
+        "message_a": str(message_a.pk),
+        "rating": "999999",
+        "followup": "999999",
         "outlet_x": personas.outlet.code,
         "id_a": a.id_number,
         "item": "t_doc",
@@ -100,9 +116,28 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "derivative": "999999",
         "standard": "id_card",
         "slug": "t_doc",
+        "uscc_a": uscc_a,
+        "liaison_a": str(liaison_a),
     }
     canaries = {
         "citizen_a": [a.id_number, a.real_name, a.phone],
         "citizen_b": [b.id_number, b.real_name, b.phone],
     }
     return World(users=users, ids=ids, canaries=canaries)
+
+
+def _enterprise_of(a: Any, personas: Any, now: dt.datetime) -> tuple[str, int]:
+    """Citizen A administers an enterprise with one truck and has filed a liaison request."""
+    from tongban.enterprises.models import Enterprise, FleetVehicle, Membership
+    from tongban.enterprises.services import liaison_file
+    from tongban.enterprises.uscc import make_uscc
+
+    e = Enterprise.objects.create(
+        uscc=make_uscc(region="330106", seq=77), name="矩阵测试物流有限公司", region_code="330106",
+        address="测试路 1 号", registered_on=dt.date(2015, 1, 1), liaison=personas.approvers["zhian"],
+    )  # fmt: skip
+    FleetVehicle.objects.create(
+        enterprise=e, plate="浙AM0001", body="van", length_mm=5990, gross_kg=4000, registered_on=dt.date(2020, 1, 1)
+    )
+    Membership.objects.create(enterprise=e, person=a.person, role="admin", added_at=now)
+    return e.uscc, liaison_file(actor=a, uscc=e.uscc, subject="矩阵", body="矩阵测试", now=now).pk

@@ -46,6 +46,11 @@ class Browser:
     def request(self, method: str, path: str, *, host: int | None = None, follow: bool = True, **kw: Any) -> Any:
         base = self._base(host)
         headers = dict(kw.pop("headers", {}) or {})
+        # As the TLS-terminating proxy in front of production says: the client came over HTTPS
+        # (production redirects plain HTTP and marks its cookies Secure).
+        headers.setdefault("X-Forwarded-Proto", "https")
+        # ... and, as a browser does on every form post and fetch, names the page's origin.
+        headers.setdefault("Origin", "https://" + base.split("://", 1)[1].rstrip("/"))
         kw.setdefault("timeout", 60)
         for _ in range(8):
             if self.cookies:

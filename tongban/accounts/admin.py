@@ -12,6 +12,7 @@ from tongban.accounts.forms import ThrottledAdminLoginForm
 from tongban.accounts.models import User
 from tongban.accounts.services import account_disable, sessions_end_all
 from tongban.common.clock import now
+from tongban.common.request import viewer
 
 # The admin's login goes through the same throttle and audit as the site's (one counter).
 admin.site.login_form = ThrottledAdminLoginForm
@@ -50,9 +51,9 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # disabled here: every session of the account ends too
-            sessions_end_all(user=obj, at=now(), actor=request.user, reason="disabled")
+            sessions_end_all(user=obj, at=now(), actor=viewer(request), reason="disabled")
 
     @admin.action(description=_("停用所选账号并结束其全部会话"))
     def disable_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            account_disable(user=user, at=now(), actor=request.user)
+            account_disable(user=user, at=now(), actor=viewer(request))

@@ -16,6 +16,7 @@ from tongban.accounts.services import api_token_create, api_token_revoke
 from tongban.common.clock import now
 from tongban.common.errors import Forbidden
 from tongban.common.masking import mask_id_number, mask_phone
+from tongban.common.params import RowId
 
 router = Router(tags=["accounts 账户"])
 
@@ -66,8 +67,8 @@ def token_create(request: HttpRequest, body: TokenCreateIn) -> Status:
     return Status(201, {**_token(token, at), "token": raw})
 
 
-@router.delete("/tokens/{int:token_id}", response={204: None})
-def token_revoke(request: HttpRequest, token_id: int) -> Status:
+@router.delete("/tokens/{token_id}", response={204: None})
+def token_revoke(request: HttpRequest, token_id: RowId) -> Status:
     """Revoke one of my tokens (it stops working at once)."""
     api_token_revoke(user=request.user, token_id=token_id, at=now())
     return Status(204, None)

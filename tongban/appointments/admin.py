@@ -11,6 +11,7 @@ from tongban.appointments.models import Appointment, Slot, SlotPlan
 from tongban.appointments.services import slot_plan_set
 from tongban.common.admin import ReadOnlyAdminMixin
 from tongban.common.clock import now
+from tongban.common.request import viewer
 
 
 @admin.register(SlotPlan)
@@ -28,7 +29,7 @@ class SlotPlanAdmin(admin.ModelAdmin):
             slot_minutes=obj.slot_minutes,
             days_ahead=obj.days_ahead,
             at=now(),
-            actor=request.user,
+            actor=viewer(request),
         )
         obj.pk = saved.pk
 

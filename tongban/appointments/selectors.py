@@ -9,8 +9,7 @@ from django.db.models import F, Q
 
 from tongban.appointments.models import Appointment, AppointmentStatus, Slot
 from tongban.common.access import access_filter
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+from tongban.common.clock import SHANGHAI
 
 
 def slots_open(*, outlet_id: int, group: str, at: dt.datetime, days: int = 7) -> list[Slot]:

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext
@@ -30,7 +28,8 @@ from tongban.appointments.reminders import _queue_reminder
 from tongban.appointments.reminders import appointment_remind as appointment_remind  # re-exported
 from tongban.appointments.reminders import appointments_remind_due as appointments_remind_due  # re-exported
 from tongban.audit.services import audit_record
-from tongban.common.access import access_get
+from tongban.common.access import Viewer, access_get
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from tongban.common.roles import Department, Role
 from tongban.common.rows import RowLoader
@@ -40,7 +39,6 @@ from tongban.outlets.selectors import day_calendar, hours_of, outlet_accepts_sql
 if TYPE_CHECKING:
     from tongban.outlets.models import Outlet
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 _GROUP_LETTER: dict[str, str] = {
     Department.HUZHENG: "H",
     Department.CHURUJING: "C",
@@ -71,7 +69,7 @@ def slot_plan_set(
     slot_minutes: int = 30,
     days_ahead: int = 7,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Viewer | None = None,
 ) -> SlotPlan:
     """Create or change how ``outlet`` offers appointments for ``group``. Existing slots keep
     their capacity; slots generated later use the new one. Raises Invalid."""
@@ -161,25 +159,9 @@ def slots_generate_all(*, at: dt.datetime, calendar: Callable[[dt.date], DayKind
 # --- booking ------------------------------------------------------------------------------------
 
 
-_redis_writers: weakref.WeakKeyDictionary[RedisCache, Any] = weakref.WeakKeyDictionary()
-
-
 def _count_attempt(key: str, timeout: int) -> int:
-    """Add one to the counter ``key`` (created with ``timeout`` seconds to live) and return it:
-    one round trip when the cache is Redis (SET NX + INCR in one pipeline), add + incr
-    through the cache API otherwise."""
-    backend = caches["default"]  # what ``cache`` stands for (a proxy, so isinstance needs this)
-    if isinstance(backend, RedisCache):
-        full = backend.make_and_validate_key(key)
-        # The cache's own client (connection pool, key prefix and version as Django's): the
-        # cache API would take three round trips (add; incr = EXISTS + INCR) for this.
-        client = _redis_writers.get(backend)
-        if client is None:  # one client per cache backend: building one costs more than the round trip
-            client = _redis_writers[backend] = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # private
-        pipe = client.pipeline(transaction=False)
-        pipe.set(full, 0, ex=timeout, nx=True)
-        pipe.incr(full)
-        return int(pipe.execute()[1])
+    """Add one to the counter ``key`` (created with ``timeout`` seconds to live) and return it,
+    through the cache API (on Redis a few round trips of well under a millisecond each)."""
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)

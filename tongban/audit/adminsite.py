@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse
 
 from tongban.audit.services import audit_record
 from tongban.common.clock import now
+from tongban.common.request import viewer
 
 _CHANGES = "_tongban_admin_changes"
 _MAX_IDS = 100
@@ -50,7 +51,7 @@ def _record(request: HttpRequest, *, action: str, model: type[Model], object_id:
         object_type=_label(model)[:40],
         object_id=str(object_id)[:64],
         at=now(),
-        actor=request.user,
+        actor=viewer(request),
         data={"model": _label(model), "channel": "admin", **data},
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 
 # What is read → the action its audit entry carries.
 READ_ACTIONS = {
@@ -24,7 +25,7 @@ READ_ACTIONS = {
 
 
 def audit_staff_read(
-    *, actor: Any, object_type: str, object_id: Any, at: dt.datetime, channel: str, what: str = "detail"
+    *, actor: Viewer, object_type: str, object_id: Any, at: dt.datetime, channel: str, what: str = "detail"
 ) -> None:
     """One audit entry for a staff member's read of one citizen record; nothing for anyone else.
 

@@ -32,12 +32,13 @@ from tongban.cases.selectors import (
     item_spec,
     materials_resolve,
 )
-from tongban.cases.services import case_accept, case_material_provide, case_submit, case_transition
+from tongban.cases.services import Decision, case_accept, case_material_provide, case_submit, case_transition
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
 from tongban.common.params import PageNumber
 from tongban.common.ratelimit import submit_rate_limit
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 
 router = Router(tags=["cases"])
@@ -136,8 +137,9 @@ def submit(
     payload: SubmitIn,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=80),
 ) -> Status:
-    """File a case. With an ``Idempotency-Key`` a retry returns the first case (200) and the
-    same key with a different body is refused (409)."""
+    """File a case; staff may decide on it at once (``decision``: accept, accept under 告知承诺 or
+    refuse, in the same transaction). With an ``Idempotency-Key`` a retry returns the first case
+    (200) and the same key with a different body is refused (409)."""
     at = now()
     submit_rate_limit(who=request.user.pk, at=at)
     result = case_submit(
@@ -149,6 +151,7 @@ def submit(
         presented=payload.presented,
         idempotency_key=idempotency_key,
         now=at,
+        decision=Decision(payload.decision, payload.reason) if payload.decision else None,
     )
     if result.created:
         return Status(201, _case(request, result.case.number, written=result))
@@ -179,7 +182,9 @@ def _preview(request: HttpRequest, item_code: str, id_number: str) -> dict[str, 
         if getattr(user, "role", None) not in _STAFF:
             raise Forbidden(gettext("无权查看"))
         person = person_get(user=user, id_number=id_number)
-        audit_staff_read(actor=user, object_type="person", object_id=person.pk, at=now(), channel="api", what="preview")
+        audit_staff_read(
+            actor=viewer(request), object_type="person", object_id=person.pk, at=now(), channel="api", what="preview"
+        )
         idn = person.id_number
     item = item_spec(code=item_code)
     mats = materials_resolve(item=item, id_number=idn, at=now())
@@ -220,7 +225,7 @@ def bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
 @router.get("/{number}", response=CaseOut, summary="One case with its materials and history")
 def detail(request: HttpRequest, number: str) -> dict[str, Any]:
     answer = _case(request, number)
-    audit_staff_read(actor=request.user, object_type="case", object_id=number, at=now(), channel="api")
+    audit_staff_read(actor=viewer(request), object_type="case", object_id=number, at=now(), channel="api")
     return answer
 
 

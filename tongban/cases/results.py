@@ -10,8 +10,8 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Invalid
-from tongban.workdays.calendar import SHANGHAI
 
 #: How enum codes of the item forms read on a certificate.
 LABELS = {

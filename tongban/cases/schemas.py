@@ -38,6 +38,11 @@ class SubmitIn(Schema):
     channel: ChannelCode = "online"
     id_number: str | None = Field(default=None, max_length=24)
     presented: list[str] = Field(default_factory=list, description="codes of materials presented at the window")
+    decision: Literal["accept", "commitment", "refuse"] | None = Field(
+        default=None,
+        description="staff at the window: accept, accept under commitment or refuse in the same transaction",
+    )
+    reason: str = Field(default="", max_length=2000, description="why the application is refused at intake")
 
 
 class AcceptIn(Schema):

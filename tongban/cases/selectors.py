@@ -7,20 +7,20 @@ the SLA countdown in Python from the cached working-day calendar.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import BooleanField, F, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Q, QuerySet
 
 from tongban.cases.machine import CLOCK_RUNS, QUEUE, targets_from
 from tongban.cases.models import Case, CaseMaterial, MaterialState, Status
 from tongban.cases.schemas import MaterialView
+from tongban.cases.sql import status_in_literal
 from tongban.common.access import access_get, access_q
-from tongban.workdays.calendar import SHANGHAI, CalendarMissing, Countdown, Urgency, WorkCalendar, countdown
+from tongban.common.clock import SHANGHAI
+from tongban.workdays.calendar import CalendarMissing, Countdown, Urgency, WorkCalendar, countdown
 from tongban.workdays.selectors import calendar_get
 
 PAGE_SIZE = 20
@@ -49,18 +49,26 @@ def _provenance(label: str, at: dt.datetime) -> str:
 
 
 def materials_resolve(
-    *, item: Any, id_number: str, at: dt.datetime, presented: set[str] | None = None, person: Any = None
+    *,
+    item: Any,
+    id_number: str,
+    at: dt.datetime,
+    presented: set[str] | None = None,
+    supplied: dict[str, Any] | None = None,
 ) -> list[MaterialView]:
     """Each material of ``item`` for this person: supplied by a registry source (一证通办, with
     provenance), a valid photo from the photo library, presented at the window, or missing.
-    The sources are asked together (``person``: already loaded by ``person_for_sources``)."""
-    from tongban.registry.selectors import registry_supply_many
-
+    ``supplied``: what the registry sources already answered (``registry_supply_many``, covering
+    the materials' sources); without it the sources are asked here, together."""
     presented = presented or set()
     latest, _record = photo_api()
-    on_file = registry_supply_many(
-        sources=[m.source for m in item.materials if m.source], id_number=id_number, at=at, person=person
-    )
+    on_file = supplied
+    if on_file is None:
+        from tongban.registry.selectors import registry_supply_many
+
+        on_file = registry_supply_many(
+            sources=[m.source for m in item.materials if m.source], id_number=id_number, at=at
+        )
     out: list[MaterialView] = []
     for m in item.materials:
         base = {"code": m.code, "name_zh": m.name_zh, "name_en": m.name_en, "required": m.required}
@@ -186,71 +194,6 @@ class Page:
     has_next: bool
 
 
-# Compiled SQL of the list queries, by query shape. Compiling a queryset costs several times more
-# CPU than running these indexed queries, and the lists are the hottest pages of the site.
-_SQL: dict[tuple[str, tuple[Any, ...]], str] = {}  # (database alias, query shape) -> SQL
-_SQL_MAX = 512
-_PLAIN = (str, int, bool)
-
-
-def _q_shape(q: Q) -> tuple[Hashable, list[Any]] | None:
-    """The structure of ``q`` (connectors, lookups, value types, list lengths) and its values in
-    the order Django compiles them; None when a value is not a plain constant."""
-    shape: list[Hashable] = [q.connector, q.negated]
-    values: list[Any] = []
-    for child in q.children:
-        if isinstance(child, Q):
-            sub = _q_shape(child)
-            if sub is None:
-                return None
-            shape.append(sub[0])
-            values += sub[1]
-            continue
-        lookup, value = child  # type: ignore[misc]  # a leaf of a Q is a (lookup, value) pair
-        items = list(value) if isinstance(value, list | tuple) else [value]
-        if any(type(v) not in _PLAIN for v in items):
-            return None
-        shape.append((lookup, isinstance(value, list | tuple), tuple(type(v).__name__ for v in items)))
-        values += items
-    return tuple(shape), values
-
-
-def _fetch(key: tuple[Any, ...] | None, params: list[Any], build: Callable[[], QuerySet[Any]]) -> list[tuple[Any, ...]]:
-    """The rows of the values_list query ``build()``. On PostgreSQL its SQL is compiled once per
-    ``key`` (the query's shape; None: do not cache) and then run with ``params``; the first
-    compilation checks that ``params`` are exactly the compiled ones, else the SQL is not kept.
-    (psycopg returns these columns as the ORM would; other backends need the ORM's converters.)"""
-    alias = router.db_for_read(Case)
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
-        return list(build())
-    sql = _SQL.get((alias, key)) if key is not None else None
-    if sql is None:
-        try:
-            sql, compiled = build().query.get_compiler(alias).as_sql()
-        except EmptyResultSet:
-            return []
-        if key is not None and list(compiled) == params:
-            if len(_SQL) >= _SQL_MAX:
-                _SQL.clear()
-            _SQL[(alias, key)] = sql
-        params = list(compiled)
-    with connection.cursor() as cursor:
-        _plain_timestamps(connection, cursor.cursor)
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _plain_timestamps(connection: Any, cursor: Any) -> None:
-    """Load timestamptz columns with psycopg's own (C) loader on this cursor. With the session in
-    UTC, as Django sets it, that gives the very values of Django's loader, which runs Python code
-    for every value (a third of the cost of a 21-row page)."""
-    from psycopg.types.datetime import TimestamptzLoader
-
-    if connection.timezone is dt.UTC and cursor.connection.info.timezone is dt.UTC:
-        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-
-
 def _page(raw: list[tuple[Any, ...]], *, page: int, now: dt.datetime, per_page: int) -> Page:
     cal = calendar_get()
     rows = []
@@ -278,8 +221,9 @@ def _or_branches(q: Q | None) -> list[Q] | None:
 
 def cases_mine(*, user: Any, now: dt.datetime, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
     """A citizen's own cases (as their registry person or as the account that filed them), newest
-    first. On PostgreSQL the two ways of owning a case are read as a UNION of two index scans, each
-    stopping after the page: an OR would read and sort every case of a citizen who has thousands."""
+    first. Where the database can, the two ways of owning a case are read as a UNION of two index
+    scans, each stopping after the page: an OR would read and sort every case of a citizen who
+    has thousands."""
     page = max(1, page)
     start, stop = (page - 1) * per_page, page * per_page + 1
     q = access_q(user, Case)
@@ -287,26 +231,12 @@ def cases_mine(*, user: Any, now: dt.datetime, page: int = 1, per_page: int = PA
     alias = router.db_for_read(Case)
     branches = _or_branches(q) if connections[alias].features.supports_slicing_ordering_in_compound else None
     if branches is not None:
-        shapes = [_q_shape(b) for b in branches]
-
-        def build() -> QuerySet[Any]:
-            parts = [Case.objects.filter(b).order_by(*order).values_list(*_ROW_COLUMNS)[:stop] for b in branches]
-            return parts[0].union(*parts[1:]).order_by(*order)[start:stop]
-
-        key: tuple[Any, ...] | None = (
-            None if None in shapes else ("mine-union", tuple(s[0] for s in shapes if s), start, stop)
-        )
-        params = [v for s in shapes if s for v in s[1]]
+        parts = [Case.objects.filter(b).order_by(*order).values_list(*_ROW_COLUMNS)[:stop] for b in branches]
+        qs = parts[0].union(*parts[1:]).order_by(*order)[start:stop]
     else:
-        shape = _q_shape(q) if q is not None else ((), [])
-
-        def build() -> QuerySet[Any]:
-            qs = Case.objects.all() if q is None else Case.objects.filter(q)
-            return qs.order_by(*order).values_list(*_ROW_COLUMNS)[start:stop]
-
-        key = None if shape is None else ("mine", shape[0], start, stop)
-        params = shape[1] if shape else []
-    return _page(_fetch(key, params, build), page=page, now=now, per_page=per_page)
+        qs = (Case.objects.all() if q is None else Case.objects.filter(q)).order_by(*order)
+        qs = qs.values_list(*_ROW_COLUMNS)[start:stop]
+    return _page(list(qs), page=page, now=now, per_page=per_page)
 
 
 def case_queue(*, user: Any, now: dt.datetime, page: int = 1, status: str = "", per_page: int = PAGE_SIZE) -> Page:
@@ -316,32 +246,12 @@ def case_queue(*, user: Any, now: dt.datetime, page: int = 1, status: str = "", 
     start, stop = (page - 1) * per_page, page * per_page + 1
     states = (status,) if status in QUEUE else tuple(QUEUE)
     q = access_q(user, Case)
-    shape = _q_shape(q) if q is not None else ((), [])
-
-    def build() -> QuerySet[Any]:
-        qs = Case.objects.filter(_status_in(states))
-        qs = qs if q is None else qs.filter(q)
-        order = (F("deadline_at").asc(nulls_last=True), "submitted_at", "id")
-        return qs.order_by(*order).values_list(*_ROW_COLUMNS)[start:stop]
-
-    key = None if shape is None else ("queue", states, shape[0], start, stop)
-    params = shape[1] if shape else []
-    return _page(_fetch(key, params, build), page=page, now=now, per_page=per_page)
-
-
-def _status_in(states: tuple[str, ...]) -> RawSQL:
-    """``status IN ('submitted', ...)`` with the statuses written into the SQL, not bound. The queue
-    is read through the partial index ``case_queue_open`` (open statuses only), and PostgreSQL can
-    use a partial index only when it can see that the query's statuses are among the index's: with
-    bound values, the plan prepared once per connection would scan the table, so the server planned
-    the query afresh on every execution (custom plans: a third of a queue page's database CPU). The
-    statuses are constants of the state machine, checked here."""
-    if not states or any(s not in QUEUE for s in states):
-        raise ValueError(f"not queue statuses: {states!r}")
-    ops = connections[router.db_for_read(Case)].ops
-    column = f"{ops.quote_name(Case._meta.db_table)}.{ops.quote_name('status')}"
-    values = ", ".join(f"'{s}'" for s in states)  # lower-case identifiers: nothing to escape
-    return RawSQL(f"{column} IN ({values})", (), output_field=BooleanField())  # noqa: S611  (constants checked above)
+    qs = Case.objects.filter(status_in_literal(states))
+    qs = qs if q is None else qs.filter(q)
+    order = (F("deadline_at").asc(nulls_last=True), "submitted_at", "id")
+    return _page(
+        list(qs.order_by(*order).values_list(*_ROW_COLUMNS)[start:stop]), page=page, now=now, per_page=per_page
+    )
 
 
 def case_get(*, user: Any, number: str) -> Case:
@@ -448,7 +358,7 @@ def case_fact_sources(*, ids: list[int] | None = None, id_range: tuple[int, int]
         by_case = {"case_id__gte": id_range[0], "case_id__lt": id_range[1]}
     else:
         raise ValueError("give ids or id_range")
-    cases = _plain_rows(Case.objects.filter(**where).order_by().values_list(*_FACT_COLUMNS))
+    cases = list(Case.objects.filter(**where).order_by().values_list(*_FACT_COLUMNS))
     if not cases:
         return []
     supplied = [MaterialState.SUPPLIED, MaterialState.PHOTO]
@@ -461,29 +371,13 @@ def case_fact_sources(*, ids: list[int] | None = None, id_range: tuple[int, int]
         .values_list("case_id", "n", "brought")
     }
     moves: dict[int, list[tuple[dt.datetime, int | None]]] = {}
-    for case_id, at, outlet_id in _plain_rows(
+    for case_id, at, outlet_id in list(
         CaseEvent.objects.filter(**by_case, role="clerk").order_by().values_list("case_id", "at", "outlet_id")
     ):
         moves.setdefault(case_id, []).append((at, outlet_id))
     return [
         CaseFactSource._make((*row, *counts.get(row[0], (0, 0)), tuple(sorted(moves.get(row[0], ()))))) for row in cases
     ]
-
-
-def _plain_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows of a values_list query; on PostgreSQL with psycopg's C timestamp loader (a
-    hundred thousand timestamps through Django's Python loader cost seconds)."""
-    connection = connections[router.db_for_read(qs.model)]
-    if connection.vendor != "postgresql":
-        return list(qs)
-    try:
-        sql, params = qs.query.get_compiler(connection.alias).as_sql()
-    except EmptyResultSet:
-        return []
-    with connection.cursor() as cursor:
-        _plain_timestamps(connection, cursor.cursor)
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def case_fact_queryset(*, ids: list[int] | None = None, id_range: tuple[int, int] | None = None) -> QuerySet[Case]:

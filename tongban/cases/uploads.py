@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from tongban.cases.machine import TERMINAL
 from tongban.cases.models import CaseMaterial, MaterialState
 from tongban.cases.selectors import case_get
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, DomainError, NotFound, TooMany
-from tongban.workdays.calendar import SHANGHAI
 
 UPLOAD_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024

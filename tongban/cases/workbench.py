@@ -13,10 +13,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 
 from tongban.cases.forms import form_data, schema_form_class
 from tongban.cases.selectors import item_spec, materials_resolve
-from tongban.cases.services import case_accept, case_refuse, case_submit
+from tongban.cases.services import Decision, case_submit
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, NotFound
 
@@ -40,7 +41,7 @@ def intake_context(
     try:
         item = item_spec(code=item_code)
     except NotFound:
-        ctx["intake_error"] = "没有该事项 / No such item"
+        ctx["intake_error"] = gettext("没有该事项")
         return ctx
     form_class = schema_form_class(item.form_schema)
     ctx.update(
@@ -64,8 +65,9 @@ class Outcome:
 
 
 def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
-    """File the case for ``person`` at the clerk's outlet and accept / refuse it. On a refused
-    request everything typed is shown again with the reason (nothing lost)."""
+    """File the case for ``person`` at the clerk's outlet and accept / refuse it, in one
+    transaction (``case_submit`` with a decision). On a refused request nothing is written and
+    everything typed is shown again with the reason (nothing lost)."""
     item_code = request.POST.get("item", "")
     token = request.POST.get("submit_token", "")
     decision = request.POST.get("decision", "")
@@ -77,25 +79,20 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
     form = schema_form_class(item.form_schema)(request.POST)
     error = ""
     if decision not in DECISIONS or not token:
-        error = "请选择受理、告知承诺受理或不予受理 / Choose a decision"
+        error = gettext("请选择受理、告知承诺受理或不予受理")
     elif form.is_valid():
-        at = now()
         try:
             case = case_submit(
                 actor=request.user,
                 item_code=item.code,
                 form=form_data(form),
                 channel="window",
-                now=at,
+                now=now(),
                 id_number=person.id_number,
                 presented=request.POST.getlist("presented"),
                 idempotency_key=f"window:{token[:60]}",
+                decision=Decision(decision, reason),  # type: ignore[arg-type]  # one of DECISIONS
             ).case
-            if case.status == "submitted":
-                if decision == "refuse":
-                    case_refuse(number=case.number, actor=request.user, now=at, reason=reason)
-                else:
-                    case_accept(number=case.number, actor=request.user, now=at, commitment=decision == "commitment")
         except DomainError as exc:
             error = exc.message
             for err in exc.extra.get("errors", []):
@@ -106,6 +103,6 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
                 return Outcome(redirect("cases:detail", number=case.number), {}, 302)
             return Outcome(redirect("cases:receipt", number=case.number), {}, 302)
     else:
-        error = "申请表填写有误 / The form has errors"
+        error = gettext("申请表填写有误")
     ctx = intake_context(request=request, person=person, item_code=item.code, bound=form, token=token, error=error)
     return Outcome(None, ctx, 400 if error else 200)

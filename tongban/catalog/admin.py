@@ -19,6 +19,7 @@ from tongban.catalog.services import item_create, item_publish_set, item_version
 from tongban.common.admin import ReadOnlyAdminMixin
 from tongban.common.clock import now
 from tongban.common.errors import Invalid
+from tongban.common.request import viewer
 
 
 def spec_to_yaml(spec: dict[str, Any]) -> str:
@@ -105,17 +106,17 @@ class ItemAdmin(admin.ModelAdmin):
         note = form.cleaned_data.get("note", "")
         try:
             if not change:
-                item_create(data=data, actor=request.user, at=at, note=note)
+                item_create(data=data, actor=viewer(request), at=at, note=note)
                 created = Item.objects.get(code=data["code"])
                 obj.pk, obj.code = created.pk, created.code
                 obj._state.adding = False
                 return
             before = obj.current_version
-            spec = item_version_create(code=obj.code, data=data, actor=request.user, at=at, note=note)
+            spec = item_version_create(code=obj.code, data=data, actor=viewer(request), at=at, note=note)
             if spec.version != before:
                 messages.info(request, _("已生成第 %(v)s 版") % {"v": spec.version})
             published = form.cleaned_data.get("published", obj.published)
-            item_publish_set(code=obj.code, published=published, actor=request.user, at=at)
+            item_publish_set(code=obj.code, published=published, actor=viewer(request), at=at)
         except Invalid as exc:  # raced with another edit; the form already validated the shape
             messages.error(request, exc.message)
         obj.refresh_from_db()

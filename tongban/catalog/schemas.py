@@ -32,6 +32,8 @@ from pydantic import (
     model_validator,
 )
 
+from tongban.common.roles import OutletKind
+
 # --- vocabularies -------------------------------------------------------------------------------
 
 DepartmentCode = Literal["huzheng", "churujing", "jiaoguan", "zhian"]
@@ -47,7 +49,14 @@ ApprovalRole = Literal["clerk", "approver"]
 
 #: Registry sources (``tongban.registry.sources``) a material may be satisfied by (一证通办).
 RegistrySourceCode = Literal[
-    "hukou", "id_card", "driver_licence", "vehicle", "medical_check", "education", "dog_vaccination"
+    "hukou",
+    "id_card",
+    "driver_licence",
+    "vehicle",
+    "medical_check",
+    "education",
+    "dog_vaccination",
+    "enterprise_vehicle",
 ]
 #: Photo standards (``tongban/photos/engine/data/standards.yaml`` codes).
 PhotoStandardCode = Literal[
@@ -80,8 +89,8 @@ Op = Literal[
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,47}$"
 FACT_PATTERN = (
-    r"^(form|derived|person|hukou|id_card|driver_licence|vehicle|medical_check|education|dog_vaccination)"
-    r"(\.[A-Za-z0-9_]+)+$|^(age|points)$"
+    r"^(form|derived|person|hukou|id_card|driver_licence|vehicle|medical_check|education|dog_vaccination"
+    r"|enterprise_vehicle)(\.[A-Za-z0-9_]+)+$|^(age|points)$"
 )
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
@@ -377,9 +386,7 @@ class ItemSpec(_Frozen):
     @field_validator("outlet_types")
     @classmethod
     def _outlet_kinds(cls, v: list[str]) -> list[str]:
-        from tongban.outlets.selectors import outlet_kinds  # imported late (app registry)
-
-        known = set(outlet_kinds())
+        known = set(OutletKind.values)
         for kind in v:
             if kind not in known:
                 raise ValueError(f"unknown outlet type {kind!r}; known: {', '.join(sorted(known))}")

@@ -45,22 +45,15 @@ def _specs_for(keys: list[tuple[str, int, str]]) -> list[ItemSpec]:
     return [_SPECS[k] for k in keys]
 
 
-_CURRENT_SQL = (
-    "SELECT v.version, v.digest FROM catalog_itemversion v JOIN catalog_item i ON i.id = v.item_id "
-    "WHERE i.code = %s AND i.published AND v.version = i.current_version"
-)
-
-
 # The current (version, digest) by item code, asked on every submission: kept a few seconds
 # (tongban.common.lookups; this process forgets at once when its services change the catalog).
 _CURRENT = Lookup[tuple[int, str]]("catalog.current")
 
 
 def _current(code: str) -> tuple[int, str] | None:
-    with connection.cursor() as cursor:  # plain SQL, no query compiling
-        cursor.execute(_CURRENT_SQL, [code])
-        row = cursor.fetchone()
-    return None if row is None else (int(row[0]), str(row[1]))
+    rows = ItemVersion.objects.filter(item__code=code, item__published=True, version=F("item__current_version"))
+    row = rows.order_by().values_list("version", "digest")[:1]
+    return None if not row else (int(row[0][0]), str(row[0][1]))
 
 
 def item_get(*, code: str) -> ItemSpec:
@@ -207,16 +200,9 @@ def spec_sources(spec: ItemSpec) -> set[str]:
 
 
 def _photo_on_file(*, id_number: str, standard: str, at: Any) -> bool:
-    import importlib
+    from tongban.photos.services import photo_latest_valid  # imported late (the photo engine is heavy)
 
-    try:
-        photos = importlib.import_module("tongban.photos.services")
-    except ImportError:  # the photo library is optional for the catalog
-        return False
-    latest = getattr(photos, "photo_latest_valid", None)
-    if latest is None:
-        return False
-    return latest(id_number=id_number, standard=standard, at=at) is not None
+    return photo_latest_valid(id_number=id_number, standard=standard, at=at) is not None
 
 
 def materials_on_file(
@@ -255,35 +241,45 @@ def materials_on_file(
     return out
 
 
-def item_check_for(
-    *, spec: ItemSpec, id_number: str | None, form: dict[str, Any], at: Any, person: Any = None
-) -> dict[str, Any]:
+def item_facts(*, spec: ItemSpec, id_number: str | None, form: dict[str, Any], at: Any, supplied: Any) -> Any:
+    """The facts an item's rules read: the form, and ``supplied`` (source → what the registry
+    supplied, or None: ``registry_supply_many`` over ``spec_sources``), read once by the caller."""
+    from tongban.catalog.rules import eligibility_facts
+    from tongban.common.clock import local_today
+
+    by_source = {source: dict(got.facts) for source, got in supplied.items() if got is not None}
+    return eligibility_facts(at=local_today(at), form=form, supplied=by_source, id_number=id_number or None)
+
+
+def item_failures(*, spec: ItemSpec, facts: Any) -> list[dict[str, Any]]:
+    """The item's eligibility rules that ``facts`` (``item_facts``) fail, with Chinese and English reasons."""
+    from tongban.catalog.rules import item_eligibility
+
+    return [
+        {"rule": f.rule, "reason_zh": f.reason_zh, "reason_en": f.reason_en, "missing": list(f.missing)}
+        for f in item_eligibility(spec=spec, facts=facts)
+    ]
+
+
+def item_check_for(*, spec: ItemSpec, id_number: str | None, form: dict[str, Any], at: Any) -> dict[str, Any]:
     """Evaluate an item for one person at ``at``: eligibility failures (Chinese + English reasons),
     the points breakdown, derived facts and the materials checklist. Reads the registry only, each
-    source once (``person``: already loaded by ``registry.selectors.person_for_sources``)."""
-    from tongban.catalog.rules import eligibility_facts, item_derive, item_eligibility, item_points
-    from tongban.common.clock import local_today
+    source once."""
+    from tongban.catalog.rules import item_derive, item_points
     from tongban.registry.selectors import registry_supply_many
 
-    facts_by_source: dict[str, dict[str, Any]] = {}
-    known: dict[str, bool] = {}
+    supplied = {}
     if id_number:
-        asked = sorted(spec_sources(spec))
-        for source, got in registry_supply_many(sources=asked, id_number=id_number, at=at, person=person).items():
-            known[source] = got is not None
-            if got is not None:
-                facts_by_source[source] = dict(got.facts)
-    facts = eligibility_facts(at=local_today(at), form=form, supplied=facts_by_source, id_number=id_number or None)
-    failures = item_eligibility(spec=spec, facts=facts)
+        supplied = registry_supply_many(sources=sorted(spec_sources(spec)), id_number=id_number, at=at)
+    known = {source: got is not None for source, got in supplied.items()}
+    facts = item_facts(spec=spec, id_number=id_number, form=form, at=at, supplied=supplied)
+    failures = item_failures(spec=spec, facts=facts)
     points = item_points(spec=spec, facts=facts)
     return {
         "code": spec.code,
         "version": spec.version,
         "eligible": not failures,
-        "failures": [
-            {"rule": f.rule, "reason_zh": f.reason_zh, "reason_en": f.reason_en, "missing": list(f.missing)}
-            for f in failures
-        ],
+        "failures": failures,
         "points": None
         if points is None
         else {

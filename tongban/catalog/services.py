@@ -26,6 +26,7 @@ from tongban.catalog.rules import (  # re-exported: other modules call services,
     item_points,
 )
 from tongban.catalog.schemas import ItemSpec
+from tongban.common.access import Viewer
 from tongban.common.errors import Conflict, Invalid, NotFound
 from tongban.common.lookups import lookups_changed
 
@@ -120,7 +121,7 @@ def _apply(
     return written
 
 
-def catalog_load(*, at: dt.datetime, directory: Path = ITEMS_DIR, actor: Any = None) -> LoadReport:
+def catalog_load(*, at: dt.datetime, directory: Path = ITEMS_DIR, actor: Viewer | None = None) -> LoadReport:
     """Load every item file into the database, one transaction, one audit row.
 
     Raises CatalogFileError (naming every bad file and field) before writing anything.
@@ -142,7 +143,7 @@ def catalog_load(*, at: dt.datetime, directory: Path = ITEMS_DIR, actor: Any = N
     return report
 
 
-def item_version_create(*, code: str, data: dict[str, Any], actor: Any, at: dt.datetime, note: str = "") -> ItemSpec:
+def item_version_create(*, code: str, data: dict[str, Any], actor: Viewer, at: dt.datetime, note: str = "") -> ItemSpec:
     """An administrator's edit: validate ``data`` as a whole spec and make it the item's new
     current version (the previous versions stay, cases keep theirs).
 
@@ -182,7 +183,7 @@ def item_version_create(*, code: str, data: dict[str, Any], actor: Any, at: dt.d
             origin=Origin.ADMIN,
             source_file="",
             created_at=at,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by_id=getattr(actor, "pk", None) or None,
             note=note[:200],
         )
         item.current_version = new
@@ -200,7 +201,7 @@ def item_version_create(*, code: str, data: dict[str, Any], actor: Any, at: dt.d
     return ItemSpec.model_validate({**body, "version": new})
 
 
-def item_create(*, data: dict[str, Any], actor: Any, at: dt.datetime, note: str = "") -> ItemSpec:
+def item_create(*, data: dict[str, Any], actor: Viewer, at: dt.datetime, note: str = "") -> ItemSpec:
     """An administrator adds an item that no file declares yet: version 1, published.
 
     Raises Invalid for a bad spec (``problems`` names each field) and Conflict for a taken code.
@@ -234,7 +235,7 @@ def item_create(*, data: dict[str, Any], actor: Any, at: dt.datetime, note: str 
             origin=Origin.ADMIN,
             source_file="",
             created_at=at,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by_id=getattr(actor, "pk", None) or None,
             note=note[:200],
         )
         audit_record(
@@ -248,7 +249,7 @@ def item_create(*, data: dict[str, Any], actor: Any, at: dt.datetime, note: str 
     return spec
 
 
-def item_publish_set(*, code: str, published: bool, actor: Any, at: dt.datetime) -> None:
+def item_publish_set(*, code: str, published: bool, actor: Viewer, at: dt.datetime) -> None:
     """Publish or withdraw an item (a withdrawn item takes no new cases; old cases keep their
     version). Raises NotFound."""
     with transaction.atomic():

@@ -25,6 +25,7 @@ from tongban.catalog.selectors import (
 from tongban.catalog.templatetags.catalog_tags import fee, label, loc, time_limit
 from tongban.common.clock import now
 from tongban.common.errors import NotFound
+from tongban.common.formatting import join_list
 from tongban.common.roles import Department, Role
 
 PAGE_SIZE = 20
@@ -50,7 +51,7 @@ def _row(spec: ItemSpec) -> dict[str, Any]:
         "name": loc(spec, "name"),
         "badge": badge,
         "department": label(spec.department, "department"),
-        "channels": "、".join(label(c, "channel") for c in spec.channels),
+        "channels": join_list(label(c, "channel") for c in spec.channels),
         "reach": label(spec.reach, "reach"),
         "promised": time_limit(spec.promised_limit),
         "fee": fee(spec.fee_yuan),

@@ -27,6 +27,7 @@ from tongban.certificates.services import certificate_revoke, certificate_staff_
 from tongban.certificates.views import pdf_response
 from tongban.common import clock
 from tongban.common.masking import mask_id_number, mask_name
+from tongban.common.request import viewer
 
 router = Router(tags=["certificates 电子证照"])
 
@@ -138,7 +139,7 @@ def detail(request: HttpRequest, number: str) -> dict[str, Any]:
     certificate = certificate_get(user=request.user, number=number)
     staff = bool(getattr(request.user, "is_staff_role", False))
     if staff:
-        certificate_staff_view_record(certificate=certificate, actor=request.user, at=clock.now())
+        certificate_staff_view_record(certificate=certificate, actor=viewer(request), at=clock.now())
     return certificate_out(certificate, masked=staff)
 
 
@@ -153,6 +154,6 @@ def revoke(request: HttpRequest, number: str, body: RevokeIn) -> dict[str, Any]:
     """Revoke with a reason (approvers and administrators); verification says "revoked" at once."""
     certificate_get(user=request.user, number=number)
     certificate = certificate_revoke(
-        number=number, reason=body.reason, actor=request.user, at=clock.now(), note=body.note
+        number=number, reason=body.reason, actor=viewer(request), at=clock.now(), note=body.note
     )
     return certificate_out(certificate, masked=True)

@@ -35,6 +35,7 @@ from tongban.common import clock
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_id_number, mask_name
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 
 
@@ -62,7 +63,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         raw = form.cleaned_data["t"]
         token = find_token(raw) or raw.strip()
-        result = certificate_verify(token=token, at=clock.now(), actor=request.user, channel="page")
+        result = certificate_verify(token=token, at=clock.now(), actor=viewer(request), channel="page")
     context = {"form": form, "result": result}
     if request.headers.get("HX-Request"):
         return render(request, "certificates/partials/result.html", context)
@@ -116,7 +117,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     certificate = _certificate_or_404(request, number)
     staff = bool(getattr(request.user, "is_staff_role", False))
     if staff:
-        certificate_staff_view_record(certificate=certificate, actor=request.user, at=clock.now())
+        certificate_staff_view_record(certificate=certificate, actor=viewer(request), at=clock.now())
     template = get_template(certificate.template)
     facts = [(spec.label_zh, spec.label_en, certificate.facts.get(spec.key, "")) for spec in template.facts]
     context = {
@@ -153,7 +154,7 @@ def revoke(request: HttpRequest, number: str) -> HttpResponse:
             certificate_revoke(
                 number=number,
                 reason=form.cleaned_data["reason"],
-                actor=request.user,
+                actor=viewer(request),
                 at=clock.now(),
                 note=form.cleaned_data["note"],
             )

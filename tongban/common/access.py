@@ -47,15 +47,22 @@ class AccessRule:
 
 
 class Viewer(Protocol):
-    """What access needs to know of a user (accounts.User satisfies it)."""
+    """What access needs to know of a user (accounts.User satisfies it); read-only."""
 
-    pk: Any
-    is_authenticated: bool
-    role: str
-    person_id: int | None
-    outlet_id: int | None
-    department: str
-    supervisor: bool
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def person_id(self) -> int | None: ...
+    @property
+    def outlet_id(self) -> int | None: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def supervisor(self) -> bool: ...
 
 
 def _rule(model: type[Model]) -> AccessRule:

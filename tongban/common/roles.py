@@ -1,4 +1,4 @@
-"""Roles and departments: shared vocabulary, no models."""
+"""Roles, departments and outlet kinds: shared vocabulary, no models."""
 
 from __future__ import annotations
 
@@ -27,3 +27,16 @@ class Department(models.TextChoices):
     CHURUJING = "churujing", _("出入境")
     JIAOGUAN = "jiaoguan", _("交管")
     ZHIAN = "zhian", _("治安")
+
+
+class OutletKind(models.TextChoices):
+    """The kinds of outlet: the outlets module's seeds name them and catalog items list the kinds
+    that accept them (here so that neither module imports the other for it)."""
+
+    POLICE_STATION = "police_station", _("派出所综合窗口")
+    EXIT_ENTRY_HALL = "exit_entry_hall", _("出入境服务大厅")
+    VEHICLE_HALL = "vehicle_hall", _("车管服务大厅")
+    GOV_CENTRE = "gov_centre", _("政务服务中心")
+    KIOSK = "kiosk", _("自助服务终端")
+    ALL_IN_ONE_5G = "all_in_one_5g", _("5G 一体机")
+    HOSPITAL = "hospital", _("驾驶人体检医院")

@@ -255,34 +255,38 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _mount() -> None:
+    """One router per module, each module's own api.py (imported here, after ``api`` exists,
+    because the routers' modules import this one's helpers)."""
     from tongban.accounts.api import router as accounts
+    from tongban.appointments.api import router as appointments
+    from tongban.cases.api import router as cases
+    from tongban.catalog.api import router as catalog
+    from tongban.certificates.api import router as certificates
+    from tongban.enterprises.api import router as enterprises
+    from tongban.feedback.api import router as feedback
+    from tongban.insights.api import router as insights
+    from tongban.notifications.api import router as notifications
+    from tongban.outlets.api import router as outlets
+    from tongban.photos.api import router as photos
     from tongban.registry.api import router as registry
     from tongban.web.api import router as web
 
     api.add_router("/", web)
     api.add_router("/accounts/", accounts)
     api.add_router("/registry/", registry)
-    # Capability routers; each module owns its api.py.
-    import importlib
-
-    for module in (
-        "catalog",
-        "cases",
-        "photos",
-        "certificates",
-        "outlets",
-        "appointments",
-        "notifications",
-        "feedback",
-        "insights",
+    for prefix, router in (
+        ("catalog", catalog),
+        ("cases", cases),
+        ("photos", photos),
+        ("certificates", certificates),
+        ("outlets", outlets),
+        ("appointments", appointments),
+        ("notifications", notifications),
+        ("feedback", feedback),
+        ("insights", insights),
+        ("enterprises", enterprises),
     ):
-        try:
-            mod = importlib.import_module(f"tongban.{module}.api")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"tongban.{module}.api":
-                raise
-            continue
-        api.add_router(f"/{module}/", mod.router)
+        api.add_router(f"/{prefix}/", router)
 
 
 _mount()

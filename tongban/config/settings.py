@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tongban.notifications",
     "tongban.feedback",
     "tongban.insights",
+    "tongban.enterprises",
     "tongban.web",
 ]
 
@@ -82,7 +83,10 @@ MIDDLEWARE = [
     "tongban.accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongban.common.dbrouter.ReplicaReadsMiddleware",
+    # last, so its process_exception sees a page view's uncaught refusal first
+    "tongban.web.errors.DomainErrorPages",
 ]
+CSRF_FAILURE_VIEW = "tongban.web.errors.csrf_failure"
 
 ROOT_URLCONF = "tongban.config.urls"
 WSGI_APPLICATION = "tongban.config.wsgi.application"
@@ -380,6 +384,7 @@ REGISTRY_SOURCES = {
     "medical_check": "tongban.registry.sources.MedicalCheckSource",
     "education": "tongban.registry.sources.EducationSource",
     "dog_vaccination": "tongban.registry.sources.DogVaccinationSource",
+    "enterprise_vehicle": "tongban.enterprises.sources.EnterpriseVehicleSource",
 }
 DEMO_CITY_CODE = env_str("TONGBAN_CITY", "3301")
 CERTIFICATE_KEYS_DIR = Path(env_str("TONGBAN_CERT_KEYS_DIR", str(VAR_DIR / "keys")))

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import importlib
-
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
+from tongban.appointments import urls as appointments_urls
+from tongban.cases import urls as cases_urls
+from tongban.catalog import urls as catalog_urls
+from tongban.certificates import urls as certificates_urls
 from tongban.certificates.urls import well_known_urlpatterns
 from tongban.config.api import api
+from tongban.enterprises import urls as enterprises_urls
+from tongban.feedback import urls as feedback_urls
+from tongban.insights import urls as insights_urls
+from tongban.notifications import urls as notifications_urls
+from tongban.outlets import urls as outlets_urls
+from tongban.photos import urls as photos_urls
 from tongban.web import views as web_views
 
 
@@ -49,25 +57,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bench/bare", web_views.bare_json),
 ]
 
-for _module in (
-    "catalog",
-    "cases",
-    "photos",
-    "certificates",
-    "outlets",
-    "appointments",
-    "notifications",
-    "feedback",
-    "insights",
-):
-    try:
-        importlib.import_module(f"tongban.{_module}.urls")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"tongban.{_module}.urls":
-            raise
-        continue
-    urlpatterns.append(path(f"{_module}/", include(f"tongban.{_module}.urls")))
-
+urlpatterns += [
+    path("catalog/", include(catalog_urls)),
+    path("cases/", include(cases_urls)),
+    path("photos/", include(photos_urls)),
+    path("certificates/", include(certificates_urls)),
+    path("outlets/", include(outlets_urls)),
+    path("appointments/", include(appointments_urls)),
+    path("notifications/", include(notifications_urls)),
+    path("feedback/", include(feedback_urls)),
+    path("insights/", include(insights_urls)),
+    path("enterprises/", include(enterprises_urls)),
+]
 urlpatterns += [
     path("accounts/", include("tongban.accounts.urls")),
     path("registry/", include("tongban.registry.urls")),
@@ -76,3 +77,8 @@ urlpatterns += [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
 ]
 urlpatterns += well_known_urlpatterns
+
+handler400 = "tongban.web.errors.bad_request"
+handler403 = "tongban.web.errors.permission_denied"
+handler404 = "tongban.web.errors.page_not_found"
+handler500 = "tongban.web.errors.server_error"

@@ -5,14 +5,16 @@ work list, its steps and appeals (heads)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from tongban.common.clock import now
+from tongban.common.params import RowId
+from tongban.common.request import viewer
 from tongban.feedback.followups import appeal_decide, appeal_file, followup_step
 from tongban.feedback.models import Appeal, FollowUp, Rating
 from tongban.feedback.selectors import followups_list, ratings_mine, scheme_get
@@ -20,11 +22,14 @@ from tongban.feedback.services import handover_issue, rating_submit, rating_subm
 
 router = Router(tags=["feedback 好差评"])
 
+# One indicator's score: its code and a level 1..5.
+Scores = dict[Annotated[str, StringConstraints(max_length=32)], Annotated[int, Field(ge=1, le=5)]]
+
 
 class RatingIn(Schema):
     case_number: str = Field(max_length=32)
     level: int = Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")
-    scores: dict[str, int] = Field(default_factory=dict, description="indicator code → 1..5 (the channel's set)")
+    scores: Scores = Field(default_factory=dict, max_length=16, description="indicator code → 1..5 (the channel's set)")
     comment: str = Field(default="", max_length=500)
     channel: str = Field(default="online", pattern=r"^(online|phone)$")
 
@@ -32,7 +37,7 @@ class RatingIn(Schema):
 class HandedIn(Schema):
     token: str = Field(max_length=400)
     level: int = Field(ge=1, le=5)
-    scores: dict[str, int] = Field(default_factory=dict)
+    scores: Scores = Field(default_factory=dict, max_length=16)
     comment: str = Field(default="", max_length=500)
 
 
@@ -99,7 +104,7 @@ class HandoverOut(Schema):
 
 @router.post("/handover", response={201: HandoverOut}, summary="Hand the window tablet over for one case (一次一评)")
 def handover(request: HttpRequest, payload: HandoverIn) -> tuple[int, dict[str, Any]]:
-    token = handover_issue(case_number=payload.case_number, actor=request.user, now=now())
+    token = handover_issue(case_number=payload.case_number, actor=viewer(request), now=now())
     return 201, {
         "url": reverse("feedback:tablet", kwargs={"token": token}),
         "expires_in_seconds": scheme_get().handover_minutes * 60,
@@ -154,9 +159,9 @@ class StateOut(Schema):
 
 
 @router.post("/followups/{pk}/steps", response=StateOut, summary="回访 / 核实 / 整改 / 反馈")
-def step(request: HttpRequest, pk: int, payload: StepIn) -> dict[str, Any]:
+def step(request: HttpRequest, pk: RowId, payload: StepIn) -> dict[str, Any]:
     f = followup_step(
-        pk=pk, step=payload.step, actor=request.user, note=payload.note, founded=payload.founded, now=now()
+        pk=pk, step=payload.step, actor=viewer(request), note=payload.note, founded=payload.founded, now=now()
     )
     return {"id": f.pk, "state": f.state}
 
@@ -180,12 +185,12 @@ def _appeal(a: Appeal) -> dict[str, Any]:
 
 
 @router.post("/ratings/{rating_id}/appeal", response={201: AppealOut}, summary="申诉: appeal a 差评")
-def appeal(request: HttpRequest, rating_id: int, payload: AppealIn) -> tuple[int, dict[str, Any]]:
-    return 201, _appeal(appeal_file(rating_id=rating_id, actor=request.user, reason=payload.reason, now=now()))
+def appeal(request: HttpRequest, rating_id: RowId, payload: AppealIn) -> tuple[int, dict[str, Any]]:
+    return 201, _appeal(appeal_file(rating_id=rating_id, actor=viewer(request), reason=payload.reason, now=now()))
 
 
 @router.post("/ratings/{rating_id}/appeal/decision", response=AppealOut, summary="复核: uphold or dismiss")
-def decide(request: HttpRequest, rating_id: int, payload: DecisionIn) -> dict[str, Any]:
+def decide(request: HttpRequest, rating_id: RowId, payload: DecisionIn) -> dict[str, Any]:
     return _appeal(
-        appeal_decide(rating_id=rating_id, actor=request.user, uphold=payload.uphold, note=payload.note, now=now())
+        appeal_decide(rating_id=rating_id, actor=viewer(request), uphold=payload.uphold, note=payload.note, now=now())
     )

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
-from tongban.common.access import access_get
+from tongban.common.access import Viewer, access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.roles import Role
 from tongban.feedback.models import Appeal, AppealState, FollowUp, FollowUpState, Rating, RatingEvent
@@ -75,14 +75,14 @@ def _note(text: str, *, required: bool = True) -> str:
     return text
 
 
-def _locked(*, pk: int, actor: Any) -> FollowUp:
+def _locked(*, pk: int, actor: Viewer) -> FollowUp:
     if getattr(actor, "role", "") not in STAFF:
         raise Forbidden(gettext("只有网点或部门负责人可以办理差评整改"), code="not_head")
     return access_get(actor, FollowUp.objects.select_for_update().select_related("rating"), write=True, pk=pk)
 
 
 def followup_step(
-    *, pk: int, step: str, actor: Any, note: str, now: dt.datetime, founded: bool | None = None
+    *, pk: int, step: str, actor: Viewer, note: str, now: dt.datetime, founded: bool | None = None
 ) -> FollowUp:
     """Take one step of a follow-up: ``contact`` (回访), ``verify`` (核实, with ``founded``),
     ``rectify`` (整改), ``answer`` (反馈: the text the citizen reads). An answer after the due time
@@ -122,7 +122,7 @@ def followup_step(
         f.state = STEPS[step].target
         f.save(update_fields=update)
         RatingEvent.objects.create(
-            rating_id=f.rating_id, kind=step, at=now, actor=actor, actor_label=_label(actor), note=text[:2000]
+            rating_id=f.rating_id, kind=step, at=now, actor_id=actor.pk, actor_label=_label(actor), note=text[:2000]
         )
         audit_record(
             action=f"followup.{step}",
@@ -162,7 +162,7 @@ def followup_answer_rate(*, pk: int, rater: Any, level: int, now: dt.datetime) -
     return f
 
 
-def appeal_file(*, rating_id: int, actor: Any, reason: str, now: dt.datetime) -> Appeal:
+def appeal_file(*, rating_id: int, actor: Viewer, reason: str, now: dt.datetime) -> Appeal:
     """申诉: staff appeal a 差评 they hold to be false or malicious, with the reason. The staff
     member the rating concerns, or a head whose scope it is in, may file it; one appeal per
     rating. Raises NotFound, Forbidden, Conflict (not a 差评, voided, already appealed), Invalid."""
@@ -180,9 +180,9 @@ def appeal_file(*, rating_id: int, actor: Any, reason: str, now: dt.datetime) ->
             raise Conflict(gettext("只能对有效的差评申诉"), code="not_appealable")
         if Appeal.objects.filter(rating=rating).exists():
             raise Conflict(gettext("该差评已经申诉过"), code="already_appealed")
-        appeal = Appeal.objects.create(rating=rating, filed_by=actor, filed_at=now, reason=text)
+        appeal = Appeal.objects.create(rating=rating, filed_by_id=actor.pk, filed_at=now, reason=text)
         RatingEvent.objects.create(
-            rating=rating, kind="appeal_filed", at=now, actor=actor, actor_label=_label(actor), note=text
+            rating=rating, kind="appeal_filed", at=now, actor_id=actor.pk, actor_label=_label(actor), note=text
         )
         audit_record(
             action="rating.appeal",
@@ -195,7 +195,7 @@ def appeal_file(*, rating_id: int, actor: Any, reason: str, now: dt.datetime) ->
     return appeal
 
 
-def may_decide_appeal(*, actor: Any, appeal: Appeal) -> bool:
+def may_decide_appeal(*, actor: Viewer, appeal: Appeal) -> bool:
     """A supervisor reviews: an administrator, or the head of the rating's department; never the
     one who filed the appeal."""
     if actor is None or appeal.filed_by_id == actor.pk:
@@ -210,7 +210,7 @@ def may_decide_appeal(*, actor: Any, appeal: Appeal) -> bool:
     )
 
 
-def appeal_decide(*, rating_id: int, actor: Any, uphold: bool, note: str, now: dt.datetime) -> Appeal:
+def appeal_decide(*, rating_id: int, actor: Viewer, uphold: bool, note: str, now: dt.datetime) -> Appeal:
     """复核: uphold the appeal (the 差评 is voided: it leaves the satisfaction figures and its
     follow-up ends; the rating, its history and the audit log keep it) or dismiss it (the 差评
     stands). Raises NotFound, Forbidden (not a reviewer, or the filer), Conflict (decided)."""
@@ -227,7 +227,7 @@ def appeal_decide(*, rating_id: int, actor: Any, uphold: bool, note: str, now: d
         if appeal.state != AppealState.PENDING:
             raise Conflict(gettext("该申诉已经复核"), code="decided")
         appeal.state = AppealState.UPHELD if uphold else AppealState.DISMISSED
-        appeal.decided_by, appeal.decided_at, appeal.decision_note = actor, now, text
+        appeal.decided_by_id, appeal.decided_at, appeal.decision_note = actor.pk, now, text
         appeal.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         rating = appeal.rating
         if uphold:
@@ -237,7 +237,7 @@ def appeal_decide(*, rating_id: int, actor: Any, uphold: bool, note: str, now: d
             rating=rating,
             kind="appeal_upheld" if uphold else "appeal_dismissed",
             at=now,
-            actor=actor,
+            actor_id=actor.pk,
             actor_label=_label(actor),
             note=text,
         )

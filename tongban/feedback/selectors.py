@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
 from tongban.common.access import access_filter, access_get
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import NotFound
 from tongban.feedback.models import (
     Appeal,
@@ -24,7 +25,6 @@ from tongban.feedback.models import (
     RatingScheme,
 )
 from tongban.feedback.scheme import Scheme, scheme_from_data
-from tongban.workdays.calendar import SHANGHAI
 
 #: Case states after which the applicant rates the case (一事一评): finished, favourably or not.
 CLOSED_RATEABLE = ("completed", "denied", "refused_at_intake")

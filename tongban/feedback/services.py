@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.masking import mask_name
 from tongban.common.roles import Role
@@ -196,7 +197,7 @@ class Handover:
     staff_id: int | None
 
 
-def handover_issue(*, case_number: str, actor: Any, now: dt.datetime) -> str:
+def handover_issue(*, case_number: str, actor: Viewer, now: dt.datetime) -> str:
     """一次一评: a clerk hands the window tablet to the applicant, on a page bound to this case.
     Raises Forbidden (not a clerk), NotFound (no case in the clerk's scope), Conflict (nothing
     to rate now, or already rated on this occasion)."""

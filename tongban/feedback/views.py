@@ -16,6 +16,7 @@ from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_name
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.feedback.forms import HandoverForm, KioskForm, RatingForm
 from tongban.feedback.selectors import (
@@ -117,7 +118,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 token = handover_issue(
-                    case_number=form.cleaned_data["case_number"].strip(), actor=request.user, now=now()
+                    case_number=form.cleaned_data["case_number"].strip(), actor=viewer(request), now=now()
                 )
             except NotFound:
                 form.add_error("case_number", _("本网点没有这个办件，请核对办件编号"))

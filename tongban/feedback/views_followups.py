@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, NotFound
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.feedback.followups import (
     STEPS,
@@ -72,7 +73,7 @@ def _detail(request: HttpRequest, pk: int, *, status: int = 200, error: str = ""
             "can_appeal": staff and appeal is None and f.rating.voided_at is None,
             "can_decide": appeal is not None
             and appeal.state == "pending"
-            and may_decide_appeal(actor=user, appeal=appeal),
+            and may_decide_appeal(actor=viewer(request), appeal=appeal),
             "now": now(),
             "error": error,
         },
@@ -98,7 +99,7 @@ def step(request: HttpRequest, pk: int) -> HttpResponse:
         followup_step(
             pk=pk,
             step=form.cleaned_data["step"],
-            actor=request.user,
+            actor=viewer(request),
             note=form.cleaned_data["note"],
             founded=form.cleaned_data["founded"],
             now=now(),
@@ -125,7 +126,7 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
             return _detail(request, pk, status=400, error=_("请填写复核意见"))
         call = lambda: appeal_decide(  # noqa: E731
             rating_id=f.rating_id,
-            actor=request.user,
+            actor=viewer(request),
             uphold=form.cleaned_data["decision"] == "uphold",
             note=form.cleaned_data["note"],
             now=now(),
@@ -135,7 +136,7 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             return _detail(request, pk, status=400, error=_("请填写申诉理由"))
         call = lambda: appeal_file(  # noqa: E731
-            rating_id=f.rating_id, actor=request.user, reason=form.cleaned_data["reason"], now=now()
+            rating_id=f.rating_id, actor=viewer(request), reason=form.cleaned_data["reason"], now=now()
         )
     try:
         call()

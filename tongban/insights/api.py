@@ -10,12 +10,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from tongban.common.clock import now
+from tongban.common.clock import SHANGHAI, now
+from tongban.common.params import RowId
 from tongban.common.roles import Department
 from tongban.insights.selectors import figures_read, filters_for, item_promise
 from tongban.insights.tables import dashboard_tables, rate
 from tongban.insights.views import names_for, preset_period
-from tongban.workdays.calendar import SHANGHAI
 
 router = Router(tags=["insights 数据看板"])
 
@@ -24,7 +24,7 @@ class FiguresQuery(Schema):
     start: dt.date | None = Field(default=None, description="first day (local); default: 30 days ago")
     end: dt.date | None = Field(default=None, description="last day, inclusive; default: today")
     district: str = Field(default="", max_length=6, pattern=r"^\d{0,6}$")
-    outlet: int | None = Field(default=None, ge=1)
+    outlet: RowId | None = None
     department: str = Field(default="", pattern=r"^(|" + "|".join(Department.values) + ")$")
     item: str = Field(default="", max_length=48, pattern=r"^[a-z0-9_]*$")
 

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.db import transaction
 
+from tongban.common.clock import SHANGHAI
+
 SEED = 2026
 DAYS = 120
 PER_WORKDAY = 40
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 LEVELS = ([5, 4, 3, 2, 1], [78, 13, 5, 3, 1])
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tongban.workdays.calendar import SHANGHAI
+from tongban.common.clock import SHANGHAI
 
 RUNNING = ("accepted", "in_review", "resubmitted")
 MAX_VISIT_SECONDS = 8 * 3600  # a check-in and a clerk's move further apart are not one visit

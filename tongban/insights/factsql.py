@@ -17,9 +17,9 @@ from django.db import connection
 from django.db.models import BooleanField, Case, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, Substr, TruncDate
 
+from tongban.common.clock import SHANGHAI
 from tongban.insights.facts import RUNNING, visit_times
 from tongban.insights.models import CaseFact
-from tongban.workdays.calendar import SHANGHAI
 
 FACT_FIELDS = [f.attname for f in CaseFact._meta.concrete_fields]
 DAYS = ("submitted_day", "accepted_day", "decided_day", "closed_day")

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, Sum
 
+from tongban.common.clock import SHANGHAI
 from tongban.insights.models import (
     CUBE_KEYS,
     HIST_MAX,
@@ -23,7 +24,6 @@ from tongban.insights.models import (
     Figure,
     FigureHist,
 )
-from tongban.workdays.calendar import SHANGHAI
 
 ALL = (*MEASURES, *HIST_MEASURES)
 INDEX = {name: i for i, name in enumerate(ALL)}

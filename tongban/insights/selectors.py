@@ -18,11 +18,11 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext, gettext_lazy
 
 from tongban.common.access import access_q, access_scope
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Invalid, NotFound
 from tongban.insights.facts import Robust, robust_stats
 from tongban.insights.models import HIST_MAX, HIST_MEASURES, MEASURES, CaseFact, Figure, FigureHist
 from tongban.insights.services import month_start, next_month
-from tongban.workdays.calendar import SHANGHAI
 
 DAILY_MAX = 62
 PERIOD_MAX = 3 * 366

@@ -14,12 +14,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tongban.common.clock import now
+from tongban.common.clock import SHANGHAI, now
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.roles import Department
 from tongban.insights.selectors import Filters, figures_read, figures_scope, filters_for, item_promise
 from tongban.insights.tables import Table, dashboard_tables, rate, show, table_csv, table_xlsx
-from tongban.workdays.calendar import SHANGHAI
 
 PRESETS = ("7d", "30d", "month", "last_month", "year", "365d")
 

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from tongban.common.clock import now
+from tongban.common.params import RowId
 from tongban.notifications.schemas import InboxOut, UnreadOut
 from tongban.notifications.selectors import inbox_page, unread_count
 from tongban.notifications.services import message_mark_read, messages_mark_all_read
@@ -39,8 +40,8 @@ def unread(request: HttpRequest) -> dict[str, int]:
     return {"unread": unread_count(user=request.user)}
 
 
-@router.post("/{int:message_id}/read", response={204: None})
-def read(request: HttpRequest, message_id: int) -> Status:
+@router.post("/{message_id}/read", response={204: None})
+def read(request: HttpRequest, message_id: RowId) -> Status:
     """Mark one of my messages read."""
     message_mark_read(user=request.user, message_id=message_id, at=now())
     return Status(204, None)

@@ -197,7 +197,8 @@ def message_mark_read(*, user: Any, message_id: int, at: dt.datetime) -> Message
     """Mark one of the user's inbox messages read (again: no change). Raises NotFound.
 
     The read mark is the reader's own view state, not a record of the bureau: no audit entry."""
-    message = access_get(user, Message.objects.filter(inbox=True), pk=message_id)
+    # Only the recipient: staff may read records, but a read mark is the reader's own.
+    message = access_get(user, Message.objects.filter(inbox=True, recipient_id=user.pk), pk=message_id)
     if message.read_at is None:
         Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=at)
         message.read_at = at

@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
+from tongban.common.request import viewer
 from tongban.outlets.geo import OpeningHours
 from tongban.outlets.models import Outlet
 from tongban.outlets.selectors import to_wgs84
@@ -97,7 +98,7 @@ class OutletAdmin(admin.ModelAdmin):
                 hours=data["hours"],
                 items=items,
                 at=now(),
-                actor=request.user,
+                actor=viewer(request),
                 **fields,
             )
         except DomainError as exc:

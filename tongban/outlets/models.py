@@ -7,17 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class OutletKind(models.TextChoices):
-    """The kinds of outlet the seeds name."""
-
-    POLICE_STATION = "police_station", _("派出所综合窗口")
-    EXIT_ENTRY_HALL = "exit_entry_hall", _("出入境服务大厅")
-    VEHICLE_HALL = "vehicle_hall", _("车管服务大厅")
-    GOV_CENTRE = "gov_centre", _("政务服务中心")
-    KIOSK = "kiosk", _("自助服务终端")
-    ALL_IN_ONE_5G = "all_in_one_5g", _("5G 一体机")
-    HOSPITAL = "hospital", _("驾驶人体检医院")
+from tongban.common.roles import OutletKind as OutletKind  # the catalog names these too
 
 
 def default_hours() -> dict[str, Any]:

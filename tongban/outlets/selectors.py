@@ -20,6 +20,7 @@ import numpy as np
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext
 
+from tongban.common.clock import SHANGHAI
 from tongban.outlets.geo import (
     DRIVE,
     WALK,
@@ -40,7 +41,6 @@ from tongban.outlets.geo import (
 from tongban.outlets.geo.travel import round_minutes
 from tongban.outlets.models import Outlet, OutletItem, OutletKind
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 SNAPSHOT_TTL = 30.0  # seconds until another process's outlet changes are seen here
 _KIND_LABELS = dict(OutletKind.choices)
 
@@ -485,13 +485,6 @@ def outlet_coverage_summary(
         ],
         "cells": grid_cells,
     }
-
-
-def outlet_kinds() -> list[str]:
-    """The outlet kinds (OutletKind values) the catalog may name in an item's outlet types."""
-    from tongban.outlets.models import OutletKind
-
-    return list(OutletKind.values)
 
 
 def outlet_labels(*, ids: list[int] | None = None) -> dict[int, tuple[str, str, str]]:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 from tongban.common.errors import Invalid
 from tongban.common.lookups import lookups_changed
 from tongban.outlets.geo import OpeningHours
@@ -32,7 +33,7 @@ def outlet_upsert(
     hours: dict[str, Any] | None = None,
     items: Iterable[str] | None = None,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Viewer | None = None,
     **fields: Any,
 ) -> Outlet:
     """Create or update the outlet ``code``. Coordinates may be given in GCJ-02 (picked on a
@@ -83,7 +84,7 @@ def _replace_items(outlet: Outlet, items: Iterable[str]) -> None:
     OutletItem.objects.bulk_create([OutletItem(outlet=outlet, item_code=c) for c in sorted(wanted - have)])
 
 
-def outlet_items_set(*, code: str, items: Iterable[str], at: dt.datetime, actor: Any = None) -> None:
+def outlet_items_set(*, code: str, items: Iterable[str], at: dt.datetime, actor: Viewer | None = None) -> None:
     """Replace the items outlet ``code`` accepts. Raises NotFound."""
     from tongban.outlets.selectors import outlet_get
 

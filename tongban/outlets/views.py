@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
@@ -49,7 +51,30 @@ def tile_config() -> dict[str, Any]:
 def _items() -> list[dict[str, str]]:
     from tongban.catalog.selectors import items_list
 
-    return [{"code": i.code, "name": i.name_zh} for i in items_list()]
+    english = (get_language() or "").startswith("en")
+    return [{"code": i.code, "name": (i.name_en if english and i.name_en else i.name_zh)} for i in items_list()]
+
+
+def map_texts() -> dict[str, Any]:
+    """The map script's texts in this request's language (built per request, never kept)."""
+    return {
+        "zoom_in": _("放大"),
+        "zoom_out": _("缩小"),
+        "basemap_failed": _("底图无法加载，网点仍按位置显示。"),
+        "book": _("预约办理"),
+        "extended": _("延时服务"),
+        "home_visit": _("可上门"),
+        "outlets_count": _("共 {n} 个网点。点击地图可设置出发位置。"),
+        "start": _("出发位置"),
+        "no_geo": _("浏览器不支持定位"),
+        "no_location": _("无法获取位置"),
+        "computing": _("计算中…"),
+        "not_available": _("无法计算"),
+        "within15": _("≤ 15 分钟"),
+        "none": _("无网点"),
+        "coverage": _("{share}% 的人口在 {minutes} 分钟内可达（{covered} / {population}）。"),
+        "kinds": {value: str(label) for value, label in OutletKind.choices},
+    }
 
 
 def service_map(request: HttpRequest) -> HttpResponse:
@@ -64,6 +89,8 @@ def service_map(request: HttpRequest) -> HttpResponse:
         "book": "/appointments/book/",
         "item": item,
         "kind": kind,
+        "t": map_texts(),
+        "lang": "en" if (get_language() or "").startswith("en") else "zh-CN",
     }
     context = {
         "items": items,

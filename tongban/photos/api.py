@@ -17,6 +17,7 @@ from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.errors import Forbidden, Invalid, NotFound
 from tongban.common.params import RowId
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.photos.engine.intake import IntakeLimits
 from tongban.photos.schemas import CaptureOut, OfferOut, StandardOut, UseIn
@@ -113,7 +114,7 @@ def create_capture(
 def get_capture(request: HttpRequest, capture_id: RowId) -> dict[str, Any]:
     """One capture's report and derivatives (own captures only for citizens; staff reads audited)."""
     capture = capture_get(user=request.user, capture_id=capture_id)
-    audit_staff_read(actor=request.user, object_type="photo_capture", object_id=capture.pk, at=now(), channel="api")
+    audit_staff_read(actor=viewer(request), object_type="photo_capture", object_id=capture.pk, at=now(), channel="api")
     return capture_view(capture=capture)
 
 
@@ -125,7 +126,7 @@ def get_derivative_for_standard(request: HttpRequest, capture_id: RowId, standar
     if der is None:
         raise NotFound(gettext("该标准的照片不存在"))
     audit_staff_read(
-        actor=request.user, object_type="photo_derivative", object_id=der.pk, at=now(), channel="api", what="file"
+        actor=viewer(request), object_type="photo_derivative", object_id=der.pk, at=now(), channel="api", what="file"
     )
     return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{standard}.jpg")
 
@@ -135,7 +136,7 @@ def get_derivative(request: HttpRequest, derivative_id: RowId) -> FileResponse:
     """A derived JPEG by id."""
     der = derivative_get(user=request.user, derivative_id=derivative_id)
     audit_staff_read(
-        actor=request.user, object_type="photo_derivative", object_id=der.pk, at=now(), channel="api", what="file"
+        actor=viewer(request), object_type="photo_derivative", object_id=der.pk, at=now(), channel="api", what="file"
     )
     return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{der.standard_code}.jpg")
 

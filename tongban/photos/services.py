@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 from tongban.common.errors import Forbidden, Invalid, NotFound
 from tongban.common.ids import InvalidIdNumber, parse_id_number
 from tongban.photos.engine.pipeline import process, stored_original
@@ -49,7 +50,7 @@ def photo_capture(
     id_number: str,
     channel: str,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Viewer | None = None,
     outlet_id: int | None = None,
     source_name: str = "",
     derive: bool = True,
@@ -75,7 +76,7 @@ def photo_capture(
         person=_person_for(number) if number else None,
         channel=channel,
         captured_at=at,
-        captured_by=actor if getattr(actor, "pk", None) else None,
+        captured_by_id=getattr(actor, "pk", None) or None,
         outlet_id=outlet_id,
         sha256=digest,
         source_name=source_name[:200],
@@ -118,7 +119,7 @@ def photo_store(
     channel: str,
     at: dt.datetime,
     source_name: str = "",
-    actor: Any = None,
+    actor: Viewer | None = None,
     standards: Mapping[str, PhotoStandard] | None = None,
 ) -> PhotoCapture:
     """Store a photo already processed by ``engine.pipeline.process_for_storage`` (batch
@@ -135,7 +136,7 @@ def photo_store_batch(
     items: list[tuple[dict[str, Any], str, str]],
     channel: str,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Viewer | None = None,
     standards: Mapping[str, PhotoStandard] | None = None,
 ) -> list[PhotoCapture]:
     """``photo_store`` for several photos, (result, id number, source name) each, in one
@@ -160,7 +161,7 @@ def photo_store_batch(
                 person=_person_for(number) if number else None,
                 channel=channel,
                 captured_at=at,
-                captured_by=actor if getattr(actor, "pk", None) else None,
+                captured_by_id=getattr(actor, "pk", None) or None,
                 sha256=result["sha256"],
                 source_name=source_name[:200],
                 status=(
@@ -283,7 +284,7 @@ def photo_derive(*, capture_id: int, at: dt.datetime) -> list[PhotoDerivative]:
     return created
 
 
-def photo_review(*, capture_id: int, accept: bool, actor: Any, at: dt.datetime) -> PhotoCapture:
+def photo_review(*, capture_id: int, accept: bool, actor: Viewer, at: dt.datetime) -> PhotoCapture:
     """A clerk accepts the capture for the person, or marks it for a retake.
 
     Raises NotFound for an unknown capture, Forbidden for a non-clerk, Invalid when accepting a

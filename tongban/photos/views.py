@@ -22,6 +22,7 @@ from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_id_number
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.photos.api import capture_for_request, read_upload
 from tongban.photos.engine.intake import MESSAGES as INTAKE_MESSAGES
@@ -155,7 +156,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         current = next((c for c in caps if str(c.pk) == chosen), caps[0] if caps else None)
         if current is not None:
             audit_staff_read(
-                actor=request.user,
+                actor=viewer(request),
                 object_type="photo_capture",
                 object_id=current.pk,
                 at=now(),
@@ -184,7 +185,9 @@ def review(request: HttpRequest, capture_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     try:
-        photo_review(capture_id=cap.pk, accept=request.POST.get("decision") == "accept", actor=request.user, at=now())
+        photo_review(
+            capture_id=cap.pk, accept=request.POST.get("decision") == "accept", actor=viewer(request), at=now()
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -224,7 +227,7 @@ def original_file(request: HttpRequest, capture_id: int) -> FileResponse:
     if not cap.original:
         raise Http404
     audit_staff_read(
-        actor=request.user, object_type="photo_capture", object_id=cap.pk, at=now(), channel="page", what="original"
+        actor=viewer(request), object_type="photo_capture", object_id=cap.pk, at=now(), channel="page", what="original"
     )
     return FileResponse(cap.original.open("rb"), content_type=cap.content_type or "image/jpeg")
 
@@ -237,6 +240,6 @@ def derivative_file(request: HttpRequest, derivative_id: int) -> FileResponse:
     except NotFound:
         raise Http404 from None
     audit_staff_read(
-        actor=request.user, object_type="photo_derivative", object_id=der.pk, at=now(), channel="page", what="file"
+        actor=viewer(request), object_type="photo_derivative", object_id=der.pk, at=now(), channel="page", what="file"
     )
     return FileResponse(der.file.open("rb"), content_type="image/jpeg", filename=f"{der.standard_code}.jpg")

@@ -14,6 +14,7 @@ from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
 from tongban.common.errors import NotFound
 from tongban.common.ids import normalise
+from tongban.common.request import viewer
 from tongban.registry.schemas import LookupIn, PersonOut, RevealIn, RevealOut
 from tongban.registry.selectors import person_detail, person_get, person_view
 from tongban.registry.services import person_present_mark, person_reveal
@@ -37,7 +38,7 @@ def lookup(request: HttpRequest, body: LookupIn) -> dict[str, object]:
     A clerk's lookup marks the person as at their window (see ``persons/reveal``)."""
     person = person_get(user=request.user, id_number=normalise(body.id_number))
     audit_staff_read(
-        actor=request.user, object_type="person", object_id=person.pk, at=now(), channel="api", what="lookup"
+        actor=viewer(request), object_type="person", object_id=person.pk, at=now(), channel="api", what="lookup"
     )
     person_present_mark(user=request.user, person=person)
     return person_view(user=request.user, detail=person_detail(person=person))

@@ -15,7 +15,7 @@ from tongban.common.access import access_get
 from tongban.common.masking import mask_address, mask_id_number, mask_name, mask_phone
 from tongban.common.roles import Role
 from tongban.registry.models import Person
-from tongban.registry.sources import ID_CARD_ATTR, RegistrySource, Supplied
+from tongban.registry.sources import IdCard, OnFile, RegistrySource, Supplied
 
 
 def person_by_id_number(*, id_number: str) -> Person | None:
@@ -24,7 +24,14 @@ def person_by_id_number(*, id_number: str) -> Person | None:
 
 
 def person_for_sources(*, id_number: str | None = None, pk: int | None = None) -> Person | None:
-    """The person by key or ID number, to pass to ``registry_supply_many``; None when unknown.
+    """The person by key or ID number; None when unknown (see ``person_on_file``)."""
+    found = person_on_file(id_number=id_number, pk=pk)
+    return None if found is None else found.person
+
+
+def person_on_file(*, id_number: str | None = None, pk: int | None = None) -> OnFile | None:
+    """The person by key or ID number with their current ID card, to pass to
+    ``registry_supply_many``; None when unknown.
 
     Every submission reads its applicant here, so the one indexed read is plain SQL: compiling it
     through the ORM cost several times the read itself. (Person has no fields needing conversion.)
@@ -45,8 +52,7 @@ def person_for_sources(*, id_number: str | None = None, pk: int | None = None) -
     card_id, expires = row[n], row[n + 1]
     if isinstance(expires, str):  # SQLite gives a subquery's date as text
         expires = dt.date.fromisoformat(expires)
-    setattr(person, ID_CARD_ATTR, None if card_id is None else (expires,))
-    return person
+    return OnFile(person, None if card_id is None else IdCard(expires))
 
 
 @cache
@@ -108,25 +114,25 @@ def registry_supply(*, source: str, id_number: str, at: dt.datetime) -> Supplied
 
 
 def registry_supply_many(
-    *, sources: Iterable[str], id_number: str, at: dt.datetime, person: Person | None = None
+    *, sources: Iterable[str], id_number: str, at: dt.datetime, on_file: OnFile | None = None
 ) -> dict[str, Supplied | None]:
-    """Ask several sources at once: source → what it supplies, or None.
+    """Ask several sources at once, each once: source → what it supplies, or None.
 
-    The built-in sources share one read of the person (none when ``person``, loaded by
-    ``person_for_sources`` for this ``id_number``, is given); other adapters are asked as
+    The built-in sources share one read of the person (none when ``on_file``, loaded by
+    ``person_on_file`` for this ``id_number``, is given); other adapters are asked as
     ``registry_supply`` asks them. Raises KeyError for a source code that is not configured.
     """
     adapters = registry_sources()
     chosen = {code: adapters[code] for code in dict.fromkeys(sources)}
-    if person is None and sum(1 for a in chosen.values() if getattr(a, "takes_person", False)) > 1:
-        person = person_for_sources(id_number=id_number)
-    return {code: _ask(a, id_number=id_number, at=at, person=person) for code, a in chosen.items()}
+    if on_file is None and sum(1 for a in chosen.values() if getattr(a, "takes_person", False)) > 1:
+        on_file = person_on_file(id_number=id_number)
+    return {code: _ask(a, id_number=id_number, at=at, on_file=on_file) for code, a in chosen.items()}
 
 
-def _ask(adapter: RegistrySource, *, id_number: str, at: dt.datetime, person: Person | None) -> Supplied | None:
-    if person is not None and getattr(adapter, "takes_person", False):
+def _ask(adapter: RegistrySource, *, id_number: str, at: dt.datetime, on_file: OnFile | None) -> Supplied | None:
+    if on_file is not None and getattr(adapter, "takes_person", False):
         supply: Any = adapter.supply  # a built-in source: it also takes the loaded person
-        return supply(id_number=id_number, at=at, person=person)
+        return supply(id_number=id_number, at=at, on_file=on_file)
     return adapter.supply(id_number=id_number, at=at)
 
 

@@ -4,8 +4,8 @@ One small interface; the built-in sources read the registry tables, and a real d
 (X-Road style) replaces any of them through settings.REGISTRY_SOURCES without code changes.
 A supply never carries more than the material needs, and masks what it shows.
 
-The built-in sources also accept the ``Person`` already loaded (``person_for_sources``), so that
-asking several of them for one person reads the person once (``registry_supply_many``).
+The built-in sources also accept the person already loaded (``OnFile``, from ``person_on_file``), so
+that asking several of them for one person reads the person once (``registry_supply_many``).
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from django.db import connection
-
 from tongban.common.masking import mask_address
 from tongban.registry.models import (
     Dog,
     DriverLicence,
     Education,
     Household,
+    IdentityDocument,
     MedicalCheck,
     Person,
     Vehicle,
@@ -39,6 +38,21 @@ class Supplied:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class IdCard:
+    """The person's current 居民身份证 as the registry holds it (``expires_on`` None: 长期)."""
+
+    expires_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class OnFile:
+    """A person loaded once for several sources, with their current ID card (None: no card)."""
+
+    person: Person
+    id_card: IdCard | None
+
+
 class RegistrySource(Protocol):
     """A source of data the bureau holds; ``supply`` returns None when it has nothing usable."""
 
@@ -51,20 +65,20 @@ class RegistrySource(Protocol):
 class _Builtin:
     code: ClassVar[str]
     label: ClassVar[str]
-    takes_person: ClassVar[bool] = True  # supply() accepts a preloaded ``person``
+    takes_person: ClassVar[bool] = True  # supply() accepts a preloaded ``on_file``
 
-    def _person(self, id_number: str, person: Person | None) -> Person | None:
-        if person is not None:
-            return person
+    def _person(self, id_number: str, on_file: OnFile | None) -> Person | None:
+        if on_file is not None:
+            return on_file.person
         return Person.objects.select_related("household__address").filter(id_number=id_number).first()
 
     def _supplied(self, at: dt.datetime, reference: str, **facts: Any) -> Supplied:
         return Supplied(self.code, self.label, at, reference, facts)
 
 
-def _owned(field: str, id_number: str, person: Person | None) -> dict[str, Any]:
+def _owned(field: str, id_number: str, on_file: OnFile | None) -> dict[str, Any]:
     """Filter rows by their owner: the loaded person's key (no join) or the ID number."""
-    return {f"{field}_id": person.pk} if person is not None else {f"{field}__id_number": id_number}
+    return {f"{field}_id": on_file.person.pk} if on_file is not None else {f"{field}__id_number": id_number}
 
 
 class HukouSource(_Builtin):
@@ -73,8 +87,8 @@ class HukouSource(_Builtin):
     code = "hukou"
     label = "户籍信息"
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Person | None = None) -> Supplied | None:
-        person = self._person(id_number, person)
+    def supply(self, *, id_number: str, at: dt.datetime, on_file: OnFile | None = None) -> Supplied | None:
+        person = self._person(id_number, on_file)
         if person is None:
             return None
         if person.household_id is not None and not Person.household.is_cached(person):
@@ -92,14 +106,11 @@ class HukouSource(_Builtin):
         )
 
 
-_ID_CARD_SQL = (
-    "SELECT expires_on FROM registry_identitydocument WHERE person_id = %s AND kind = 'id_card' "
-    "ORDER BY issued_on DESC, id DESC LIMIT 1"
-)
-# ``person_for_sources`` reads the current card with the person, in the same statement, and keeps
-# it on the loaded person under this attribute: ``(expires_on,)``, or None when there is no card.
-ID_CARD_ATTR = "_registry_id_card"
-_UNREAD = object()
+def id_card_of(person_id: int) -> IdCard | None:
+    """The person's current ID card: the latest issued (None when the registry holds none)."""
+    cards = IdentityDocument.objects.filter(person_id=person_id, kind="id_card").order_by("-issued_on", "-id")
+    found = cards.values_list("expires_on", flat=True)[:1]
+    return IdCard(found[0]) if found else None
 
 
 class IdCardSource(_Builtin):
@@ -108,18 +119,14 @@ class IdCardSource(_Builtin):
     code = "id_card"
     label = "居民身份证信息"
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Person | None = None) -> Supplied | None:
-        person = self._person(id_number, person)
+    def supply(self, *, id_number: str, at: dt.datetime, on_file: OnFile | None = None) -> Supplied | None:
+        person = self._person(id_number, on_file)
         if person is None:
             return None
-        doc: Any = getattr(person, ID_CARD_ATTR, _UNREAD)
-        if doc is _UNREAD:  # asked on most submissions: plain SQL, no query compiling
-            with connection.cursor() as cursor:
-                cursor.execute(_ID_CARD_SQL, [person.pk])
-                doc = cursor.fetchone()
+        card = on_file.id_card if on_file is not None else id_card_of(person.pk)
         facts: dict[str, Any] = {"name_on_file": True, "birth_date": person.birth_date.isoformat()}
-        if doc is not None:
-            facts["expires_on"] = doc[0].isoformat() if doc[0] else None
+        if card is not None:
+            facts["expires_on"] = card.expires_on.isoformat() if card.expires_on else None
         return self._supplied(at, f"person:{person.pk}", **facts)
 
 
@@ -129,8 +136,8 @@ class DriverLicenceSource(_Builtin):
     code = "driver_licence"
     label = "驾驶证信息"
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Person | None = None) -> Supplied | None:
-        lic = DriverLicence.objects.filter(**_owned("person", id_number, person)).first()
+    def supply(self, *, id_number: str, at: dt.datetime, on_file: OnFile | None = None) -> Supplied | None:
+        lic = DriverLicence.objects.filter(**_owned("person", id_number, on_file)).first()
         if lic is None:
             return None
         return self._supplied(
@@ -148,8 +155,8 @@ class VehicleSource(_Builtin):
     code = "vehicle"
     label = "机动车登记信息"
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Person | None = None) -> Supplied | None:
-        vehicles = list(Vehicle.objects.filter(**_owned("owner", id_number, person)).order_by("plate")[:20])
+    def supply(self, *, id_number: str, at: dt.datetime, on_file: OnFile | None = None) -> Supplied | None:
+        vehicles = list(Vehicle.objects.filter(**_owned("owner", id_number, on_file)).order_by("plate")[:20])
         if not vehicles:
             return None
         return self._supplied(
@@ -167,9 +174,9 @@ class MedicalCheckSource(_Builtin):
     code = "medical_check"
     label = "驾驶人体检信息"
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Person | None = None) -> Supplied | None:
+    def supply(self, *, id_number: str, at: dt.datetime, on_file: OnFile | None = None) -> Supplied | None:
         check = (
-            MedicalCheck.objects.filter(**_owned("person", id_number, person), passed=True, valid_until__gte=at.date())
+            MedicalCheck.objects.filter(**_owned("person", id_number, on_file), passed=True, valid_until__gte=at.date())
             .order_by("-checked_on")
             .first()
         )
@@ -190,8 +197,8 @@ class EducationSource(_Builtin):
     code = "education"
     label = "学历信息"
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Person | None = None) -> Supplied | None:
-        person = self._person(id_number, person)
+    def supply(self, *, id_number: str, at: dt.datetime, on_file: OnFile | None = None) -> Supplied | None:
+        person = self._person(id_number, on_file)
         if person is None or person.education in (Education.NONE, ""):
             return None
         return self._supplied(
@@ -208,8 +215,8 @@ class DogVaccinationSource(_Builtin):
     code = "dog_vaccination"
     label = "犬只免疫信息"
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Person | None = None) -> Supplied | None:
-        dogs = list(Dog.objects.filter(**_owned("owner", id_number, person), vaccine_valid_until__gte=at.date()))
+    def supply(self, *, id_number: str, at: dt.datetime, on_file: OnFile | None = None) -> Supplied | None:
+        dogs = list(Dog.objects.filter(**_owned("owner", id_number, on_file), vaccine_valid_until__gte=at.date()))
         if not dogs:
             return None
         return self._supplied(

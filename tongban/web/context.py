@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
+from tongban.common.roles import Role
 from tongban.notifications.selectors import unread_count
 from tongban.web.nav import nav_for
 
@@ -27,7 +28,10 @@ def site(request: HttpRequest) -> dict[str, Any]:
     nav = _NAV.get(key)
     if nav is None:
         nav = _NAV[key] = nav_for(user)
-    context: dict[str, Any] = {"nav": nav, "embedded": not settings.PRODUCTION}
+    # Links to what only citizens and enterprises may do (apply online, book a slot) are offered
+    # to them and to anonymous visitors (who are asked to log in), never to staff (a 403).
+    may_apply = role in (None, Role.CITIZEN, Role.ENTERPRISE)
+    context: dict[str, Any] = {"nav": nav, "embedded": not settings.PRODUCTION, "may_apply": may_apply}
     if role is not None:
         # read with the session's user in one statement (accounts.selectors.user_by_pk)
         context["unread"] = unread_count(user=user)

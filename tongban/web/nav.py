@@ -34,6 +34,9 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("feedback:followups", _("差评整改"), frozenset({HEADS, Role.ADMIN, Role.AUDITOR})),
     ("insights:dashboard", _("数据看板"), frozenset({HEADS, Role.ADMIN, Role.AUDITOR})),
     ("insights:promise_index", _("服务承诺"), None),
+    ("enterprises:mine", _("我的企业"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
+    ("enterprises:roadside", _("路面核查"), frozenset({"jiaoguan", Role.ADMIN})),
+    ("enterprises:liaison", _("驻企联络"), frozenset({Role.APPROVER, Role.ADMIN})),
     ("admin:index", _("管理后台"), frozenset({Role.ADMIN})),
     ("accounts:window_register", _("窗口注册"), frozenset({Role.CLERK})),
 ]
@@ -43,9 +46,16 @@ def nav_for(user: Any) -> list[dict[str, str]]:
     """The navigation entries this user may follow."""
     role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
     head = role in (Role.CLERK, Role.APPROVER) and bool(getattr(user, "supervisor", False))
+    # A department name among the roles admits that department's approvers (traffic officers).
+    department = getattr(user, "department", "") if role == Role.APPROVER else ""
     items = []
     for name, label, roles in NAV:
-        if roles is not None and role not in roles and not (head and HEADS in roles):
+        if (
+            roles is not None
+            and role not in roles
+            and not (head and HEADS in roles)
+            and not (department and department in roles)
+        ):
             continue
         try:
             url = reverse(name)

@@ -13,6 +13,7 @@ from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError
 from tongban.common.forms import PersonLookupForm
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.registry.selectors import person_detail, person_get, person_view, region_name
 from tongban.registry.services import person_present_mark
@@ -46,7 +47,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         else:
             if not request.POST.get("decision"):  # a decision is a write, audited by the service
                 audit_staff_read(
-                    actor=request.user,
+                    actor=viewer(request),
                     object_type="person",
                     object_id=person.pk,
                     at=now(),

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
+from tongban.common.request import viewer
 from tongban.workdays.models import CalendarDay, CalendarYear, WorkingPeriod
 from tongban.workdays.services import calendar_year_load, schedule_parse
 
@@ -47,7 +48,7 @@ class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
                     rules=rules,
                     source=f"upload {form.cleaned_data['schedule'].name}",
                     now=now(),
-                    actor=request.user,
+                    actor=viewer(request),
                 )
             except (DomainError, UnicodeDecodeError) as exc:
                 form.add_error("schedule", str(exc))

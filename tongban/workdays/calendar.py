@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
 
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _MAX_DAYS = 3 * 366  # no limit in the catalog is longer; a loop past this is a data error
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 from tongban.common.errors import Invalid
 from tongban.workdays.models import CalendarDay, CalendarYear, DayKind
 from tongban.workdays.selectors import calendar_clear_cache
@@ -83,7 +83,7 @@ def _holiday_name(day: dt.date) -> str:
 
 
 def calendar_year_load(
-    *, year: int, rules: list[DayRule], source: str, now: dt.datetime, actor: Any = None
+    *, year: int, rules: list[DayRule], source: str, now: dt.datetime, actor: Viewer | None = None
 ) -> CalendarYear:
     """Replace the calendar of ``year``: every date follows the weekday rule except ``rules``.
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tongban.accounts.models import User
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 from tongban.common.errors import Invalid, TooMany
 from tongban.common.ids import looks_like_id_number, normalise
 from tongban.common.masking import mask_id_number
@@ -110,7 +111,7 @@ def logout_record(*, user: Any, at: dt.datetime) -> None:
         audit_record(action="account.logout", object_type="user", object_id=str(user.pk), at=at, actor=user)
 
 
-def sessions_end_all(*, user: Any, at: dt.datetime, actor: Any, reason: str) -> None:
+def sessions_end_all(*, user: Any, at: dt.datetime, actor: Viewer, reason: str) -> None:
     """End every session of ``user`` at once (each is refused from its next request on), e.g.
     "sign out everywhere", or when the account is disabled. ``reason`` is kept in the audit."""
     with transaction.atomic():
@@ -126,7 +127,7 @@ def sessions_end_all(*, user: Any, at: dt.datetime, actor: Any, reason: str) -> 
     user.refresh_from_db(fields=["session_generation"])
 
 
-def account_disable(*, user: Any, at: dt.datetime, actor: Any) -> None:
+def account_disable(*, user: Any, at: dt.datetime, actor: Viewer) -> None:
     """Disable an account: it can no longer sign in or use its tokens, and its sessions end."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False, session_generation=F("session_generation") + 1)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 
 from tongban.accounts.models import User
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 from tongban.common.errors import Invalid
 from tongban.common.roles import Department, Role
 
@@ -25,7 +26,7 @@ def staff_create(
     outlet: Any = None,
     department: str = "",
     now: dt.datetime,
-    actor: Any = None,
+    actor: Viewer | None = None,
     check_password: bool = True,
     supervisor: bool = False,
 ) -> User:

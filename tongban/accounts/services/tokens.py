@@ -63,7 +63,8 @@ def api_token_create(*, user: User, name: str, at: dt.datetime, days: int | None
 def api_token_revoke(*, user: Any, token_id: int, at: dt.datetime) -> ApiToken:
     """Revoke one of the user's own tokens (revoking again changes nothing). Raises NotFound."""
     with transaction.atomic():
-        token = access_get(user, ApiToken.objects.select_for_update(), pk=token_id)
+        # Only the owner: staff who may read accounts still may not revoke what is not theirs.
+        token = access_get(user, ApiToken.objects.select_for_update().filter(user_id=user.pk), pk=token_id)
         if token.revoked_at is None:
             token.revoked_at = at
             token.save(update_fields=["revoked_at"])

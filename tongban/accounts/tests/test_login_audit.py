@@ -56,3 +56,35 @@ def test_site_logins_are_audited_either_way_without_saying_which_part_was_wrong(
     assert [e.object_id for e in failed][:2] == ["nobody", "clerk1"]
     assert personas.citizen.id_number not in failed[2].object_id  # masked
     assert AuditEntry.objects.filter(action="account.login", actor_id=personas.clerk.pk).count() == 1
+
+
+@pytest.mark.parametrize("username", ["nobody", "clerk1", "530111197512272473"])
+def test_a_wrong_login_costs_one_password_hash_whoever_is_named(
+    personas: Any, settings: Any, monkeypatch: pytest.MonkeyPatch, username: str
+) -> None:
+    """G4 "identical failures": an unknown name, a known one with a wrong password, and an ID
+    number all run the password hasher exactly once, so the answer's time does not tell which
+    accounts exist (counted, not timed: the hasher is what takes the time)."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = type(get_hasher())
+    calls: list[str] = []
+    depth = [0]
+
+    def counting(name: str, original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if depth[0] == 0:  # a verify that encodes inside is one hash
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return wrapper
+
+    for name in ("encode", "verify"):
+        monkeypatch.setattr(hasher, name, counting(name, getattr(hasher, name)))
+    response = Client().post("/accounts/login/", {"username": username, "password": "wrong-password-1"})
+    assert response.status_code == 400
+    assert len(calls) == 1, calls

@@ -15,6 +15,7 @@ from tongban.accounts.selectors import api_tokens_mine, has_confirmed_device
 from tongban.accounts.services import api_token_create, api_token_revoke, sessions_end_all
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
+from tongban.common.request import viewer
 
 
 @login_required
@@ -72,7 +73,7 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 def sessions_end_view(request: HttpRequest) -> HttpResponse:
     """Sign out on every device: ask first (GET), then end every session of mine (POST)."""
     if request.method == "POST":
-        sessions_end_all(user=request.user, at=now(), actor=request.user, reason="user")
+        sessions_end_all(user=request.user, at=now(), actor=viewer(request), reason="user")
         logout(request)
         messages.success(request, _("已在所有设备上退出登录。"))
         return redirect("accounts:login")

@@ -23,7 +23,7 @@ from tongban.accounts.services import login_attempt, logout_record, second_facto
 from tongban.audit.services import audit_record
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
-from tongban.common.request import client_ip
+from tongban.common.request import client_ip, viewer
 
 __all__ = ["client_ip", "login_view", "logout_view", "otp_setup_view", "otp_view", "safe_next"]
 
@@ -109,7 +109,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
                 object_type="user",
                 object_id=str(request.user.pk),
                 at=now(),
-                actor=request.user,
+                actor=viewer(request),
             )
             return redirect("web:home")
         form.add_error("token", _("验证码不正确或已过期"))

@@ -10,9 +10,10 @@ import pytest
 
 from tongban.appointments.models import Appointment, AppointmentStatus, Slot
 from tongban.appointments.tests.conftest import ITEM
+from tongban.common.clock import SHANGHAI
 from tongban.outlets.geo import DayKind
 
-SH = dt.timezone(dt.timedelta(hours=8))
+SH = SHANGHAI
 
 
 @pytest.fixture

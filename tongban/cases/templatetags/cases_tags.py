@@ -8,10 +8,9 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from tongban.cases.models import Status
-from tongban.workdays.calendar import SHANGHAI
+from tongban.common.clock import SHANGHAI
 
 register = template.Library()
 
@@ -52,27 +51,6 @@ def status_label(value: str) -> str:
         return str(Status(value).label)
     except ValueError:
         return value
-
-
-def badge(cd: Any) -> tuple[str, str]:
-    """(css class, text) of a countdown badge, as partials/countdown.html shows it; the list
-    views build their rows with this instead of the inclusion tag."""
-    days, secs = getattr(cd, "days_left", None), getattr(cd, "seconds_left", None)
-    if days is not None:
-        left = ngettext("剩 %(n)s 个工作日", "剩 %(n)s 个工作日", days) % {"n": days}
-    elif secs is not None:
-        left = _("剩 %(n)s 工作小时") % {"n": round(secs / 3600, 1)}
-    else:
-        left = ""
-    if cd.urgency == "overdue":
-        return "badge bad", _("已超期")
-    if cd.urgency == "warning":
-        return "badge warn", f"{_('即将到期')} · {left}" if left else _("即将到期")
-    if cd.urgency == "ok":
-        return "badge ok", left
-    if cd.urgency == "stopped":
-        return "badge", _("中止计时（待补正）")
-    return "muted", "—"
 
 
 @register.inclusion_tag("cases/partials/countdown.html")

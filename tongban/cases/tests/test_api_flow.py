@@ -15,8 +15,8 @@ from tongban.audit.models import AuditEntry
 from tongban.audit.services import audit_verify
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, SubmitKey
 from tongban.cases.services import case_accept, case_submit, case_transition, cases_sweep
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Invalid
-from tongban.workdays.calendar import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +244,7 @@ def test_a_retry_that_the_checks_now_refuse_returns_the_first_case(
     first = post(citizen, URL, body, **{"Idempotency-Key": "retry"})
     assert first.status_code == 201, first.content
     refused = Invalid("不符合申请条件 / Not eligible", code="not_eligible")
-    with mock.patch("tongban.cases.services._check_form", side_effect=refused):
+    with mock.patch("tongban.cases.services.intake._check", side_effect=refused):
         again = post(citizen, URL, body, **{"Idempotency-Key": "retry"})
         other = post(citizen, URL, body, **{"Idempotency-Key": "another"})
     assert again.status_code == 200 and again.json()["number"] == first.json()["number"]
@@ -338,16 +338,16 @@ def test_an_outlet_taking_on_an_item_handles_the_next_case_at_once(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_kept_outlet_deleted_elsewhere_fails_one_submission_and_is_forgotten(
-    items: None, personas: Any, now: dt.datetime, settings: Any
+def test_a_kept_outlet_deleted_elsewhere_fails_its_submissions_until_the_lookup_expires(
+    items: None, personas: Any, now: dt.datetime, settings: Any, lookup_clock: Any
 ) -> None:
     """Another process deletes an outlet (one with no case) this process keeps as a region's
-    handling outlet: the submission that names it is refused by its foreign key and writes
-    nothing, and the next one reads the route anew."""
+    handling outlet: a submission that names it is refused by its foreign key and writes
+    nothing; once the kept answer expires (LOOKUP_CACHE_SECONDS) the route is read anew."""
     from django.db import IntegrityError
 
     from conftest import make_person
-    from tongban.cases.services import _route
+    from tongban.cases.services.intake import _route
     from tongban.catalog.selectors import item_get
     from tongban.common.ids import make_id_number
     from tongban.outlets.models import Outlet, OutletItem
@@ -378,6 +378,7 @@ def test_a_kept_outlet_deleted_elsewhere_fails_one_submission_and_is_forgotten(
     with pytest.raises(IntegrityError):
         file()
     assert Case.objects.count() == before and audit_verify().ok
+    lookup_clock.t += 61
     assert file().handling_outlet is None
 
 

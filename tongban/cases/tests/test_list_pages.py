@@ -1,6 +1,6 @@
-"""The two list pages (an approver's queue, a citizen's cases): the page shell rendered once and
-filled per request gives exactly the HTML of a full render; escaping; messages; each user sees
-only their own rows when the compiled SQL is reused for the next user."""
+"""The two list pages (an approver's queue, a citizen's cases): rows and pager as the templates
+render them, escaping, messages, each user sees only their own rows; the queue's literal statuses
+(cases/sql.py) answer as the ORM's bound ones."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.test import override_settings
 from django.urls import reverse
 
-from tongban.cases import views
 from tongban.cases.models import Case
 from tongban.cases.services import case_accept, case_submit
 
@@ -46,45 +44,6 @@ def _cases(personas: Any, now: dt.datetime, n: int, *, citizen: Any = None) -> l
 def _plain(html: str) -> str:
     """The page with its (per-response, masked) CSRF tokens blanked."""
     return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', r"\1…", html)
-
-
-PAGES = [
-    ("approver", "/cases/queue/", {}),
-    ("approver", "/cases/queue/?page=2", {}),
-    ("approver", "/cases/queue/?status=accepted", {}),
-    ("approver", "/cases/queue/?page=2", {"HX-Request": "true"}),
-    ("citizen", "/cases/mine/", {}),
-    ("citizen", "/cases/mine/?page=2", {}),
-    ("other", "/cases/mine/", {}),  # no cases: the other branch of the template
-    ("other_approver", "/cases/queue/", {}),  # an empty queue
-]
-
-
-@pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_shell_and_full_render_give_the_same_page(
-    items: None, personas: Any, api: Any, now: dt.datetime, lang: str
-) -> None:
-    from django.conf import settings
-
-    _cases(personas, now, 25)
-    users = {
-        "approver": personas.approvers["huzheng"],
-        "citizen": personas.citizen,
-        "other": personas.other_citizen,
-        "other_approver": personas.approvers["zhian"],
-    }
-    views._SHELLS.clear()
-    for who, url, headers in PAGES:
-        client = api(users[who])
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
-        first = client.get(url, headers=headers)
-        again = client.get(url, headers=headers)  # from the cached shell
-        with override_settings(DEBUG=True):  # rendered in full by the template engine
-            full = client.get(url, headers=headers)
-        assert first.status_code == again.status_code == full.status_code == 200, url
-        assert _plain(again.content.decode()) == _plain(full.content.decode()) == _plain(first.content.decode()), url
-        assert ("csrftoken" in again.cookies) == ("csrftoken" in full.cookies) == (not headers), url
-    assert views._SHELLS and all(parts is not None for parts in views._SHELLS.values())
 
 
 def test_rows_pager_and_language(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
@@ -145,50 +104,6 @@ def test_each_user_sees_only_their_rows_when_the_sql_is_reused(
     assert 'data-number="' not in api(personas.approvers["zhian"]).get("/cases/queue/").content.decode()
 
 
-@pytest.mark.django_db(databases=[])
-@pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_rows_show_dates_and_labels_as_the_template_filters_do(lang: str) -> None:
-    from django.utils import translation
-
-    from tongban.cases.models import Status
-    from tongban.cases.templatetags.cases_tags import deadline, local, status_label
-
-    utc = dt.UTC
-    moments = [
-        None,
-        dt.datetime(2026, 10, 8, 16, 0, tzinfo=utc),  # 00:00 in Shanghai: "the day before 前办结"
-        dt.datetime(2026, 12, 31, 16, 0, tzinfo=utc),  # across a year end
-        dt.datetime(2026, 3, 1, 16, 0, 0, 1, tzinfo=utc),  # a microsecond after midnight
-        dt.datetime(2026, 3, 1, 16, 0, 59, tzinfo=utc),
-        dt.datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=utc),
-        dt.datetime(2026, 2, 16, 9, 5, tzinfo=dt.timezone(dt.timedelta(hours=-5))),  # not in UTC
-    ]
-    with translation.override(lang):
-        before = views.escape(translation.gettext("前办结"))
-        for value in moments:
-            assert views._deadline_text(before, value) == views.escape(deadline(value)), value
-            assert views._local_text(value) == local(value), value
-        labels = views._status_texts(lang)
-        for status in [*Status.values, "not_a_status", "<x>"]:
-            assert views._status_text(labels, status) == views.escape(status_label(status))
-    assert views._escaped('<b>"A & B"</b>') == "&lt;b&gt;&quot;A &amp; B&quot;&lt;/b&gt;"
-
-
-@pytest.mark.postgres
-def test_list_sql_is_compiled_once_per_shape(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
-    from tongban.cases import selectors
-
-    _cases(personas, now, 3)
-    _cases(personas, now, 2, citizen=personas.other_citizen)
-    selectors._SQL.clear()
-    for user in (personas.citizen, personas.other_citizen):
-        api(user).get(reverse("cases:mine"))
-    for d in ("huzheng", "zhian"):
-        api(personas.approvers[d]).get(reverse("cases:queue"))
-    kinds = sorted(key[0] for _alias, key in selectors._SQL)
-    assert kinds == ["mine-union", "queue"]
-
-
 def test_queue_statuses_are_written_into_the_sql(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
     """Bound statuses would keep PostgreSQL from using the partial queue index in the plan it
     prepares once per connection (it planned every execution instead): the statuses are literals,
@@ -196,7 +111,7 @@ def test_queue_statuses_are_written_into_the_sql(items: None, personas: Any, api
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tongban.cases import selectors
+    from tongban.cases.sql import status_in_literal
 
     _cases(personas, now, 3)
     client = api(personas.approvers["huzheng"])
@@ -211,9 +126,25 @@ def test_queue_statuses_are_written_into_the_sql(items: None, personas: Any, api
         assert f'"cases_case"."status" IN ({listed})' in sql, sql
         assert html.count('name="numbers"') == (3 if "status" not in url else 1)
     with pytest.raises(ValueError, match="not queue statuses"):
-        selectors._status_in(("completed",))
+        status_in_literal(("completed",))
     with pytest.raises(ValueError, match="not queue statuses"):
-        selectors._status_in(("submitted') OR ('1'='1",))
+        status_in_literal(("submitted') OR ('1'='1",))
+
+
+def test_literal_statuses_answer_as_the_orm(items: None, personas: Any, now: dt.datetime) -> None:
+    """cases/sql.py's ``status_in_literal`` selects exactly the rows of the ORM's ``status__in``
+    (run on SQLite by make test and on PostgreSQL in CI)."""
+    from tongban.cases.machine import QUEUE
+    from tongban.cases.sql import status_in_literal
+
+    _cases(personas, now, 6)
+    _cases(personas, now, 3, citizen=personas.other_citizen)
+    Case.objects.filter(pk=Case.objects.order_by("pk").values_list("pk", flat=True)[0]).update(status="completed")
+    for states in [tuple(QUEUE), *((s,) for s in QUEUE)]:
+        raw = list(Case.objects.filter(status_in_literal(states)).order_by("pk").values_list("pk", "status"))
+        orm = list(Case.objects.filter(status__in=states).order_by("pk").values_list("pk", "status"))
+        assert raw == orm, states
+    assert len(list(Case.objects.filter(status_in_literal(tuple(QUEUE))))) == 8
 
 
 @pytest.mark.browser

@@ -155,11 +155,10 @@ def test_workbench_intake_under_commitment_and_receipt(items: None, personas: An
     r = clerk.post(url, body)
     assert r.status_code == 400
     assert "材料不齐，不能受理，缺少：就业证明" in r.content.decode() and 'value="7"' in r.content.decode()
-    case = Case.objects.get()
-    assert case.status == "submitted"  # filed, waiting: the retry below reuses it (same token)
-    r = clerk.post(url, {**body, "decision": "commitment"})
+    assert not Case.objects.exists()  # one transaction: a refused decision files nothing either
+    r = clerk.post(url, {**body, "decision": "commitment"})  # the same token: the form as typed
     assert r.status_code == 302
-    case.refresh_from_db()
+    case = Case.objects.get()
     assert r["Location"] == reverse("cases:receipt", args=[case.number])
     assert case.status == "accepted" and case.under_commitment and Case.objects.count() == 1
     html = clerk.get(r["Location"]).content.decode()

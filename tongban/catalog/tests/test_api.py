@@ -89,7 +89,7 @@ def test_get_item_returns_the_whole_spec(api: Any) -> None:
         "name_zh": None,
         "name_en": None,
     }
-    assert [m["source"] for m in body["materials"]] == ["vehicle"]
+    assert [m["source"] for m in body["materials"]] == ["vehicle", "enterprise_vehicle"]
     assert body["derived"][0]["name"] == "truck_class"
     residence = api(None).get("/api/v1/catalog/items/residence_permit").json()
     assert residence["commitment"] == {"allowed": True, "supplement_days": 30}
@@ -249,6 +249,7 @@ def test_openapi_documents_the_catalog(api: Any) -> None:
         "medical_check",
         "education",
         "dog_vaccination",
+        "enterprise_vehicle",
     ]
 
 
@@ -269,7 +270,7 @@ def test_truck_pass_check_classifies_the_truck_and_needs_a_registered_vehicle(ap
     )
     assert body["derived"] == {"truck_class": "light", "night_all_roads": None}
     assert [f["rule"] for f in body["failures"]] == ["registered_vehicle"]
-    assert body["failures"][0]["missing"] == ["vehicle.vehicles"]
+    assert body["failures"][0]["missing"] == ["enterprise_vehicle.vehicles", "vehicle.vehicles"]
 
 
 def test_spec_sources_cover_materials_and_rules() -> None:

@@ -93,7 +93,7 @@ def test_guide_for_anonymous_visitors(api: Any) -> None:
     assert '<dd id="fee">免费</dd>' in html
     assert "中华人民共和国道路交通安全法 第三十九条" in html
     assert 'type="checkbox"' not in html  # no personal checklist without a login
-    assert re.findall(r'<li data-code="(\w+)"', html) == ["vehicle"]
+    assert re.findall(r'<li data-code="(\w+)"', html) == ["vehicle", "enterprise_vehicle"]
 
 
 def test_guide_ticks_what_the_registry_supplies_for_the_citizen(api: Any, personas: Any) -> None:

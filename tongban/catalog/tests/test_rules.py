@@ -246,7 +246,7 @@ def test_truck_pass_limits_from_the_seed() -> None:
     assert (truck.promised_limit.value, truck.promised_limit.unit) == (8, "working_hours")  # 1 working day
     assert truck.result.validity_days == 90
     assert truck.form_schema["properties"]["days"]["maximum"] == 90
-    assert [m.source for m in truck.materials] == ["vehicle"]  # no licence or ID copies
+    assert [m.source for m in truck.materials] == ["vehicle", "enterprise_vehicle"]  # no licence or ID copies
     facts = eligibility_facts(at=AT, form={"days": 91}, supplied={"vehicle": {"vehicles": [{"plate": "鲁F1"}]}})
     assert [f.rule for f in item_eligibility(spec=truck, facts=facts)] == ["at_most_90_days"]
 

@@ -19,10 +19,10 @@ from typing import Any, TextIO
 
 from tongban.certificates.core.extract import NoToken, extract
 from tongban.certificates.core.keys import KeyDirectory, KeyMaterialError, KeySet
-from tongban.certificates.core.render import SHANGHAI
 from tongban.certificates.core.revocation import REASONS, InvalidRevocationList, RevocationList
 from tongban.certificates.core.templates import UnknownTemplate, get_template
 from tongban.certificates.core.verify import Status, Verification, document_matches, verify
+from tongban.common.clock import SHANGHAI
 
 REVOCATIONS_FILE = "revocations.cose"
 

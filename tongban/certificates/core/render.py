@@ -15,7 +15,6 @@ import json
 import math
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import segno
 from reportlab import rl_config
@@ -31,9 +30,9 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 
 from tongban.certificates.core.documents import CertificateDocument
 from tongban.certificates.core.templates import CertificateTemplate, get_template
+from tongban.common.clock import SHANGHAI
 from tongban.common.masking import mask_id_number
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FONT = "STSong-Light"
 TOKEN_KEY = "TongbanToken"  # noqa: S105 -- a PDF metadata key name, not a secret
 DOCUMENT_KEY = "TongbanCertificate"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tongban.workdays.calendar import SHANGHAI
+from tongban.common.clock import SHANGHAI
 
 ITEMS = Path(__file__).parent / "items"
 

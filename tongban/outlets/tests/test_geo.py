@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from tongban.common.clock import SHANGHAI
 from tongban.outlets.geo import (
     DRIVE,
     WALK,
@@ -24,7 +25,6 @@ from tongban.outlets.geo import (
     weekend_calendar,
     wgs84_to_gcj02,
 )
-from tongban.outlets.geo.hours import SHANGHAI
 
 HANGZHOU = (30.2741, 120.1551)
 

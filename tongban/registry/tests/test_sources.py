@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tongban.registry.models import DriverLicence, IdentityDocument, MedicalCheck, Vehicle
-from tongban.registry.selectors import person_for_sources, registry_sources, registry_supply
+from tongban.registry.selectors import person_for_sources, person_on_file, registry_sources, registry_supply
 
 AT = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
 
@@ -79,7 +79,7 @@ def test_id_card_source_reports_document_expiry(personas) -> None:
 
 
 def test_the_card_read_with_the_person_is_what_the_source_reads_alone(personas, django_assert_num_queries) -> None:
-    """person_for_sources reads the current ID card in its own statement; the source then asks
+    """person_on_file reads the current ID card in its own statement; the source then asks
     nothing more and answers exactly as it does on its own: no card, the latest of several, a
     card without an expiry."""
     person = personas.citizen.person
@@ -87,8 +87,8 @@ def test_the_card_read_with_the_person_is_what_the_source_reads_alone(personas, 
 
     def both() -> tuple:
         with django_assert_num_queries(1):
-            loaded = person_for_sources(pk=person.pk)
-            preloaded = source.supply(id_number=person.id_number, at=AT, person=loaded)
+            loaded = person_on_file(pk=person.pk)
+            preloaded = source.supply(id_number=person.id_number, at=AT, on_file=loaded)
         return preloaded, registry_supply(source="id_card", id_number=person.id_number, at=AT)
 
     with_none = both()

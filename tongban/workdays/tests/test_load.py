@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tongban.audit.models import AuditEntry
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Invalid
-from tongban.workdays.calendar import SHANGHAI, add_working_days
+from tongban.workdays.calendar import add_working_days
 from tongban.workdays.models import CalendarDay, CalendarYear
 from tongban.workdays.selectors import calendar_clear_cache, calendar_get
 from tongban.workdays.services import schedule_from_chinesecalendar, schedule_parse

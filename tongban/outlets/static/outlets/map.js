@@ -7,14 +7,17 @@
     police_station: "#0b4f9c", exit_entry_hall: "#7b2cbf", vehicle_hall: "#c05600",
     gov_centre: "#1a6b2f", kiosk: "#5c6770", all_in_one_5g: "#008b8b", hospital: "#a11a1a"
   };
-  var map = L.map("map", { preferCanvas: true }).setView(cfg.centre, 11);
+  var T = cfg.t;
+  function fill(s, v) { return s.replace(/\{(\w+)\}/g, function (_m, k) { return v[k]; }); }
+  var map = L.map("map", { preferCanvas: true, zoomControl: false }).setView(cfg.centre, 11);
+  L.control.zoom({ zoomInTitle: T.zoom_in, zoomOutTitle: T.zoom_out }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   var status = document.getElementById("map-status");
   var tilesFailed = false;
   cfg.tiles.layers.forEach(function (url) {
     var layer = L.tileLayer(url, { subdomains: cfg.tiles.subdomains || "abc", attribution: cfg.tiles.attribution, maxZoom: 18 });
     layer.on("tileerror", function () {
-      if (!tilesFailed) { tilesFailed = true; status.textContent = "底图无法加载，网点仍按位置显示。 / Basemap unavailable; outlets are still shown."; }
+      if (!tilesFailed) { tilesFailed = true; status.textContent = T.basemap_failed; }
     });
     layer.addTo(map);
   });
@@ -37,13 +40,13 @@
         rows.forEach(function (o) {
           var m = L.circleMarker(pos(o), { radius: 6, color: "#fff", weight: 1, fillColor: COLORS[o.kind] || "#333", fillOpacity: 0.9 });
           var book = (o.bookable && itemSel.value)
-            ? '<br><a href="' + cfg.book + "?item=" + encodeURIComponent(itemSel.value) + "&outlet=" + encodeURIComponent(o.code) + '">预约办理</a>' : "";
-          m.bindPopup("<strong>" + esc(o.name) + "</strong><br>" + esc(o.kind_label) + "<br>" + esc(o.address) +
-            (o.extended_hours ? "<br>延时服务" : "") + (o.home_visit ? " · 可上门" : "") + book);
+            ? '<br><a href="' + cfg.book + "?item=" + encodeURIComponent(itemSel.value) + "&outlet=" + encodeURIComponent(o.code) + '">' + esc(T.book) + '</a>' : "";
+          m.bindPopup('<strong lang="zh-Hans">' + esc(o.name) + "</strong><br>" + esc(o.kind_label) + '<br><span lang="zh-Hans">' + esc(o.address) + "</span>" +
+            (o.extended_hours ? "<br>" + esc(T.extended) : "") + (o.home_visit ? " · " + esc(T.home_visit) : "") + book);
           m.addTo(outletLayer);
         });
         document.getElementById("map").setAttribute("data-outlets", String(rows.length));
-        if (!tilesFailed) { status.textContent = rows.length + " 个网点 / outlets. 点击地图可设置出发位置。"; }
+        if (!tilesFailed) { status.textContent = fill(T.outlets_count, { n: rows.length.toLocaleString(cfg.lang) }); }
       });
   }
 
@@ -60,17 +63,17 @@
     // On a GCJ-02 basemap a click is a GCJ-02 point: the datum travels with it (see refreshNearest).
     if (here) { here.setLatLng(latlng); } else {
       here = L.circleMarker(latlng, { radius: 8, color: "#f0a400", weight: 3, fillOpacity: 0.2 }).addTo(map);
-      here.bindTooltip("出发位置 / Start");
+      here.bindTooltip(T.start);
     }
     refreshNearest();
   }
   map.on("click", function (e) { setHere(e.latlng); });
   document.getElementById("locate").addEventListener("click", function () {
-    if (!navigator.geolocation) { status.textContent = "浏览器不支持定位 / Geolocation unavailable"; return; }
+    if (!navigator.geolocation) { status.textContent = T.no_geo; return; }
     navigator.geolocation.getCurrentPosition(function (p) {
       var ll = L.latLng(p.coords.latitude, p.coords.longitude);
       map.setView(ll, 13); setHere(ll);
-    }, function () { status.textContent = "无法获取位置 / Could not get your location"; });
+    }, function () { status.textContent = T.no_location; });
   });
 
   form.addEventListener("submit", function (e) {
@@ -91,12 +94,12 @@
   function loadCoverage() {
     var summary = document.getElementById("coverage-summary");
     var mode = document.getElementById("coverage-mode").value;
-    summary.textContent = "计算中… / Computing…";
+    summary.textContent = T.computing;
     fetch(cfg.api + "coverage?cells=true&mode=" + mode + "&item=" + encodeURIComponent(itemSel.value))
       .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
       .then(function (res) {
         coverageLayer.clearLayers();
-        if (!res.ok) { summary.textContent = res.body.title || "无法计算 / Not available"; return; }
+        if (!res.ok) { summary.textContent = res.body.title || T.not_available; return; }
         var c = res.body, half = c.cell_m / 2 / 111320;
         c.cells.forEach(function (cell) {
           var dl = half / Math.cos(cell.lat * Math.PI / 180);
@@ -104,12 +107,13 @@
             { stroke: false, fillColor: colour(cell.minutes), fillOpacity: 0.45, interactive: false }).addTo(coverageLayer);
         });
         coverageLayer.addTo(map);
-        summary.innerHTML = '<span class="swatch" style="background:#1a9850"></span>≤ 15 分钟 ' +
+        summary.innerHTML = '<span class="swatch" style="background:#1a9850"></span>' + esc(T.within15) + ' ' +
           '<span class="swatch" style="background:#fee08b"></span>15–30 ' +
           '<span class="swatch" style="background:#d73027"></span>&gt; 30 ' +
-          '<span class="swatch" style="background:#7f0000"></span>无网点 / none<br>';
-        summary.appendChild(document.createTextNode((c.share * 100).toFixed(1) + "% 的人口在 " + c.minutes + " 分钟内可达（" +
-          c.covered.toLocaleString() + " / " + c.population.toLocaleString() + "）。模型: " + c.model));
+          '<span class="swatch" style="background:#7f0000"></span>' + esc(T.none) + '<br>';
+        summary.appendChild(document.createTextNode(fill(T.coverage, {
+          share: (c.share * 100).toLocaleString(cfg.lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 }), minutes: c.minutes,
+          covered: c.covered.toLocaleString(cfg.lang), population: c.population.toLocaleString(cfg.lang) })));
       });
   }
   document.getElementById("coverage").addEventListener("change", function (e) {
@@ -122,8 +126,8 @@
   var legend = L.control({ position: "bottomright" });
   legend.onAdd = function () {
     var div = L.DomUtil.create("div", "legend");
-    var labels = { police_station: "派出所", exit_entry_hall: "出入境", vehicle_hall: "车管", gov_centre: "政务中心", kiosk: "自助机", all_in_one_5g: "5G 一体机", hospital: "体检医院" };
-    div.innerHTML = Object.keys(labels).map(function (k) { return '<i style="background:' + COLORS[k] + '"></i>' + labels[k]; }).join("<br>");
+    var labels = T.kinds;
+    div.innerHTML = Object.keys(labels).map(function (k) { return '<i style="background:' + COLORS[k] + '"></i>' + esc(labels[k]); }).join("<br>");
     return div;
   };
   legend.addTo(map);

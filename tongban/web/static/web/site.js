@@ -8,9 +8,22 @@
    - button[data-print]: prints the page
    - htmx: a refused request's answer (4xx with HTML) is shown like any other
    - button[data-confirm]: a destructive button asks its question (the attribute's text) first;
-     without scripts the server's own confirmation page asks instead */
+     without scripts the server's own confirmation page asks instead
+   - button[data-menu-toggle]: opens and closes the header's menu on a narrow screen
+   - input[data-picker="<select id>"]: typing filters that listbox's options (by their
+     data-search text: name, pinyin initials, English name) and selects the first match; ArrowDown
+     moves into the list; select[data-submit-on-enter]: Enter sends its form */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest ? e.target.closest("[data-menu-toggle]") : null;
+    if (!t) { return; }
+    var header = t.closest("header");
+    var open = !header.classList.contains("open");
+    header.classList.toggle("open", open);
+    t.setAttribute("aria-expanded", open ? "true" : "false");
+  });
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (!form.hasAttribute || !form.hasAttribute("data-once")) { return; }
@@ -34,6 +47,36 @@
   });
   document.addEventListener("focusin", function (e) {
     if (e.target.hasAttribute && e.target.hasAttribute("data-select-on-focus")) { e.target.select(); }
+  });
+  function pickerFilter(input) {
+    var select = document.getElementById(input.getAttribute("data-picker"));
+    if (!select) { return; }
+    var q = input.value.trim().toLowerCase(), first = null, shown = 0;
+    select.querySelectorAll("option").forEach(function (o) {
+      var hit = !q || (o.getAttribute("data-search") || o.textContent).toLowerCase().indexOf(q) !== -1;
+      o.hidden = !hit; o.disabled = !hit;
+      if (hit) { shown += 1; if (!first) { first = o; } }
+    });
+    select.querySelectorAll("optgroup").forEach(function (g) {
+      g.hidden = !g.querySelector("option:not([hidden])");
+    });
+    if (q) { select.value = first ? first.value : ""; }
+    var status = document.getElementById(select.id.replace(/-item$/, "") + "-count");
+    if (status) { status.textContent = (status.getAttribute("data-template") || "{n}").replace("{n}", shown); }
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.hasAttribute && e.target.hasAttribute("data-picker")) { pickerFilter(e.target); }
+  });
+  document.addEventListener("keydown", function (e) {
+    var el = e.target;
+    if (!el.hasAttribute) { return; }
+    if (e.key === "ArrowDown" && el.hasAttribute("data-picker")) {
+      var select = document.getElementById(el.getAttribute("data-picker"));
+      if (select) { e.preventDefault(); select.focus(); }
+    } else if (e.key === "Enter" && el.hasAttribute("data-submit-on-enter") && el.form && el.value) {
+      e.preventDefault();
+      if (el.form.requestSubmit) { el.form.requestSubmit(); } else { el.form.submit(); }
+    }
   });
   document.addEventListener("click", function (e) {
     var c = e.target.closest ? e.target.closest("button[data-confirm]") : null;

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tongban.cases.management.commands.openapi_snapshot import SNAPSHOT, openapi_text
+from tongban.web.management.commands.openapi_snapshot import SNAPSHOT, openapi_text
 
 
 def test_snapshot_is_current() -> None:

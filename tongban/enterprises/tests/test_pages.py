@@ -1,0 +1,65 @@
+"""Pages: the enterprise page applies for two vehicles at once, the roadside page answers for a
+traffic officer, the liaison page shows the resolved share; in Chinese and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tongban.enterprises.models import LiaisonRequest, TruckPass
+from tongban.enterprises.services import liaison_file, liaison_reply, liaison_resolve
+
+
+def test_enterprise_page_applies_for_two_vehicles(fleet: Any, api: Any, monkeypatch: Any, now: dt.datetime) -> None:
+    monkeypatch.setattr("tongban.enterprises.views.now", lambda: now)
+    c = api(fleet.admin)
+    page = c.get("/enterprises/")
+    assert "测试物流有限公司" in page.content.decode()
+    page = c.get(f"/enterprises/e/{fleet.enterprise.uscc}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="plates" value="浙AD0001"' in html and "为选中车辆申请货车通行码" in html
+    r = c.post(
+        f"/enterprises/e/{fleet.enterprise.uscc}/passes/",
+        {"plates": ["浙AD0001", "浙AD0004"], "start_on": "2026-03-11", "days": "30", "area": "城区限行区域"},
+        follow=True,
+    )
+    assert "已提交 2 辆车的通行码申请" in r.content.decode()
+    assert sorted(TruckPass.objects.values_list("vehicle__plate", flat=True)) == ["浙AD0001", "浙AD0004"]
+    assert "大型货车" in c.get(f"/enterprises/e/{fleet.enterprise.uscc}/").content.decode()
+    # A member sees the fleet but no application form.
+    html = api(fleet.member).get(f"/enterprises/e/{fleet.enterprise.uscc}/").content.decode()
+    assert "浙AD0001" in html and 'name="plates"' not in html
+
+
+def test_english_page(fleet: Any, api: Any) -> None:
+    c = api(fleet.admin)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = c.get(f"/enterprises/e/{fleet.enterprise.uscc}/").content.decode()
+    assert "Apply for truck passes for the selected vehicles" in html
+    assert "为选中车辆申请货车通行码" not in html
+
+
+def test_roadside_page_only_for_traffic_officers(api: Any, personas: Any) -> None:
+    assert api(personas.approvers["huzheng"]).get("/enterprises/roadside/").status_code == 403
+    page = api(personas.approvers["jiaoguan"]).get("/enterprises/roadside/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "城区限行区道路" in html
+    bad = api(personas.approvers["jiaoguan"]).post("/enterprises/roadside/", {"t": "TB1.nonsense", "road": "core"})
+    assert 'data-allowed="no"' in bad.content.decode()
+
+
+def test_liaison_page_shows_resolved_share(fleet: Any, api: Any, personas: Any, now: dt.datetime) -> None:
+    officer = personas.approvers["zhian"]
+    for i in range(2):
+        r = liaison_file(actor=fleet.admin, uscc=fleet.enterprise.uscc, subject=f"问题{i}", body="b", now=now)
+        if i == 0:
+            liaison_reply(actor=officer, pk=r.pk, reply="ok", now=now)
+            liaison_resolve(actor=fleet.admin, pk=r.pk, now=now)
+    html = api(officer).get("/enterprises/liaison/").content.decode()
+    assert "共受理企业问题 2 件，已解决 1 件，待答复 1 件" in html and "50.0%" in html
+    still_open = r.pk
+    answer = api(officer).post(f"/enterprises/liaison/{still_open}/reply/", {"reply": "已协调"})
+    assert answer.status_code == 302
+    assert LiaisonRequest.objects.get(pk=still_open).status == "replied"

@@ -1,0 +1,208 @@
+"""Enterprise pages: my enterprises; one enterprise (fleet, passes for many vehicles at once,
+members, liaison requests); the roadside check for traffic officers; the liaison officer's list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongban.common.clock import now
+from tongban.common.decorators import role_required
+from tongban.common.errors import DomainError, NotFound
+from tongban.common.masking import mask_name
+from tongban.common.params import bounded_int
+from tongban.common.roles import Role
+from tongban.enterprises import selectors as sel
+from tongban.enterprises import services as svc
+from tongban.enterprises.models import Body, MemberRole
+from tongban.enterprises.roads import class_name
+from tongban.workdays.calendar import SHANGHAI
+
+CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
+
+
+def said(exc: DomainError) -> str:
+    """The half of a "中文 / English" message in the page's language."""
+    zh, _sep, en = exc.message.partition(" / ")
+    return en if (get_language() or "").startswith("en") and en else zh
+
+
+@login_required
+@role_required(*CITIZENS)
+def mine(request: HttpRequest) -> HttpResponse:
+    """我的企业: the enterprises I belong to."""
+    rows = [
+        {"e": e, "role": sel.member_role(user=request.user, enterprise=e)}
+        for e in sel.enterprises_mine(user=request.user).order_by("name")[:50]
+    ]
+    return render(request, "enterprises/mine.html", {"rows": rows})
+
+
+@login_required
+@role_required(*CITIZENS)
+def detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    """One enterprise: its fleet with the pass application (administrators), passes, members,
+    liaison requests."""
+    try:
+        e = sel.enterprise_get(user=request.user, uscc=uscc)
+    except NotFound as exc:
+        raise Http404 from exc
+    role = sel.member_role(user=request.user, enterprise=e)
+    bodies = dict(Body.choices)
+    vehicles = [
+        {"v": v, "body": bodies.get(v.body, v.body), "length_m": v.length_mm / 1000, "mass_t": v.gross_kg / 1000}
+        for v in sel.vehicles_of(enterprise=e)[:200]
+    ]
+    passes = [{"p": p, "class": class_name(p.truck_class)} for p in sel.passes_of(user=request.user, enterprise=e)[:50]]
+    requests = sel.liaison_requests_for(user=request.user, enterprise=e)
+    return render(
+        request,
+        "enterprises/detail.html",
+        {
+            "e": e,
+            "is_admin": role == MemberRole.ADMIN,
+            "role": role,
+            "vehicles": vehicles,
+            "passes": passes,
+            "members": [{"name": mask_name(m.person.name), "m": m} for m in sel.members_of(enterprise=e)[:100]],
+            "requests": list(requests[:20]),
+            "figures": sel.liaison_figures(qs=requests),
+            "today": now().astimezone(SHANGHAI).date() + dt.timedelta(days=1),
+            "en": (get_language() or "").startswith("en"),
+        },
+    )
+
+
+@login_required
+@role_required(*CITIZENS)
+@require_POST
+def apply_passes(request: HttpRequest, uscc: str) -> HttpResponse:
+    """Apply for passes for the ticked vehicles."""
+    try:
+        start_on = dt.date.fromisoformat(request.POST.get("start_on", ""))
+    except ValueError:
+        messages.error(request, _("请填写起始日期"))
+        return redirect("enterprises:detail", uscc=uscc)
+    try:
+        passes = svc.truck_pass_apply(
+            actor=request.user,
+            uscc=uscc,
+            plates=request.POST.getlist("plates")[:60],
+            start_on=start_on,
+            days=bounded_int(request.POST.get("days"), default=90, high=366),
+            area=request.POST.get("area", "")[:100],
+            now=now(),
+        )
+    except DomainError as exc:
+        messages.error(request, said(exc))
+    else:
+        messages.success(request, _("已提交 %(n)s 辆车的通行码申请，1个工作日内办结") % {"n": len(passes)})
+    return redirect("enterprises:detail", uscc=uscc)
+
+
+@login_required
+@role_required(*CITIZENS)
+@require_POST
+def add_member(request: HttpRequest, uscc: str) -> HttpResponse:
+    try:
+        svc.membership_add(
+            actor=request.user,
+            uscc=uscc,
+            id_number=request.POST.get("id_number", "").strip().upper()[:18],
+            role=request.POST.get("role", ""),
+            now=now(),
+        )
+    except DomainError as exc:
+        messages.error(request, said(exc))
+    else:
+        messages.success(request, _("已添加成员"))
+    return redirect("enterprises:detail", uscc=uscc)
+
+
+@login_required
+@role_required(*CITIZENS)
+@require_POST
+def file_request(request: HttpRequest, uscc: str) -> HttpResponse:
+    try:
+        svc.liaison_file(
+            actor=request.user,
+            uscc=uscc,
+            subject=request.POST.get("subject", "")[:100],
+            body=request.POST.get("body", "")[:2000],
+            now=now(),
+        )
+    except DomainError as exc:
+        messages.error(request, said(exc))
+    else:
+        messages.success(request, _("问题已提交给驻企联络员"))
+    return redirect("enterprises:detail", uscc=uscc)
+
+
+@login_required
+@require_POST
+def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Reply (officer), resolve (member or officer) or reopen (member) a liaison request."""
+    try:
+        if step == "reply":
+            r = svc.liaison_reply(actor=request.user, pk=pk, reply=request.POST.get("reply", "")[:2000], now=now())
+        elif step == "resolve":
+            r = svc.liaison_resolve(actor=request.user, pk=pk, now=now())
+        else:
+            r = svc.liaison_reopen(actor=request.user, pk=pk, now=now())
+    except DomainError as exc:
+        messages.error(request, said(exc))
+        r = None
+    if getattr(request.user, "role", None) in CITIZENS:
+        if r is not None:
+            return redirect("enterprises:detail", uscc=r.enterprise.uscc)
+        return redirect("enterprises:mine")
+    return redirect("enterprises:liaison")
+
+
+@login_required
+@role_required(Role.APPROVER, Role.ADMIN)
+def liaison(request: HttpRequest) -> HttpResponse:
+    """驻企联络: the officer's requests, open first, with the resolved share."""
+    qs = sel.liaison_requests_for(user=request.user)
+    rows: list[Any] = list(qs.order_by("status", "-filed_at")[:50])
+    return render(request, "enterprises/liaison.html", {"rows": rows, "figures": sel.liaison_figures(qs=qs)})
+
+
+def _traffic_officer(user: Any) -> bool:
+    return user.role == Role.ADMIN or (user.role == Role.APPROVER and user.department == "jiaoguan")
+
+
+@login_required
+@role_required(Role.APPROVER, Role.ADMIN)
+def roadside(request: HttpRequest) -> HttpResponse:
+    """路面核查: scan or paste a pass's QR, choose the road class; the verdict for now."""
+    if not _traffic_officer(request.user):
+        raise PermissionDenied
+    roads = sel.roads()
+    token = (request.POST.get("t") or request.GET.get("t") or "")[:2000]
+    road = request.POST.get("road") or request.GET.get("road") or roads[0]["code"]
+    answer = None
+    at = now()
+    if token:
+        answer = sel.roadside_check(user=request.user, token=token, road=road, at=at)
+    return render(
+        request,
+        "enterprises/roadside.html",
+        {
+            "roads": roads,
+            "road": road,
+            "token": token,
+            "answer": answer,
+            "at": at.astimezone(SHANGHAI),
+            "en": (get_language() or "").startswith("en"),
+        },
+    )
