@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.functional import LazyObject
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tongban.accounts.selectors import has_confirmed_device
@@ -148,7 +149,7 @@ class StaffSecondFactorMiddleware:
                     return JsonResponse(
                         {
                             "type": "https://tongban.dev/problems/second_factor",
-                            "title": "需要二次验证 / Second factor required",
+                            "title": gettext("需要二次验证"),
                             "status": 403,
                             "code": "second_factor",
                         },

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from tongban.appointments.models import Appointment, AppointmentStatus, QueueCounter, Slot, SlotPlan
 from tongban.appointments.policy import booking_policy
@@ -73,9 +74,9 @@ def slot_plan_set(
     """Create or change how ``outlet`` offers appointments for ``group``. Existing slots keep
     their capacity; slots generated later use the new one. Raises Invalid."""
     if group not in Department.values:
-        raise Invalid(f"未知业务类别 / unknown group {group!r}", code="bad_group")
+        raise Invalid(gettext("未知业务类别"), code="bad_group")
     if counters < 1 or visit_minutes < 1 or slot_minutes < visit_minutes or not 1 <= days_ahead <= 60:
-        raise Invalid("预约计划参数不合理 / implausible plan", code="bad_plan")
+        raise Invalid(gettext("预约计划参数不合理"), code="bad_plan")
     with transaction.atomic():
         plan, _ = SlotPlan.objects.update_or_create(
             outlet=outlet,
@@ -172,12 +173,12 @@ def _count_attempt(key: str, timeout: int) -> int:
 def _rate_limit(user: Any, at: dt.datetime) -> None:
     policy = booking_policy()
     if _count_attempt(f"appt-attempts:{user.pk}:{int(at.timestamp()) // 60}", 120) > policy.attempts_per_minute:
-        raise TooMany("操作过于频繁，请稍后再试 / Too many attempts, try again in a minute", code="rate_limited")
+        raise TooMany(gettext("操作过于频繁，请稍后再试"), code="rate_limited")
 
 
 def _may_book(user: Any) -> None:
     if not getattr(user, "is_authenticated", False) or user.role not in (Role.CITIZEN, Role.ENTERPRISE):
-        raise Forbidden("只有群众和企业用户可以预约 / Only citizens and enterprises book", code="not_citizen")
+        raise Forbidden(gettext("只有群众和企业用户可以预约"), code="not_citizen")
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def _check_no_show_ban(standing: _Standing) -> None:
     if standing.no_shows >= limit and standing.recent_no_shows:
         n = min(standing.no_shows, limit)
         raise Forbidden(
-            f"近期爽约 {n} 次，暂停预约 / Booking suspended after {n} no-shows",
+            (gettext("近期爽约 %(n)s 次，暂停预约") % {"n": n}),
             code="no_show_ban",
         )
 
@@ -230,10 +231,10 @@ def _check_no_show_ban(standing: _Standing) -> None:
 def _check_active(standing: _Standing) -> None:
     max_active = booking_policy().max_active
     if standing.active_for_item:
-        raise Conflict("该事项已有预约 / You already have a booking for this item", code="already_booked")
+        raise Conflict(gettext("该事项已有预约"), code="already_booked")
     if standing.active >= max_active:
         raise Conflict(
-            f"最多同时持有 {max_active} 个预约 / At most {max_active} active bookings",
+            (gettext("最多同时持有 %(max_active)s 个预约") % {"max_active": max_active}),
             code="too_many_active",
         )
 
@@ -292,15 +293,15 @@ def _slot_for_item(slot_id: int, item_code: str, at: dt.datetime) -> Slot:
 
 def _slot_checked(row: tuple | None, item_code: str, at: dt.datetime) -> Slot:
     if row is None:
-        raise NotFound("没有该时段 / No such slot", code="slot_not_found")
+        raise NotFound(gettext("没有该时段"), code="slot_not_found")
     slot = _SLOT.load(row)
     outlet_code, outlet_name, handles = row[-3:]
     if slot.start <= at:
-        raise Conflict("该时段已开始或已过 / This slot has started", code="slot_past")
+        raise Conflict(gettext("该时段已开始或已过"), code="slot_past")
     if slot.group != item_group(item_code=item_code):
-        raise Invalid("该时段不办理此事项 / This slot is not for this item", code="wrong_group")
+        raise Invalid(gettext("该时段不办理此事项"), code="wrong_group")
     if not handles:
-        raise Invalid("该网点不能办理此事项 / This outlet does not handle the item", code="outlet_cannot")
+        raise Invalid(gettext("该网点不能办理此事项"), code="outlet_cannot")
     # The outlet as .only("code", "name") would load it: the booking shows and audits no more.
     outlet_model: Any = Slot._meta.get_field("outlet").related_model
     values = [slot.outlet_id, outlet_code, outlet_name]
@@ -317,7 +318,7 @@ def _take_place(slot_id: int) -> None:
         cur.execute(_TAKE_SQL, [slot_id])
         taken = cur.rowcount
     if taken != 1:
-        raise Conflict("该时段已约满 / This slot is full", code="slot_full")
+        raise Conflict(gettext("该时段已约满"), code="slot_full")
 
 
 _INSERT_SQL = (
@@ -391,7 +392,7 @@ def appointment_book(*, user: Any, item_code: str, slot_id: int, at: dt.datetime
         except IntegrityError:
             # A concurrent request of the same person won the partial unique index; raising
             # out of the atomic block rolls the place taken above back with it.
-            raise Conflict("该事项已有预约 / You already have a booking for this item", code="already_booked") from None
+            raise Conflict(gettext("该事项已有预约"), code="already_booked") from None
         audit_record(
             action="appointment.book",
             object_type="appointment",
@@ -415,13 +416,13 @@ def appointment_cancel(*, user: Any, number: str, at: dt.datetime) -> Appointmen
     place goes back to the slot. Raises NotFound, Conflict."""
     appt = _owned(user, number)
     if appt.slot.start - dt.timedelta(minutes=booking_policy().cancel_before_minutes) <= at:
-        raise Conflict("距开始时间太近，不能取消 / Too close to the start to cancel", code="too_late")
+        raise Conflict(gettext("距开始时间太近，不能取消"), code="too_late")
     with transaction.atomic():
         changed = Appointment.objects.filter(pk=appt.pk, status=AppointmentStatus.BOOKED).update(
             status=AppointmentStatus.CANCELLED, cancelled_at=at
         )
         if changed != 1:
-            raise Conflict("该预约不能取消 / This booking cannot be cancelled", code="not_booked")
+            raise Conflict(gettext("该预约不能取消"), code="not_booked")
         _give_back(appt.slot_id)
         audit_record(action="appointment.cancel", object_type="appointment", object_id=number, at=at, actor=user)
     # What the conditional UPDATE stored, without reading the row back.
@@ -436,9 +437,9 @@ def appointment_reschedule(*, user: Any, number: str, slot_id: int, at: dt.datet
     _rate_limit(user, at)
     appt = _owned(user, number)
     if appt.status != AppointmentStatus.BOOKED:
-        raise Conflict("该预约不能改约 / This booking cannot be rescheduled", code="not_booked")
+        raise Conflict(gettext("该预约不能改约"), code="not_booked")
     if appt.slot.start - dt.timedelta(minutes=booking_policy().cancel_before_minutes) <= at:
-        raise Conflict("距开始时间太近，不能改约 / Too close to the start to reschedule", code="too_late")
+        raise Conflict(gettext("距开始时间太近，不能改约"), code="too_late")
     if slot_id == appt.slot_id:
         return appt
     new = _slot_for_item(slot_id, appt.item_code, at)
@@ -451,7 +452,7 @@ def appointment_reschedule(*, user: Any, number: str, slot_id: int, at: dt.datet
             )
             != 1
         ):
-            raise Conflict("该预约已变化，请刷新 / The booking changed meanwhile", code="not_booked")
+            raise Conflict(gettext("该预约已变化，请刷新"), code="not_booked")
         _give_back(old_slot)
         audit_record(
             action="appointment.reschedule",
@@ -474,7 +475,7 @@ def appointment_check_in(*, clerk: Any, number: str, at: dt.datetime) -> Appoint
     the workbench. Only at the booked outlet, from ``check_in_early_minutes`` before the start
     to ``check_in_late_minutes`` after the end. Raises NotFound (other outlet), Conflict."""
     if getattr(clerk, "role", None) != Role.CLERK:
-        raise Forbidden("只有窗口受理员可以签到 / Only clerks check people in", code="not_clerk")
+        raise Forbidden(gettext("只有窗口受理员可以签到"), code="not_clerk")
     appt = access_get(clerk, Appointment.objects.select_related("slot"), number=number)
     policy = booking_policy()
     if not (
@@ -482,7 +483,7 @@ def appointment_check_in(*, clerk: Any, number: str, at: dt.datetime) -> Appoint
         <= at
         <= appt.slot.end + dt.timedelta(minutes=policy.check_in_late_minutes)
     ):
-        raise Conflict("不在签到时间内 / Outside the check-in window", code="check_in_window")
+        raise Conflict(gettext("不在签到时间内"), code="check_in_window")
     day = at.astimezone(SHANGHAI).date()
     with transaction.atomic():
         QueueCounter.objects.get_or_create(outlet_id=appt.outlet_id, day=day)
@@ -495,7 +496,7 @@ def appointment_check_in(*, clerk: Any, number: str, at: dt.datetime) -> Appoint
             )
             != 1
         ):
-            raise Conflict("该预约不能签到 / This booking cannot be checked in", code="not_booked")
+            raise Conflict(gettext("该预约不能签到"), code="not_booked")
         audit_record(
             action="appointment.check_in",
             object_type="appointment",

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from tongban.appointments.selectors import (
@@ -43,7 +44,7 @@ def _item_name(code: str) -> str:
 def _slot_choice(request: HttpRequest, item: str, outlet_code: str) -> dict[str, Any]:
     outlet = outlet_get(code=outlet_code)
     if not outlets_for_item(item_code=item).filter(pk=outlet.pk).exists() or not outlet.bookable:
-        raise NotFound("该网点不能预约此事项 / This outlet takes no bookings for the item", code="outlet_cannot")
+        raise NotFound(gettext("该网点不能预约此事项"), code="outlet_cannot")
     slots = slots_open(outlet_id=outlet.pk, group=item_group(item_code=item), at=now(), days=14)
     return {"outlet": outlet, "item": item, "item_name": _item_name(item), "days": slots_by_day(slots)}
 
@@ -63,11 +64,11 @@ def book(request: HttpRequest) -> HttpResponse:
                 user=request.user, item_code=item, slot_id=int(request.POST.get("slot", "0")), at=now()
             )
         except (DomainError, ValueError) as exc:
-            context["error"] = exc.message if isinstance(exc, DomainError) else "请选择时段 / Choose a slot"
+            context["error"] = exc.message if isinstance(exc, DomainError) else gettext("请选择时段")
             return render(
                 request, "appointments/book.html", context, status=exc.status if isinstance(exc, DomainError) else 400
             )
-        messages.success(request, f"预约成功，预约号 {appt.number} / Booked: {appt.number}")
+        messages.success(request, (gettext("预约成功，预约号 %(number)s") % {"number": appt.number}))
         return redirect("appointments:mine")
     return render(request, "appointments/book.html", context)
 
@@ -87,7 +88,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def cancel(request: HttpRequest, number: str) -> HttpResponse:
     try:
         appointment_cancel(user=request.user, number=number, at=now())
-        messages.success(request, f"已取消预约 {number} / Cancelled")
+        messages.success(request, (gettext("已取消预约 %(number)s") % {"number": number}))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("appointments:mine")
@@ -98,7 +99,7 @@ def reschedule(request: HttpRequest, number: str) -> HttpResponse:
     """Pick another slot (same outlet) for a booking."""
     appt = appointment_for(user=request.user, number=number)
     if appt is None:
-        return render(request, "appointments/book.html", {"error": "未找到该预约 / Not found"}, status=404)
+        return render(request, "appointments/book.html", {"error": gettext("未找到该预约")}, status=404)
     context = _slot_choice(request, appt.item_code, appt.outlet.code) | {"reschedule": appt}
     if request.method == "POST":
         try:
@@ -106,9 +107,9 @@ def reschedule(request: HttpRequest, number: str) -> HttpResponse:
                 user=request.user, number=number, slot_id=int(request.POST.get("slot", "0")), at=now()
             )
         except (DomainError, ValueError) as exc:
-            context["error"] = exc.message if isinstance(exc, DomainError) else "请选择时段 / Choose a slot"
+            context["error"] = exc.message if isinstance(exc, DomainError) else gettext("请选择时段")
             return render(request, "appointments/book.html", context, status=400)
-        messages.success(request, f"已改约 {number} / Rescheduled")
+        messages.success(request, (gettext("已改约 %(number)s") % {"number": number}))
         return redirect("appointments:mine")
     return render(request, "appointments/book.html", context)
 
@@ -142,7 +143,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
         number = request.POST.get("number", "").strip()
         try:
             appt = appointment_check_in(clerk=request.user, number=number, at=at)
-            messages.success(request, f"签到成功，排队号 {appt.ticket} / Checked in: ticket {appt.ticket}")
+            messages.success(request, (gettext("签到成功，排队号 %(ticket)s") % {"ticket": appt.ticket}))
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("appointments:check_in")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Header, Query, Router, Status
 
 from tongban.audit.reads import audit_staff_read
@@ -165,7 +166,7 @@ def mine(request: HttpRequest, page: PageNumber = 1) -> dict[str, Any]:
 @router.get("/queue", response=CasePageOut, summary="The approver's department queue, most urgent first")
 def queue(request: HttpRequest, page: PageNumber = 1, status: str = Query("", max_length=32)) -> dict[str, Any]:
     if getattr(request.user, "role", None) not in _STAFF:
-        raise Forbidden("只有工作人员可以查看队列 / Only staff have a queue")
+        raise Forbidden(gettext("只有工作人员可以查看队列"))
     return _page(case_queue(user=request.user, now=now(), page=page, status=status))
 
 
@@ -176,10 +177,10 @@ def _preview(request: HttpRequest, item_code: str, id_number: str) -> dict[str, 
     if getattr(user, "role", None) in (Role.CITIZEN, Role.ENTERPRISE):
         idn = getattr(user, "id_number", None) or ""
         if not idn:
-            raise Invalid("账号未实名 / The account has no ID number", code="no_person")
+            raise Invalid(gettext("账号未实名"), code="no_person")
     else:
         if getattr(user, "role", None) not in _STAFF:
-            raise Forbidden("无权查看 / Not allowed")
+            raise Forbidden(gettext("无权查看"))
         person = person_get(user=user, id_number=id_number)
         audit_staff_read(
             actor=viewer(request), object_type="person", object_id=person.pk, at=now(), channel="api", what="preview"
@@ -207,7 +208,7 @@ def preview_for(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
 def bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
     """Each case is its own transaction: one refused case does not undo the others."""
     if getattr(request.user, "role", None) != Role.APPROVER:
-        raise Forbidden("只有审批民警可以批量操作 / Only approvers act in bulk")
+        raise Forbidden(gettext("只有审批民警可以批量操作"))
     done: list[str] = []
     refused: dict[str, str] = {}
     at = now()

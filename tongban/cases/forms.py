@@ -44,20 +44,23 @@ class AsciiFloatField(forms.FloatField):
 def schema_form_class(schema: dict[str, Any]) -> type[forms.Form]:
     """A Django form with one field per property of a ``{"type": "object"}`` JSON Schema.
 
-    Supported: string (enum → choice, format date → date, maxLength), integer and number (minimum,
+    Labels are in the active language (``tongban.catalog.words``). Supported: string (enum →
+    choice labelled from ``x-labels``, format date → date, maxLength), integer and number (minimum,
     maximum), boolean. The schema itself is checked again by the service (jsonschema), so this
     form only shapes the input.
     """
+    from tongban.catalog.words import choice_label, field_title
+
     required = set(schema.get("required", []))
     fields: dict[str, forms.Field] = {}
     for name, prop in (schema.get("properties") or {}).items():
-        label = prop.get("title", name)
+        label = field_title(prop, name)
         req = name in required
         help_text = prop.get("description", "")
         kind = prop.get("type")
         field: forms.Field
         if kind == "string" and "enum" in prop:
-            choices = [(v, v) for v in prop["enum"]]
+            choices = [(v, choice_label(prop, v)) for v in prop["enum"]]
             field = forms.ChoiceField(
                 label=label, required=req, choices=([("", "—")] if not req else []) + choices, help_text=help_text
             )

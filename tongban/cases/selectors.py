@@ -44,9 +44,8 @@ def photo_api() -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
 
 
 def _provenance(label: str, at: dt.datetime) -> str:
-    return (
-        f"来自{label}，读取于 {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} / from {label} records at {at:%Y-%m-%dT%H:%MZ}"
-    )
+    # stored with the case, in Chinese; pages show it in the reader's language (cases_tags.provenance)
+    return f"来自{label}，读取于 {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
 
 
 def materials_resolve(
@@ -97,7 +96,7 @@ def materials_resolve(
                         **base,
                         state=MaterialState.PHOTO,
                         source="photo",
-                        provenance=f"照片库 {m.photo_standard} 标准照片"
+                        provenance="照片库标准照片"
                         + (f"，拍摄于 {taken.astimezone(SHANGHAI):%Y-%m-%d}" if taken else ""),
                         fetched_at=at,
                         reference=str(offer.derivative_id),
@@ -259,6 +258,24 @@ def case_get(*, user: Any, number: str) -> Case:
     """One case the user may read. Raises NotFound."""
     qs = Case.objects.select_related("accepting_outlet", "handling_outlet")
     return access_get(user, qs, number=number)
+
+
+def material_names(case: Case, codes: list[str]) -> str:
+    """The names of these materials of a case, in the reader's language, for a message."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").lower().startswith("en")
+    names = dict(case.materials.filter(code__in=codes).values_list("code", "name_zh"))
+    if english:
+        from tongban.common.errors import DomainError
+
+        try:
+            spec = item_spec(code=case.item_code, version=case.item_version)
+        except DomainError:  # a withdrawn item: the Chinese names recorded
+            spec = None
+        if spec is not None:
+            names.update({m.code: m.name_en for m in spec.materials if m.code in names and m.name_en})
+    return (", " if english else "、").join(names.get(c, c) for c in codes)
 
 
 def case_detail(*, user: Any, case: Case, now: dt.datetime) -> dict[str, Any]:

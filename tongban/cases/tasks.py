@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from tongban.cases.notices import commitments_due_notify
 from tongban.cases.services import case_result_issue, cases_sweep
 from tongban.common.clock import now
 from tongban.common.errors import Conflict
@@ -25,6 +26,13 @@ def case_result_task(number: str) -> str:
 
 @task()
 def cases_sweep_task() -> dict[str, int]:
-    """Flag broken commitments and overdue cases (run periodically, e.g. every 15 minutes)."""
-    report = cases_sweep(now=now())
-    return {"verification_flagged": len(report.verification_flagged), "overdue_flagged": len(report.overdue_flagged)}
+    """Flag broken commitments and overdue cases, and remind applicants of 告知承诺 deadlines drawing
+    near (run periodically, e.g. every 15 minutes)."""
+    at = now()
+    report = cases_sweep(now=at)
+    reminded = commitments_due_notify(at=at)
+    return {
+        "verification_flagged": len(report.verification_flagged),
+        "overdue_flagged": len(report.overdue_flagged),
+        "commitments_reminded": reminded,
+    }

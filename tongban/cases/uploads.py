@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tongban.cases.machine import TERMINAL
@@ -40,12 +41,12 @@ def material_upload_check(*, user: Any, number: str, code: str) -> None:
     closed, material already on file)."""
     case = case_get(user=user, number=number)
     if case.status in TERMINAL:
-        raise Conflict("办件已结束 / The case is closed", code="case_closed")
+        raise Conflict(gettext("办件已结束"), code="case_closed")
     state = CaseMaterial.objects.filter(case=case, code=code).values_list("state", flat=True).first()
     if state is None:
-        raise NotFound(f"该办件没有材料 {code} / No material {code} on this case")
+        raise NotFound(gettext("该办件没有材料 %(code)s") % {"code": code})
     if state not in (MaterialState.MISSING, MaterialState.PROMISED):
-        raise Conflict("该材料已齐 / This material is already on file", code="material_on_file")
+        raise Conflict(gettext("该材料已齐"), code="material_on_file")
 
 
 def _quota_keys(user_pk: Any, at: dt.datetime) -> tuple[str, str]:
@@ -73,9 +74,7 @@ def upload_quota_take(*, user_pk: Any, size: int, at: dt.datetime) -> None:
     if files > settings.UPLOAD_DAILY_FILES or total > settings.UPLOAD_DAILY_BYTES:
         cache.decr(files_key)
         cache.decr(bytes_key, size)
-        raise TooMany(
-            "今天上传的文件已达上限，请明天再试或到窗口提交 / Daily upload limit reached", code="upload_quota"
-        )
+        raise TooMany(gettext("今天上传的文件已达上限，请明天再试或到窗口提交"), code="upload_quota")
 
 
 def upload_check(f: UploadedFile) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.cases import views
+from tongban.cases import actions, views
 
 app_name = "cases"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:number>/act/", views.act, name="act"),
     path("<str:number>/material/", views.material, name="material"),
     path("<str:number>/receipt/", views.receipt, name="receipt"),
+    path("<str:number>/verify/", actions.material_verify, name="material_verify"),
 ]

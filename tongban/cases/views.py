@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongban.audit.reads import audit_staff_read
+from tongban.cases.actions import case_actions, case_answers, confirm_needed
 from tongban.cases.forms import ActForm, form_data, schema_form_class
 from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
@@ -27,6 +28,7 @@ from tongban.cases.selectors import (
 )
 from tongban.cases.services import case_accept, case_material_provide, case_submit, case_transition
 from tongban.cases.uploads import discard_uploads, material_upload_check, store_upload, upload_check
+from tongban.catalog.selectors import item_precheck
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
@@ -34,6 +36,7 @@ from tongban.common.params import page_or_first
 from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.request import viewer
 from tongban.common.roles import Role
+from tongban.registry.selectors import region_name
 
 CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
 STAFF = (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR)
@@ -58,6 +61,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     form_class = schema_form_class(item.form_schema)
     at = now()
     materials = materials_resolve(item=item, id_number=request.user.id_number or "", at=at)  # type: ignore[union-attr]
+    precheck = item_precheck(spec=item, id_number=request.user.id_number or "", at=at)[0]  # type: ignore[union-attr]
     status = 200
     token = request.POST.get("submit_token", "") if request.method == "POST" else uuid.uuid4().hex
     form = form_class(request.POST or None)
@@ -112,6 +116,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             "materials": materials,
             "token": token,
             "online": "online" in item.channels,
+            "precheck": precheck,
         },
         status=status,
     )
@@ -138,14 +143,10 @@ def _detail(request: HttpRequest, number: str, *, status: int = 200, error: str 
     except NotFound:
         raise Http404 from None
     d = case_detail(user=request.user, case=case, now=now())
-    labels = dict(Status.choices)
-    allowed = [t for t in d["allowed"] if t != "revoked" or case.under_commitment]
-    d["actions"] = [{"to": t, "label": labels[t], "reason": t in _NEEDS_REASON} for t in allowed]
-    if case.status in (Status.ACCEPTED, Status.RESUBMITTED) and getattr(request.user, "role", "") == Role.APPROVER:
-        d["actions"] += [
-            {"to": t, "label": labels[t], "reason": t in _NEEDS_REASON}
-            for t in ("approved", "denied", "supplement_requested")
-        ]
+    d["actions"] = case_actions(case=case, user=request.user, allowed=d["allowed"])
+    d["answers"] = case_answers(case, d["materials"])
+    d["region_name"] = region_name(case.handling_region)
+    d["can_verify"] = getattr(request.user, "role", "") in (Role.CLERK, Role.APPROVER, Role.ADMIN)
     d["error"] = error
     d["can_upload"] = case.status not in (
         Status.COMPLETED,
@@ -157,9 +158,6 @@ def _detail(request: HttpRequest, number: str, *, status: int = 200, error: str 
     return render(request, "cases/detail.html", d, status=status)
 
 
-_NEEDS_REASON = {"refused_at_intake", "supplement_requested", "denied", "revoked"}
-
-
 @login_required
 @require_POST
 def act(request: HttpRequest, number: str) -> HttpResponse:
@@ -168,6 +166,8 @@ def act(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, number, status=400, error=_("请求不完整"))
     to, reason = form.cleaned_data["to"], form.cleaned_data["reason"]
+    if (confirm := confirm_needed(request, number, to)) is not None:
+        return confirm
     try:
         if to == Status.ACCEPTED:
             case_accept(number=number, actor=request.user, now=now(), commitment=form.cleaned_data["commitment"])

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 
 from tongban.cases.forms import form_data, schema_form_class
 from tongban.cases.selectors import item_spec, materials_resolve
@@ -40,7 +41,7 @@ def intake_context(
     try:
         item = item_spec(code=item_code)
     except NotFound:
-        ctx["intake_error"] = "没有该事项 / No such item"
+        ctx["intake_error"] = gettext("没有该事项")
         return ctx
     form_class = schema_form_class(item.form_schema)
     ctx.update(
@@ -78,7 +79,7 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
     form = schema_form_class(item.form_schema)(request.POST)
     error = ""
     if decision not in DECISIONS or not token:
-        error = "请选择受理、告知承诺受理或不予受理 / Choose a decision"
+        error = gettext("请选择受理、告知承诺受理或不予受理")
     elif form.is_valid():
         try:
             case = case_submit(
@@ -102,6 +103,6 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
                 return Outcome(redirect("cases:detail", number=case.number), {}, 302)
             return Outcome(redirect("cases:receipt", number=case.number), {}, 302)
     else:
-        error = "申请表填写有误 / The form has errors"
+        error = gettext("申请表填写有误")
     ctx = intake_context(request=request, person=person, item_code=item.code, bound=form, token=token, error=error)
     return Outcome(None, ctx, 400 if error else 200)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -133,7 +134,7 @@ def check_eligibility(request: HttpRequest, code: str, body: EligibilityIn) -> d
     id_number = user.id_number
     if body.id_number and body.id_number.upper() != (user.id_number or ""):
         if user.role not in (Role.CLERK, Role.APPROVER, Role.ADMIN):
-            raise Forbidden("只能查询本人 / You may only check yourself", code="forbidden")
+            raise Forbidden(gettext("只能查询本人"), code="forbidden")
         id_number = body.id_number.upper()
     return item_check_for(spec=item_get(code=code), id_number=id_number, form=body.form, at=now())
 
@@ -143,5 +144,5 @@ def edit_item(request: HttpRequest, code: str, body: ItemEditIn) -> ItemSpec:
     """Administrators: replace the item's specification; creates a new version (old cases keep
     theirs). Unchanged content returns the current version."""
     if getattr(request.user, "role", None) != Role.ADMIN:
-        raise Forbidden("仅管理员可编辑事项 / Only administrators edit items", code="forbidden")
+        raise Forbidden(gettext("仅管理员可编辑事项"), code="forbidden")
     return item_version_create(code=code, data=body.spec, actor=viewer(request), at=now(), note=body.note)

@@ -36,6 +36,11 @@ APPLICANT_LABELS = {
 ROLE_LABELS = {
     "clerk": _("窗口受理员"),
     "approver": _("审批民警"),
+    "citizen": _("申请人"),
+    "enterprise": _("企业申请人"),
+    "admin": _("管理员"),
+    "auditor": _("审计员"),
+    "system": _("系统"),
 }
 DEPARTMENT_LABELS = {
     "huzheng": _("户政"),

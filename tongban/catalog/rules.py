@@ -43,7 +43,11 @@ class Failure:
 
     @property
     def reason(self) -> str:
-        return f"{self.reason_zh} / {self.reason_en}"
+        """The reason in the active language (English pages: English; otherwise Chinese)."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").lower().startswith("en")
+        return (self.reason_en or self.reason_zh) if english else self.reason_zh
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,6 +262,8 @@ class Material(_Frozen):
     photo_standard: PhotoStandardCode | None = None
     note_zh: ZhText | None = None
     note_en: EnText | None = None
+    # When the source has no record, the applicant's upload stands in once staff verify it.
+    upload_verifies: bool = False
 
     @property
     def supplied(self) -> bool:
@@ -272,6 +274,8 @@ class Material(_Frozen):
     def _one_provider(self) -> Material:
         if self.source is not None and self.photo_standard is not None:
             raise ValueError("a material comes from a registry source or from the photo library, not both")
+        if self.upload_verifies and self.source is None:
+            raise ValueError("upload_verifies stands in for a registry source: the material needs a source")
         return self
 
 
@@ -433,6 +437,9 @@ class ItemSpec(_Frozen):
             raise ValueError(f"not a valid JSON Schema at {where}: {exc.message}") from None
         if v.get("type") != "object":
             raise ValueError('the form schema must be {"type": "object", ...}')
+        from tongban.catalog.words import form_words_check
+
+        form_words_check(v, "form_schema")
         return v
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import F
+from django.utils.translation import gettext
 
 from tongban.catalog.models import Item, ItemVersion
 from tongban.catalog.schemas import CatalogFigures, ItemSpec, ItemSummary
@@ -59,7 +60,7 @@ def item_get(*, code: str) -> ItemSpec:
     """The current published version of an item. Raises NotFound."""
     found = _CURRENT.get((connection.alias, code), lambda: _current(code))
     if found is None:
-        raise NotFound(f"没有事项 {code} / No item {code}", code="item_not_found")
+        raise NotFound((gettext("没有事项 %(code)s") % {"code": code}), code="item_not_found")
     return _specs_for([(code, *found)])[0]
 
 
@@ -69,7 +70,8 @@ def item_version_get(*, code: str, version: int) -> ItemSpec:
     digest = ItemVersion.objects.filter(item__code=code, version=version).values_list("digest", flat=True).first()
     if digest is None:
         raise NotFound(
-            f"没有事项 {code} 的第 {version} 版 / No version {version} of item {code}", code="item_not_found"
+            (gettext("没有事项 %(code)s 的第 %(version)s 版") % {"code": code, "version": version}),
+            code="item_not_found",
         )
     return _specs_for([(code, version, digest)])[0]
 
@@ -292,3 +294,24 @@ def item_check_for(*, spec: ItemSpec, id_number: str | None, form: dict[str, Any
         "derived": item_derive(spec=spec, facts=facts),
         "materials": materials_on_file(spec=spec, id_number=id_number, at=at, known=known),
     }
+
+
+def item_precheck(*, spec: ItemSpec, id_number: str, at: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+    """What the registry alone says about a person and an item, before any form is filled in:
+    the eligibility rules they fail (rules that need the form, points or derived values are left
+    for the application; ``not_on_file`` when a fact is simply not recorded) and the materials
+    checklist. Shown on the guide page and at the top of the apply page."""
+    if not spec.eligibility:
+        return [], materials_on_file(spec=spec, id_number=id_number, at=at)
+    check = item_check_for(spec=spec, id_number=id_number, form={}, at=at)
+    standins = {m.source for m in spec.materials if m.upload_verifies and m.source}
+    failures = [
+        {
+            **f,
+            "not_on_file": bool(f["missing"]),
+            "upload_ok": bool(f["missing"]) and {str(p).split(".", 1)[0] for p in f["missing"]} <= standins,
+        }
+        for f in check["failures"]
+        if not any(m.startswith(("form.", "points", "derived.")) for m in f["missing"])
+    ]
+    return failures, check["materials"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.catalog.loader import ITEMS_DIR, LoadedItem, item_files_read, spec_digest, spec_validate
@@ -154,12 +155,10 @@ def item_version_create(*, code: str, data: dict[str, Any], actor: Viewer, at: d
     try:
         spec = spec_validate({**data, "version": 1}, name=code)
     except CatalogFileError as exc:
-        raise Invalid(
-            "事项规格不合法 / The item specification is invalid", code="item_invalid", problems=exc.problems
-        ) from None
+        raise Invalid(gettext("事项规格不合法"), code="item_invalid", problems=exc.problems) from None
     if spec.code != code:
         raise Invalid(
-            "不能修改事项编码 / The item code cannot be changed",
+            gettext("不能修改事项编码"),
             code="item_invalid",
             problems=[f"{code}: code: cannot change to {spec.code!r}"],
         )
@@ -170,7 +169,7 @@ def item_version_create(*, code: str, data: dict[str, Any], actor: Viewer, at: d
         lookups_changed()
         item = Item.objects.select_for_update().filter(code=code).first()
         if item is None:
-            raise NotFound(f"没有事项 {code} / No item {code}", code="item_not_found")
+            raise NotFound((gettext("没有事项 %(code)s") % {"code": code}), code="item_not_found")
         current = ItemVersion.objects.get(item=item, version=item.current_version)
         if current.digest == digest:
             return ItemSpec.model_validate({**current.spec, "version": current.version})
@@ -212,15 +211,13 @@ def item_create(*, data: dict[str, Any], actor: Viewer, at: dt.datetime, note: s
     try:
         spec = spec_validate({**data, "version": 1}, name=str(data.get("code", "spec")))
     except CatalogFileError as exc:
-        raise Invalid(
-            "事项规格不合法 / The item specification is invalid", code="item_invalid", problems=exc.problems
-        ) from None
+        raise Invalid(gettext("事项规格不合法"), code="item_invalid", problems=exc.problems) from None
     body = spec.model_dump(mode="json", by_alias=True)
     body.pop("version", None)
     with transaction.atomic():
         lookups_changed()
         if Item.objects.filter(code=spec.code).exists():
-            raise Conflict(f"事项编码 {spec.code} 已存在 / Item code {spec.code} exists", code="item_exists")
+            raise Conflict((gettext("事项编码 %(code)s 已存在") % {"code": spec.code}), code="item_exists")
         item = Item.objects.create(
             code=spec.code,
             name_zh=spec.name_zh,
@@ -259,7 +256,7 @@ def item_publish_set(*, code: str, published: bool, actor: Viewer, at: dt.dateti
         lookups_changed()
         item = Item.objects.select_for_update().filter(code=code).first()
         if item is None:
-            raise NotFound(f"没有事项 {code} / No item {code}", code="item_not_found")
+            raise NotFound((gettext("没有事项 %(code)s") % {"code": code}), code="item_not_found")
         if item.published == published:
             return
         item.published = published

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from tongban.catalog.schemas import ItemSpec
 from tongban.catalog.selectors import (
     catalog_figures,
-    item_check_for,
     item_get,
+    item_precheck,
     item_version_get,
     items_list,
     items_search,
@@ -106,14 +106,9 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
     )
     at = now()
     precheck: list[dict[str, Any]] = []
-    if personal and spec.eligibility:
-        # Check what the registry alone decides (age, education, licence...); rules that need
-        # the application form are left for the application.
-        check = item_check_for(spec=spec, id_number=user.id_number, form={}, at=at)
-        materials = check["materials"]
-        for failure in check["failures"]:
-            if not any(m.startswith(("form.", "points", "derived.")) for m in failure["missing"]):
-                precheck.append({**failure, "not_on_file": bool(failure["missing"])})
+    if personal:
+        # what the registry alone decides (age, education, licence...), before the form
+        precheck, materials = item_precheck(spec=spec, id_number=user.id_number, at=at)
     else:
         materials = materials_on_file(spec=spec, id_number=user.id_number if personal else None, at=at)
     current_version = spec.version if not version.isdigit() else _current_version(code)

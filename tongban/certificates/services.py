@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, router, transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.certificates.core import CertificateDocument, RevocationEntry, Status, issue_token, verify
@@ -80,16 +81,16 @@ def certificate_issue(
         checked = spec.validate_facts(facts)
         valid_until = spec.valid_until(issued_at, validity_days)
     except UnknownTemplate:
-        raise Invalid(f"没有这种证照模板 / No certificate template {template!r}", code="unknown_template") from None
+        raise Invalid(gettext("没有这种证照模板"), code="unknown_template") from None
     except InvalidFacts as exc:
         raise Invalid(f"证明事项不完整或不合规 / {exc}", code="invalid_facts") from None
     holder_id_number = holder_id_number.strip().upper()
     if not is_valid_id_number(holder_id_number):
-        raise Invalid("持证人公民身份号码无效 / The holder's ID number is not valid", code="invalid_id_number")
+        raise Invalid(gettext("持证人公民身份号码无效"), code="invalid_id_number")
     if not 0 < len(holder_name.strip()) <= 64:
-        raise Invalid("持证人姓名应为 1–64 个字 / The holder's name must have 1–64 characters", code="invalid_name")
+        raise Invalid(gettext("持证人姓名应为 1–64 个字"), code="invalid_name")
     if len(case_number) > 40:
-        raise Invalid("办件编号过长 / The case number is too long", code="invalid_case_number")
+        raise Invalid(gettext("办件编号过长"), code="invalid_case_number")
     with transaction.atomic():
         number = _next_number(template=template, at=issued_at)
         document = CertificateDocument(
@@ -162,13 +163,13 @@ def certificate_revoke(*, number: str, reason: str, actor: Viewer, at: dt.dateti
     Raises Forbidden (role), Invalid (unknown reason), NotFound, Conflict (already revoked).
     """
     if getattr(actor, "role", None) not in REVOKE_ROLES:
-        raise Forbidden("只有审批民警或管理员可以撤销证照 / Only approvers and administrators may revoke")
+        raise Forbidden(gettext("只有审批民警或管理员可以撤销证照"))
     if reason not in REASONS:
-        raise Invalid(f"未知的撤销原因 / Unknown revocation reason {reason!r}", code="invalid_reason")
+        raise Invalid(gettext("未知的撤销原因"), code="invalid_reason")
     with transaction.atomic():
         certificate = access_get(actor, Certificate.objects.select_for_update(), write=True, number=number)
         if certificate.revoked_at is not None:
-            raise Conflict("该证照已被撤销 / The certificate is already revoked", code="already_revoked")
+            raise Conflict(gettext("该证照已被撤销"), code="already_revoked")
         certificate.revoked_at = at
         certificate.revoked_reason = reason
         certificate.revoked_note = note.strip()[:500]

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tongban.certificates.core.templates import get_template
@@ -42,7 +43,7 @@ def _certificate_or_404(request: HttpRequest, number: str) -> Certificate:
     try:
         return certificate_get(user=request.user, number=number)
     except NotFound:
-        raise Http404("未找到该证照 / No such certificate") from None
+        raise Http404(gettext("未找到该证照")) from None
 
 
 def pdf_response(user: Any, certificate: Certificate) -> HttpResponse:
@@ -157,11 +158,11 @@ def revoke(request: HttpRequest, number: str) -> HttpResponse:
                 at=clock.now(),
                 note=form.cleaned_data["note"],
             )
-            messages.success(request, "证照已撤销 / The certificate is revoked")
+            messages.success(request, gettext("证照已撤销"))
         except DomainError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, "请选择撤销原因 / Choose a reason")
+        messages.error(request, gettext("请选择撤销原因"))
     return redirect("certificates:detail", number=number)
 
 

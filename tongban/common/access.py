@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext
 
 from tongban.common.errors import NotFound
 from tongban.common.roles import Role
@@ -116,7 +117,7 @@ def access_get(user: Viewer | Any, qs: QuerySet[M], *, write: bool = False, **lo
     """One row the user may read (or act on). Raises NotFound when it is missing or out of scope."""
     obj = access_filter(user, qs, write=write).filter(**lookup).first()
     if obj is None:
-        raise NotFound("未找到该记录 / Not found")
+        raise NotFound(gettext("未找到该记录"))
     return obj
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise as StrPromise
+
 
 class DomainError(Exception):
     """A refused request. ``code`` is stable for clients; ``message`` is for people (Chinese first)."""
@@ -14,7 +16,8 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, message: str | StrPromise, *, code: str | None = None, **extra: Any) -> None:
+        message = str(message)  # a lazy translation is rendered in the language of the request
         super().__init__(message)
         self.message = message
         if code:

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, trans_real
 from django.utils.translation import gettext as _
-from django.utils.translation import trans_real
 
 from tongban.common.errors import Invalid
 
@@ -72,7 +72,7 @@ class NulGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
             if request.path.startswith("/api/"):
-                body = Invalid("请求中含有空字符 / The request contains a NUL character", code="bad_text")
+                body = Invalid(gettext("请求中含有空字符"), code="bad_text")
                 return JsonResponse(
                     body.problem(), status=400, content_type="application/problem+json", json_dumps_params={}
                 )

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 
 from django.core.cache import cache
+from django.utils.translation import gettext
 
 from tongban.common.errors import TooMany
 
@@ -59,7 +60,7 @@ def rate_limit_hit(*, scope: str, who: object, limit: int, window_seconds: int, 
     if count > limit:
         retry = window_seconds - int(at.timestamp()) % window_seconds
         raise TooMany(
-            "提交过于频繁，请稍后再试 / Too many submissions, try again later",
+            gettext("提交过于频繁，请稍后再试"),
             code="rate_limited",
             retry_after=retry,
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -107,14 +108,14 @@ class StrictJsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         ctype = request.content_type or ""
         if ctype != "application/json" and not ctype.endswith("+json"):
-            raise BadBody(415, "unsupported_media_type", "请以 JSON 提交 / Send the body as application/json")
+            raise BadBody(415, "unsupported_media_type", gettext("请以 JSON 提交"))
         try:
             text = request.body.decode("utf-8")
             data = json.loads(text, parse_constant=_refuse_constant)
         except (UnicodeDecodeError, ValueError, RecursionError):
-            raise BadBody(400, "bad_json", "请求体不是有效的 JSON / The body is not valid JSON") from None
+            raise BadBody(400, "bad_json", gettext("请求体不是有效的 JSON")) from None
         if not _clean_text(data):
-            raise BadBody(400, "bad_text", "文本中含有无效字符 / The text contains an invalid character")
+            raise BadBody(400, "bad_text", gettext("文本中含有无效字符"))
         return data
 
 
@@ -203,7 +204,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         request,
         {
             "type": "https://tongban.dev/problems/validation",
-            "title": "请求数据不合法 / Invalid request",
+            "title": gettext("请求数据不合法"),
             "status": 422,
             "code": "validation",
             "errors": exc.errors,
@@ -218,7 +219,7 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         request,
         {
             "type": "https://tongban.dev/problems/unauthenticated",
-            "title": "请先登录 / Log in first",
+            "title": gettext("请先登录"),
             "status": 401,
             "code": "unauthenticated",
         },
@@ -232,7 +233,7 @@ def multipart_error(request: HttpRequest, exc: MultiPartParserError) -> HttpResp
         request,
         {
             "type": "https://tongban.dev/problems/bad_multipart",
-            "title": "上传的表单格式有误，请重新选择文件提交 / The multipart body is malformed",
+            "title": gettext("上传的表单格式有误，请重新选择文件提交"),
             "status": 400,
             "code": "bad_multipart",
         },

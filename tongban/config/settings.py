@@ -337,6 +337,8 @@ NOTIFY_MAX_ATTEMPTS = env_int("TONGBAN_NOTIFY_MAX_ATTEMPTS", 5)
 NOTIFY_RETRY_SECONDS = env_int("TONGBAN_NOTIFY_RETRY_SECONDS", 60)
 # A delivery "sending" this long (its worker died mid-send) is handed back by the sweep.
 NOTIFY_STALE_SECONDS = env_int("TONGBAN_NOTIFY_STALE_SECONDS", 600)
+# A 告知承诺 applicant is reminded once when the promised materials fall due within this many hours.
+CASE_COMMITMENT_REMIND_HOURS = env_int("TONGBAN_COMMITMENT_REMIND_HOURS", 72)
 # Case submissions one account may make per hour, API and pages together (0 = no limit).
 SUBMIT_RATE_PER_HOUR = env_int("TONGBAN_SUBMIT_RATE_PER_HOUR", 30)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.common.access import Viewer, access_get
@@ -68,15 +69,15 @@ def _label(user: Any) -> str:
 def _note(text: str, *, required: bool = True) -> str:
     text = (text or "").strip()
     if required and not text:
-        raise Invalid("请填写情况说明 / Please write what was done", code="note_required", field="note")
+        raise Invalid(gettext("请填写情况说明"), code="note_required", field="note")
     if len(text) > NOTE_MAX:
-        raise Invalid(f"说明不能超过 {NOTE_MAX} 字 / At most {NOTE_MAX} characters", code="note_too_long")
+        raise Invalid((gettext("说明不能超过 %(note_max)s 字") % {"note_max": NOTE_MAX}), code="note_too_long")
     return text
 
 
 def _locked(*, pk: int, actor: Viewer) -> FollowUp:
     if getattr(actor, "role", "") not in STAFF:
-        raise Forbidden("只有网点或部门负责人可以办理差评整改 / Only a head handles follow-ups", code="not_head")
+        raise Forbidden(gettext("只有网点或部门负责人可以办理差评整改"), code="not_head")
     return access_get(actor, FollowUp.objects.select_for_update().select_related("rating"), write=True, pk=pk)
 
 
@@ -88,13 +89,16 @@ def followup_step(
     marks the follow-up as overdue. Raises NotFound (no such follow-up in the actor's scope),
     Forbidden (not a head), Conflict (not the next step), Invalid (note, finding)."""
     if step not in STEPS:
-        raise Invalid(f"没有步骤 {step} / No such step", code="step")
+        raise Invalid((gettext("没有步骤 %(step)s") % {"step": step}), code="step")
     text = _note(note)
     with transaction.atomic():
         f = _locked(pk=pk, actor=actor)
         if step not in steps_open(f):
             raise Conflict(
-                f"当前为「{FollowUpState(f.state).label}」，不能{STEPS[step].label} / Step {step} is not next",
+                (
+                    gettext("当前为「%(followupstate)s」，不能%(label)s")
+                    % {"followupstate": FollowUpState(f.state).label, "label": STEPS[step].label}
+                ),
                 code="illegal_step",
             )
         update = ["state"]
@@ -103,7 +107,7 @@ def followup_step(
             update += ["contacted_at", "contact_note"]
         elif step == "verify":
             if founded is None:
-                raise Invalid("请选择核实结论 / Say whether the complaint is founded", code="founded", field="founded")
+                raise Invalid(gettext("请选择核实结论"), code="founded", field="founded")
             f.verified_at, f.founded, f.verify_note = now, founded, text
             update += ["verified_at", "founded", "verify_note"]
         elif step == "rectify":
@@ -135,15 +139,15 @@ def followup_answer_rate(*, pk: int, rater: Any, level: int, now: dt.datetime) -
     """The citizen rates the answer to their 差评 (once). Raises NotFound (not theirs), Conflict
     (no answer yet, already rated), Invalid (level)."""
     if getattr(rater, "role", "") not in (Role.CITIZEN, Role.ENTERPRISE):
-        raise Forbidden("只有评价人可以评价整改反馈 / Only the person who rated answers this", code="not_rater")
+        raise Forbidden(gettext("只有评价人可以评价整改反馈"), code="not_rater")
     if level not in (1, 2, 3, 4, 5):
-        raise Invalid("请选择评价等级 / Choose a rating level", code="level", field="level")
+        raise Invalid(gettext("请选择评价等级"), code="level", field="level")
     with transaction.atomic():
         f = access_get(rater, FollowUp.objects.select_for_update().select_related("rating"), write=True, pk=pk)
         if f.state != S.ANSWERED:
-            raise Conflict("尚未收到整改反馈 / There is no answer to rate yet", code="not_answered")
+            raise Conflict(gettext("尚未收到整改反馈"), code="not_answered")
         if f.answer_level is not None:
-            raise Conflict("已经评价过整改反馈 / The answer has already been rated", code="already_rated")
+            raise Conflict(gettext("已经评价过整改反馈"), code="already_rated")
         f.answer_level, f.answer_rated_at = level, now
         f.save(update_fields=["answer_level", "answer_rated_at"])
         RatingEvent.objects.create(rating_id=f.rating_id, kind="answer_rated", at=now, actor=rater, note=str(level))
@@ -164,18 +168,18 @@ def appeal_file(*, rating_id: int, actor: Viewer, reason: str, now: dt.datetime)
     rating. Raises NotFound, Forbidden, Conflict (not a 差评, voided, already appealed), Invalid."""
     text = _note(reason)
     if getattr(actor, "role", "") not in STAFF:
-        raise Forbidden("只有工作人员可以申诉 / Only staff appeal a rating", code="not_staff")
+        raise Forbidden(gettext("只有工作人员可以申诉"), code="not_staff")
     with transaction.atomic():
         rating = Rating.objects.select_for_update().filter(pk=rating_id).first()
         if rating is None:
-            raise NotFound("未找到该评价 / No such rating")
+            raise NotFound(gettext("未找到该评价"))
         concerned = rating.staff_id is not None and rating.staff_id == actor.pk
         if not concerned:
             access_get(actor, FollowUp.objects.all(), write=True, rating_id=rating_id)  # a head in scope
         if not rating.bad or rating.voided_at is not None:
-            raise Conflict("只能对有效的差评申诉 / Only a standing 差评 can be appealed", code="not_appealable")
+            raise Conflict(gettext("只能对有效的差评申诉"), code="not_appealable")
         if Appeal.objects.filter(rating=rating).exists():
-            raise Conflict("该差评已经申诉过 / This rating has already been appealed", code="already_appealed")
+            raise Conflict(gettext("该差评已经申诉过"), code="already_appealed")
         appeal = Appeal.objects.create(rating=rating, filed_by_id=actor.pk, filed_at=now, reason=text)
         RatingEvent.objects.create(
             rating=rating, kind="appeal_filed", at=now, actor_id=actor.pk, actor_label=_label(actor), note=text
@@ -214,15 +218,14 @@ def appeal_decide(*, rating_id: int, actor: Viewer, uphold: bool, note: str, now
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("rating").filter(rating_id=rating_id).first()
         if appeal is None:
-            raise NotFound("未找到该申诉 / No such appeal")
+            raise NotFound(gettext("未找到该申诉"))
         if not may_decide_appeal(actor=actor, appeal=appeal):
             raise Forbidden(
-                "申诉须由部门负责人或管理员复核，且不能由申诉人本人复核 / "
-                "A department head or an administrator other than the filer reviews an appeal",
+                gettext("申诉须由部门负责人或管理员复核，且不能由申诉人本人复核"),
                 code="not_reviewer",
             )
         if appeal.state != AppealState.PENDING:
-            raise Conflict("该申诉已经复核 / This appeal has been decided", code="decided")
+            raise Conflict(gettext("该申诉已经复核"), code="decided")
         appeal.state = AppealState.UPHELD if uphold else AppealState.DISMISSED
         appeal.decided_by_id, appeal.decided_at, appeal.decision_note = actor.pk, now, text
         appeal.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from tongban.common.access import access_filter, access_get
 from tongban.common.clock import SHANGHAI
@@ -45,7 +46,7 @@ def scheme_get(*, version: int | None = None) -> Scheme:
         else RatingScheme.objects.order_by("-version").first()
     )
     if row is None:
-        raise NotFound("尚未导入好差评规则 / No rating scheme is loaded")
+        raise NotFound(gettext("尚未导入好差评规则"))
     with _lock:
         scheme = _schemes.get(row.version)
         if scheme is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.common.access import Viewer
@@ -34,7 +35,7 @@ def _brief(number: str) -> Any:
 
     brief = case_briefs(numbers=[number]).get(number)
     if brief is None:
-        raise NotFound("未找到该办件 / No such case")
+        raise NotFound(gettext("未找到该办件"))
     return brief
 
 
@@ -53,20 +54,20 @@ def _outlet_and_district(brief: Any) -> tuple[int | None, str]:
 
 def _check_scores(scheme: Scheme, channel: str, level: int, scores: dict[str, Any]) -> dict[str, int]:
     if scheme.level(level) is None:
-        raise Invalid("请选择评价等级 / Choose a rating level", code="level", field="level")
+        raise Invalid(gettext("请选择评价等级"), code="level", field="level")
     known = {i.code for i in scheme.indicators(channel)}
     out: dict[str, int] = {}
     for code, value in scores.items():
         if value in (None, ""):
             continue
         if code not in known:
-            raise Invalid(f"没有分项 {code} / No indicator {code}", code="indicator", field=code)
+            raise Invalid((gettext("没有分项 %(code)s") % {"code": code}), code="indicator", field=code)
         try:
             v = int(value)
         except (TypeError, ValueError):
             v = 0
         if scheme.level(v) is None:
-            raise Invalid("分项评价须为 1 至 5 / Indicator ratings are 1 to 5", code="indicator", field=code)
+            raise Invalid(gettext("分项评价须为 1 至 5"), code="indicator", field=code)
         out[code] = v
     if "overall" in known:
         out.setdefault("overall", level)
@@ -89,7 +90,7 @@ def _rate(
     checked = _check_scores(scheme, channel, level, scores)
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise Invalid(f"意见不能超过 {COMMENT_MAX} 字 / At most {COMMENT_MAX} characters", code="comment")
+        raise Invalid((gettext("意见不能超过 %(comment_max)s 字") % {"comment_max": COMMENT_MAX}), code="comment")
     outlet_id, district = _outlet_and_district(brief)
     bad = scheme.is_bad(level)
     try:
@@ -132,7 +133,7 @@ def _rate(
             )
     except IntegrityError:
         raise Conflict(
-            "该办件此次已经评价过，每次只能评价一次 / This case has already been rated on this occasion",
+            gettext("该办件此次已经评价过，每次只能评价一次"),
             code="already_rated",
         ) from None
     return rating
@@ -162,13 +163,13 @@ def rating_submit(
     from tongban.cases.selectors import case_get
 
     if getattr(rater, "role", "") not in CITIZENS:
-        raise Forbidden("只有申请人可以网上评价 / Only the applicant rates online", code="not_applicant")
+        raise Forbidden(gettext("只有申请人可以网上评价"), code="not_applicant")
     if channel not in (RatingChannel.ONLINE, RatingChannel.PHONE):
-        raise Invalid("网上评价的渠道只能是网上或手机 / Online ratings come from the web or a phone", code="channel")
+        raise Invalid(gettext("网上评价的渠道只能是网上或手机"), code="channel")
     case_get(user=rater, number=case_number)  # the access funnel: NotFound unless it is theirs
     brief = _brief(case_number)
     if brief.status not in CLOSED_RATEABLE:
-        raise Conflict("办件办结后才能评价 / A case is rated once it is finished", code="not_finished")
+        raise Conflict(gettext("办件办结后才能评价"), code="not_finished")
     return _rate(
         brief=brief,
         occasion=Occasion.COMPLETION,
@@ -203,7 +204,7 @@ def handover_issue(*, case_number: str, actor: Viewer, now: dt.datetime) -> str:
     from tongban.cases.selectors import case_get
 
     if getattr(actor, "role", "") != Role.CLERK:
-        raise Forbidden("只有窗口受理员可以发起窗口评价 / Only a window clerk hands the tablet over", code="not_clerk")
+        raise Forbidden(gettext("只有窗口受理员可以发起窗口评价"), code="not_clerk")
     case_get(user=actor, number=case_number)
     brief = _brief(case_number)
     occasion = _occasion_open(brief)
@@ -220,7 +221,7 @@ def kiosk_handover(*, case_number: str, id_number: str, now: dt.datetime) -> str
     except NotFound:
         brief = None
     if brief is None or brief.applicant_id_number.upper() != id_number.strip().upper():
-        raise NotFound("办件编号与身份证号不符 / The case number and ID number do not match", code="no_match")
+        raise NotFound(gettext("办件编号与身份证号不符"), code="no_match")
     occasion = _occasion_open(brief)
     payload = {"n": brief.number, "o": occasion, "c": RatingChannel.KIOSK, "s": None, "t": int(now.timestamp())}
     return signing.dumps(payload, salt=_SALT, compress=True)
@@ -229,9 +230,9 @@ def kiosk_handover(*, case_number: str, id_number: str, now: dt.datetime) -> str
 def _occasion_open(brief: Any) -> str:
     occasion = occasion_for(status=brief.status, accepted_at=brief.accepted_at)
     if occasion is None:
-        raise Conflict("该办件受理后才能评价 / The case can be rated once it is accepted", code="not_rateable")
+        raise Conflict(gettext("该办件受理后才能评价"), code="not_rateable")
     if Rating.objects.filter(case_id=brief.id, occasion=occasion).exists():
-        raise Conflict("该办件此次已经评价过 / This case has already been rated on this occasion", code="already_rated")
+        raise Conflict(gettext("该办件此次已经评价过"), code="already_rated")
     return occasion
 
 
@@ -243,9 +244,9 @@ def handover_read(*, token: str, now: dt.datetime) -> Handover:
         data = signing.loads(token, salt=_SALT)
         issued = int(data["t"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise NotFound("评价页面已失效，请工作人员重新发起 / This rating page has expired", code="expired") from None
+        raise NotFound(gettext("评价页面已失效，请工作人员重新发起"), code="expired") from None
     if not 0 <= now.timestamp() - issued <= scheme.handover_minutes * 60:
-        raise NotFound("评价页面已失效，请工作人员重新发起 / This rating page has expired", code="expired")
+        raise NotFound(gettext("评价页面已失效，请工作人员重新发起"), code="expired")
     return Handover(str(data["n"]), str(data["o"]), str(data["c"]), data.get("s"))
 
 
@@ -385,8 +386,7 @@ def schemes_load(*, now: dt.datetime, path: Any = None) -> list[int]:
             if row is not None:
                 if row.data != data:
                     raise Invalid(
-                        f"规则 v{scheme.version} 已导入且内容不同：请新增版本 / "
-                        f"Scheme v{scheme.version} is loaded with other content: add a new version",
+                        (gettext("规则 v%(version)s 已导入且内容不同：请新增版本") % {"version": scheme.version}),
                         code="scheme_changed",
                     )
                 continue

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext, gettext_lazy
 
 from tongban.common.access import access_q, access_scope
 from tongban.common.clock import SHANGHAI
@@ -25,7 +26,7 @@ from tongban.insights.services import month_start, next_month
 
 DAILY_MAX = 62
 PERIOD_MAX = 3 * 366
-NO_FIGURES = "没有可查看的统计数据 / No figures in your scope"
+NO_FIGURES = gettext_lazy("没有可查看的统计数据")
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,9 @@ def filters_for(
     if scope is None:
         raise NotFound(NO_FIGURES, code="no_figures")
     if end < start:
-        raise Invalid("结束日期早于开始日期 / The period ends before it starts", code="period", field="end")
+        raise Invalid(gettext("结束日期早于开始日期"), code="period", field="end")
     if (end - start).days + 1 > PERIOD_MAX:
-        raise Invalid("统计期间最长三年 / A period is at most three years", code="period", field="start")
+        raise Invalid(gettext("统计期间最长三年"), code="period", field="start")
     mine_outlet, mine_department = scope.get("outlet_id"), scope.get("department", "")
     if mine_outlet is not None:
         if outlet_id not in (None, mine_outlet):

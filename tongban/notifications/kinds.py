@@ -66,8 +66,20 @@ KINDS: dict[str, Kind] = {
         Kind(
             "supplement_requested",
             N_("请补正材料"),
-            N_("您的办件 %(case)s（%(item)s）需要补正材料：%(reason)s。请于 %(due)s 前补正。"),
-            ("case", "item", "reason", "due"),
+            N_("您的办件 %(case)s（%(item)s）需要补正材料：%(reason)s。请登录通办补正，补正期间办理时限暂停计算。"),
+            ("case", "item", "reason"),
+        ),
+        Kind(
+            "case_refused",
+            N_("办件未予受理"),
+            N_("您的办件 %(case)s（%(item)s）未予受理，原因：%(reason)s。"),
+            ("case", "item", "reason"),
+        ),
+        Kind(
+            "case_denied",
+            N_("办件未获批准"),
+            N_("您的办件 %(case)s（%(item)s）未获批准，原因：%(reason)s。请登录通办查看决定。"),
+            ("case", "item", "reason"),
         ),
         Kind(
             "commitment_deadline_near",

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
@@ -22,7 +23,9 @@ class OutletForm(forms.ModelForm):
         label="可办事项编码（逗号分隔）/ item codes", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     datum = forms.ChoiceField(
-        label="坐标系 / datum", choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02（国内地图拾取）")], initial="wgs84"
+        label=gettext_lazy("坐标系"),
+        choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02（国内地图拾取）")],
+        initial="wgs84",
     )
 
     class Meta:
@@ -53,7 +56,7 @@ class OutletForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("lat") is None or data.get("lng") is None:
-            raise forms.ValidationError("请填写坐标 / coordinates are required")
+            raise forms.ValidationError(gettext("请填写坐标"))
         try:
             to_wgs84(lat=data["lat"], lng=data["lng"], datum=data.get("datum", "wgs84"))
             OpeningHours.from_data(data.get("hours") or {})

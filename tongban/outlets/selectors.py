@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext
 
 from tongban.common.clock import SHANGHAI
 from tongban.outlets.geo import (
@@ -73,7 +74,7 @@ def outlet_get(*, code: str) -> Outlet:
 
     outlet = Outlet.objects.filter(code=code).prefetch_related("items").first()
     if outlet is None:
-        raise NotFound(f"没有网点 {code} / No outlet {code}", code="outlet_not_found")
+        raise NotFound((gettext("没有网点 %(code)s") % {"code": code}), code="outlet_not_found")
     return outlet
 
 
@@ -254,12 +255,12 @@ def to_wgs84(*, lat: float, lng: float, datum: str) -> tuple[float, float]:
     from tongban.common.errors import Invalid
 
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lng <= 180.0):
-        raise Invalid("坐标超出范围 / Coordinates out of range", code="bad_coordinates")
+        raise Invalid(gettext("坐标超出范围"), code="bad_coordinates")
     if datum == "wgs84":
         return lat, lng
     if datum == "gcj02":
         return gcj02_to_wgs84(lat, lng)
-    raise Invalid("坐标系只能是 wgs84 或 gcj02 / datum must be wgs84 or gcj02", code="bad_datum")
+    raise Invalid(gettext("坐标系只能是 wgs84 或 gcj02"), code="bad_datum")
 
 
 def _nearest_core(
@@ -356,7 +357,7 @@ def outlet_nearest_json(
 def _bad_k() -> Exception:
     from tongban.common.errors import Invalid
 
-    return Invalid("k 须在 1–50 之间 / k must be 1–50", code="bad_k")
+    return Invalid(gettext("k 须在 1–50 之间"), code="bad_k")
 
 
 _MODELS_JSON = json.dumps(f"{WALK.model_name}; {DRIVE.model_name}", ensure_ascii=False)
@@ -416,13 +417,13 @@ def outlet_coverage(
     try:
         travel: TravelMode = mode_named(mode)
     except KeyError:
-        raise Invalid("出行方式只能是 walk 或 drive / mode must be walk or drive", code="bad_mode") from None
+        raise Invalid(gettext("出行方式只能是 walk 或 drive"), code="bad_mode") from None
     if not 0 < minutes <= 240:
-        raise Invalid("分钟数须在 0–240 之间 / minutes must be in (0, 240]", code="bad_minutes")
+        raise Invalid(gettext("分钟数须在 0–240 之间"), code="bad_minutes")
     g = grid if grid is not None else population_grid()
     if g is None:
         raise NotFound(
-            "共享库中没有带坐标的人口，请先生成演示城市 / The registry holds no located population",
+            gettext("共享库中没有带坐标的人口，请先生成演示城市"),
             code="no_population",
         )
     return coverage(g, _snapshot_get().index, mode=travel, item=item_code or None, minutes=minutes, worst=worst)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.common.access import Viewer
@@ -40,15 +41,15 @@ def outlet_upsert(
     Raises Invalid for an unknown kind or field, bad coordinates or malformed hours."""
     unknown = set(fields) - set(_FIELDS)
     if unknown:
-        raise Invalid(f"未知字段 / unknown fields: {', '.join(sorted(unknown))}", code="bad_field")
+        raise Invalid(gettext("未知字段"), code="bad_field")
     if "kind" in fields and fields["kind"] not in OutletKind.values:
-        raise Invalid(f"未知网点类型 / unknown outlet kind {fields['kind']!r}", code="bad_kind")
+        raise Invalid(gettext("未知网点类型"), code="bad_kind")
     wlat, wlng = to_wgs84(lat=lat, lng=lng, datum=datum)
     if hours is not None:
         try:
             OpeningHours.from_data(hours)
         except ValueError as exc:
-            raise Invalid(f"办公时间格式错误 / bad opening hours: {exc}", code="bad_hours") from exc
+            raise Invalid(gettext("办公时间格式错误"), code="bad_hours") from exc
     with transaction.atomic():
         lookups_changed()
         outlet = Outlet.objects.select_for_update().filter(code=code).first()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
@@ -35,12 +36,18 @@ MAX_BYTES = IntakeLimits().max_bytes
 def read_upload(upload: Any) -> bytes:
     """The uploaded bytes, refusing more than the intake cap without reading it all."""
     if upload is None:
-        raise Invalid("请选择照片文件 / Choose a photo file", code="no_file")
+        raise Invalid(gettext("请选择照片文件"), code="no_file")
     if upload.size is not None and upload.size > MAX_BYTES:
-        raise Invalid(f"文件过大（上限 {MAX_BYTES // 1_000_000} MB） / File too large", code="too_large")
+        raise Invalid(
+            (gettext("文件过大（上限 %(max_bytes_1_000_000)s MB）") % {"max_bytes_1_000_000": MAX_BYTES // 1_000_000}),
+            code="too_large",
+        )
     data: bytes = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise Invalid(f"文件过大（上限 {MAX_BYTES // 1_000_000} MB） / File too large", code="too_large")
+        raise Invalid(
+            (gettext("文件过大（上限 %(max_bytes_1_000_000)s MB）") % {"max_bytes_1_000_000": MAX_BYTES // 1_000_000}),
+            code="too_large",
+        )
     return data
 
 
@@ -55,15 +62,15 @@ def capture_for_request(
     if role == Role.CITIZEN:
         own = getattr(user, "id_number", "") or ""
         if id_number and id_number.strip().upper() != own:
-            raise Forbidden("只能为本人上传照片 / You may upload only your own photo")
+            raise Forbidden(gettext("只能为本人上传照片"))
         id_number = own
         channel = channel if channel in ("citizen_upload", "citizen_camera") else "citizen_upload"
     elif role in (Role.CLERK, Role.ADMIN):
         if not id_number:
-            raise Invalid("请填写公民身份号码 / ID number required", code="id_number")
+            raise Invalid(gettext("请填写公民身份号码"), code="id_number")
         channel = "window" if role == Role.CLERK else (channel or "api")
     else:
-        raise Forbidden("无权上传照片 / Not allowed to upload photos")
+        raise Forbidden(gettext("无权上传照片"))
     return photo_capture(
         data=data,
         id_number=id_number,
@@ -117,7 +124,7 @@ def get_derivative_for_standard(request: HttpRequest, capture_id: RowId, standar
     capture = capture_get(user=request.user, capture_id=capture_id)
     der = capture.derivatives.filter(standard_code=standard).first()
     if der is None:
-        raise NotFound("该标准的照片不存在 / No photo for this standard")
+        raise NotFound(gettext("该标准的照片不存在"))
     audit_staff_read(
         actor=viewer(request), object_type="photo_derivative", object_id=der.pk, at=now(), channel="api", what="file"
     )
@@ -142,7 +149,7 @@ def my_offer(request: HttpRequest, standard: str) -> Any:
     id_number = getattr(request.user, "id_number", "") or ""
     offer = photo_latest_valid(id_number=id_number, standard=standard, at=now())
     if offer is None:
-        raise NotFound("没有可复用的照片 / No reusable photo")
+        raise NotFound(gettext("没有可复用的照片"))
     return offer
 
 
@@ -152,7 +159,7 @@ def record_use(request: HttpRequest, derivative_id: RowId, body: UseIn) -> Statu
     from tongban.photos.services import photo_use_record
 
     if not getattr(request.user, "is_staff_role", False):
-        raise Forbidden("无权操作 / Staff only")
+        raise Forbidden(gettext("无权操作"))
     derivative_get(user=request.user, derivative_id=derivative_id)
     photo_use_record(derivative_id=derivative_id, case_number=body.case_number, at=now())
     return Status(204, None)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.common.access import Viewer
@@ -61,7 +62,7 @@ def photo_capture(
     malformed ID number or unknown channel.
     """
     if channel not in CaptureChannel.values:
-        raise Invalid(f"未知的采集渠道 / Unknown channel: {channel}")
+        raise Invalid(gettext("未知的采集渠道"))
     number = ""
     if id_number:
         try:
@@ -238,7 +239,7 @@ def photo_derive(*, capture_id: int, at: dt.datetime) -> list[PhotoDerivative]:
     try:
         capture = PhotoCapture.objects.get(pk=capture_id)
     except PhotoCapture.DoesNotExist:
-        raise NotFound("未找到该照片 / Photo not found") from None
+        raise NotFound(gettext("未找到该照片")) from None
     if capture.status != CaptureStatus.PASSED or not capture.original:
         return []
     stds = standards_active()
@@ -292,13 +293,13 @@ def photo_review(*, capture_id: int, accept: bool, actor: Viewer, at: dt.datetim
     from tongban.common.roles import Role
 
     if getattr(actor, "role", None) not in (Role.CLERK, Role.ADMIN):
-        raise Forbidden("只有窗口受理员可以确认照片 / Only clerks review photos")
+        raise Forbidden(gettext("只有窗口受理员可以确认照片"))
     with transaction.atomic():
         capture = PhotoCapture.objects.select_for_update().filter(pk=capture_id).first()
         if capture is None:
-            raise NotFound("未找到该照片 / Photo not found")
+            raise NotFound(gettext("未找到该照片"))
         if accept and capture.status != CaptureStatus.PASSED:
-            raise Invalid("照片未通过质量检查，不能采用 / The photo failed the quality check")
+            raise Invalid(gettext("照片未通过质量检查，不能采用"))
         capture.review = CaptureReview.ACCEPTED if accept else CaptureReview.RETAKE
         capture.save(update_fields=["review"])
         audit_record(
@@ -382,12 +383,12 @@ def photo_use_record(*, derivative_id: int, case_number: str, at: dt.datetime) -
     Raises NotFound for an unknown derivative, Invalid for an empty case number.
     """
     if not case_number.strip():
-        raise Invalid("办件编号不能为空 / Case number is required")
+        raise Invalid(gettext("办件编号不能为空"))
     try:
         with transaction.atomic():
             der = PhotoDerivative.objects.filter(pk=derivative_id).first()
             if der is None:
-                raise NotFound("未找到该照片 / Photo not found")
+                raise NotFound(gettext("未找到该照片"))
             use, created = PhotoUse.objects.get_or_create(
                 derivative=der, case_number=case_number.strip(), defaults={"used_at": at}
             )

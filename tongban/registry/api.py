@@ -7,6 +7,7 @@ browser history.
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router
 
 from tongban.audit.reads import audit_staff_read
@@ -26,7 +27,7 @@ def my_record(request: HttpRequest) -> dict[str, object]:
     """The caller's own registry record (citizens)."""
     id_number = getattr(request.user, "id_number", None)
     if not id_number:
-        raise NotFound("未找到该记录 / Not found")
+        raise NotFound(gettext("未找到该记录"))
     person = person_get(user=request.user, id_number=id_number)
     return person_view(user=request.user, detail=person_detail(person=person))
 

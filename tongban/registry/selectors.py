@@ -233,3 +233,13 @@ def region_names(*, codes: list[str]) -> dict[str, str]:
     from tongban.registry.models import Region
 
     return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def region_name(code: str) -> str:
+    """A region's name for people: the region itself, else its city or province (a code from
+    outside the registry's regions), else "" (never the bare code)."""
+    if not code:
+        return ""
+    candidates = [code, code[:4] + "00", code[:2] + "0000"]
+    names = region_names(codes=candidates)
+    return next((names[c] for c in candidates if c in names), "")

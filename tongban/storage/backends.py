@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage as DjangoFileSystemStorage
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from storages.backends.s3 import S3Storage as BotoS3Storage
 from storages.utils import clean_name
 
@@ -31,7 +32,7 @@ from tongban.common.errors import Unavailable
 T = TypeVar("T")
 CHUNK = 1024 * 1024
 
-UNAVAILABLE = "文件存储暂时无法访问，请稍后再试 / The file store is unreachable for now: try again in a few minutes"
+UNAVAILABLE = gettext_lazy("文件存储暂时无法访问，请稍后再试")
 
 
 def sm3_hex(chunks: Iterator[bytes] | list[bytes]) -> tuple[str, int]:

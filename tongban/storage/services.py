@@ -17,6 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.common.errors import Invalid
@@ -52,7 +53,7 @@ def _ledger_backend() -> LedgerMixin:
     backend = storages["default"]
     if not isinstance(backend, LedgerMixin):
         raise Invalid(
-            "默认存储不是 tongban.storage 的后端，无法核对 / The default storage is not a tongban.storage backend",
+            gettext("默认存储不是 tongban.storage 的后端，无法核对"),
             code="storage_backend",
         )
     return backend
@@ -160,10 +161,13 @@ def storage_import(*, directory: Path) -> int:
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
     except FileNotFoundError:
-        raise Invalid(f"{directory} 中没有 {MANIFEST} / No {MANIFEST} in {directory}", code="no_manifest") from None
+        raise Invalid(
+            (gettext("%(directory)s 中没有 %(manifest)s") % {"directory": directory, "manifest": MANIFEST}),
+            code="no_manifest",
+        ) from None
     for entry in manifest:
         data = (directory / "objects" / entry["name"]).read_bytes()
         if sm3_hex([data]) != (entry["sm3"], entry["size"]):
-            raise Invalid(f"备份文件已损坏 / The backed-up file {entry['name']} does not match its manifest")
+            raise Invalid(gettext("备份文件已损坏"))
         backend.put_raw(entry["name"], data)
     return len(manifest)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from tongban.audit.reads import audit_staff_read
 from tongban.common.clock import now
@@ -14,7 +15,7 @@ from tongban.common.errors import DomainError
 from tongban.common.forms import PersonLookupForm
 from tongban.common.request import viewer
 from tongban.common.roles import Role
-from tongban.registry.selectors import person_detail, person_get, person_view
+from tongban.registry.selectors import person_detail, person_get, person_view, region_name
 from tongban.registry.services import person_present_mark
 
 
@@ -41,7 +42,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         try:
             person = person_get(user=request.user, id_number=form.cleaned_data["id_number"])
         except DomainError:
-            form.add_error("id_number", "共享库中没有此人 / No such person in the registry")
+            form.add_error("id_number", gettext("共享库中没有此人"))
             status = 404
         else:
             if not request.POST.get("decision"):  # a decision is a write, audited by the service
@@ -57,6 +58,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             found = person_view(user=request.user, detail=person_detail(person=person))
             found["pk"] = person.pk
             found["full_id"] = form.cleaned_data["id_number"]
+            found["hukou_region_name"] = region_name(str(found.get("hukou_region") or ""))
     elif data:
         status = 400
     intake: dict[str, object] = {}

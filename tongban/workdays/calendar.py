@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext
+
 from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict
 
@@ -36,8 +38,7 @@ class CalendarMissing(Conflict):
 
     def __init__(self, year: int) -> None:
         super().__init__(
-            f"{year} 年的节假日安排尚未导入，无法计算期限 / "
-            f"No holiday calendar is loaded for {year}; the deadline cannot be computed",
+            (gettext("%(year)s 年的节假日安排尚未导入，无法计算期限") % {"year": year}),
             year=year,
         )
         self.year = year

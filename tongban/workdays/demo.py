@@ -17,7 +17,7 @@ from tongban.common.errors import DomainError
 from tongban.workdays.models import CalendarYear
 from tongban.workdays.services import calendar_year_load, schedule_from_chinesecalendar
 
-DEMO_SOURCE = "演示用：仅周一至周五，非国务院安排 / DEMO ONLY: Mon-Fri, not the State Council schedule"
+DEMO_SOURCE = "演示用：仅周一至周五，非国务院安排"
 
 
 def demo_load(*, now: dt.datetime, stdout: Any) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.common.access import Viewer
@@ -37,18 +38,18 @@ def schedule_parse(*, text: str, year: int) -> list[DayRule]:
             continue
         parts = line.split(None, 2)
         if len(parts) < 2:
-            raise Invalid(f"第 {n} 行格式错误 / line {n}: expected 'YYYY-MM-DD holiday|workday [name]'", line=n)
+            raise Invalid((gettext("第 %(n)s 行格式错误") % {"n": n}), line=n)
         try:
             day = dt.date.fromisoformat(parts[0])
         except ValueError:
-            raise Invalid(f"第 {n} 行日期无效 / line {n}: bad date {parts[0]!r}", line=n) from None
+            raise Invalid((gettext("第 %(n)s 行日期无效") % {"n": n}), line=n) from None
         if day.year != year:
-            raise Invalid(f"第 {n} 行日期不属于 {year} 年 / line {n}: {day} is not in {year}", line=n)
+            raise Invalid((gettext("第 %(n)s 行日期不属于 %(year)s 年") % {"n": n, "year": year}), line=n)
         kind = parts[1].lower()
         if kind not in {"holiday", "workday"}:
-            raise Invalid(f"第 {n} 行类型应为 holiday 或 workday / line {n}: unknown kind {parts[1]!r}", line=n)
+            raise Invalid((gettext("第 %(n)s 行类型应为 holiday 或 workday") % {"n": n}), line=n)
         if day in rules:
-            raise Invalid(f"第 {n} 行日期重复 / line {n}: {day} listed twice", line=n)
+            raise Invalid((gettext("第 %(n)s 行日期重复") % {"n": n}), line=n)
         rules[day] = DayRule(day, kind == "workday", parts[2].strip() if len(parts) > 2 else "")
     return sorted(rules.values(), key=lambda r: r.date)
 
@@ -66,8 +67,7 @@ def schedule_from_chinesecalendar(*, year: int) -> list[DayRule]:
         makeup = [d for d in chinese_calendar.get_workdays(start, end) if d.weekday() >= 5]
     except NotImplementedError:
         raise Invalid(
-            f"chinesecalendar 没有 {year} 年的数据，请导入国务院办公厅通知 / "
-            f"chinesecalendar has no data for {year}; load the State Council schedule from a file",
+            (gettext("chinesecalendar 没有 %(year)s 年的数据，请导入国务院办公厅通知") % {"year": year}),
             code="calendar_missing",
         ) from None
     rules = [DayRule(d, False, _holiday_name(d)) for d in holidays]
@@ -91,7 +91,7 @@ def calendar_year_load(
     """
     exceptions = {r.date: r for r in rules}
     if any(d.year != year for d in exceptions):
-        raise Invalid(f"规则日期不属于 {year} 年 / a rule is outside {year}")
+        raise Invalid(gettext("规则日期不属于 %(year)s 年") % {"year": year})
     days = []
     day = dt.date(year, 1, 1)
     while day.year == year:

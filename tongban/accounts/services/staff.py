@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tongban.accounts.models import User
 from tongban.audit.services import audit_record
@@ -36,15 +37,15 @@ def staff_create(
     without a department, a head who is neither clerk nor approver.
     """
     if supervisor and role not in (Role.CLERK, Role.APPROVER):
-        raise Invalid("只有窗口受理员或审批民警可以是负责人 / Only a clerk or an approver heads a scope", code="role")
+        raise Invalid(gettext("只有窗口受理员或审批民警可以是负责人"), code="role")
     if role not in (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR):
         raise Invalid(f"unknown staff role {role!r}", code="role")
     if department and department not in Department.values:
         raise Invalid(f"unknown department {department!r}", code="department")
     if role == Role.CLERK and outlet is None:
-        raise Invalid("窗口受理员必须属于一个网点 / A clerk belongs to an outlet", code="outlet_required")
+        raise Invalid(gettext("窗口受理员必须属于一个网点"), code="outlet_required")
     if role == Role.APPROVER and not department:
-        raise Invalid("审批民警必须属于一个部门 / An approver belongs to a department", code="department_required")
+        raise Invalid(gettext("审批民警必须属于一个部门"), code="department_required")
     user = User(
         username=username,
         role=role,

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, Channel, MaterialState, Status, SubmitKey
+from tongban.cases.notices import case_event_notify
 from tongban.cases.outcomes import (
     UNSTAFFED,
     accept_check,
@@ -34,6 +36,7 @@ from tongban.cases.schemas import MaterialView
 from tongban.cases.selectors import item_spec, materials_resolve, photo_api
 from tongban.cases.services.moves import _acceptance, _accepted_entry, _label, _move, _role
 from tongban.cases.sql import counter_next
+from tongban.cases.verification import not_eligible_message, rows_mark_pending, set_aside
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.lookups import Lookup
 from tongban.common.roles import Role
@@ -144,7 +147,7 @@ def _replay(*, user: Any, key: str, digest: str) -> Submitted | None:
         return None
     if found.body_hash != digest:
         raise Conflict(
-            "同一幂等键已用于另一份申请 / This Idempotency-Key was already used for a different request",
+            gettext("同一幂等键已用于另一份申请"),
             code="idempotency_key_reused",
         )
     return Submitted(found.case, False)
@@ -160,46 +163,49 @@ def _applicant(*, actor: Any, role: str, id_number: str | None, channel: str) ->
     if role in CITIZENS:
         on_file = person_on_file(pk=actor.person_id) if getattr(actor, "person_id", None) is not None else None
         if on_file is None:
-            raise Invalid(
-                "您的账号尚未关联户籍/居住信息 / Your account is not linked to a registry record", code="no_person"
-            )
+            raise Invalid(gettext("您的账号尚未关联户籍/居住信息"), code="no_person")
         if id_number and id_number != on_file.person.id_number:
-            raise Forbidden("只能为本人申请 / You can only apply for yourself", code="not_self")
+            raise Forbidden(gettext("只能为本人申请"), code="not_self")
         if channel not in (Channel.ONLINE, Channel.PHONE, Channel.KIOSK):
-            raise Invalid("群众只能网上或自助申请 / Citizens apply online, by phone or at a kiosk", code="channel")
+            raise Invalid(gettext("群众只能网上或自助申请"), code="channel")
         return on_file, None, channel
     if role in STAFF_SUBMIT:
         if not id_number:
-            raise Invalid(
-                "请输入申请人身份证号码 / Give the applicant's ID number", code="id_number", field="id_number"
-            )
+            raise Invalid(gettext("请输入申请人身份证号码"), code="id_number", field="id_number")
         on_file = person_on_file(id_number=id_number)
         if on_file is None:
-            raise Invalid("共享库中没有此人 / No such person in the registry", code="no_person", field="id_number")
+            raise Invalid(gettext("共享库中没有此人"), code="no_person", field="id_number")
         outlet = getattr(actor, "outlet", None)
         if outlet is None:
-            raise Forbidden(
-                "只有网点工作人员可以代为申请 / Only staff at an outlet can file for someone", code="no_outlet"
-            )
+            raise Forbidden(gettext("只有网点工作人员可以代为申请"), code="no_outlet")
         return on_file, outlet, Channel.WINDOW if channel == Channel.ONLINE else channel
-    raise Forbidden("该角色不能提交申请 / This role cannot submit applications")
+    raise Forbidden(gettext("该角色不能提交申请"))
 
 
-def _check(*, item: Any, form: dict[str, Any], id_number: str, supplied: dict[str, Any], now: dt.datetime) -> None:
+def _check(
+    *,
+    item: Any,
+    form: dict[str, Any],
+    id_number: str,
+    supplied: dict[str, Any],
+    now: dt.datetime,
+    presented: frozenset[str] | set[str] = frozenset(),
+) -> list[str]:
     """The form against the item's JSON Schema, then the item's eligibility rules on what the
-    registry ``supplied``. Raises Invalid."""
+    registry ``supplied``. Returns the uploaded materials that stand in for a missing registry
+    record (verified by staff before approval, tongban.cases.verification). Raises Invalid."""
     errors = _form_errors(item.form_schema, form)
     if errors:
-        raise Invalid("申请表填写有误 / The form has errors", code="form_invalid", errors=errors)
+        raise Invalid(gettext("申请表填写有误"), code="form_invalid", errors=errors)
     if item.eligibility:
         from tongban.catalog.selectors import item_facts, item_failures
 
         facts = item_facts(spec=item, id_number=id_number, form=form, at=now, supplied=supplied)
-        failures = item_failures(spec=item, facts=facts)
+        failures, pending = set_aside(item, item_failures(spec=item, facts=facts), presented)
         if failures:
-            zh = "；".join(f["reason_zh"] for f in failures)
-            en = "; ".join(f["reason_en"] for f in failures)
-            raise Invalid(f"不符合申请条件：{zh} / Not eligible: {en}", code="not_eligible", failures=failures)
+            raise Invalid(not_eligible_message(failures), code="not_eligible", failures=failures)
+        return pending
+    return []
 
 
 def case_submit(
@@ -252,7 +258,9 @@ def case_submit(
     else:
         sources = [m.source for m in item.materials if m.source]
     supplied = registry_supply_many(sources=sources, id_number=person.id_number, at=now, on_file=on_file)
-    _check(item=item, form=form, id_number=person.id_number, supplied=supplied, now=now)
+    pending = _check(
+        item=item, form=form, id_number=person.id_number, supplied=supplied, now=now, presented=set(presented_codes)
+    )
     submit_check(item=item, person=person, role=role, outlet=outlet)
     if decision is not None and decision.kind != "refuse":
         accept_check(item=item, actor=actor)
@@ -284,6 +292,7 @@ def case_submit(
         limit_unit=item.promised_limit.unit,
     )
     rows = [_material_row(case, m, now, (files or {}).get(m.code, "")) for m in materials]
+    rows_mark_pending(rows, pending)
     first = CaseEvent(
         case=case,
         from_status="",
@@ -311,6 +320,8 @@ def case_submit(
                 SubmitKey.objects.create(user=actor, key=idempotency_key, body_hash=digest, case=case, created_at=now)
             for entry in entries:
                 audit_record(object_type="case", object_id=number, at=now, actor=actor, **entry)
+            for event in events[1:]:
+                case_event_notify(case, event)  # e.g. refused at the window: the reason, in the inbox
             photos = [(m.reference, number) for m in materials if m.state == MaterialState.PHOTO]
             if photos:
                 transaction.on_commit(lambda: _photo_use(photos, now))

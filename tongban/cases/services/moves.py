@@ -14,12 +14,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import get_language, gettext
 
 from tongban.audit.services import audit_record
 from tongban.cases.machine import SYSTEM, TERMINAL, move_for
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, MaterialState, Status
+from tongban.cases.notices import case_event_notify
 from tongban.cases.outcomes import accept_check, approve_check, instant_complete
-from tongban.cases.selectors import item_spec
+from tongban.cases.selectors import item_spec, material_names
+from tongban.cases.verification import approval_gate
 from tongban.common.access import access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.masking import mask_text
@@ -49,7 +52,7 @@ def _locked(*, number: str, actor: Any) -> Case:
         try:
             return qs.get(number=number)
         except Case.DoesNotExist:
-            raise NotFound("未找到该办件 / No such case") from None
+            raise NotFound(gettext("未找到该办件")) from None
     return access_get(actor, qs, number=number)
 
 
@@ -73,22 +76,24 @@ def _move(
     move = move_for(source, target)
     if move is None:
         raise Conflict(
-            f"办件 {case.number} 当前为「{_label_of(source)}」，不能变为「{_label_of(target)}」 / "
-            f"Case {case.number} cannot move from {source} to {target}",
+            (
+                gettext("办件 %(number)s 当前为「%(label_of)s」，不能变为「%(label_of2)s」")
+                % {"number": case.number, "label_of": _label_of(source), "label_of2": _label_of(target)}
+            ),
             code="illegal_transition",
             status_from=source,
             status_to=target,
         )
     if role not in move.roles and not (actor is not None and getattr(actor, "role", "") == Role.ADMIN):
-        raise Forbidden(
-            f"角色 {role} 不能执行此操作 / Role {role} may not move a case to {target}", code="role_not_allowed"
-        )
+        raise Forbidden((gettext("角色 %(role)s 不能执行此操作") % {"role": role}), code="role_not_allowed")
+    if case.pk is not None:
+        approval_gate(case, target)  # an upload standing in for a registry record is verified first
     reason = reason.strip()
     if move.reason and not reason:
-        raise Invalid("请填写理由 / A reason is required", code="reason_required", field="reason")
+        raise Invalid(gettext("请填写理由"), code="reason_required", field="reason")
     if target == Status.REVOKED and not case.under_commitment:
         raise Conflict(
-            "只有告知承诺受理的办件可因承诺不实撤销 / Only cases accepted under commitment can be revoked",
+            gettext("只有告知承诺受理的办件可因承诺不实撤销"),
             code="not_under_commitment",
         )
     update = ["status", "updated_at", "reason"]
@@ -137,6 +142,7 @@ def _apply(
     if target == Status.APPROVED:
         number = case.number
         transaction.on_commit(lambda: _enqueue_result(number))
+    case_event_notify(case, event)  # tells the applicant when the move concerns them
     return event
 
 
@@ -174,14 +180,18 @@ def _acceptance(
     if missing:
         codes_missing = [m.code for m in missing]
         if not commitment:
+            names = "、".join(m.name_zh for m in missing)
+            if (get_language() or "").lower().startswith("en"):
+                english = {m.code: m.name_en for m in item.materials if m.name_en}
+                names = ", ".join(english.get(m.code, m.name_zh) for m in missing)
             raise Conflict(
-                f"材料不齐，不能受理 / Required materials missing: {', '.join(codes_missing)}",
+                gettext("材料不齐，不能受理，缺少：%(names)s") % {"names": names},
                 code="materials_missing",
                 missing=codes_missing,
             )
         if not item.commitment.allowed or not item.commitment.supplement_days:
             raise Conflict(
-                "该事项不适用告知承诺 / This item cannot be accepted under commitment",
+                gettext("该事项不适用告知承诺"),
                 code="commitment_not_allowed",
             )
         case.under_commitment = True
@@ -248,7 +258,7 @@ def case_transition(
             )
             if missing:
                 raise Conflict(
-                    f"仍缺少材料 / Materials still missing: {', '.join(missing)}",
+                    gettext("仍缺少材料：%(names)s") % {"names": material_names(case, missing)},
                     code="materials_missing",
                     missing=missing,
                 )
@@ -256,11 +266,11 @@ def case_transition(
         wanted = sorted({str(c) for c in materials})
         if wanted:
             if to != Status.SUPPLEMENT_REQUESTED:
-                raise Invalid("只有补正可以指定材料 / Only a supplement request names materials", code="materials")
+                raise Invalid(gettext("只有补正可以指定材料"), code="materials")
             known = set(case.materials.filter(code__in=wanted).values_list("code", flat=True))
             if known != set(wanted):
                 unknown = ", ".join(sorted(set(wanted) - known))
-                raise Invalid(f"该办件没有材料 {unknown} / No such material: {unknown}", code="materials")
+                raise Invalid((gettext("该办件没有材料 %(unknown)s") % {"unknown": unknown}), code="materials")
             case.materials.filter(code__in=wanted).update(state=MaterialState.MISSING, file="", updated_at=now)
         audit_record(
             action=f"case.{to}",
@@ -291,6 +301,7 @@ def _accept_stored(case: Case, *, actor: Any, now: dt.datetime, commitment: bool
     event.data = data
     case.save(update_fields=update + more)
     event.save()
+    case_event_notify(case, event)
     if changed:
         CaseMaterial.objects.bulk_update(changed, ["state", "updated_at"])
     audit_record(
@@ -327,12 +338,12 @@ def case_material_provide(*, number: str, code: str, actor: Any, now: dt.datetim
     with transaction.atomic():
         case = _locked(number=number, actor=actor)
         if case.status in TERMINAL:
-            raise Conflict("办件已结束 / The case is closed", code="case_closed")
+            raise Conflict(gettext("办件已结束"), code="case_closed")
         material = case.materials.filter(code=code).first()
         if material is None:
-            raise NotFound(f"该办件没有材料 {code} / No material {code} on this case")
+            raise NotFound(gettext("该办件没有材料 %(code)s") % {"code": code})
         if material.state not in (MaterialState.MISSING, MaterialState.PROMISED):
-            raise Conflict("该材料已齐 / This material is already on file", code="material_on_file")
+            raise Conflict(gettext("该材料已齐"), code="material_on_file")
         was = material.state
         material.state, material.file, material.updated_at = MaterialState.PRESENTED, file[:200], now
         material.save(update_fields=["state", "file", "updated_at"])

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.cases.models import Case, Status
@@ -24,7 +25,7 @@ def case_result_issue(*, number: str, now: dt.datetime) -> Case:
     with transaction.atomic():
         case = _locked(number=number, actor=None)
         if case.status != Status.APPROVED:
-            raise Conflict(f"办件 {number} 未处于已批准状态 / Case {number} is not approved", code="not_approved")
+            raise Conflict((gettext("办件 %(number)s 未处于已批准状态") % {"number": number}), code="not_approved")
         item = item_spec(code=case.item_code, version=case.item_version)
         data: dict[str, Any] = {"kind": item.result.kind}
         if item.result.kind == "certificate":

@@ -11,6 +11,7 @@ from django.db.models import Q
 from tongban.audit.services import audit_record
 from tongban.cases.machine import CLOCK_RUNS, TERMINAL
 from tongban.cases.models import Case, Status
+from tongban.cases.notices import cases_overdue_notify
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def cases_sweep(*, now: dt.datetime, limit: int = 5000) -> SweepReport:
             Case.objects.filter(number__in=broken).update(verification_flagged_at=now, updated_at=now)
         if late:
             Case.objects.filter(number__in=late).update(overdue_flagged_at=now, updated_at=now)
+            cases_overdue_notify(late, at=now)
         if broken or late:
             audit_record(
                 action="case.sweep",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import template
@@ -28,6 +29,20 @@ def deadline(value: dt.datetime | None) -> str:
 @register.filter
 def local(value: dt.datetime | None) -> str:
     return "—" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+_FROM_REGISTRY = re.compile(r"^来自(?P<label>.+?)，读取于 (?P<at>.+)$")
+_FROM_PHOTOS = re.compile(r"^照片库.*?标准照片(?:，拍摄于 (?P<at>.+))?$")
+
+
+@register.filter
+def provenance(value: str) -> str:
+    """A material's recorded provenance (Chinese, as stored) in the reader's language."""
+    if m := _FROM_REGISTRY.match(value or ""):
+        return _("来自%(label)s，读取于 %(at)s") % {"label": _(m["label"]), "at": m["at"]}
+    if m := _FROM_PHOTOS.match(value or ""):
+        return _("照片库标准照片，拍摄于 %(at)s") % {"at": m["at"]} if m["at"] else _("照片库标准照片")
+    return value or ""
 
 
 @register.filter

@@ -91,6 +91,11 @@ def test_my_cases_and_withdraw(items: None, personas: Any, api: Any, now: dt.dat
     r = client.get(reverse("cases:detail", args=[case.number]))
     assert 'data-action="withdrawn"' in r.content.decode()
     r = client.post(reverse("cases:act", args=[case.number]), {"to": "withdrawn"})
+    # a withdrawal is confirmed on a page of its own first: nothing has moved yet
+    assert r.status_code == 200 and 'id="confirm-form"' in r.content.decode()
+    assert 'name="confirmed" value="1"' in r.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "submitted"
+    r = client.post(reverse("cases:act", args=[case.number]), {"to": "withdrawn", "confirmed": "1"})
     assert r.status_code == 302
     assert Case.objects.get(pk=case.pk).status == "withdrawn"
     r = client.post(reverse("cases:act", args=[case.number]), {"to": "resubmitted"})
@@ -149,7 +154,7 @@ def test_workbench_intake_under_commitment_and_receipt(items: None, personas: An
     }
     r = clerk.post(url, body)
     assert r.status_code == 400
-    assert "Required materials missing" in r.content.decode() and 'value="7"' in r.content.decode()
+    assert "材料不齐，不能受理，缺少：就业证明" in r.content.decode() and 'value="7"' in r.content.decode()
     assert not Case.objects.exists()  # one transaction: a refused decision files nothing either
     r = clerk.post(url, {**body, "decision": "commitment"})  # the same token: the form as typed
     assert r.status_code == 302

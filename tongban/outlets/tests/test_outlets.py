@@ -246,7 +246,7 @@ def test_coverage_command_prints_the_model_and_the_districts(
 def test_coverage_without_population_is_a_clear_error(db: None) -> None:
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="no located population"):
+    with pytest.raises(CommandError, match="没有带坐标的人口"):
         call_command("coverage", item="X", stdout=io.StringIO())
 
 

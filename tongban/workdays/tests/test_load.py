@@ -37,9 +37,9 @@ def _fresh() -> Any:
 
 
 def test_parse_reports_the_line() -> None:
-    with pytest.raises(Invalid, match="line 2"):
+    with pytest.raises(Invalid, match="第 2 行"):
         schedule_parse(text="2027-01-01 holiday\n2027-13-01 holiday\n", year=2027)
-    with pytest.raises(Invalid, match="not in 2027"):
+    with pytest.raises(Invalid, match="不属于 2027 年"):
         schedule_parse(text="2028-01-01 holiday\n", year=2027)
     with pytest.raises(Invalid, match="unknown kind"):
         schedule_parse(text="2027-01-04 off\n", year=2027)
@@ -70,7 +70,7 @@ def test_command_loads_file_and_deadlines_reach_the_new_year(tmp_path: Path) -> 
 
 
 def test_command_without_data_fails_clearly() -> None:
-    with pytest.raises(CommandError, match="no data for 2030"):
+    with pytest.raises(CommandError, match="没有 2030 年的数据"):
         call_command("calendar_load", year=2030)
     assert not CalendarYear.objects.filter(year=2030).exists()
 
@@ -100,4 +100,4 @@ def test_admin_upload(client: Any, django_user_model: Any) -> None:
     bad = SimpleUploadedFile("bad.txt", b"2027-02-30 holiday\n")
     resp = client.post("/admin/workdays/calendaryear/upload/", {"year": 2027, "schedule": bad})
     assert resp.status_code == 200
-    assert "line 1" in resp.content.decode()
+    assert "第 1 行" in resp.content.decode()

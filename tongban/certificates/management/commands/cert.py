@@ -10,12 +10,13 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext_lazy
 
 from tongban.certificates.core.cli import main
 
 
 class Command(BaseCommand):
-    help = "电子证照离线工具 / offline certificate tools: verify, keygen, keys"
+    help = str(gettext_lazy("电子证照离线工具"))
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 

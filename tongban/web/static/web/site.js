@@ -6,6 +6,9 @@
      event, so htmx handles it; otherwise a plain form submission)
    - input[data-select-on-focus]: focusing selects the whole value (a link to copy)
    - button[data-print]: prints the page
+   - htmx: a refused request's answer (4xx with HTML) is shown like any other
+   - button[data-confirm]: a destructive button asks its question (the attribute's text) first;
+     without scripts the server's own confirmation page asks instead
    - button[data-menu-toggle]: opens and closes the header's menu on a narrow screen
    - input[data-picker="<select id>"]: typing filters that listbox's options (by their
      data-search text: name, pinyin initials, English name) and selects the first match; ArrowDown
@@ -33,6 +36,14 @@
     if (!el.form || !el.hasAttribute("data-autosubmit")) { return; }
     if (el.getAttribute("data-autosubmit") === "request" && el.form.requestSubmit) { el.form.requestSubmit(); }
     else { el.form.submit(); }
+  });
+  // a refused request (400, 404, 409, 422) answers with the page fragment that says why: show it
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var x = e.detail.xhr, type = x.getResponseHeader("Content-Type") || "";
+    if (x.status >= 400 && x.status < 500 && type.indexOf("text/html") === 0) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
   });
   document.addEventListener("focusin", function (e) {
     if (e.target.hasAttribute && e.target.hasAttribute("data-select-on-focus")) { e.target.select(); }
@@ -66,6 +77,10 @@
       e.preventDefault();
       if (el.form.requestSubmit) { el.form.requestSubmit(); } else { el.form.submit(); }
     }
+  });
+  document.addEventListener("click", function (e) {
+    var c = e.target.closest ? e.target.closest("button[data-confirm]") : null;
+    if (c && !window.confirm(c.getAttribute("data-confirm"))) { e.preventDefault(); }
   });
   document.addEventListener("click", function (e) {
     var b = e.target.closest ? e.target.closest("[data-print]") : null;

@@ -1,0 +1,123 @@
+"""What the buttons on a case page say and do: each move named for the action (撤回申请, 受理, 批准),
+not the state it leads to, and a confirmation step before the moves that cannot be undone by the
+person who makes them (withdraw, refuse, deny, revoke). The confirmation is a page of its own (no
+script: it works with the keyboard alone and under the site's CSP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
+
+from tongban.cases.models import Case, Status
+from tongban.common.clock import now
+from tongban.common.errors import DomainError, NotFound
+from tongban.common.roles import Role
+
+#: the button for each move
+ACTION_LABELS: dict[str, Any] = {
+    Status.ACCEPTED: pgettext_lazy("action", "受理"),
+    Status.REFUSED_AT_INTAKE: pgettext_lazy("action", "不予受理"),
+    Status.IN_REVIEW: pgettext_lazy("action", "开始审核"),
+    Status.SUPPLEMENT_REQUESTED: pgettext_lazy("action", "要求补正"),
+    Status.RESUBMITTED: pgettext_lazy("action", "提交补正"),
+    Status.APPROVED: pgettext_lazy("action", "批准"),
+    Status.DENIED: pgettext_lazy("action", "不予批准"),
+    Status.RESULT_ISSUED: pgettext_lazy("action", "出具结果"),
+    Status.COMPLETED: pgettext_lazy("action", "确认已交付"),
+    Status.WITHDRAWN: pgettext_lazy("action", "撤回申请"),
+    Status.REVOKED: pgettext_lazy("action", "撤销决定"),
+}
+#: the question asked before a move that needs confirming
+CONFIRM: dict[str, Any] = {
+    Status.WITHDRAWN: _("确定撤回这份申请吗？撤回后办件即告结束，如需办理须重新申请。"),
+    Status.REFUSED_AT_INTAKE: _("确定不予受理吗？申请人会收到通知和理由，办件即告结束。"),
+    Status.DENIED: _("确定不予批准吗？申请人会收到通知和理由，办件即告结束。"),
+    Status.REVOKED: _("确定因承诺不实撤销该办件的决定吗？此操作不能撤回。"),
+}
+DESTRUCTIVE = frozenset(CONFIRM)
+NEEDS_REASON = frozenset({Status.REFUSED_AT_INTAKE, Status.SUPPLEMENT_REQUESTED, Status.DENIED, Status.REVOKED})
+
+
+def case_actions(*, case: Case, user: Any, allowed: list[str]) -> list[dict[str, Any]]:
+    """The buttons for the caller on this case, in the order the moves are usually made."""
+    targets = [t for t in allowed if t != Status.REVOKED or case.under_commitment]
+    if case.status in (Status.ACCEPTED, Status.RESUBMITTED) and getattr(user, "role", "") == Role.APPROVER:
+        targets += [Status.APPROVED, Status.DENIED, Status.SUPPLEMENT_REQUESTED]
+    # the constructive moves first, the destructive ones last
+    targets = sorted(dict.fromkeys(targets), key=lambda t: t in DESTRUCTIVE)
+    return [
+        {
+            "to": t,
+            "label": ACTION_LABELS.get(t, t),
+            "reason": t in NEEDS_REASON,
+            "danger": t in DESTRUCTIVE,
+        }
+        for t in targets
+    ]
+
+
+def case_answers(case: Case, materials: list[Any]) -> list[tuple[str, str]]:
+    """The application's answers as (question, answer) in the reader's language; gives each of
+    the case's materials its English name (``name_en``) from the item's version."""
+    from tongban.cases.selectors import item_spec
+    from tongban.catalog.words import form_values
+
+    try:
+        spec = item_spec(code=case.item_code, version=case.item_version)
+    except DomainError:
+        return form_values({}, case.form_data or {})
+    english = {m.code: m.name_en for m in spec.materials}
+    for m in materials:
+        m.name_en = english.get(m.code, "")
+    return form_values(spec.form_schema, case.form_data or {})
+
+
+def confirm_needed(request: HttpRequest, case_number: str, to: str) -> HttpResponse | None:
+    """The confirmation page for a move that needs one and was not yet confirmed, else None."""
+    if to not in CONFIRM or request.POST.get("confirmed") == "1":
+        return None
+    from tongban.cases.machine import targets_from
+    from tongban.cases.selectors import case_get
+
+    try:
+        case = case_get(user=request.user, number=case_number)
+    except NotFound:
+        raise Http404 from None
+    if to not in targets_from(case.status, getattr(request.user, "role", "")):
+        return None  # the move is refused by the service, with its reason
+    return render(
+        request,
+        "cases/confirm.html",
+        {
+            "number": case_number,
+            "to": to,
+            "label": ACTION_LABELS[to],
+            "question": CONFIRM[to],
+            "reason": request.POST.get("reason", ""),
+            "materials": request.POST.getlist("materials"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def material_verify(request: HttpRequest, number: str) -> HttpResponse:
+    """A clerk or approver records an uploaded stand-in for a registry record as verified."""
+    from tongban.cases.verification import case_material_verify
+    from tongban.cases.views import _detail
+
+    try:
+        case_material_verify(number=number, code=request.POST.get("code", "")[:48], actor=request.user, now=now())
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return _detail(request, number, status=exc.status, error=exc.message)
+    messages.success(request, _("已记录核验结果"))
+    return redirect("cases:detail", number=number)

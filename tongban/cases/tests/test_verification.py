@@ -1,0 +1,55 @@
+"""No dead ends: an upload standing in for a missing registry record (犬证: the rabies vaccination)
+files the case, staff verify it, and the case cannot be approved before that."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tongban.cases.models import CaseMaterial, Status
+from tongban.cases.services import case_accept, case_submit, case_transition
+from tongban.cases.verification import case_material_verify
+from tongban.common.errors import Conflict, Forbidden, Invalid
+
+pytestmark = pytest.mark.django_db
+FORM = {"chip": "156000000000001"}
+
+
+def _apply(user: Any, now: dt.datetime, **kw: Any) -> Any:
+    return case_submit(actor=user, item_code="dog_licence_renew", form=FORM, channel="online", now=now, **kw).case
+
+
+def test_without_the_record_or_an_upload_the_rule_refuses(personas: Any, now: dt.datetime) -> None:
+    with pytest.raises(Invalid) as exc:
+        _apply(personas.citizen, now)
+    assert exc.value.code == "not_eligible"
+    assert [f["rule"] for f in exc.value.extra["failures"]] == ["vaccinated"]
+
+
+def test_an_upload_is_verified_before_approval(personas: Any, now: dt.datetime) -> None:
+    case = _apply(personas.citizen, now, presented=["vaccination"], files={"vaccination": "u/1/vacc.pdf"})
+    material = CaseMaterial.objects.get(case=case, code="vaccination")
+    assert material.facts["upload_verification"] == "pending" and material.file == "u/1/vacc.pdf"
+    approver = personas.approvers["zhian"]
+    case_accept(number=case.number, actor=approver, now=now)
+    with pytest.raises(Conflict) as exc:
+        case_transition(number=case.number, to=Status.APPROVED, actor=approver, now=now)
+    assert exc.value.code == "verification_pending" and "犬只狂犬病免疫证明" in exc.value.message
+    with pytest.raises(Forbidden):
+        case_material_verify(number=case.number, code="vaccination", actor=personas.citizen, now=now)
+    case_material_verify(number=case.number, code="vaccination", actor=approver, now=now)
+    material.refresh_from_db()
+    assert material.facts["upload_verification"] == "verified" and material.facts["verified_by"]
+    with pytest.raises(Conflict):  # once
+        case_material_verify(number=case.number, code="vaccination", actor=approver, now=now)
+    done = case_transition(number=case.number, to=Status.APPROVED, actor=approver, now=now)
+    assert done.status in (Status.APPROVED, Status.RESULT_ISSUED, Status.COMPLETED)
+
+
+def test_precheck_says_an_upload_is_possible(personas: Any, now: dt.datetime) -> None:
+    from tongban.catalog.selectors import item_get, item_precheck
+
+    failures, _ = item_precheck(spec=item_get(code="dog_licence_renew"), id_number=personas.citizen.id_number, at=now)
+    assert [(f["rule"], f["upload_ok"]) for f in failures] == [("vaccinated", True)]
