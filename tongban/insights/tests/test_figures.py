@@ -112,6 +112,17 @@ def test_satisfaction_over_the_five_levels_and_an_upheld_appeal(personas: Any, h
     t = read(personas.admin).totals
     # the voided 差评 leaves the satisfaction figures: 4 satisfied of 5 (80 %); it is still counted as voided
     assert (t["rated"], t["r1"], t["bad"], t["voided"], t["appeals"], t["appeals_upheld"]) == (5, 0, 1, 1, 1, 1)
+    from tongban.audit.models import AuditEntry
+    from tongban.feedback.models import Rating
+    from tongban.insights.tables import kpis
+
+    kpi = kpis(read(personas.admin))
+    assert dict(zip(kpi.row_keys, (row[1] for row in kpi.rows), strict=True))["satisfaction"] == 80.0
+    # ... and stays on record: the rating is voided, not deleted, and both steps are audited
+    voided = Rating.objects.get(pk=ratings[5].pk)
+    assert (voided.level, voided.bad, voided.voided_at) == (1, True, at("2026-03-06"))
+    actions = set(AuditEntry.objects.filter(object_id=voided.case_number).values_list("action", flat=True))
+    assert {"rating.appeal", "rating.appeal_upheld"} <= actions
 
 
 def test_visits_window_time_and_materials(personas: Any) -> None:
