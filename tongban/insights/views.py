@@ -123,7 +123,7 @@ def _table(request: HttpRequest, filters: Filters, key: str) -> Table | None:
     return dashboard_table(raw, names, key)
 
 
-def _option_html(choices: Iterable[tuple[Any, str]], selected: Any) -> str:
+def _option_html(choices: Iterable[tuple[Any, Any]], selected: Any) -> str:
     """<option> elements, escaped (built here: a template loop over two hundred outlets cost
     more than the figures' queries)."""
     return "".join(
