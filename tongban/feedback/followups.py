@@ -23,6 +23,7 @@ from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.roles import Role
 from tongban.feedback.models import Appeal, AppealState, FollowUp, FollowUpState, Rating, RatingEvent
 from tongban.feedback.selectors import OPEN_FOLLOWUP
+from tongban.feedback.services import answer_notify
 
 S = FollowUpState
 NOTE_MAX = 2000
@@ -132,6 +133,8 @@ def followup_step(
             actor=actor,
             data={"followup": f.pk, "state": f.state, **({"founded": founded} if step == "verify" else {})},
         )
+        if step == "answer":
+            answer_notify(followup=f, now=now)
     return f
 
 

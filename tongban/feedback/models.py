@@ -235,7 +235,7 @@ class Invitation(models.Model):
     closed_at = models.DateTimeField()
     due_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
-    delivery = models.CharField(max_length=16, blank=True)  # "inbox", or "none" (no account to reach)
+    delivery = models.CharField(max_length=16, blank=True)  # "outbox" (notifications), or "none" (nobody to reach)
     dismissed = models.BooleanField(default=False)  # rated before it was due, or seen
 
     ACCESS = AccessRule(owner="user")

@@ -322,19 +322,69 @@ def invitations_scan(*, now: dt.datetime, limit: int = 20_000) -> int:
     return len(rows)
 
 
-def invitation_deliver(invitation: Invitation) -> str:
-    """Send one invitation; returns how it went out. In-site for now: the citizen's 我的评价 page
-    lists sent invitations. The one place to switch to the notification outbox (``notify``) once
-    that module lands; an applicant without an account cannot be reached in-site ("none")."""
-    return "inbox" if invitation.user_id is not None else "none"
+def _item_names(code: str, fallback: str) -> dict[str, str]:
+    """An item's name in each language, for a message (the case's own name if the item is gone)."""
+    from tongban.catalog.selectors import item_get
+
+    try:
+        item = item_get(code=code)
+    except NotFound:
+        return {"zh-hans": fallback or code}
+    return {"zh-hans": item.name_zh, "en": item.name_en}
+
+
+def _citizen(*, user: Any, person_id: int | None) -> Any:
+    """Whom to tell about a case: the applicant's account, else the registry person (SMS to the
+    phone the registry holds), else None."""
+    if user is not None:
+        return user
+    if person_id is None:
+        return None
+    from tongban.registry.selectors import person_for_sources
+
+    return person_for_sources(pk=person_id)
+
+
+def invitation_deliver(invitation: Invitation, *, brief: Any, now: dt.datetime) -> str:
+    """Send one invitation through the notification outbox (inbox and SMS, once per case: the
+    message key is the case number). Returns how it went out: ``outbox``, or ``none`` when the
+    applicant has neither an account nor a registry entry to reach."""
+    from tongban.notifications.services import notify
+
+    recipient = _citizen(user=invitation.user, person_id=brief.person_id if brief else None)
+    if recipient is None:
+        return "none"
+    notify(
+        recipient=recipient,
+        kind="rating_invitation",
+        key=invitation.case_number,
+        params={
+            "case": invitation.case_number,
+            "item": _item_names(brief.item_code, brief.item_name) if brief else {"zh-hans": ""},
+        },
+        at=now,
+    )
+    return "outbox"
+
+
+# An invitation not sent within this time after it fell due (the sender was stopped, or a first
+# scan read years of history) is dropped: a message about a case long finished is noise.
+INVITE_STALE = dt.timedelta(days=14)
 
 
 def invitations_send(*, now: dt.datetime, limit: int = 5000) -> int:
     """Send the invitations that are due (a case finished ``invite_after_days`` ago and still not
-    rated), each once. One audit row per run that sends any. Returns how many were sent."""
+    rated), each once; drop those more than ``INVITE_STALE`` past due. One audit row per run that
+    sends any. Returns how many were sent."""
+    from tongban.cases.selectors import case_briefs
+
     with transaction.atomic():
+        Invitation.objects.filter(sent_at__isnull=True, dismissed=False, due_at__lt=now - INVITE_STALE).update(
+            dismissed=True
+        )
         due = list(
-            Invitation.objects.select_for_update(skip_locked=True)
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("user")
             .filter(sent_at__isnull=True, dismissed=False, due_at__lte=now)
             .order_by("due_at")[:limit]
         )
@@ -345,13 +395,14 @@ def invitations_send(*, now: dt.datetime, limit: int = 5000) -> int:
                 "case_id", flat=True
             )
         )
+        briefs = {b.id: b for b in case_briefs(ids=[i.case_id for i in due if i.case_id not in rated]).values()}
         sent = []
         for inv in due:
             if inv.case_id in rated:
                 inv.dismissed = True
                 inv.save(update_fields=["dismissed"])
                 continue
-            inv.delivery, inv.sent_at = invitation_deliver(inv), now
+            inv.delivery, inv.sent_at = invitation_deliver(inv, brief=briefs.get(inv.case_id), now=now), now
             inv.save(update_fields=["delivery", "sent_at"])
             sent.append(inv.case_number)
         if sent:
@@ -364,6 +415,32 @@ def invitations_send(*, now: dt.datetime, limit: int = 5000) -> int:
                 data={"sent": len(sent), "cases": sent[:200]},
             )
     return len(sent)
+
+
+def answer_notify(*, followup: FollowUp, now: dt.datetime) -> bool:
+    """Tell the citizen who gave the 差评 that it has an answer (反馈), once per follow-up, through
+    the notification outbox, in the caller's transaction. Returns whether anyone could be told."""
+    from tongban.cases.selectors import case_briefs
+    from tongban.notifications.services import notify
+
+    rating = followup.rating
+    brief = case_briefs(ids=[rating.case_id]).get(rating.case_number)
+    user = rating.rater if rating.rater_id else None
+    if user is None and brief is not None and brief.applicant_id is not None:
+        from tongban.accounts.selectors import user_by_pk
+
+        user = user_by_pk(pk=brief.applicant_id)
+    recipient = _citizen(user=user, person_id=rating.person_id or (brief.person_id if brief else None))
+    if recipient is None:
+        return False
+    notify(
+        recipient=recipient,
+        kind="followup_answered",
+        key=str(followup.pk),
+        params={"case": rating.case_number, "item": _item_names(rating.item_code, rating.item_name)},
+        at=now,
+    )
+    return True
 
 
 def schemes_load(*, now: dt.datetime, path: Any = None) -> list[int]:

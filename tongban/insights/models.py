@@ -4,12 +4,13 @@ never millions (docs/adr/0009-figures-rollups.md).
 - ``CaseFact``: one row per case, what the figures need of it (its outlet and district, the local
   days it was submitted, accepted, decided and closed, whether the decision was on time, its
   handling time in working days, visits...), kept up to date from the case history.
-- ``Figure``: additive counts per local day (grain ``d``) and per month (``m``) in three cubes:
+- ``Figure``: additive counts per local day (grain ``d``) and per month (``m``) in five cubes:
   ``f`` by outlet × district × department × item, ``a`` by district × department × item, ``o``
-  by outlet × district × department. A query reads the cube whose key holds its filters and
+  by outlet × district × department, and the coarse ``i`` (department × item) and ``d``
+  (district × department). A query reads the smallest cube whose key holds its filters and
   breakdown, and whole months from the month rows.
 - ``FigureHist``: the handling-time histograms (working days 0..30, then one bin with its sum)
-  of the ``f`` and ``a`` cubes, from which medians and winsorised means are exact.
+  of every cube but ``o``, from which medians and winsorised means are exact.
 - ``RefreshState``: how far the change feeds have been read.
 """
 
@@ -74,6 +75,9 @@ HIST_MEASURES = tuple(
 )
 KEY = ("outlet_id", "district", "department", "item_code")
 CUBE_KEYS = {"f": KEY, "a": ("district", "department", "item_code"), "o": ("outlet_id", "district", "department")}
+# Coarse cubes for long periods and wide scopes, summed from the ``a`` rows in the database: ``i``
+# by department × item (the city's trend, items and departments), ``d`` by district × department.
+DERIVED_KEYS = {"i": ("department", "item_code"), "d": ("district", "department")}
 
 
 def _counts(names: tuple[str, ...], model: str) -> type[models.Model]:
@@ -143,6 +147,7 @@ class Figure(_counts(MEASURES, "FigureCounts")):  # type: ignore[misc]
             models.Index(fields=["cube", "grain", "period"], name="figure_period"),
             models.Index(fields=["cube", "grain", "outlet_id", "period"], name="figure_outlet"),
             models.Index(fields=["cube", "grain", "item_code", "period"], name="figure_item"),
+            models.Index(fields=["cube", "grain", "district", "period"], name="figure_district"),
         ]
 
     def __str__(self) -> str:
@@ -150,7 +155,7 @@ class Figure(_counts(MEASURES, "FigureCounts")):  # type: ignore[misc]
 
 
 class FigureHist(_counts(HIST_MEASURES, "FigureHistCounts")):  # type: ignore[misc]
-    """Handling-time histograms of one cell of the ``f`` or ``a`` cube for one day or month."""
+    """Handling-time histograms of one cell of a cube (not ``o``) for one day or month."""
 
     cube: models.CharField[str, str] = models.CharField(max_length=1)
     grain: models.CharField[str, str] = models.CharField(max_length=1)
@@ -167,6 +172,7 @@ class FigureHist(_counts(HIST_MEASURES, "FigureHistCounts")):  # type: ignore[mi
             models.Index(fields=["cube", "grain", "period"], name="figurehist_period"),
             models.Index(fields=["cube", "grain", "outlet_id", "period"], name="figurehist_outlet"),
             models.Index(fields=["cube", "grain", "item_code", "period"], name="figurehist_item"),
+            models.Index(fields=["cube", "grain", "district", "period"], name="figurehist_district"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """The day and month rows of the figures (``Figure``, ``FigureHist``) from the case facts and the
 ratings. A cell's counts are one list in the order of ``ALL`` (the measures, then the histogram
-bins); the three cubes are sums of the finest one; rows are written with COPY on PostgreSQL.
+bins); the cubes are sums of the finest one (the coarse ones summed in the database from ``a``);
+rows are written with COPY on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from tongban.common.clock import SHANGHAI
 from tongban.insights.models import (
     CUBE_KEYS,
+    DERIVED_KEYS,
     HIST_MAX,
     HIST_MEASURES,
     KEY,
@@ -170,6 +172,28 @@ def _delete(grain: str, d0: dt.date, d1: dt.date) -> None:
     FigureHist.objects.filter(grain=grain, period__gte=d0, period__lt=d1).delete()
 
 
+def derive_coarse(grain: str, d0: dt.date, d1: dt.date) -> None:
+    """The rows of the coarse cubes (``DERIVED_KEYS``) of ``grain`` in ``[d0, d1)``: sums of the
+    ``a`` rows, in one statement per cube and table (INSERT ... SELECT ... GROUP BY)."""
+    qn = connection.ops.quote_name
+    for cube, key in DERIVED_KEYS.items():
+        dims = ", ".join(qn(k) for k in key)
+        picked = ", ".join(qn(k) if k in key else ("NULL" if k == "outlet_id" else "''") for k in KEY)
+        for model, names in ((Figure, MEASURES), (FigureHist, HIST_MEASURES)):
+            table = qn(model._meta.db_table)
+            head = ", ".join(qn(c) for c in _HEAD)
+            cols = ", ".join(qn(n) for n in names)
+            sums = ", ".join(f"SUM({qn(n)})" for n in names)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} ({head}, {cols}) "  # noqa: S608  (names from the model)
+                    f"SELECT %s, {qn('grain')}, {qn('period')}, {picked}, {sums} FROM {table} "
+                    f"WHERE {qn('cube')} = 'a' AND {qn('grain')} = %s AND {qn('period')} >= %s "
+                    f"AND {qn('period')} < %s GROUP BY {qn('grain')}, {qn('period')}, {dims}",
+                    [cube, grain, d0, d1],
+                )
+
+
 def rebuild_range(d0: dt.date, d1: dt.date) -> None:
     """The day rows of every day in ``[d0, d1)`` from the facts and the ratings."""
     cells = fact_cells(d0, d1)
@@ -178,6 +202,7 @@ def rebuild_range(d0: dt.date, d1: dt.date) -> None:
     _delete("d", d0, d1)
     _write(Figure, MEASURES, figures)
     _write(FigureHist, HIST_MEASURES, hists)
+    derive_coarse("d", d0, d1)
 
 
 def rebuild_month(m0: dt.date) -> None:

@@ -21,7 +21,16 @@ from tongban.common.access import access_q, access_scope
 from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Invalid, NotFound
 from tongban.insights.facts import Robust, robust_stats
-from tongban.insights.models import HIST_MAX, HIST_MEASURES, MEASURES, CaseFact, Figure, FigureHist
+from tongban.insights.models import (
+    CUBE_KEYS,
+    DERIVED_KEYS,
+    HIST_MAX,
+    HIST_MEASURES,
+    MEASURES,
+    CaseFact,
+    Figure,
+    FigureHist,
+)
 from tongban.insights.services import month_start, next_month
 
 DAILY_MAX = 62
@@ -146,8 +155,20 @@ def _cells(f: Filters, cube: str) -> Q:
     return q
 
 
-def _main_cube(f: Filters) -> str:
-    return "f" if f.outlet_id is not None or f.item_code else "a"
+# The cubes from the smallest to the finest, with their keys (models.CUBE_KEYS, DERIVED_KEYS).
+CUBES = (*DERIVED_KEYS.items(), ("a", CUBE_KEYS["a"]), ("o", CUBE_KEYS["o"]), ("f", CUBE_KEYS["f"]))
+
+
+def _filtered(f: Filters) -> set[str]:
+    named = {"district": f.district, "outlet_id": f.outlet_id, "department": f.department, "item_code": f.item_code}
+    return {k for k, v in named.items() if v not in ("", None)}
+
+
+def cube_for(f: Filters, *by: str, hist: bool = False) -> str:
+    """The smallest cube whose key holds the filters and the breakdown ``by`` (histograms: not
+    ``o``, which has none)."""
+    need = _filtered(f) | set(by)
+    return next(c for c, key in CUBES if need <= set(key) and not (hist and c == "o"))
 
 
 def _sums(names: tuple[str, ...] | list[str]) -> dict[str, Sum]:
@@ -177,30 +198,43 @@ class Raw:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _sum_sql(qs: Any, names: tuple[str, ...], key: str | None = None) -> list[tuple[Any, ...]]:
+    """``SELECT [key,] SUM(name)... WHERE <qs's filter> [GROUP BY key]`` as one plain statement:
+    the ORM spent more time compiling seventy SUM expressions than the database summing them."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(qs.model)]
+    qn = connection.ops.quote_name
+    where, params = qs.query.get_compiler(connection.alias).compile(qs.query.where)
+    sums = ", ".join(f"SUM({qn(n)})" for n in names)
+    head = f"{qn(key)}, " if key else ""
+    tail = f" GROUP BY {qn(key)}" if key else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {head}{sums} FROM {qn(qs.model._meta.db_table)} WHERE {where}{tail}", params)  # noqa: S608  (names from the model)
+        return cursor.fetchall()
+
+
 def _grouped(qs: Any, key: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
-    rows = qs.order_by().values(key).annotate(**_sums(names))
-    return [{k: (v or 0) if k != key else v for k, v in r.items()} for r in rows]
+    rows = _sum_sql(qs, names, key)
+    return [{key: r[0], **{n: int(v or 0) for n, v in zip(names, r[1:], strict=True)}} for r in rows]
 
 
-GROUPINGS = ("period", "item_code", "department", "district")
-
-
-def _all_groupings(qs: Any) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
-    """The totals of every measure and the breakdown sums by each of ``GROUPINGS``. On
+def _all_groupings(qs: Any, groupings: tuple[str, ...]) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+    """The totals of every measure and the breakdown sums by each of ``groupings``. On
     PostgreSQL one scan (GROUP BY GROUPING SETS); elsewhere one query each."""
     from django.db import connections, router
 
     connection = connections[router.db_for_read(Figure)]
     if connection.vendor != "postgresql":
-        totals = {k: int(v or 0) for k, v in qs.order_by().aggregate(**_sums(MEASURES)).items()}
+        totals = {k: int(v or 0) for k, v in zip(MEASURES, _sum_sql(qs, MEASURES)[0], strict=True)}
         names = TREND + tuple(n for n in BREAKDOWN if n not in TREND)
-        return totals, {g: _grouped(qs, g, names) for g in GROUPINGS}
+        return totals, {g: _grouped(qs, g, names) for g in groupings}
     qn = connection.ops.quote_name
     compiler = qs.query.get_compiler(connection.alias)
     where, params = compiler.compile(qs.query.where)
-    dims = ", ".join(qn(g) for g in GROUPINGS)
+    dims = ", ".join(qn(g) for g in groupings)
     sums = ", ".join(f"SUM({qn(m)})" for m in MEASURES)
-    sets = ", ".join(["()", *(f"({qn(g)})" for g in GROUPINGS)])
+    sets = ", ".join(["()", *(f"({qn(g)})" for g in groupings)])
     sql = (
         f"SELECT GROUPING({dims}), {dims}, {sums} FROM {qn(Figure._meta.db_table)} "  # noqa: S608  (names from the model)
         f"WHERE {where} GROUP BY GROUPING SETS ({sets})"
@@ -208,59 +242,83 @@ def _all_groupings(qs: Any) -> tuple[dict[str, int], dict[str, list[dict[str, An
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    width = len(GROUPINGS)
+    width = len(groupings)
     totals = dict.fromkeys(MEASURES, 0)
-    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPINGS}
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in groupings}
     for row in rows:
         bits, keys, values = row[0], row[1 : 1 + width], [int(v or 0) for v in row[1 + width :]]
         measures = dict(zip(MEASURES, values, strict=True))
         if bits == (1 << width) - 1:  # every dimension rolled up: the totals
             totals = measures
             continue
-        for i, g in enumerate(GROUPINGS):
+        for i, g in enumerate(groupings):
             if not bits & (1 << (width - 1 - i)):
                 groups[g].append({g: keys[i], **measures})
     return totals, groups
 
 
-def figures_read(*, user: Any, filters: Filters, now: dt.datetime) -> Raw:
-    """Every number of the dashboard for these filters (already within the user's scope)."""
+# What each table of the dashboard is made of (tables.TABLE_PARTS names them per table).
+PARTS = frozenset({"main", "outlet", "hist", "live"})
+
+
+def figures_read(
+    *, user: Any, filters: Filters, now: dt.datetime, parts: frozenset[str] = PARTS, specs: list[Any] | None = None
+) -> Raw:
+    """The numbers of the dashboard for these filters (already within the user's scope): of
+    ``parts`` only — ``main`` (totals, trend, items, departments, districts), ``outlet``,
+    ``hist`` (handling times), ``live`` (open overdue cases and follow-ups, catalog figures).
+    Each part reads the smallest cube that holds its filters and breakdown; ``specs``: the
+    published items when the caller has them already."""
     from tongban.catalog.selectors import catalog_figures
     from tongban.feedback.selectors import followups_overdue_count
 
     f = filters
-    cube = _main_cube(f)
-    main = Figure.objects.filter(_where(user, f, cube))
-    totals, groups = _all_groupings(main)
-    trend, by_item = groups["period"], groups["item_code"]
-    by_department, by_district = groups["department"], groups["district"]
-    outlet_cube = "f" if f.item_code else "o"
-    by_outlet = _grouped(Figure.objects.filter(_where(user, f, outlet_cube)), "outlet_id", BREAKDOWN)
-    hist = FigureHist.objects.filter(_where(user, f, cube, FigureHist)).order_by().aggregate(**_sums(HIST_MEASURES))
-    hist = {k: int(v or 0) for k, v in hist.items()}
+    totals: dict[str, int] = dict.fromkeys(MEASURES, 0)
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in ("period", "item_code", "department", "district")}
+    if "main" in parts:
+        cube = cube_for(f, "item_code", "department")
+        districts = cube_for(f, "district", "department")
+        main = Figure.objects.filter(_where(user, f, cube))
+        if districts == cube:
+            totals, groups = _all_groupings(main, ("period", "item_code", "department", "district"))
+        else:
+            totals, groups = _all_groupings(main, ("period", "item_code", "department"))
+            by = Figure.objects.filter(_where(user, f, districts))
+            groups["district"] = _grouped(by, "district", BREAKDOWN)
+    by_outlet: list[dict[str, Any]] = []
+    if "outlet" in parts:
+        by_outlet = _grouped(Figure.objects.filter(_where(user, f, cube_for(f, "outlet_id"))), "outlet_id", BREAKDOWN)
+    hist = dict.fromkeys(HIST_MEASURES, 0)
+    if "hist" in parts:
+        where = _where(user, f, cube_for(f, hist=True), FigureHist)
+        row = _sum_sql(FigureHist.objects.filter(where), HIST_MEASURES)[0]
+        hist = {k: int(v or 0) for k, v in zip(HIST_MEASURES, row, strict=True)}
     stats = [
         robust_stats([hist[f"{k}_{v}"] for v in range(HIST_MAX + 1)], hist[f"{k}_over"], hist[f"{k}_oversum"])
         for k in ("hs", "ha")
     ]
+    live = "live" in parts
     return Raw(
         filters=f,
         totals=totals,
-        trend=trend,
-        by_item=by_item,
-        by_department=by_department,
-        by_district=by_district,
+        trend=groups["period"],
+        by_item=groups["item_code"],
+        by_department=groups["department"],
+        by_district=groups["district"],
         by_outlet=by_outlet,
         from_submission=stats[0],
         from_acceptance=stats[1],
-        open_overdue=open_overdue_count(user=user, filters=f, now=now),
+        open_overdue=open_overdue_count(user=user, filters=f, now=now) if live else 0,
         followups_overdue=followups_overdue_count(
             outlet_id=f.outlet_id,
             department=f.department,
             district=f.district,
             item_code=f.item_code,
             now=now,
-        ),
-        catalog=catalog_figures(),
+        )
+        if live
+        else 0,
+        catalog=catalog_figures(specs=specs) if live else None,
     )
 
 
@@ -290,8 +348,9 @@ def item_promise(*, code: str, now: dt.datetime, days: int = 365) -> dict[str, A
     today = now.astimezone(SHANGHAI).date()
     f = Filters(today - dt.timedelta(days=days - 1), today + dt.timedelta(days=1), item_code=code)
     names = ("received", "decided", "timed", "on_time", "rated", "r5", "r4", "r3", "bad")
-    got = Figure.objects.filter(_cells(f, "f")).order_by().aggregate(**_sums(names))
-    h = FigureHist.objects.filter(_cells(f, "f")).order_by().aggregate(**_sums(HIST_MEASURES))
+    cube = cube_for(f, hist=True)
+    got = Figure.objects.filter(_cells(f, cube)).order_by().aggregate(**_sums(names))
+    h = FigureHist.objects.filter(_cells(f, cube)).order_by().aggregate(**_sums(HIST_MEASURES))
     h = {k: int(v or 0) for k, v in h.items()}
     accept = robust_stats([h[f"ha_{v}"] for v in range(HIST_MAX + 1)], h["ha_over"], h["ha_oversum"])
     return {"item": spec, "filters": f, "totals": {k: int(v or 0) for k, v in got.items()}, "from_acceptance": accept}

@@ -278,6 +278,22 @@ def dashboard_tables(raw: Raw, names: dict[str, dict[Any, str]]) -> list[Table]:
     return [kpis(raw), trend(raw), channels(raw), levels(raw), *breakdowns(raw, names)]
 
 
+# The parts of selectors.figures_read each table is made of: a download reads only those.
+TABLE_PARTS: dict[str, frozenset[str]] = {
+    "kpi": frozenset({"main", "hist", "live"}),
+    **{key: frozenset({"main"}) for key in ("trend", "channel", "levels", "item", "department", "district")},
+    "outlet": frozenset({"outlet"}),
+}
+
+
+def dashboard_table(raw: Raw, names: dict[str, dict[Any, str]], key: str) -> Table | None:
+    """One table of the dashboard (as ``dashboard_tables`` makes it), or None."""
+    single = {"kpi": kpis, "trend": trend, "channel": channels, "levels": levels}
+    if key in single:
+        return single[key](raw)
+    return next((t for t in breakdowns(raw, names) if t.key == key), None)
+
+
 # --- downloads ----------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ table and CSV/XLSX downloads of that very table) and the public service promise 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +20,16 @@ from tongban.common.clock import SHANGHAI, now
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.roles import Department
 from tongban.insights.selectors import Filters, figures_read, figures_scope, filters_for, item_promise
-from tongban.insights.tables import Table, dashboard_tables, rate, show, table_csv, table_xlsx
+from tongban.insights.tables import (
+    TABLE_PARTS,
+    Table,
+    dashboard_table,
+    dashboard_tables,
+    rate,
+    show,
+    table_csv,
+    table_xlsx,
+)
 
 PRESETS = ("7d", "30d", "month", "last_month", "year", "365d")
 
@@ -77,50 +88,76 @@ def request_filters(request: HttpRequest) -> Filters:
     )
 
 
-def names_for(raw_rows: dict[str, list[dict[str, Any]]]) -> dict[str, dict[Any, str]]:
-    """Display names of the items, outlets and districts that appear in the rows."""
+def names_for(
+    raw_rows: dict[str, list[dict[str, Any]]],
+    *,
+    specs: list[Any] | None = None,
+    labels: dict[int, tuple[str, str, str]] | None = None,
+    extra_districts: Iterable[str] = (),
+) -> dict[str, dict[Any, str]]:
+    """Display names of the items, outlets and districts that appear in the rows (and of
+    ``extra_districts``); ``specs`` and ``labels`` when the caller already has them."""
     from tongban.catalog.selectors import items_list
     from tongban.outlets.selectors import outlet_labels
     from tongban.registry.selectors import region_names
 
     english = (get_language() or "").startswith("en")
-    items = {s.code: (s.name_en if english else s.name_zh) for s in items_list()}
+    items = {s.code: (s.name_en if english else s.name_zh) for s in (items_list() if specs is None else specs)}
     outlet_ids = [r["outlet_id"] for r in raw_rows.get("outlet", []) if r["outlet_id"] is not None]
-    outlets = {pk: label[1] for pk, label in outlet_labels(ids=outlet_ids).items()}
-    codes = [r["district"] for r in raw_rows.get("district", []) if r["district"]]
-    return {"item": items, "outlet": outlets, "district": region_names(codes=codes)}
+    if labels is None:
+        labels = outlet_labels(ids=outlet_ids) if outlet_ids else {}
+    outlets = {pk: label[1] for pk, label in labels.items()}
+    codes = {r["district"] for r in raw_rows.get("district", []) if r["district"]} | set(extra_districts)
+    return {"item": items, "outlet": outlets, "district": region_names(codes=sorted(codes)) if codes else {}}
 
 
-def _tables(request: HttpRequest, filters: Filters) -> list[Table]:
-    raw = figures_read(user=request.user, filters=filters, now=now())
+def _table(request: HttpRequest, filters: Filters, key: str) -> Table | None:
+    """One table, from only the figures it is made of (a download of the outlet table does not
+    read the trend, the handling times or the live counts)."""
+    parts = TABLE_PARTS.get(key)
+    if parts is None:
+        return None
+    raw = figures_read(user=request.user, filters=filters, now=now(), parts=parts)
     names = names_for({"outlet": raw.by_outlet, "district": raw.by_district})
-    return dashboard_tables(raw, names)
+    return dashboard_table(raw, names, key)
 
 
-def _options(request: HttpRequest, filters: Filters) -> dict[str, Any]:
+def _option_html(choices: Iterable[tuple[Any, Any]], selected: Any, *, chinese_names: bool = False) -> str:
+    """<option> elements, escaped (built here: a template loop over two hundred outlets cost
+    more than the figures' queries). ``chinese_names``: the labels are proper names kept in
+    Chinese on every page (outlets, districts), marked as such."""
+    lang = ' lang="zh-Hans"' if chinese_names else ""
+    return "".join(
+        f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}{lang}>'
+        f"{escape(str(label))}</option>"
+        for value, label in choices
+    )
+
+
+def _options(
+    request: HttpRequest, filters: Filters, specs: list[Any], labels: dict[int, Any], names: Any
+) -> dict[str, Any]:
     """The choices of the filter form, limited to the user's scope."""
-    from tongban.catalog.selectors import items_list
-    from tongban.outlets.selectors import outlet_labels
-    from tongban.registry.selectors import region_names
-
     scope = figures_scope(user=request.user) or {}
-    labels = outlet_labels()
     if "outlet_id" in scope:
         labels = {k: v for k, v in labels.items() if k == scope["outlet_id"]}
     districts = sorted({v[2] for v in labels.values() if v[2]})
-    dnames = region_names(codes=districts)
-    english = (get_language() or "").startswith("en")
-    items = [
-        (s.code, s.name_en if english else s.name_zh)
-        for s in items_list()
-        if not scope.get("department") or s.department == scope["department"]
-    ]
-    departments = [(d.value, d.label) for d in Department if not scope.get("department") or d == scope["department"]]
+    mine = scope.get("department")
+    items = [(s.code, names["item"][s.code]) for s in specs if not mine or s.department == mine]
+    departments = [(d.value, d.label) for d in Department if not mine or d == mine]
     return {
-        "outlets": sorted(((pk, v[1]) for pk, v in labels.items()), key=lambda x: x[1]),
-        "districts": [(c, dnames.get(c, c)) for c in districts],
-        "departments": departments,
-        "items": sorted(items, key=lambda x: x[1]),
+        "outlet_options": mark_safe(  # noqa: S308  (escaped when built)
+            _option_html(
+                sorted(((pk, v[1]) for pk, v in labels.items()), key=lambda x: x[1]),
+                filters.outlet_id,
+                chinese_names=True,
+            )
+        ),
+        "district_options": mark_safe(  # noqa: S308
+            _option_html([(c, names["district"].get(c, c)) for c in districts], filters.district, chinese_names=True)
+        ),
+        "department_options": mark_safe(_option_html(departments, filters.department)),  # noqa: S308
+        "item_options": mark_safe(_option_html(sorted(items, key=lambda x: x[1]), filters.item_code)),  # noqa: S308
         "scope_outlet": "outlet_id" in scope,
         "scope_department": bool(scope.get("department")),
     }
@@ -139,11 +176,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         filters = request_filters(request)
     except DomainError as exc:
         return _problem_page(request, exc)
-    tables = _tables(request, filters)
+    from tongban.catalog.selectors import items_list
+    from tongban.outlets.selectors import outlet_labels
+
+    specs, labels = items_list(), outlet_labels()  # once for the figures' names and the filter form
+    raw = figures_read(user=request.user, filters=filters, now=now(), specs=specs)
+    names = names_for(
+        {"outlet": raw.by_outlet, "district": raw.by_district},
+        specs=specs,
+        labels=labels,
+        extra_districts={v[2] for v in labels.values() if v[2]},
+    )
+    tables = dashboard_tables(raw, names)
     empty = _("本期间没有数据")
+    query = urlencode(filters.query())
     for t in tables:
         t.html = mark_safe(t.body_html(empty))  # type: ignore[attr-defined]  # noqa: S308  (escaped when built)
-    query = urlencode(filters.query())
+        t.head = mark_safe("".join(f'<th scope="col">{escape(str(label))}</th>' for _k, label in t.columns))  # type: ignore[attr-defined]  # noqa: S308
     kpi = tables[0]
     headline = dict(zip(kpi.row_keys, (row[1] for row in kpi.rows), strict=True))
     cards = [
@@ -172,7 +221,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ("365d", _("近一年")),
             ],
             "end_inclusive": filters.end - dt.timedelta(days=1),
-            **_options(request, filters),
+            **_options(request, filters, specs, labels, names),
         },
     )
 
@@ -186,7 +235,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         filters = request_filters(request)
     except DomainError as exc:
         return _problem_page(request, exc)
-    chosen = next((t for t in _tables(request, filters) if t.key == table), None)
+    chosen = _table(request, filters, table)
     if chosen is None:
         raise Http404
     name = f"tongban-{table}-{filters.start:%Y%m%d}-{(filters.end - dt.timedelta(days=1)):%Y%m%d}"

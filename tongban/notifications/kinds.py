@@ -99,6 +99,21 @@ KINDS: dict[str, Kind] = {
             N_("办件 %(case)s（%(item)s）已超过承诺期限（%(due)s），我们正在督办，给您带来不便深表歉意。"),
             ("case", "item", "due"),
         ),
+        # Ratings (好差评, wired by the feedback module).
+        Kind(
+            "rating_invitation",
+            N_("邀请您评价"),
+            N_(
+                "您的办件 %(case)s（%(item)s）已办理完毕，欢迎评价我们的服务：登录通办在“办件评价”中评价，或在任一窗口、自助终端评价。"  # noqa: E501 (one msgid)
+            ),
+            ("case", "item"),
+        ),
+        Kind(
+            "followup_answered",
+            N_("差评整改反馈"),
+            N_("您对办件 %(case)s（%(item)s）的评价已有整改反馈，请登录通办在“办件评价”中查看，并对反馈进行评价。"),
+            ("case", "item"),
+        ),
     )
 }
 

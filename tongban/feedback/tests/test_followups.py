@@ -13,6 +13,7 @@ from tongban.feedback.followups import appeal_decide, appeal_file, followup_answ
 from tongban.feedback.models import FollowUp, Rating, RatingEvent
 from tongban.feedback.services import rating_submit
 from tongban.feedback.tests.flows import at, file_online, finish
+from tongban.notifications.models import Message
 
 pytestmark = pytest.mark.usefixtures("fig_items")
 
@@ -75,7 +76,10 @@ def test_steps_in_order_by_the_head_and_the_citizen_rates_the_answer(personas: A
     followup_step(pk=f.pk, step="rectify", actor=heads.huzheng, note="批评教育，优化流程", now=at("2026-09-28"))
     with pytest.raises(Conflict):
         followup_answer_rate(pk=f.pk, rater=personas.citizen, level=5, now=at("2026-09-28"))
+    assert not Message.objects.filter(kind="followup_answered").exists()  # no answer, no message
     followup_step(pk=f.pk, step="answer", actor=heads.huzheng, note="已整改，感谢监督", now=at("2026-09-29"))
+    told = Message.objects.get(kind="followup_answered")  # the answer is told through the outbox, once
+    assert (told.key, told.recipient_id, told.params["case"]) == (str(f.pk), personas.citizen.pk, r.case_number)
     with pytest.raises(NotFound):
         followup_answer_rate(pk=f.pk, rater=personas.other_citizen, level=5, now=at("2026-09-30"))
     followup_answer_rate(pk=f.pk, rater=personas.citizen, level=4, now=at("2026-09-30"))
@@ -91,6 +95,7 @@ def test_steps_in_order_by_the_head_and_the_citizen_rates_the_answer(personas: A
     assert kinds == ["rated", "contact", "verify", "rectify", "answer", "answer_rated"]
     actions = set(AuditEntry.objects.filter(object_id=r.case_number).values_list("action", flat=True))
     assert {"followup.contact", "followup.verify", "followup.rectify", "followup.answer"} <= actions
+    assert Message.objects.filter(kind="followup_answered").count() == 1
 
 
 def test_unfounded_complaint_is_answered_without_rectification_and_a_late_answer_is_overdue(

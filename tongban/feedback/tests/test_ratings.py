@@ -19,6 +19,8 @@ from tongban.feedback.services import (
     rating_submit_handed,
 )
 from tongban.feedback.tests.flows import accept, at, file_online, file_window, finish
+from tongban.notifications.kinds import render
+from tongban.notifications.models import Delivery, Message
 
 pytestmark = pytest.mark.usefixtures("fig_items")
 
@@ -132,18 +134,34 @@ def test_kiosk_needs_the_applicants_id_number(personas: Any) -> None:
     assert (r.channel, r.occasion, r.staff_id) == ("kiosk", "completion", personas.approvers["huzheng"].pk)
 
 
-def test_invitation_after_three_days_once(personas: Any) -> None:
+def test_invitation_after_three_days_once_through_the_outbox(personas: Any) -> None:
     rated = finished_online(personas, "2026-03-02")
     unrated = finished_online(personas, "2026-03-03")
     rating_submit(case_number=rated, rater=personas.citizen, level=5, now=at("2026-03-04"))
     assert invitations_scan(now=at("2026-03-04")) == 2
     assert invitations_send(now=at("2026-03-06", "15:00")) == 0  # not three days yet
+    assert not Message.objects.filter(kind="rating_invitation").exists()
     assert invitations_send(now=at("2026-03-06", "16:01")) == 1
     inv = Invitation.objects.get(case_number=unrated)
-    assert (inv.delivery, inv.sent_at, inv.user_id) == ("inbox", at("2026-03-06", "16:01"), personas.citizen.pk)
+    assert (inv.delivery, inv.sent_at, inv.user_id) == ("outbox", at("2026-03-06", "16:01"), personas.citizen.pk)
     assert not Invitation.objects.get(case_number=rated).sent_at
+    message = Message.objects.get(kind="rating_invitation")
+    assert (message.key, message.recipient_id, message.params["case"]) == (unrated, personas.citizen.pk, unrated)
+    assert list(Delivery.objects.filter(message=message).values_list("channel", flat=True)) == ["sms"]
     assert invitations_scan(now=at("2026-03-07")) == 2  # the feed is read again (overlap): no new rows
     assert Invitation.objects.count() == 2
-    assert invitations_send(now=at("2026-03-09")) == 0  # once
+    assert invitations_send(now=at("2026-03-09")) == 0  # once: a second tick sends nothing
+    assert invitations_send(now=at("2026-03-10")) == 0
+    assert Message.objects.filter(kind="rating_invitation").count() == 1  # none for the rated case
+    subject, body = render(kind="rating_invitation", params=message.params, language="en")
+    assert unrated in body and "rate" in body.lower() and subject.isascii()
     rating_submit(case_number=unrated, rater=personas.citizen, level=4, now=at("2026-03-09"))
     assert Invitation.objects.get(case_number=unrated).dismissed
+
+
+def test_an_invitation_long_past_due_is_dropped_not_sent(personas: Any) -> None:
+    number = finished_online(personas, "2026-03-02")
+    assert invitations_scan(now=at("2026-03-04")) == 1
+    assert invitations_send(now=at("2026-03-21")) == 0  # due 03-05, the sender was stopped since
+    assert Invitation.objects.get(case_number=number).dismissed
+    assert not Message.objects.filter(kind="rating_invitation").exists()

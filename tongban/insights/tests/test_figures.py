@@ -112,6 +112,17 @@ def test_satisfaction_over_the_five_levels_and_an_upheld_appeal(personas: Any, h
     t = read(personas.admin).totals
     # the voided 差评 leaves the satisfaction figures: 4 satisfied of 5 (80 %); it is still counted as voided
     assert (t["rated"], t["r1"], t["bad"], t["voided"], t["appeals"], t["appeals_upheld"]) == (5, 0, 1, 1, 1, 1)
+    from tongban.audit.models import AuditEntry
+    from tongban.feedback.models import Rating
+    from tongban.insights.tables import kpis
+
+    kpi = kpis(read(personas.admin))
+    assert dict(zip(kpi.row_keys, (row[1] for row in kpi.rows), strict=True))["satisfaction"] == 80.0
+    # ... and stays on record: the rating is voided, not deleted, and both steps are audited
+    voided = Rating.objects.get(pk=ratings[5].pk)
+    assert (voided.level, voided.bad, voided.voided_at) == (1, True, at("2026-03-06"))
+    actions = set(AuditEntry.objects.filter(object_id=voided.case_number).values_list("action", flat=True))
+    assert {"rating.appeal", "rating.appeal_upheld"} <= actions
 
 
 def test_visits_window_time_and_materials(personas: Any) -> None:
@@ -200,3 +211,46 @@ def test_a_period_across_months_equals_the_sum_of_its_days(personas: Any) -> Non
         (dt.date(2026, 3, 1), 1),
         (dt.date(2026, 4, 1), 1),  # and the day after the last one (04-02 is outside)
     ]
+
+
+def test_every_cube_gives_the_figures_of_the_finest_one(personas: Any) -> None:
+    """The coarse cubes (department × item, district × department) are read for wide scopes: the
+    same filters read from the finest cube give the same totals, breakdowns and handling times."""
+    from django.db.models import Sum
+
+    from tongban.insights.models import HIST_MEASURES, MEASURES, Figure, FigureHist
+    from tongban.insights.selectors import _cells, cube_for
+
+    citizen, clerk = personas.citizen, personas.clerk
+    cases = (("f_doc", "huzheng", "2026-01-30"), ("f_zero", "zhian", "2026-02-03"), ("f_doc", "huzheng", "2026-03-02"))
+    for i, (item, department, day) in enumerate(cases):
+        approver = personas.approvers[department]
+        n = file_online(citizen, item, at(day, "09:00"))
+        accept(n, approver, at(day, "10:00"))
+        approve(n, approver, at(day, f"1{i + 1}:00"))
+    w = file_window(clerk, citizen.id_number, "f_doc", at("2026-02-10", "09:00"))
+    accept(w, clerk, at("2026-02-10", "09:10"))
+    figures_refresh(now=at("2026-03-31"))
+    district = Figure.objects.filter(cube="f").exclude(district="").values_list("district", flat=True).first()
+    assert district
+    start, end = dt.date(2026, 1, 15), dt.date(2026, 3, 20)
+    for kw in ({}, {"district": district}, {"department": "huzheng"}, {"district": district, "department": "huzheng"},
+               {"item_code": "f_doc"}):  # fmt: skip
+        raw = read(personas.admin, start=start, end=end, **kw)
+        f = raw.filters
+        assert cube_for(f, "item_code", "department") != "f"  # a coarse cube was read
+        fine = Figure.objects.filter(_cells(f, "f"))
+        want = {k: int(v or 0) for k, v in fine.aggregate(**{m: Sum(m) for m in MEASURES}).items()}
+        assert raw.totals == want, kw
+        by_district = {r["district"]: r["received"] for r in raw.by_district if r["received"]}
+        want_district = {
+            r["district"]: r["n"] for r in fine.values("district").annotate(n=Sum("received")).order_by() if r["n"]
+        }
+        assert by_district == want_district, kw
+        by_item = {r["item_code"]: r["received"] for r in raw.by_item if r["received"]}
+        assert by_item == {
+            r["item_code"]: r["n"] for r in fine.values("item_code").annotate(n=Sum("received")).order_by() if r["n"]
+        }, kw
+        hist = FigureHist.objects.filter(_cells(f, "f")).aggregate(**{m: Sum(m) for m in HIST_MEASURES})
+        assert raw.from_submission.n == sum(int(hist[f"hs_{v}"] or 0) for v in range(31)) + int(hist["hs_over"] or 0)
+    assert read(personas.admin, start=start, end=end).totals["received"] == 4
