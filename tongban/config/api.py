@@ -274,6 +274,7 @@ def _mount() -> None:
         "notifications",
         "feedback",
         "insights",
+        "rentals",
     ):
         try:
             mod = importlib.import_module(f"tongban.{module}.api")

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tongban.notifications",
     "tongban.feedback",
     "tongban.insights",
+    "tongban.rentals",
     "tongban.web",
 ]
 

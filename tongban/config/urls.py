@@ -59,6 +59,7 @@ for _module in (
     "notifications",
     "feedback",
     "insights",
+    "rentals",
 ):
     try:
         importlib.import_module(f"tongban.{_module}.urls")

@@ -34,6 +34,8 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("feedback:followups", _("差评整改"), frozenset({HEADS, Role.ADMIN, Role.AUDITOR})),
     ("insights:dashboard", _("数据看板"), frozenset({HEADS, Role.ADMIN, Role.AUDITOR})),
     ("insights:promise_index", _("服务承诺"), None),
+    ("rentals:mine", _("微安居"), frozenset({Role.CITIZEN})),
+    ("rentals:station", _("出租房屋管理"), frozenset({Role.APPROVER})),
     ("admin:index", _("管理后台"), frozenset({Role.ADMIN})),
     ("accounts:window_register", _("窗口注册"), frozenset({Role.CLERK})),
 ]

@@ -29,6 +29,7 @@ MODULE_ORDER = (
     "certificates",
     "appointments",
     "notifications",
+    "rentals",
     "insights",
     "audit",
 )
