@@ -45,6 +45,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
     from tongban.certificates.tests.conftest import SAMPLE_FACTS
     from tongban.outlets.geo import DayKind
     from tongban.outlets.services import outlet_upsert
+    from tongban.rentals.tests.world import plant_rentals
 
     catalog_load(at=now, directory=ITEMS)
     a, b = personas.citizen, personas.other_citizen
@@ -101,6 +102,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "standard": "id_card",
         "slug": "t_doc",
     }
+    ids.update(plant_rentals(personas, now))
     canaries = {
         "citizen_a": [a.id_number, a.real_name, a.phone],
         "citizen_b": [b.id_number, b.real_name, b.phone],

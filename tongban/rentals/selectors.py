@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from tongban.common.access import access_filter, access_get
 from tongban.common.clock import local_today
-from tongban.common.masking import mask_name
+from tongban.common.masking import mask_address, mask_name
 from tongban.common.roles import Role
 from tongban.rentals.models import Hazard, HazardState, PropertyState, RentalProperty, Tenancy, TenancyState
 
@@ -78,11 +78,14 @@ def tenancies_as_tenant(*, user: Any) -> list[Tenancy]:
     """The tenant's own records (not the ones of their properties as a landlord)."""
     if getattr(user, "person_id", None) is None:
         return []
-    return list(
+    stays = list(
         Tenancy.objects.filter(tenant_person_id=user.person_id)
         .select_related("property__address")
         .order_by("-moved_in_on", "-pk")[:PAGE]
     )
+    for t in stays:  # the landlord's address record, shown to the tenant as far as the building
+        t.address_label = mask_address(t.property.address.full, 14)  # type: ignore[attr-defined]
+    return stays
 
 
 def hazards_visible(*, user: Any, state: str | None = None) -> QuerySet[Hazard]:
