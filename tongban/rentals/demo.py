@@ -21,6 +21,14 @@ from tongban.rentals.models import HazardKind, RentalProperty
 
 SEED = 2026
 LANDLORDS = 60
+NOTES = [
+    (HazardKind.FIRE, "未配置灭火器"),
+    (HazardKind.ELECTRIC, "电线私拉乱接"),
+    (HazardKind.EBIKE, "电动车在室内充电"),
+    (HazardKind.GAS, "燃气软管老化"),
+    (HazardKind.ESCAPE, "楼道堆放杂物"),
+    (HazardKind.CROWDED, "隔断群租超员"),
+]
 
 
 class Writer(Protocol):
@@ -64,11 +72,12 @@ def _property(landlord: User, address_id: int, rng: random.Random, at: dt.dateti
 def _hazards(prop: Any, officer: User, rng: random.Random, now: dt.datetime) -> None:
     for _ in range(rng.choice([0, 0, 1, 1, 2])):
         found = now - dt.timedelta(days=rng.randint(2, 60), hours=rng.randint(0, 5))
+        kind, note = rng.choice(NOTES)
         h = hz.hazard_record(
             number=prop.number,
             actor=officer,
-            kind=rng.choice(HazardKind.values),
-            note=rng.choice(["楼道堆放杂物", "未配置灭火器", "电线私拉乱接", "电动车在室内充电", "燃气软管老化"]),
+            kind=kind,
+            note=note,
             working_days=rng.choice([3, 5, 10]),
             now=found,
         )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.rentals.models import HazardKind, PropertyUse
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DeclareForm(forms.Form):
