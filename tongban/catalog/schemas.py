@@ -47,7 +47,7 @@ ApprovalRole = Literal["clerk", "approver"]
 
 #: Registry sources (``tongban.registry.sources``) a material may be satisfied by (一证通办).
 RegistrySourceCode = Literal[
-    "hukou", "id_card", "driver_licence", "vehicle", "medical_check", "education", "dog_vaccination"
+    "hukou", "id_card", "driver_licence", "vehicle", "medical_check", "education", "dog_vaccination", "tenancy"
 ]
 #: Photo standards (``tongban/photos/engine/data/standards.yaml`` codes).
 PhotoStandardCode = Literal[
@@ -80,7 +80,7 @@ Op = Literal[
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,47}$"
 FACT_PATTERN = (
-    r"^(form|derived|person|hukou|id_card|driver_licence|vehicle|medical_check|education|dog_vaccination)"
+    r"^(form|derived|person|hukou|id_card|driver_licence|vehicle|medical_check|education|dog_vaccination|tenancy)"
     r"(\.[A-Za-z0-9_]+)+$|^(age|points)$"
 )
 

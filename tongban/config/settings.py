@@ -379,6 +379,7 @@ REGISTRY_SOURCES = {
     "medical_check": "tongban.registry.sources.MedicalCheckSource",
     "education": "tongban.registry.sources.EducationSource",
     "dog_vaccination": "tongban.registry.sources.DogVaccinationSource",
+    "tenancy": "tongban.rentals.sources.TenancySource",
 }
 DEMO_CITY_CODE = env_str("TONGBAN_CITY", "3301")
 CERTIFICATE_KEYS_DIR = Path(env_str("TONGBAN_CERT_KEYS_DIR", str(VAR_DIR / "keys")))

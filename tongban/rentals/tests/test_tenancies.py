@@ -164,3 +164,24 @@ def test_months_count_only_confirmed_stays_and_chain_without_gaps(rent: Any, per
     Tenancy.objects.filter(moved_in_on=dt.date(2026, 1, 1)).update(moved_in_on=dt.date(2026, 1, 20))
     assert months_of_residence(rent.tenant.person_id, dt.date(2026, 3, 1)) == 1  # a gap starts afresh
     assert months_of_residence(rent.tenant.person_id, dt.date(2025, 12, 31)) == 6
+
+
+@pytest.mark.parametrize(("at", "ok"), [(dt.date(2026, 3, 15), True), (dt.date(2026, 3, 14), False)])
+def test_residence_permit_half_year_reads_the_tenancy_record(rent: Any, at: dt.date, ok: bool) -> None:
+    """The 居住证 rule at exactly half a year of a confirmed tenancy; the record outranks what the
+    applicant declares (12 months declared, 5 on record: refused)."""
+    from tongban.catalog.loader import ITEMS_DIR, item_file_read
+    from tongban.catalog.rules import eligibility_facts
+    from tongban.catalog.services import item_eligibility
+    from tongban.rentals.sources import TenancySource
+
+    prop = rent.approved()
+    _stay(rent, prop, dt.date(2025, 9, 15), None)
+    when = dt.datetime(at.year, at.month, at.day, 4, tzinfo=dt.UTC)
+    got = TenancySource().supply(id_number=rent.tenant.id_number, at=when)
+    assert got is not None and got.facts == {"months": 6 if ok else 5}
+    spec = item_file_read(ITEMS_DIR / "residence_permit.yaml").spec
+    form = {"basis": "residence", "months_resident": 12, "address": "x"}
+    facts = eligibility_facts(at=at, form=form, supplied={"tenancy": got.facts})
+    assert [f.rule for f in item_eligibility(spec=spec, facts=facts)] == ([] if ok else ["half_year"])
+    assert TenancySource().supply(id_number=rent.landlord.id_number, at=when) is None  # no record: form decides
