@@ -13,7 +13,7 @@ from pydantic import Field
 
 from tongban.common.clock import now
 from tongban.common.masking import mask_address, mask_name
-from tongban.common.params import PageNumber
+from tongban.common.params import PageNumber, RowId
 from tongban.rentals import hazards as hz
 from tongban.rentals import services as svc
 from tongban.rentals.models import Hazard, RentalProperty, Tenancy
@@ -158,7 +158,7 @@ class AnswerIn(Schema):
 
 
 @router.post("/tenancies/{pk}/answer", response=TenancyOut, summary="The landlord confirms or disputes")
-def tenancy_answer(request: HttpRequest, pk: int, payload: AnswerIn) -> dict[str, Any]:
+def tenancy_answer(request: HttpRequest, pk: RowId, payload: AnswerIn) -> dict[str, Any]:
     svc.tenancy_answer(pk=pk, actor=request.user, confirm=payload.confirm, note=payload.note, now=now())
     return _tenancy_for(request.user, pk)
 
@@ -168,7 +168,7 @@ class MoveOutIn(Schema):
 
 
 @router.post("/tenancies/{pk}/move-out", response=TenancyOut, summary="The tenant declares moving out")
-def tenancy_move_out(request: HttpRequest, pk: int, payload: MoveOutIn) -> dict[str, Any]:
+def tenancy_move_out(request: HttpRequest, pk: RowId, payload: MoveOutIn) -> dict[str, Any]:
     svc.tenancy_move_out(pk=pk, actor=request.user, moved_out_on=payload.moved_out_on, now=now())
     return _tenancy_for(request.user, pk)
 
@@ -224,7 +224,7 @@ class RectifyIn(Schema):
 
 
 @router.post("/hazards/{pk}/rectify", response=HazardOut, summary="The landlord reports rectification")
-def hazard_rectify(request: HttpRequest, pk: int, payload: RectifyIn) -> dict[str, Any]:
+def hazard_rectify(request: HttpRequest, pk: RowId, payload: RectifyIn) -> dict[str, Any]:
     hz.hazard_rectify(pk=pk, actor=request.user, note=payload.note, now=now())
     return _hazard(hazard_get(user=request.user, pk=pk))
 
@@ -236,7 +236,7 @@ class VerdictIn(Schema):
 
 
 @router.post("/hazards/{pk}/verdict", response=HazardOut, summary="The officer closes or reopens a hazard")
-def hazard_verdict(request: HttpRequest, pk: int, payload: VerdictIn) -> dict[str, Any]:
+def hazard_verdict(request: HttpRequest, pk: RowId, payload: VerdictIn) -> dict[str, Any]:
     if payload.close:
         hz.hazard_close(pk=pk, actor=request.user, now=now())
     else:
