@@ -129,6 +129,33 @@ API: dict[str, Call] = {
     ),
     "tongban_enterprises_api_liaison_resolve": Call("POST", "/api/v1/enterprises/liaison/{liaison_a}/resolve"),
     "tongban_enterprises_api_liaison_reopen": Call("POST", "/api/v1/enterprises/liaison/{liaison_a}/reopen"),
+    # 微安居 (tongban.rentals): citizen A's approved home, B declared as tenant, an open hazard.
+    "tongban_rentals_api_declare": Call(
+        "POST", "/api/v1/rentals/properties", {"address_id": 999999, "rooms": 1, "capacity": 1}
+    ),
+    "tongban_rentals_api_properties": Call("GET", "/api/v1/rentals/properties"),
+    "tongban_rentals_api_property_get": Call("GET", "/api/v1/rentals/properties/{rental_a}"),
+    "tongban_rentals_api_review": Call("POST", "/api/v1/rentals/properties/{rental_a}/review", {"approve": True}),
+    "tongban_rentals_api_poster": Call("GET", "/api/v1/rentals/properties/{rental_a}/poster"),
+    "tongban_rentals_api_tenancy_declare": Call(
+        "POST", "/api/v1/rentals/tenancies", {"token": "{rental_token}", "moved_in_on": "2026-03-02"}
+    ),
+    "tongban_rentals_api_tenancies": Call("GET", "/api/v1/rentals/tenancies"),
+    "tongban_rentals_api_tenancy_answer": Call(
+        "POST", "/api/v1/rentals/tenancies/{tenancy_a}/answer", {"confirm": True}
+    ),
+    "tongban_rentals_api_tenancy_move_out": Call(
+        "POST", "/api/v1/rentals/tenancies/{tenancy_a}/move-out", {"moved_out_on": "2026-03-09"}
+    ),
+    "tongban_rentals_api_hazard_record": Call(
+        "POST", "/api/v1/rentals/properties/{rental_a}/hazards", {"kind": "gas", "note": "矩阵测试", "working_days": 3}
+    ),
+    "tongban_rentals_api_hazards": Call("GET", "/api/v1/rentals/hazards"),
+    "tongban_rentals_api_hazard_rectify": Call(
+        "POST", "/api/v1/rentals/hazards/{hazard_a}/rectify", {"note": "已整改"}
+    ),
+    "tongban_rentals_api_hazard_verdict": Call("POST", "/api/v1/rentals/hazards/{hazard_a}/verdict", {"close": True}),
+    "tongban_rentals_api_figures": Call("GET", "/api/v1/rentals/figures"),
 }
 
 PAGES: dict[str, Call] = {
@@ -172,6 +199,15 @@ PAGES: dict[str, Call] = {
     "appointments:reschedule": Call("POST", "/appointments/{appt_a}/reschedule/", form={"slot_id": "{slot_2}"}),
     "appointments:for_item": Call("GET", "/appointments/for-item/{book_item}/"),
     "appointments:check_in": Call("POST", "/appointments/check-in/", form={"number": "{appt_a}"}),
+    "rentals:mine": Call("GET", "/rentals/"),
+    "rentals:declare": Call("GET", "/rentals/declare/"),
+    "rentals:property": Call("GET", "/rentals/p/{rental_a}/"),
+    "rentals:poster": Call("GET", "/rentals/p/{rental_a}/poster.pdf"),
+    "rentals:scan": Call("GET", "/rentals/t/{rental_token}/"),
+    "rentals:tenancy": Call("POST", "/rentals/tenancies/{tenancy_a}/", form={"action": "confirm"}),
+    "rentals:hazard": Call("POST", "/rentals/hazards/{hazard_a}/", form={"action": "rectify", "note": "已整改"}),
+    "rentals:station": Call("GET", "/rentals/station/"),
+    "rentals:figures": Call("GET", "/rentals/figures/"),
     "accounts:login": Call("GET", "/accounts/login/"),
     "accounts:logout": Call("POST", "/accounts/logout/"),
     "accounts:register": Call("GET", "/accounts/register/"),

@@ -47,6 +47,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
     from tongban.notifications.services import notify
     from tongban.outlets.geo import DayKind
     from tongban.outlets.services import outlet_upsert
+    from tongban.rentals.tests.world import plant_rentals
 
     catalog_load(at=now, directory=ITEMS)
     a, b = personas.citizen, personas.other_citizen
@@ -119,6 +120,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "uscc_a": uscc_a,
         "liaison_a": str(liaison_a),
     }
+    ids.update(plant_rentals(personas, now))
     canaries = {
         "citizen_a": [a.id_number, a.real_name, a.phone],
         "citizen_b": [b.id_number, b.real_name, b.phone],

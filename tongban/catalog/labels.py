@@ -23,6 +23,7 @@ SOURCE_LABELS = {
     "medical_check": _("医院体检信息"),
     "education": _("学历信息"),
     "dog_vaccination": _("犬只免疫信息"),
+    "tenancy": _("租房记录"),
 }
 RESULT_LABELS = {
     "certificate": _("电子证照/电子证明"),

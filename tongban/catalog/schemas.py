@@ -57,6 +57,7 @@ RegistrySourceCode = Literal[
     "education",
     "dog_vaccination",
     "enterprise_vehicle",
+    "tenancy",
 ]
 #: Photo standards (``tongban/photos/engine/data/standards.yaml`` codes).
 PhotoStandardCode = Literal[
@@ -90,7 +91,7 @@ Op = Literal[
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,47}$"
 FACT_PATTERN = (
     r"^(form|derived|person|hukou|id_card|driver_licence|vehicle|medical_check|education|dog_vaccination"
-    r"|enterprise_vehicle)(\.[A-Za-z0-9_]+)+$|^(age|points)$"
+    r"|enterprise_vehicle|tenancy)(\.[A-Za-z0-9_]+)+$|^(age|points)$"
 )
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]

@@ -161,7 +161,16 @@ def item_exists(*, code: str) -> bool:
 
 # --- materials on file and eligibility for one person -------------------------------------------
 
-_SOURCES = ("hukou", "id_card", "driver_licence", "vehicle", "medical_check", "education", "dog_vaccination")
+_SOURCES = (
+    "hukou",
+    "id_card",
+    "driver_licence",
+    "vehicle",
+    "medical_check",
+    "education",
+    "dog_vaccination",
+    "tenancy",
+)
 
 
 def _condition_facts(cond: Any) -> set[str]:

@@ -269,6 +269,7 @@ def _mount() -> None:
     from tongban.outlets.api import router as outlets
     from tongban.photos.api import router as photos
     from tongban.registry.api import router as registry
+    from tongban.rentals.api import router as rentals
     from tongban.web.api import router as web
 
     api.add_router("/", web)
@@ -285,6 +286,7 @@ def _mount() -> None:
         ("feedback", feedback),
         ("insights", insights),
         ("enterprises", enterprises),
+        ("rentals", rentals),
     ):
         api.add_router(f"/{prefix}/", router)
 

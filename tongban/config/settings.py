@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tongban.feedback",
     "tongban.insights",
     "tongban.enterprises",
+    "tongban.rentals",
     "tongban.web",
 ]
 
@@ -385,6 +386,7 @@ REGISTRY_SOURCES = {
     "education": "tongban.registry.sources.EducationSource",
     "dog_vaccination": "tongban.registry.sources.DogVaccinationSource",
     "enterprise_vehicle": "tongban.enterprises.sources.EnterpriseVehicleSource",
+    "tenancy": "tongban.rentals.sources.TenancySource",
 }
 DEMO_CITY_CODE = env_str("TONGBAN_CITY", "3301")
 CERTIFICATE_KEYS_DIR = Path(env_str("TONGBAN_CERT_KEYS_DIR", str(VAR_DIR / "keys")))

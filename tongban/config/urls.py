@@ -18,6 +18,7 @@ from tongban.insights import urls as insights_urls
 from tongban.notifications import urls as notifications_urls
 from tongban.outlets import urls as outlets_urls
 from tongban.photos import urls as photos_urls
+from tongban.rentals import urls as rentals_urls
 from tongban.web import views as web_views
 
 
@@ -68,6 +69,7 @@ urlpatterns += [
     path("feedback/", include(feedback_urls)),
     path("insights/", include(insights_urls)),
     path("enterprises/", include(enterprises_urls)),
+    path("rentals/", include(rentals_urls)),
 ]
 urlpatterns += [
     path("accounts/", include("tongban.accounts.urls")),

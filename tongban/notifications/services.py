@@ -27,7 +27,7 @@ from tongban.common.access import access_get
 from tongban.common.errors import Invalid
 from tongban.common.masking import mask_text
 from tongban.notifications.channels import channel_send
-from tongban.notifications.kinds import KINDS, render
+from tongban.notifications.kinds import KINDS, Kind, render
 from tongban.notifications.models import Channel, Delivery, DeliveryStatus, Message
 
 log = logging.getLogger(__name__)
@@ -208,3 +208,9 @@ def message_mark_read(*, user: Any, message_id: int, at: dt.datetime) -> Message
 def messages_mark_all_read(*, user: Any, at: dt.datetime) -> int:
     """Mark every unread inbox message of the user read; returns how many."""
     return Message.objects.filter(recipient_id=user.pk, inbox=True, read_at__isnull=True).update(read_at=at)
+
+
+def kinds_register(kinds: Iterable[Kind]) -> None:
+    """Add another module's message kinds (at start-up, from its AppConfig.ready; idempotent)."""
+    for kind in kinds:
+        KINDS.setdefault(kind.code, kind)

@@ -37,6 +37,8 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("enterprises:mine", _("我的企业"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
     ("enterprises:roadside", _("路面核查"), frozenset({"jiaoguan", Role.ADMIN})),
     ("enterprises:liaison", _("驻企联络"), frozenset({Role.APPROVER, Role.ADMIN})),
+    ("rentals:mine", _("微安居"), frozenset({Role.CITIZEN})),
+    ("rentals:station", _("出租房屋管理"), frozenset({Role.APPROVER})),
     ("admin:index", _("管理后台"), frozenset({Role.ADMIN})),
     ("accounts:window_register", _("窗口注册"), frozenset({Role.CLERK})),
 ]

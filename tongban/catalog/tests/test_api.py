@@ -257,6 +257,7 @@ def test_openapi_documents_the_catalog(api: Any) -> None:
         "education",
         "dog_vaccination",
         "enterprise_vehicle",
+        "tenancy",
     ]
 
 
@@ -284,5 +285,6 @@ def test_spec_sources_cover_materials_and_rules() -> None:
     from tongban.catalog.selectors import item_get, spec_sources
 
     assert spec_sources(item_get(code="graduate_settlement")) == {"id_card", "education", "hukou"}
-    assert spec_sources(item_get(code="residence_permit")) == {"id_card", "hukou"}  # hukou only from a rule
+    # hukou and tenancy (微安居 租房记录) only from rules
+    assert spec_sources(item_get(code="residence_permit")) == {"id_card", "hukou", "tenancy"}
     assert spec_sources(item_get(code="driver_licence_expiry")) == {"id_card", "driver_licence", "medical_check"}

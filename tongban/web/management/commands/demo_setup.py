@@ -24,6 +24,7 @@ from tongban.notifications import demo as notifications_demo
 from tongban.outlets import demo as outlets_demo
 from tongban.photos import demo as photos_demo
 from tongban.registry.selectors import registry_population
+from tongban.rentals import demo as rentals_demo
 from tongban.web.demo import DEMO_PASSWORD, demo_accounts, demo_help
 from tongban.workdays import demo as workdays_demo
 
@@ -40,6 +41,7 @@ AFTER_ACCOUNTS: tuple[ModuleType, ...] = (
     notifications_demo,
     insights_demo,
     enterprises_demo,
+    rentals_demo,
     audit_demo,
 )
 

@@ -1,0 +1,48 @@
+"""微安居 forms: declaring a property, reviewing it, a tenant's move-in and move-out, hazards."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tongban.rentals.models import HazardKind, PropertyUse
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DeclareForm(forms.Form):
+    address_id = forms.IntegerField(label=_("房屋地址"), min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    rooms = forms.IntegerField(label=_("出租间数"), min_value=1, max_value=200, initial=1)
+    capacity = forms.IntegerField(label=_("可住人数"), min_value=1, max_value=1200, initial=2)
+    use = forms.ChoiceField(label=_("出租用途"), choices=PropertyUse.choices, initial=PropertyUse.RESIDENTIAL)
+    certificate_no = forms.CharField(
+        label=_("不动产权证书编号"),
+        max_length=40,
+        required=False,
+        help_text=_("出租您户籍登记地址的房屋时无需填写，系统从户籍信息核验。"),
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("审核通过")), ("refuse", _("不予通过"))])
+    note = forms.CharField(label=_("审核意见"), max_length=200, required=False)
+
+
+class HazardForm(forms.Form):
+    kind = forms.ChoiceField(label=_("隐患类型"), choices=HazardKind.choices)
+    note = forms.CharField(label=_("隐患描述"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    working_days = forms.IntegerField(label=_("整改期限（工作日）"), min_value=1, max_value=30, initial=5)
+    photo = forms.FileField(label=_("现场照片（可选）"), required=False)
+
+
+class MoveInForm(forms.Form):
+    moved_in_on = forms.DateField(label=_("入住日期"), widget=DATE)
+
+
+class MoveOutForm(forms.Form):
+    moved_out_on = forms.DateField(label=_("搬离日期"), widget=DATE)
+
+
+class RectifyForm(forms.Form):
+    note = forms.CharField(label=_("整改情况"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    photo = forms.FileField(label=_("整改照片（可选）"), required=False)

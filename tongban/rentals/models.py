@@ -1,0 +1,184 @@
+"""微安居 rental housing: declared properties, tenancies and the hazards found at inspection.
+
+A landlord (a real-name citizen) declares a property at an address of the registry; the police
+station of the address (its 治安 officers) approves or refuses it. An approved property has a QR
+poster whose signed token lets a tenant declare moving in; the landlord confirms or disputes the
+declaration, and the tenant later declares moving out. Tenancy records are a registry source for
+other items (the 居住证 half-year residence check). Hazards an officer records are pushed to the
+landlord, rectified, and closed or reopened; an open hazard past its deadline is overdue.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tongban.common.access import AccessRule
+from tongban.common.roles import Department
+
+
+class PropertyState(models.TextChoices):
+    """Where a declared property stands."""
+
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REFUSED = "refused", _("未通过")
+    CLOSED = "closed", _("已停止出租")
+
+
+class PropertyUse(models.TextChoices):
+    RESIDENTIAL = "residential", _("居住")
+    DORMITORY = "collective_dormitory", _("集体宿舍")
+    COMMERCIAL = "commercial", _("商住两用")
+
+
+class OwnershipSource(models.TextChoices):
+    """How ownership was shown: the registry (the landlord's registered household is at this
+    address) or the number of a property certificate the landlord gave."""
+
+    REGISTRY = "registry", _("户籍登记地址（系统核验）")
+    CERTIFICATE = "certificate", _("不动产权证书")
+
+
+class RentalProperty(models.Model):
+    """One property a landlord lets, at one registry address, reviewed by the station there."""
+
+    number = models.CharField(_("房屋编号"), max_length=20, unique=True)
+    landlord = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    landlord_person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    address = models.ForeignKey("registry.Address", on_delete=models.PROTECT, related_name="+")
+    district_code = models.CharField(_("区县代码"), max_length=6, db_index=True)
+    community_code = models.CharField(_("社区代码"), max_length=12)
+    station = models.ForeignKey(
+        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
+    department = models.CharField(max_length=16, choices=Department.choices, default=Department.ZHIAN)
+    rooms = models.PositiveSmallIntegerField(_("出租间数"))
+    capacity = models.PositiveSmallIntegerField(_("可住人数"))
+    use = models.CharField(_("出租用途"), max_length=24, choices=PropertyUse.choices, default=PropertyUse.RESIDENTIAL)
+    ownership = models.CharField(_("产权证明"), max_length=12, choices=OwnershipSource.choices)
+    ownership_ref = models.CharField(_("证明编号"), max_length=40)
+    state = models.CharField(_("状态"), max_length=12, choices=PropertyState.choices, default=PropertyState.PENDING)
+    declared_at = models.DateTimeField(_("申报时间"))
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    review_note = models.CharField(_("审核意见"), max_length=200, blank=True)
+    token_nonce = models.CharField(max_length=16, blank=True)  # signed into the QR token; reset on close
+
+    ACCESS = AccessRule(owner="landlord", outlets=("station",), department="department")
+
+    class Meta:
+        ordering = ["-declared_at", "-pk"]
+        verbose_name = _("出租房屋")
+        verbose_name_plural = _("出租房屋")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address"],
+                condition=Q(state__in=["pending", "approved"]),
+                name="rental_one_live_declaration_per_address",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "district_code"], name="rental_state_district")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TenancyState(models.TextChoices):
+    """Where a tenant's declaration stands."""
+
+    DECLARED = "declared", _("待房东确认")
+    CONFIRMED = "confirmed", _("已确认")
+    DISPUTED = "disputed", _("房东有异议")
+    ENDED = "ended", _("已搬离")
+
+
+class Tenancy(models.Model):
+    """A tenant's stay at a property: declared by the tenant from the QR code, confirmed or
+    disputed by the landlord, ended by the tenant's move-out declaration."""
+
+    property = models.ForeignKey(RentalProperty, on_delete=models.PROTECT, related_name="tenancies")
+    tenant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    tenant_person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    moved_in_on = models.DateField(_("入住日期"))
+    moved_out_on = models.DateField(_("搬离日期"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=12, choices=TenancyState.choices, default=TenancyState.DECLARED)
+    declared_at = models.DateTimeField(_("申报时间"))
+    answered_at = models.DateTimeField(_("房东答复时间"), null=True, blank=True)
+    dispute_note = models.CharField(_("异议说明"), max_length=200, blank=True)
+
+    ACCESS = AccessRule(
+        person="tenant_person",
+        owner="property__landlord",
+        outlets=("property__station",),
+        department="property__department",
+    )
+
+    class Meta:
+        ordering = ["-moved_in_on", "-pk"]
+        verbose_name = _("租住记录")
+        verbose_name_plural = _("租住记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "tenant_person"],
+                condition=Q(state__in=["declared", "confirmed"]),
+                name="rental_one_live_tenancy_per_tenant_property",
+            ),
+            models.CheckConstraint(
+                condition=Q(moved_out_on__isnull=True) | Q(moved_out_on__gte=models.F("moved_in_on")),
+                name="rental_tenancy_out_after_in",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant_person", "state"], name="rental_tenancy_person")]
+
+    def __str__(self) -> str:
+        return f"{self.property_id}:{self.tenant_person_id}"
+
+
+class HazardKind(models.TextChoices):
+    FIRE = "fire", _("消防设施缺失")
+    ELECTRIC = "electric", _("私拉乱接电线")
+    GAS = "gas", _("燃气使用不规范")
+    ESCAPE = "escape", _("疏散通道堵塞")
+    EBIKE = "ebike", _("电动车室内充电")
+    CROWDED = "crowded", _("群租超员")
+    OTHER = "other", _("其他隐患")
+
+
+class HazardState(models.TextChoices):
+    OPEN = "open", _("待整改")
+    RECTIFIED = "rectified", _("已报整改")
+    CLOSED = "closed", _("已销号")
+
+
+class Hazard(models.Model):
+    """A hazard an officer found at a property, pushed to the landlord with a deadline in
+    working days; the landlord reports rectification, the officer closes or reopens it."""
+
+    property = models.ForeignKey(RentalProperty, on_delete=models.PROTECT, related_name="hazards")
+    kind = models.CharField(_("隐患类型"), max_length=12, choices=HazardKind.choices)
+    note = models.CharField(_("隐患描述"), max_length=300)
+    photo = models.BinaryField(_("现场照片"), null=True, blank=True, editable=False)
+    state = models.CharField(_("状态"), max_length=12, choices=HazardState.choices, default=HazardState.OPEN)
+    recorded_at = models.DateTimeField(_("发现时间"))
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField(_("整改期限"))
+    working_days = models.PositiveSmallIntegerField(_("整改工作日"))
+    rectification_note = models.CharField(_("整改说明"), max_length=300, blank=True)
+    rectification_photo = models.BinaryField(_("整改照片"), null=True, blank=True, editable=False)
+    rectified_at = models.DateTimeField(_("报整改时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    reopened = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    reminded_at = models.DateTimeField(_("逾期提醒时间"), null=True, blank=True)
+
+    ACCESS = AccessRule(owner="property__landlord", outlets=("property__station",), department="property__department")
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = _("房屋隐患")
+        verbose_name_plural = _("房屋隐患")
+        indexes = [models.Index(fields=["state", "due_at"], name="rental_hazard_due")]
+
+    def __str__(self) -> str:
+        return f"{self.property_id}:{self.kind}"

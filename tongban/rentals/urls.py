@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tongban.rentals import views
+
+app_name = "rentals"
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("declare/", views.declare, name="declare"),
+    path("p/<str:number>/", views.property_page, name="property"),
+    path("p/<str:number>/poster.pdf", views.poster, name="poster"),
+    path("t/<str:token>/", views.scan, name="scan"),
+    path("tenancies/<int:pk>/", views.tenancy, name="tenancy"),
+    path("hazards/<int:pk>/", views.hazard, name="hazard"),
+    path("station/", views.station, name="station"),
+    path("figures/", views.figures, name="figures"),
+]
