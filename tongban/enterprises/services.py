@@ -119,7 +119,7 @@ def truck_pass_apply(
         for plate in wanted:
             vehicle = vehicles[plate]
             form = _pass_form(vehicle=vehicle, start_on=start_on, days=days, area=area)
-            check = item_check_for(spec=item, id_number=own.person.id_number, form=form, at=now, person=own.person)
+            check = item_check_for(spec=item, id_number=own.person.id_number, form=form, at=now)
             truck_class = str(check["derived"].get("truck_class") or "medium")
             night = str(check["derived"].get("night_all_roads") or "")
             hours = hours_text(truck_class=truck_class, night_window=night)

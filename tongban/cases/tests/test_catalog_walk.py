@@ -175,7 +175,7 @@ def _applicant(item: Any, at: dt.datetime, role: str) -> tuple[Any, dict[str, An
             got = registry_supply_many(sources=sorted(spec_sources(item)), id_number=person.id_number, at=at)
             facts = {k: dict(v.facts) for k, v in got.items() if v is not None}
             form.update(hint(facts, at.date()))
-        if item_check_for(spec=item, id_number=person.id_number, form=form, at=at, person=person)["eligible"]:
+        if item_check_for(spec=item, id_number=person.id_number, form=form, at=at)["eligible"]:
             return person, form
     return None
 
