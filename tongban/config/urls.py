@@ -19,6 +19,7 @@ from tongban.notifications import urls as notifications_urls
 from tongban.outlets import urls as outlets_urls
 from tongban.photos import urls as photos_urls
 from tongban.rentals import urls as rentals_urls
+from tongban.dogs import urls as dogs_urls
 from tongban.web import views as web_views
 
 
@@ -70,6 +71,7 @@ urlpatterns += [
     path("insights/", include(insights_urls)),
     path("enterprises/", include(enterprises_urls)),
     path("rentals/", include(rentals_urls)),
+    path("dogs/", include(dogs_urls)),
 ]
 urlpatterns += [
     path("accounts/", include("tongban.accounts.urls")),
