@@ -83,6 +83,8 @@ def reports(request: HttpRequest) -> HttpResponse:
 @role_required(*OFFICERS)
 @require_POST
 def report_close(request: HttpRequest, pk: int) -> HttpResponse:
+    if not svc.is_officer(request.user):
+        raise PermissionDenied
     form = CloseForm(request.POST)
     try:
         if not form.is_valid():
