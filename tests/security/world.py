@@ -44,10 +44,10 @@ def plant(personas: Any, now: dt.datetime) -> World:
     from tongban.catalog.services import catalog_load
     from tongban.certificates.services import certificate_issue
     from tongban.certificates.tests.conftest import SAMPLE_FACTS
+    from tongban.dogs.tests.world import plant_dogs
     from tongban.notifications.services import notify
     from tongban.outlets.geo import DayKind
     from tongban.outlets.services import outlet_upsert
-    from tongban.dogs.tests.world import plant_dogs
     from tongban.rentals.tests.world import plant_rentals
 
     catalog_load(at=now, directory=ITEMS)

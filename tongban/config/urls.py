@@ -12,6 +12,7 @@ from tongban.catalog import urls as catalog_urls
 from tongban.certificates import urls as certificates_urls
 from tongban.certificates.urls import well_known_urlpatterns
 from tongban.config.api import api
+from tongban.dogs import urls as dogs_urls
 from tongban.enterprises import urls as enterprises_urls
 from tongban.feedback import urls as feedback_urls
 from tongban.insights import urls as insights_urls
@@ -19,7 +20,6 @@ from tongban.notifications import urls as notifications_urls
 from tongban.outlets import urls as outlets_urls
 from tongban.photos import urls as photos_urls
 from tongban.rentals import urls as rentals_urls
-from tongban.dogs import urls as dogs_urls
 from tongban.web import views as web_views
 
 

@@ -74,14 +74,22 @@ def demo_load(*, now: dt.datetime, stdout: Any) -> None:
             now=now - dt.timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 10)),
         )
     svc.report_submit(
-        reporter=None, client="demo", place="翠苑一区 12 幢楼下", description="一只大型犬经常不束链在楼下游荡，孩子害怕",
+        reporter=None,
+        client="demo",
+        place="翠苑一区 12 幢楼下",
+        description="一只大型犬经常不束链在楼下游荡，孩子害怕",
         now=now - dt.timedelta(hours=5),
-    )  # fmt: skip
-    closed = svc.report_submit(
-        reporter=None, client="demo", place="文三路菜场门口", description="疑似禁养犬只，未束犬链", contact="13900001111",
-        now=now - dt.timedelta(days=3),
-    )  # fmt: skip
-    svc.report_close(pk=closed.pk, actor=officer, note="已找到犬主，犬只已办证并束链，已教育", now=now - dt.timedelta(days=2))
-    stdout.write(
-        f"dogs: {len(licences)} licensed dogs, {Violation.objects.count()} violations, {Report.objects.count()} reports\n"
     )
+    closed = svc.report_submit(
+        reporter=None,
+        client="demo",
+        place="文三路菜场门口",
+        description="疑似禁养犬只，未束犬链",
+        contact="13900001111",
+        now=now - dt.timedelta(days=3),
+    )
+    svc.report_close(
+        pk=closed.pk, actor=officer, note="已找到犬主，犬只已办证并束链，已教育", now=now - dt.timedelta(days=2)
+    )
+    counts = f"{Violation.objects.count()} violations, {Report.objects.count()} reports"
+    stdout.write(f"dogs: {len(licences)} licensed dogs, {counts}\n")

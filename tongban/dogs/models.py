@@ -20,9 +20,7 @@ class ViolationKind(models.TextChoices):
 class Violation(models.Model):
     """One violation recorded by a 治安 officer against a dog licence."""
 
-    certificate = models.ForeignKey(
-        "certificates.Certificate", on_delete=models.PROTECT, related_name="dog_violations"
-    )
+    certificate = models.ForeignKey("certificates.Certificate", on_delete=models.PROTECT, related_name="dog_violations")
     chip = models.CharField(_("芯片号"), max_length=20)
     kind = models.CharField(_("违规类型"), max_length=16, choices=ViolationKind.choices)
     place = models.CharField(_("地点"), max_length=100)

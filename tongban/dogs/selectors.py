@@ -35,9 +35,7 @@ def licence_find(*, user: Any, query: str, at: dt.datetime) -> Certificate:
 
 def violations_mine(*, user: Any) -> list[dict[str, Any]]:
     """The user's dog licences, each with the violations recorded against it (newest first)."""
-    certs = list(
-        access_filter(user, Certificate.objects.filter(template="DOG")).order_by("-issued_at", "-id")[:50]
-    )
+    certs = list(access_filter(user, Certificate.objects.filter(template="DOG")).order_by("-issued_at", "-id")[:50])
     by_cert: dict[int, list[Violation]] = {c.pk: [] for c in certs}
     for v in access_filter(user, Violation.objects.filter(certificate__in=certs)):
         by_cert[v.certificate_id].append(v)

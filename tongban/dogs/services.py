@@ -90,9 +90,7 @@ def report_submit(
     rate_limit_hit(scope="dog_report", who=who, limit=REPORTS_PER_HOUR, window_seconds=3600, at=now)
     with transaction.atomic():
         r = Report.objects.create(place=place, description=description, contact=contact, reporter=user, created_at=now)
-        audit_record(
-            action="dog.report", object_type="dog_report", object_id=str(r.pk), at=now, actor=user, data={}
-        )
+        audit_record(action="dog.report", object_type="dog_report", object_id=str(r.pk), at=now, actor=user, data={})
     return r
 
 

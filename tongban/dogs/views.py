@@ -44,7 +44,9 @@ def record(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("已记录违规，犬主可在其犬证页面查看：%(number)s") % {"number": v.certificate.number})
+            messages.success(
+                request, _("已记录违规，犬主可在其犬证页面查看：%(number)s") % {"number": v.certificate.number}
+            )
             return redirect("dogs:record")
     return render(request, "dogs/record.html", {"form": form, "recent": violations_recent(user=request.user)})
 

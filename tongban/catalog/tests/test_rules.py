@@ -342,11 +342,15 @@ def test_age_and_anniversaries() -> None:
 
 
 def dogs(*records: tuple[str, dt.date]) -> dict[str, Any]:
-    return {"dog_vaccination": {"dogs": [{"chip": c, "name": "豆豆", "valid_until": d.isoformat()} for c, d in records]}}
+    return {
+        "dog_vaccination": {"dogs": [{"chip": c, "name": "豆豆", "valid_until": d.isoformat()} for c, d in records]}
+    }
 
 
 @pytest.mark.parametrize("code", ["dog_registration", "dog_licence_renew"])
-@pytest.mark.parametrize(("valid_until", "ok"), [(AT, True), (AT - dt.timedelta(days=1), False), (AT.replace(day=1), False)])
+@pytest.mark.parametrize(
+    ("valid_until", "ok"), [(AT, True), (AT - dt.timedelta(days=1), False), (AT.replace(day=1), False)]
+)
 def test_dog_licence_reads_the_vaccination_of_the_chip_applied_for(code: str, valid_until: dt.date, ok: bool) -> None:
     form = {"chip": "C-1", "dog_name": "豆豆", "breed": "柯基", "address": "路1号"}
     # the owner's other dog is vaccinated for a year more; it does not count for C-1

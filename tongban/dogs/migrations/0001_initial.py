@@ -6,53 +6,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('certificates', '0003_certificate_authority_en_certificate_authority_zh_and_more'),
+        ("certificates", "0003_certificate_authority_en_certificate_authority_zh_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place', models.CharField(max_length=100, verbose_name='地点')),
-                ('description', models.CharField(max_length=500, verbose_name='情况描述')),
-                ('contact', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('department', models.CharField(choices=[('huzheng', '户政'), ('churujing', '出入境'), ('jiaoguan', '交管'), ('zhian', '治安')], default='zhian', max_length=16, verbose_name='部门')),
-                ('state', models.CharField(choices=[('open', '待处理'), ('closed', '已办结')], default='open', max_length=8, verbose_name='状态')),
-                ('created_at', models.DateTimeField(verbose_name='提交时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
-                ('close_note', models.CharField(blank=True, max_length=300, verbose_name='处理结果')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("place", models.CharField(max_length=100, verbose_name="地点")),
+                ("description", models.CharField(max_length=500, verbose_name="情况描述")),
+                ("contact", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                (
+                    "department",
+                    models.CharField(
+                        choices=[("huzheng", "户政"), ("churujing", "出入境"), ("jiaoguan", "交管"), ("zhian", "治安")],
+                        default="zhian",
+                        max_length=16,
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "待处理"), ("closed", "已办结")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="提交时间")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="办结时间")),
+                ("close_note", models.CharField(blank=True, max_length=300, verbose_name="处理结果")),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '问题犬只举报',
-                'verbose_name_plural': '问题犬只举报',
-                'ordering': ('-created_at', '-id'),
+                "verbose_name": "问题犬只举报",
+                "verbose_name_plural": "问题犬只举报",
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Violation',
+            name="Violation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chip', models.CharField(max_length=20, verbose_name='芯片号')),
-                ('kind', models.CharField(choices=[('no_leash', '出户未束犬链'), ('dangerous_breed', '禁养犬只'), ('other', '其他违规')], max_length=16, verbose_name='违规类型')),
-                ('place', models.CharField(max_length=100, verbose_name='地点')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='情况说明')),
-                ('department', models.CharField(choices=[('huzheng', '户政'), ('churujing', '出入境'), ('jiaoguan', '交管'), ('zhian', '治安')], default='zhian', max_length=16, verbose_name='部门')),
-                ('recorded_at', models.DateTimeField(verbose_name='记录时间')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dog_violations', to='certificates.certificate')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chip", models.CharField(max_length=20, verbose_name="芯片号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("no_leash", "出户未束犬链"), ("dangerous_breed", "禁养犬只"), ("other", "其他违规")],
+                        max_length=16,
+                        verbose_name="违规类型",
+                    ),
+                ),
+                ("place", models.CharField(max_length=100, verbose_name="地点")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="情况说明")),
+                (
+                    "department",
+                    models.CharField(
+                        choices=[("huzheng", "户政"), ("churujing", "出入境"), ("jiaoguan", "交管"), ("zhian", "治安")],
+                        default="zhian",
+                        max_length=16,
+                        verbose_name="部门",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="记录时间")),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dog_violations",
+                        to="certificates.certificate",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '养犬违规记录',
-                'verbose_name_plural': '养犬违规记录',
-                'ordering': ('-recorded_at', '-id'),
+                "verbose_name": "养犬违规记录",
+                "verbose_name_plural": "养犬违规记录",
+                "ordering": ("-recorded_at", "-id"),
             },
         ),
     ]

@@ -78,7 +78,9 @@ def test_the_holder_sees_the_violations_of_their_dog_and_no_one_elses(personas: 
 
 
 def test_a_report_is_taken_anonymously_and_closed_by_the_officer(personas: Any, now: dt.datetime) -> None:
-    r = svc.report_submit(reporter=None, client="198.51.100.7", place="西溪小区 3 幢", description="大型犬未束链", now=now)
+    r = svc.report_submit(
+        reporter=None, client="198.51.100.7", place="西溪小区 3 幢", description="大型犬未束链", now=now
+    )
     assert r.state == ReportState.OPEN and r.reporter is None
     with pytest.raises(Forbidden):
         svc.report_close(pk=r.pk, actor=personas.clerk, note="已处理", now=now)
