@@ -13,7 +13,7 @@ class ViolationForm(forms.Form):
     kind = forms.ChoiceField(label=_("违规类型"), choices=ViolationKind.choices)
     place = forms.CharField(label=_("地点"), max_length=100)
     note = forms.CharField(
-        label=_("情况说明"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("补充说明"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

@@ -24,7 +24,7 @@ class Violation(models.Model):
     chip = models.CharField(_("芯片号"), max_length=20)
     kind = models.CharField(_("违规类型"), max_length=16, choices=ViolationKind.choices)
     place = models.CharField(_("地点"), max_length=100)
-    note = models.CharField(_("情况说明"), max_length=300, blank=True)
+    note = models.CharField(_("补充说明"), max_length=300, blank=True)
     department = models.CharField(_("部门"), max_length=16, choices=Department.choices, default=Department.ZHIAN)
     recorded_at = models.DateTimeField(_("记录时间"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

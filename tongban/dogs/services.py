@@ -50,7 +50,7 @@ def violation_record(*, actor: Any, licence: str, kind: str, place: str, note: s
     if kind not in ViolationKind.values:
         raise Invalid(_("请选择违规类型"), code="kind", field="kind")
     place = _text(place, limit=PLACE_MAX, field="place", message=_("请填写地点（不超过 100 字）"))
-    note = _text(note, limit=NOTE_MAX, field="note", message=_("情况说明不超过 300 字"), required=False)
+    note = _text(note, limit=NOTE_MAX, field="note", message=_("补充说明不超过 300 字"), required=False)
     cert = licence_find(user=actor, query=licence, at=now)
     with transaction.atomic():
         v = Violation.objects.create(

@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("place", models.CharField(max_length=100, verbose_name="地点")),
-                ("note", models.CharField(blank=True, max_length=300, verbose_name="情况说明")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="补充说明")),
                 (
                     "department",
                     models.CharField(

@@ -144,3 +144,10 @@ def test_pages_end_to_end(personas: Any, api: Any, now: dt.datetime) -> None:
     assert api(personas.approvers["huzheng"]).get("/dogs/reports/").status_code == 403
     assert citizen.get("/dogs/violations/new/").status_code == 403
     assert api(None).get("/dogs/reports/").status_code == 302
+
+
+def test_the_dogs_entry_is_in_the_nav_of_zhian_officers_only(personas: Any, api: Any) -> None:
+    # the nav is worked out once per process per role; the department is part of that key
+    assert "/dogs/reports/" in api(personas.approvers["zhian"]).get("/").content.decode()
+    assert "/dogs/reports/" not in api(personas.approvers["huzheng"]).get("/").content.decode()
+    assert "/dogs/report/" in api(None).get("/").content.decode()
