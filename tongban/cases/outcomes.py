@@ -270,8 +270,8 @@ def submit_check(*, item: Any, person: Any, role: str, outlet: Any) -> None:
     an enterprise account for an enterprise item. ``reach`` of an item handled at the 户籍:
     ``local`` accepts only a 户籍 of this city, ``province`` of this province (全省通办),
     ``national`` any (跨省通办: accepted here, handled there). An item handled where the applicant
-    lives needs a residence (or 户籍) in this city. ``outlet_types``: a window accepts only the
-    items its kind of outlet handles."""
+    lives needs a residence (or 户籍) in this city. ``outlet_types`` do not limit where a case is
+    accepted (一窗通办: any item at any window); they decide which outlet handles it (routing)."""
     from django.conf import settings
 
     if role in ("citizen", "enterprise"):
@@ -295,8 +295,6 @@ def submit_check(*, item: Any, person: Any, role: str, outlet: Any) -> None:
             )
     if item.jurisdiction == "residence" and outlet is None and not (_local(_residence_region(person)) or _local(hukou)):
         raise Invalid(_("本事项由居住地公安机关办理；您在本市没有居住登记。"), code="out_of_reach")
-    if outlet is not None and item.outlet_types and outlet.kind not in item.outlet_types:
-        raise Invalid(_("本网点不办理此事项，请到可办理的网点申请。"), code="outlet_kind")
 
 
 def handling_kinds(item: Any) -> list[str] | None:

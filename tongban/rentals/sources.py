@@ -18,13 +18,10 @@ class TenancySource:
     label = "租房记录"
     takes_person = True
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Any = None, on_file: Any = None) -> Supplied | None:
-        """``on_file``: the person already loaded by ``registry_supply_many`` (an ``OnFile``)."""
+    def supply(self, *, id_number: str, at: dt.datetime, on_file: Any = None) -> Supplied | None:
         from tongban.rentals.selectors import months_of_residence
 
-        if person is None and on_file is not None:
-            person = on_file.person
-        person = person if person is not None else person_by_id_number(id_number=id_number)
+        person = on_file.person if on_file is not None else person_by_id_number(id_number=id_number)
         if person is None:
             return None
         months = months_of_residence(person, at)

@@ -93,11 +93,12 @@ def _route(*, item: Any, person: Any, outlet: Any) -> tuple[str, Any]:
     outlet a staffed one of the item's outlet kinds.
     """
     region = handling_region(item=item, person=person, outlet=outlet)
-    if outlet is not None and outlet.region_code == region:
-        return region, outlet
+    kinds = handling_kinds(item)
+    if outlet is not None and outlet.region_code == region and (not kinds or outlet.kind in kinds):
+        return region, outlet  # accepted where it is handled; else handed on (一窗受理、后台流转)
     return region, _ROUTES.get(
         (connection.alias, item.code, region),
-        lambda: _handling_outlet(item_code=item.code, region=region, kinds=handling_kinds(item)),
+        lambda: _handling_outlet(item_code=item.code, region=region, kinds=kinds),
     )
 
 

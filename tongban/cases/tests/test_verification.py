@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from tongban.cases.models import CaseMaterial, Status
-from tongban.cases.services import case_accept, case_submit, case_transition
+from tongban.cases.services import case_submit, case_transition
 from tongban.cases.verification import case_material_verify
 from tongban.common.errors import Conflict, Forbidden, Invalid
 
 pytestmark = pytest.mark.django_db
-FORM = {"chip": "156000000000001"}
+FORM = {"chip": "156000000000001", "dog_name": "旺财", "breed": "中华田园犬"}
 
 
 def _apply(user: Any, now: dt.datetime, **kw: Any) -> Any:
@@ -33,7 +33,9 @@ def test_an_upload_is_verified_before_approval(personas: Any, now: dt.datetime) 
     material = CaseMaterial.objects.get(case=case, code="vaccination")
     assert material.facts["upload_verification"] == "pending" and material.file == "u/1/vacc.pdf"
     approver = personas.approvers["zhian"]
-    case_accept(number=case.number, actor=approver, now=now)
+    case.refresh_from_db()
+    # A 即办件: the platform accepted it at once and opened the review; approval waits for the check.
+    assert case.status == Status.IN_REVIEW
     with pytest.raises(Conflict) as exc:
         case_transition(number=case.number, to=Status.APPROVED, actor=approver, now=now)
     assert exc.value.code == "verification_pending" and "犬只狂犬病免疫证明" in exc.value.message

@@ -92,7 +92,8 @@ def test_citizen_downloads_ncr_verifies_then_sees_it_revoked(
     page.goto(f"/certificates/{certificate.number}/")
     page.get_by_label("撤销原因").select_option("commitment_false")
     page.get_by_label("说明").fill("申请人承诺内容经核查不实")
-    page.get_by_role("button", name="撤销", exact=True).click()
+    page.once("dialog", lambda dialog: dialog.accept())  # a destructive button asks first
+    page.get_by_role("button", name="撤销证照", exact=True).click()
     assert page.get_by_role("status").first.is_visible()
     _logout(page)
 

@@ -54,7 +54,8 @@ def test_citizen_uploads_clerk_reuses_for_passport(browser_page: Any, personas: 
     page.fill("#id_id_number", citizen.id_number)
     page.click("main form button[type=submit]")
     page.wait_for_selector("#pick-item")
-    page.select_option("#pick-item", "passport")  # submits the picker (POST: no ID in the URL)
+    page.select_option("#pick-item", "passport")
+    page.click("#pick-submit")  # the picker sends nothing on change (POST: no ID in the URL)
     page.wait_for_selector("#intake-form")
     photo = page.locator('[data-material="photo"]')
     assert photo.get_attribute("data-state") == "photo"

@@ -41,9 +41,9 @@ def test_parse_reports_the_line() -> None:
         schedule_parse(text="2027-01-01 holiday\n2027-13-01 holiday\n", year=2027)
     with pytest.raises(Invalid, match="不属于 2027 年"):
         schedule_parse(text="2028-01-01 holiday\n", year=2027)
-    with pytest.raises(Invalid, match="unknown kind"):
+    with pytest.raises(Invalid, match="类型应为 holiday 或 workday"):
         schedule_parse(text="2027-01-04 off\n", year=2027)
-    with pytest.raises(Invalid, match="twice"):
+    with pytest.raises(Invalid, match="日期重复"):
         schedule_parse(text="2027-01-04 holiday\n2027-01-04 workday\n", year=2027)
 
 
