@@ -208,6 +208,14 @@ PAGES: dict[str, Call] = {
     "rentals:hazard": Call("POST", "/rentals/hazards/{hazard_a}/", form={"action": "rectify", "note": "已整改"}),
     "rentals:station": Call("GET", "/rentals/station/"),
     "rentals:figures": Call("GET", "/rentals/figures/"),
+    # Dogs (tongban.dogs): citizen A's dog licence with a violation; one open report.
+    "dogs:mine": Call("GET", "/dogs/"),
+    "dogs:record": Call(
+        "POST", "/dogs/violations/new/", form={"licence": "{dog_cert_a}", "kind": "no_leash", "place": "矩阵路口"}
+    ),
+    "dogs:report": Call("POST", "/dogs/report/", form={"place": "矩阵小区", "description": "矩阵测试"}),
+    "dogs:reports": Call("GET", "/dogs/reports/"),
+    "dogs:report_close": Call("POST", "/dogs/reports/{dog_report}/close/", form={"note": "已处理"}),
     "accounts:login": Call("GET", "/accounts/login/"),
     "accounts:logout": Call("POST", "/accounts/logout/"),
     "accounts:register": Call("GET", "/accounts/register/"),

@@ -44,6 +44,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
     from tongban.catalog.services import catalog_load
     from tongban.certificates.services import certificate_issue
     from tongban.certificates.tests.conftest import SAMPLE_FACTS
+    from tongban.dogs.tests.world import plant_dogs
     from tongban.notifications.services import notify
     from tongban.outlets.geo import DayKind
     from tongban.outlets.services import outlet_upsert
@@ -121,6 +122,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "liaison_a": str(liaison_a),
     }
     ids.update(plant_rentals(personas, now))
+    ids.update(plant_dogs(personas, now))
     canaries = {
         "citizen_a": [a.id_number, a.real_name, a.phone],
         "citizen_b": [b.id_number, b.real_name, b.phone],

@@ -90,6 +90,8 @@ class _Context:
         )
 
     def get(self, path: str) -> Any:
+        if path == "dog_tag.number":  # looked up only by the items that print it
+            return self._dog_tag()
         node: Any = self.root
         for name, key, match in _SEGMENT.findall(path):
             node = node.get(name) if isinstance(node, dict) else None
@@ -99,6 +101,16 @@ class _Context:
             if node is None:
                 return None
         return node
+
+    def _dog_tag(self) -> str | None:
+        from tongban.certificates.selectors import dog_tag_number
+
+        chip = str(self.root["form"].get("chip") or "")
+        if not chip:
+            return None
+        return dog_tag_number(
+            chip=chip, holder_id_number=self.case.applicant_id_number, region=self.case.handling_region or ""
+        )
 
     def value(self, text: str) -> str | None:
         """One candidate's value: a path's, or a text whose placeholders all resolve; else None."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,9 @@ from typing import Any
 from tongban.catalog.schemas import AllOf, AnyOf, Compare, Condition, ItemSpec, NotOf
 
 _ABSENT = object()
+#: One step of a fact path: ``name`` or ``name[key=form.field]`` (a list item picked by a form value).
+_DOT = re.compile(r"\.(?![^\[]*\])")  # a dot outside brackets
+_SELECT = re.compile(r"([A-Za-z0-9_]+)(?:\[([a-z_]+)=(form\.[a-z0-9_]+)\])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +148,22 @@ def _lookup(ctx: _Ctx, path: str) -> Any:
         value = derived.get(rest, _ABSENT)
         return _ABSENT if value is None else value
     node: Any = ctx.facts.get(head, _ABSENT)
-    for part in rest.split("."):
-        if not isinstance(node, Mapping) or part not in node:
+    for part in _DOT.split(rest):
+        step = _SELECT.fullmatch(part)
+        if step is None:
             return _ABSENT
-        node = node[part]
+        name, key, by = step.groups()
+        if not isinstance(node, Mapping) or name not in node:
+            return _ABSENT
+        node = node[name]
+        if key is not None:
+            # a list item picked by a form value: ``dogs[chip=form.chip]`` is the dog with that chip
+            wanted = _lookup(ctx, by)
+            if wanted is _ABSENT or not isinstance(node, list):
+                return _ABSENT
+            node = next((x for x in node if isinstance(x, Mapping) and str(x.get(key)) == str(wanted)), None)
+            if node is None:
+                return _ABSENT
     return _ABSENT if node is None else node
 
 

@@ -91,7 +91,7 @@ Op = Literal[
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,47}$"
 FACT_PATTERN = (
     r"^(form|derived|person|hukou|id_card|driver_licence|vehicle|medical_check|education|dog_vaccination"
-    r"|enterprise_vehicle|tenancy)(\.[A-Za-z0-9_]+)+$|^(age|points)$"
+    r"|enterprise_vehicle|tenancy)(\.[A-Za-z0-9_]+(\[[a-z_]+=form\.[a-z0-9_]+\])?)+$|^(age|points)$"
 )
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
@@ -318,8 +318,9 @@ class Result(_Frozen):
     a registry source's fact such as ``hukou.address``, a list item picked by a form value as in
     ``dog_vaccination.dogs[chip=form.chip].breed``, or a value of the case: ``today``,
     ``valid_until``, ``period_from``, ``residence_since``, ``case.number``, ``handling.region_name``,
-    ``person.hukou_region_name``), or a text with ``{path}`` placeholders. ``labels`` say how codes
-    read on the certificate (``light: 轻型货车``). See ``tongban.cases.outcomes``."""
+    ``person.hukou_region_name``, ``dog_tag.number``: a dog licence's tag, assigned at issue), or a
+    text with ``{path}`` placeholders. ``labels`` say how codes read on the certificate
+    (``light: 轻型货车``). See ``tongban.cases.outcomes``."""
 
     kind: ResultKind
     certificate_template: CertificateTemplateCode | None = None

@@ -11,8 +11,8 @@ from tongban.certificates.services import certificate_issue
 from tongban.certificates.signing import current_signer, key_directory
 
 DEMO_FACTS: dict[str, dict[str, str]] = {
-    "DOG": {"tag_number": "HZ2026-000128", "dog_name": "豆豆", "breed": "柯基", "colour": "黄白",
-            "vaccination": "ZJ2026031000123", "address": "杭州市西湖区文三路 398 号"},
+    "DOG": {"tag_number": "3301-000128", "chip": "900164000000128", "dog_name": "豆豆", "breed": "柯基",
+            "colour": "黄白", "vaccination": "ZJ2026031000123", "address": "杭州市西湖区文三路 398 号"},
     "RENT": {"property_address": "杭州市西湖区文二路 12 号 3 幢 502 室", "lease_from": "2026-03-01",
              "lease_to": "2027-02-28", "tenants": "2"},
 }  # fmt: skip

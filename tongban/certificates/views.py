@@ -79,6 +79,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         {
             "number": c.number,
             "title": get_template(c.template).title_zh,
+            "dog": c.template == "DOG",  # a dog licence links to its violations (tongban.dogs)
             "issued_at": c.issued_at,
             "valid_until": c.valid_until,
             "revoked": c.revoked_at is not None,

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tongban.insights",
     "tongban.enterprises",
     "tongban.rentals",
+    "tongban.dogs",
     "tongban.web",
 ]
 

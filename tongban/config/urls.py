@@ -12,6 +12,7 @@ from tongban.catalog import urls as catalog_urls
 from tongban.certificates import urls as certificates_urls
 from tongban.certificates.urls import well_known_urlpatterns
 from tongban.config.api import api
+from tongban.dogs import urls as dogs_urls
 from tongban.enterprises import urls as enterprises_urls
 from tongban.feedback import urls as feedback_urls
 from tongban.insights import urls as insights_urls
@@ -70,6 +71,7 @@ urlpatterns += [
     path("insights/", include(insights_urls)),
     path("enterprises/", include(enterprises_urls)),
     path("rentals/", include(rentals_urls)),
+    path("dogs/", include(dogs_urls)),
 ]
 urlpatterns += [
     path("accounts/", include("tongban.accounts.urls")),

@@ -210,13 +210,17 @@ class EducationSource(_Builtin):
 
 
 class DogVaccinationSource(_Builtin):
-    """Animal clinics: rabies vaccinations of the person's dogs still in date."""
+    """Animal clinics: the rabies vaccination record of each of the person's dogs, by chip, latest
+    first. Expired records are supplied too: an item's rule checks the record of the dog applied
+    for (``dog_vaccination.dogs[chip=form.chip].valid_until``) against the application day."""
 
     code = "dog_vaccination"
     label = "犬只免疫信息"
 
     def supply(self, *, id_number: str, at: dt.datetime, on_file: OnFile | None = None) -> Supplied | None:
-        dogs = list(Dog.objects.filter(**_owned("owner", id_number, on_file), vaccine_valid_until__gte=at.date()))
+        dogs = list(
+            Dog.objects.filter(**_owned("owner", id_number, on_file)).order_by("-vaccine_valid_until", "chip")[:20]
+        )
         if not dogs:
             return None
         return self._supplied(

@@ -24,7 +24,9 @@ def site(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
     head = bool(getattr(user, "supervisor", False)) if role else False
-    key = (role, head, get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    # an approver's department admits department entries (roadside checks, dogs): part of the key
+    department = getattr(user, "department", "") if role == Role.APPROVER else ""
+    key = (role, head, department, get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
     nav = _NAV.get(key)
     if nav is None:
         nav = _NAV[key] = nav_for(user)

@@ -166,22 +166,32 @@ def test_approval_is_refused_before_it_when_the_result_cannot_be_built(
         vaccinated_on=now.date() - dt.timedelta(days=165),
         vaccine_valid_until=now.date() + dt.timedelta(days=200),
     )
-    # A chip no vaccination record knows: the licence would lack the dog's name and breed.
+    # A chip no vaccination record knows is refused at once: the rule reads that dog's record.
     r = post(api(personas.citizen), URL, {"item_code": "dog_licence_renew", "form": {"chip": "CHIP-404"}})
+    assert r.status_code == 400 and r.json()["code"] == "not_eligible", r.content
+    # A registration in review whose dog's record is withdrawn before approval: the licence
+    # would lack the vaccination, so the approval is refused and the approver sees why.
+    form = {"chip": "CHIP-1", "dog_name": "豆豆", "breed": "柯基", "address": "文三路 1 号"}
+    r = post(api(personas.citizen), URL, {"item_code": "dog_registration", "form": form})
     assert r.status_code == 201, r.content
     number = r.json()["number"]
-    case = Case.objects.get(number=number)
-    assert case.status == "in_review"  # the 即办件 could not finish: an approver sees why
+    Dog.objects.filter(chip="CHIP-1").update(chip="CHIP-OLD")
     r = post(api(personas.approvers["zhian"]), f"{URL}{number}/transitions", {"to": "approved"})
-    assert r.status_code == 400 and r.json()["code"] == "result_incomplete"
-    assert "犬名" in r.json()["title"] and "不能批准" in r.json()["title"]
-    assert Case.objects.get(number=number).status == "in_review"
+    assert r.status_code == 400 and r.json()["code"] == "result_incomplete", r.content
+    assert "狂犬病免疫证号" in r.json()["title"] and "不能批准" in r.json()["title"]
+    assert Case.objects.get(number=number).status != "approved"
+    Dog.objects.filter(chip="CHIP-OLD").update(chip="CHIP-1")
     # With the chip on file it finishes at once, the licence naming the dog from the clinic's record.
     r = post(api(personas.citizen), URL, {"item_code": "dog_licence_renew", "form": {"chip": "CHIP-1"}})
     assert r.json()["status"] == "completed"
     cert = Certificate.objects.get(case_number=r.json()["number"])
     assert cert.facts["dog_name"] == "豆豆" and cert.facts["breed"] == "柯基"
     assert cert.authority_zh == "杭州市公安局西湖分局"
+    # the tag number is assigned at issue; the next year's renewal keeps the dog's tag
+    assert cert.facts["chip"] == "CHIP-1" and cert.facts["tag_number"].endswith("-000001")
+    r = post(api(personas.citizen), URL, {"item_code": "dog_licence_renew", "form": {"chip": "CHIP-1"}})
+    again = Certificate.objects.get(case_number=r.json()["number"])
+    assert again.facts["tag_number"] == cert.facts["tag_number"]
 
 
 def test_the_handling_region_reads_as_a_name(catalog: None, personas: Any, api: Any) -> None:

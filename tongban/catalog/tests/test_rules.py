@@ -336,3 +336,30 @@ def test_age_and_anniversaries() -> None:
     assert age_on(dt.date(2000, 2, 29), dt.date(2018, 2, 28)) == 17
     assert age_on(dt.date(2000, 2, 29), dt.date(2018, 3, 1)) == 18
     assert add_years(dt.date(2024, 2, 29), 1) == dt.date(2025, 2, 28)
+
+
+# --- dog licence: the vaccination of the dog applied for (seed 002) -------------------------------
+
+
+def dogs(*records: tuple[str, dt.date]) -> dict[str, Any]:
+    return {
+        "dog_vaccination": {"dogs": [{"chip": c, "name": "豆豆", "valid_until": d.isoformat()} for c, d in records]}
+    }
+
+
+@pytest.mark.parametrize("code", ["dog_registration", "dog_licence_renew"])
+@pytest.mark.parametrize(
+    ("valid_until", "ok"), [(AT, True), (AT - dt.timedelta(days=1), False), (AT.replace(day=1), False)]
+)
+def test_dog_licence_reads_the_vaccination_of_the_chip_applied_for(code: str, valid_until: dt.date, ok: bool) -> None:
+    form = {"chip": "C-1", "dog_name": "豆豆", "breed": "柯基", "address": "路1号"}
+    # the owner's other dog is vaccinated for a year more; it does not count for C-1
+    facts = dogs(("C-2", AT + dt.timedelta(days=365)), ("C-1", valid_until))
+    assert failed(code, form=form, supplied=facts, birth_date=born(30)) == ([] if ok else ["vaccinated"])
+
+
+def test_dog_licence_for_a_chip_with_no_record_names_the_fact_not_known() -> None:
+    facts = eligibility_facts(at=AT, form={"chip": "C-9"}, supplied=dogs(("C-1", AT)), birth_date=born(30))
+    [failure] = item_eligibility(spec=spec("dog_licence_renew"), facts=facts)
+    assert failure.rule == "vaccinated"
+    assert failure.missing == ("dog_vaccination.dogs[chip=form.chip].valid_until",)

@@ -26,7 +26,8 @@ SAMPLE_FACTS: dict[str, dict[str, str]] = {
         "operator": "烟台顺达物流有限公司",
     },
     "DOG": {
-        "tag_number": "CZ2026-004512",
+        "tag_number": "3204-004512",
+        "chip": "900164000123456",
         "dog_name": "豆豆",
         "breed": "柯基",
         "colour": "黄白",

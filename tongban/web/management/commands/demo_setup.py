@@ -18,6 +18,7 @@ from tongban.cases import demo as cases_demo
 from tongban.catalog import demo as catalog_demo
 from tongban.certificates import demo as certificates_demo
 from tongban.common.clock import now
+from tongban.dogs import demo as dogs_demo
 from tongban.enterprises import demo as enterprises_demo
 from tongban.insights import demo as insights_demo
 from tongban.notifications import demo as notifications_demo
@@ -42,6 +43,7 @@ AFTER_ACCOUNTS: tuple[ModuleType, ...] = (
     insights_demo,
     enterprises_demo,
     rentals_demo,
+    dogs_demo,
     audit_demo,
 )
 
