@@ -62,7 +62,9 @@ def notice_areas(*, user: Any) -> list[dict[str, str]]:
     qs = Region.objects.filter(level__in=AREA_LEVELS)
     if district is not None:
         qs = qs.filter(Q(code=district) | Q(parent_id=district) | Q(parent__parent_id=district))
-    return [{"code": c, "name": n, "level": lv} for c, n, lv in qs.order_by("code").values_list("code", "name", "level")]
+    return [
+        {"code": c, "name": n, "level": lv} for c, n, lv in qs.order_by("code").values_list("code", "name", "level")
+    ]
 
 
 def area_properties(region: Any) -> QuerySet[RentalProperty]:
@@ -101,7 +103,9 @@ def notice_publish(*, actor: Any, area_code: str, title: str, body: str, now: dt
     if not body or len(body) > BODY_MAX:
         raise Invalid(_("请填写正文（不超过 1000 字）"), code="body", field="body")
     region = (
-        Region.objects.select_related("parent__parent").filter(code=(area_code or "")[:12], level__in=AREA_LEVELS).first()
+        Region.objects.select_related("parent__parent")
+        .filter(code=(area_code or "")[:12], level__in=AREA_LEVELS)
+        .first()
     )
     if region is None:
         raise Invalid(_("请选择通知范围（区县、街道或社区）"), code="area", field="area_code")
@@ -119,7 +123,7 @@ def notice_publish(*, actor: Any, area_code: str, title: str, body: str, now: dt
         )
         people = area_people(region)
         RentalNoticeRecipient.objects.bulk_create([RentalNoticeRecipient(notice=notice, user=p) for p in people])
-        station = notice.station.name if notice.station_id else _("派出所")
+        station = notice.station.name if notice.station is not None else _("派出所")
         for person in people:
             notify(
                 recipient=person,
@@ -142,9 +146,9 @@ def notice_publish(*, actor: Any, area_code: str, title: str, body: str, now: dt
 def notices_for(*, user: Any, limit: int = 20) -> list[RentalNotice]:
     """The notices that reached this person, newest first."""
     return list(
-        RentalNotice.objects.filter(deliveries__user=user).select_related("area", "station").order_by("-published_at", "-pk")[
-            :limit
-        ]
+        RentalNotice.objects.filter(deliveries__user=user)
+        .select_related("area", "station")
+        .order_by("-published_at", "-pk")[:limit]
     )
 
 

@@ -10,6 +10,8 @@ landlord, rectified, and closed or reopened; an open hazard past its deadline is
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -198,7 +200,9 @@ class RentalNotice(models.Model):
     body = models.TextField(_("正文"), max_length=1000)
     published_at = models.DateTimeField(_("发布时间"))
     published_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    recipients = models.ManyToManyField("accounts.User", related_name="+", through="RentalNoticeRecipient")
+    recipients: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        "accounts.User", related_name="+", through="RentalNoticeRecipient"
+    )
 
     ACCESS = AccessRule(outlets=("station",), department="department")
 

@@ -21,6 +21,7 @@ from tongban.rentals import bulletins, helpdesk
 from tongban.rentals.forms import AnswerForm, NoticeForm, QuestionForm
 from tongban.rentals.views import _is_officer
 
+
 def _area_rows(user: Any) -> list[dict[str, str]]:
     levels = {"district": _("区县"), "street": _("街道"), "community": _("社区")}
     return [{**a, "label": f"{a['name']}（{levels[a['level']]}）"} for a in bulletins.notice_areas(user=user)]

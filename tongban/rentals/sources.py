@@ -18,9 +18,13 @@ class TenancySource:
     label = "租房记录"
     takes_person = True
 
-    def supply(self, *, id_number: str, at: dt.datetime, person: Any = None) -> Supplied | None:
+    def supply(self, *, id_number: str, at: dt.datetime, person: Any = None, on_file: Any = None) -> Supplied | None:
+        """``on_file`` (a registry OnFile, passed when several sources share one read of the
+        person) or ``person`` spare the lookup."""
         from tongban.rentals.selectors import months_of_residence
 
+        if person is None and on_file is not None:
+            person = on_file.person
         person = person if person is not None else person_by_id_number(id_number=id_number)
         if person is None:
             return None

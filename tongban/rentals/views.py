@@ -20,8 +20,8 @@ from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_address
 from tongban.common.roles import STAFF_ROLES, Department, Role
 from tongban.rentals import hazards as hz
-from tongban.rentals.bulletins import notices_for
 from tongban.rentals import services as svc
+from tongban.rentals.bulletins import notices_for
 from tongban.rentals.forms import DeclareForm, HazardForm, MoveInForm, MoveOutForm, RectifyForm, ReviewForm
 from tongban.rentals.models import PropertyState, RentalProperty
 from tongban.rentals.selectors import (
@@ -301,7 +301,11 @@ def hazard(request: HttpRequest, pk: int) -> HttpResponse:
 def station(request: HttpRequest) -> HttpResponse:
     """The station's work: declarations to review, rectifications to check, overdue hazards."""
     at = now()
-    return render(request, "rentals/station.html", {"work": station_work(user=request.user, now=at), "now": at, "officer": _is_officer(request.user)})
+    return render(
+        request,
+        "rentals/station.html",
+        {"work": station_work(user=request.user, now=at), "now": at, "officer": _is_officer(request.user)},
+    )
 
 
 @login_required

@@ -6,72 +6,152 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outlets', '0003_outlet_bureau_outlet_bureau_en'),
-        ('registry', '0002_plain_region_indexes'),
-        ('rentals', '0001_initial'),
+        ("outlets", "0003_outlet_bureau_outlet_bureau_en"),
+        ("registry", "0002_plain_region_indexes"),
+        ("rentals", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RentalNotice',
+            name="RentalNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('department', models.CharField(choices=[('huzheng', '户政'), ('churujing', '出入境'), ('jiaoguan', '交管'), ('zhian', '治安')], default='zhian', max_length=16)),
-                ('title', models.CharField(max_length=60, verbose_name='标题')),
-                ('body', models.TextField(max_length=1000, verbose_name='正文')),
-                ('published_at', models.DateTimeField(verbose_name='发布时间')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.region', verbose_name='通知范围')),
-                ('published_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='outlets.outlet', verbose_name='派出所')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "department",
+                    models.CharField(
+                        choices=[("huzheng", "户政"), ("churujing", "出入境"), ("jiaoguan", "交管"), ("zhian", "治安")],
+                        default="zhian",
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=60, verbose_name="标题")),
+                ("body", models.TextField(max_length=1000, verbose_name="正文")),
+                ("published_at", models.DateTimeField(verbose_name="发布时间")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.region",
+                        verbose_name="通知范围",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="outlets.outlet",
+                        verbose_name="派出所",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知通告',
-                'verbose_name_plural': '通知通告',
-                'ordering': ['-published_at', '-pk'],
+                "verbose_name": "通知通告",
+                "verbose_name_plural": "通知通告",
+                "ordering": ["-published_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RentalNoticeRecipient',
+            name="RentalNoticeRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='rentals.rentalnotice')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="rentals.rentalnotice",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='rentalnotice',
-            name='recipients',
-            field=models.ManyToManyField(related_name='+', through='rentals.RentalNoticeRecipient', to=settings.AUTH_USER_MODEL),
+            model_name="rentalnotice",
+            name="recipients",
+            field=models.ManyToManyField(
+                related_name="+", through="rentals.RentalNoticeRecipient", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.CreateModel(
-            name='RentalQuestion',
+            name="RentalQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('department', models.CharField(choices=[('huzheng', '户政'), ('churujing', '出入境'), ('jiaoguan', '交管'), ('zhian', '治安')], default='zhian', max_length=16)),
-                ('text', models.CharField(max_length=500, verbose_name='问题')),
-                ('state', models.CharField(choices=[('open', '待答复'), ('answered', '已答复')], default='open', max_length=12, verbose_name='状态')),
-                ('asked_at', models.DateTimeField(verbose_name='提问时间')),
-                ('answer', models.CharField(blank=True, max_length=1000, verbose_name='答复')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='答复时间')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('asker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='outlets.outlet', verbose_name='派出所')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "department",
+                    models.CharField(
+                        choices=[("huzheng", "户政"), ("churujing", "出入境"), ("jiaoguan", "交管"), ("zhian", "治安")],
+                        default="zhian",
+                        max_length=16,
+                    ),
+                ),
+                ("text", models.CharField(max_length=500, verbose_name="问题")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "待答复"), ("answered", "已答复")],
+                        default="open",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("asked_at", models.DateTimeField(verbose_name="提问时间")),
+                ("answer", models.CharField(blank=True, max_length=1000, verbose_name="答复")),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="答复时间")),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "asker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="outlets.outlet",
+                        verbose_name="派出所",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '咨询问题',
-                'verbose_name_plural': '咨询问题',
-                'ordering': ['-asked_at', '-pk'],
+                "verbose_name": "咨询问题",
+                "verbose_name_plural": "咨询问题",
+                "ordering": ["-asked_at", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='rentalnoticerecipient',
-            constraint=models.UniqueConstraint(fields=('notice', 'user'), name='rental_notice_once_per_person'),
+            model_name="rentalnoticerecipient",
+            constraint=models.UniqueConstraint(fields=("notice", "user"), name="rental_notice_once_per_person"),
         ),
         migrations.AddIndex(
-            model_name='rentalquestion',
-            index=models.Index(fields=['station', 'state'], name='rental_question_station'),
+            model_name="rentalquestion",
+            index=models.Index(fields=["station", "state"], name="rental_question_station"),
         ),
     ]

@@ -61,7 +61,12 @@ def town(rent: Any) -> dict[str, Any]:
         community=community2, district_code="330106", detail="北山路 11 号", full="浙江省杭州市测试区北山路 11 号"
     )
     property_declare(
-        landlord=pending_owner, address_id=pending_addr.pk, rooms=1, capacity=1, certificate_no="浙2024000999", now=rent.now
+        landlord=pending_owner,
+        address_id=pending_addr.pk,
+        rooms=1,
+        capacity=1,
+        certificate_no="浙2024000999",
+        now=rent.now,
     )
     return {"gone": gone, "other": other, "pending_owner": pending_owner, "home": home, "far": far}
 
