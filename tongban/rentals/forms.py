@@ -49,7 +49,7 @@ class RectifyForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
-    area_code = forms.ChoiceField(label=_("通知范围"))
+    area_code = forms.ChoiceField(label=_("通知范围"), widget=forms.Select(attrs={"lang": "zh-Hans"}))
     title = forms.CharField(label=_("标题"), max_length=60)
     body = forms.CharField(label=_("正文"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -59,8 +59,10 @@ class NoticeForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    station_id = forms.TypedChoiceField(label=_("咨询派出所"), coerce=int)
-    text = forms.CharField(label=_("问题"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    station_id = forms.TypedChoiceField(
+        label=_("咨询派出所"), coerce=int, widget=forms.Select(attrs={"lang": "zh-Hans"})
+    )
+    text = forms.CharField(label=_("您的问题"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: object, stations: list[dict[str, object]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
