@@ -1,6 +1,7 @@
 """Demo 微安居 data, by seed: the first demo citizen lets their home (approved, QR code, the second
 demo citizen as a confirmed tenant for seven months, an open hazard) and has a second
-declaration waiting for the station; and some sixty other landlords of the demo city with
+declaration waiting for the station; a notice to the street of that home and the demo
+citizens' questions (one answered); and some sixty other landlords of the demo city with
 properties in every state, tenancies and hazards open, rectified, closed and overdue.
 Idempotent: nothing is added once any property exists."""
 
@@ -160,4 +161,45 @@ def demo_load(*, now: dt.datetime, stdout: Writer) -> None:
             elif roll < 0.88:
                 svc.tenancy_answer(pk=t.pk, actor=landlord, confirm=False, note="该房客未在此居住", now=now)
         _hazards(prop, officer, rng, now)
+    _notice_and_questions(officer, first, second, now)
     stdout.write(f"rentals: {RentalProperty.objects.count()} properties declared ({made} in the demo city)\n")
+
+
+def _notice_and_questions(officer: User, first: User | None, second: User | None, now: dt.datetime) -> None:
+    """A notice to the street of the first demo citizen's home (else the officer's first district),
+    an answered question of the second demo citizen and an open one of the first."""
+    from tongban.rentals import bulletins, helpdesk
+
+    areas = {a["code"]: a for a in bulletins.notice_areas(user=officer)}
+    home = first.person.household.address if first and first.person and first.person.household else None
+    street = home.community.parent_id if home is not None else None
+    code = street if street in areas else next((c for c, a in areas.items() if a["level"] == "district"), None)
+    if code is not None:
+        bulletins.notice_publish(
+            actor=officer,
+            area_code=code,
+            title="电动车安全充电提示",
+            body="近期将开展出租房屋消防检查，请勿在室内和楼道为电动车充电，请房东检查灭火器是否在有效期内。",
+            now=now - dt.timedelta(days=2),
+        )
+    stations = helpdesk.stations()
+    if not stations:
+        return
+    station = next((s for s in stations if s["id"] == officer.outlet_id), stations[0])
+    if second is not None:
+        q = helpdesk.question_ask(
+            asker=second,
+            station_id=station["id"],
+            text="搬家后还需要在系统里申报搬离吗？",
+            now=now - dt.timedelta(days=3),
+        )
+        helpdesk.question_answer(
+            pk=q.pk,
+            actor=officer,
+            answer="需要。请在“微安居 · 我的租房记录”中申报搬离，房东无需另行操作。",
+            now=now - dt.timedelta(days=2),
+        )
+    if first is not None:
+        helpdesk.question_ask(
+            asker=first, station_id=station["id"], text="房屋加装隔断需要重新申报吗？", now=now - dt.timedelta(hours=5)
+        )

@@ -46,3 +46,28 @@ class MoveOutForm(forms.Form):
 class RectifyForm(forms.Form):
     note = forms.CharField(label=_("整改情况"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
     photo = forms.FileField(label=_("整改照片（可选）"), required=False)
+
+
+class NoticeForm(forms.Form):
+    area_code = forms.ChoiceField(label=_("通知范围"), widget=forms.Select(attrs={"lang": "zh-Hans"}))
+    title = forms.CharField(label=_("标题"), max_length=60)
+    body = forms.CharField(label=_("正文"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: object, areas: list[dict[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["area_code"].choices = [(a["code"], a["label"]) for a in areas]  # type: ignore[attr-defined]
+
+
+class QuestionForm(forms.Form):
+    station_id = forms.TypedChoiceField(
+        label=_("咨询派出所"), coerce=int, widget=forms.Select(attrs={"lang": "zh-Hans"})
+    )
+    text = forms.CharField(label=_("您的问题"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: object, stations: list[dict[str, object]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["station_id"].choices = [(s["id"], s["name"]) for s in stations]  # type: ignore[attr-defined]
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("答复"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -189,7 +189,7 @@ def hazard_reopen(*, pk: int, actor: Any, note: str, working_days: int, now: dt.
 
 def hazards_remind_overdue(*, now: dt.datetime) -> int:
     """Remind the landlord of every open hazard past its deadline, once per deadline; the number
-    reminded. (Run by the daily tick; one audit row for the batch.)"""
+    reminded. (Run daily by ``tongban rentals-daily``; one audit row for the batch.)"""
     with transaction.atomic():
         due = list(
             Hazard.objects.select_for_update(skip_locked=True)

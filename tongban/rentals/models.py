@@ -10,6 +10,8 @@ landlord, rectified, and closed or reopened; an open hazard past its deadline is
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -182,3 +184,75 @@ class Hazard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.property_id}:{self.kind}"
+
+
+class RentalNotice(models.Model):
+    """通知通告: a notice a 治安 officer publishes to an area (a district, street or community of
+    the registry's region tree); it reaches the landlords of approved properties and the tenants
+    living there at the moment it is published (its recipients)."""
+
+    station = models.ForeignKey(
+        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
+    )
+    department = models.CharField(max_length=16, choices=Department.choices, default=Department.ZHIAN)
+    area = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("通知范围"))
+    title = models.CharField(_("标题"), max_length=60)
+    body = models.TextField(_("正文"), max_length=1000)
+    published_at = models.DateTimeField(_("发布时间"))
+    published_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recipients: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        "accounts.User", related_name="+", through="RentalNoticeRecipient"
+    )
+
+    ACCESS = AccessRule(outlets=("station",), department="department")
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("通知通告")
+        verbose_name_plural = _("通知通告")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RentalNoticeRecipient(models.Model):
+    """One person a notice reached (one row, and one message, per person per notice)."""
+
+    notice = models.ForeignKey(RentalNotice, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="rental_notice_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}:{self.user_id}"
+
+
+class QuestionState(models.TextChoices):
+    OPEN = "open", _("待答复")
+    ANSWERED = "answered", _("已答复")
+
+
+class RentalQuestion(models.Model):
+    """问题帮助: a signed-in citizen's question to a police station, answered by its 治安 officers."""
+
+    asker = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey("outlets.Outlet", on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所"))
+    department = models.CharField(max_length=16, choices=Department.choices, default=Department.ZHIAN)
+    text = models.CharField(_("问题"), max_length=500)
+    state = models.CharField(_("状态"), max_length=12, choices=QuestionState.choices, default=QuestionState.OPEN)
+    asked_at = models.DateTimeField(_("提问时间"))
+    answer = models.CharField(_("答复"), max_length=1000, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    ACCESS = AccessRule(owner="asker", outlets=("station",), department="department")
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        verbose_name = _("咨询问题")
+        verbose_name_plural = _("咨询问题")
+        indexes = [models.Index(fields=["station", "state"], name="rental_question_station")]
+
+    def __str__(self) -> str:
+        return f"{self.pk}:{self.state}"

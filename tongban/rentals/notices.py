@@ -40,6 +40,19 @@ RENTAL_KINDS = (
         N_("您的出租房屋 %(number)s 的隐患“%(kind)s”已超过整改期限 %(due)s，请尽快整改并上报。"),
         ("number", "kind", "due"),
     ),
+    Kind(
+        "rental_notice",
+        N_("微安居通知通告"),
+        N_("%(station)s发布通知“%(title)s”：%(body)s"),
+        ("station", "title", "body"),
+        channels=(),
+    ),
+    Kind(
+        "rental_answered",
+        N_("您的咨询已答复"),
+        N_("%(station)s已答复您的问题“%(question)s”：%(answer)s"),
+        ("station", "question", "answer"),
+    ),
 )
 
 

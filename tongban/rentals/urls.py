@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.rentals import views
+from tongban.rentals import pages, views
 
 app_name = "rentals"
 urlpatterns = [
@@ -13,4 +13,9 @@ urlpatterns = [
     path("hazards/<int:pk>/", views.hazard, name="hazard"),
     path("station/", views.station, name="station"),
     path("figures/", views.figures, name="figures"),
+    path("notices/", pages.notices, name="notices"),
+    path("help/", pages.help_page, name="help"),
+    path("questions/", pages.questions, name="questions"),
+    path("answers/", pages.answers, name="answers"),
+    path("answers/<int:pk>/", pages.answer, name="answer"),
 ]

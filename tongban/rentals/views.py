@@ -21,6 +21,7 @@ from tongban.common.masking import mask_address
 from tongban.common.roles import STAFF_ROLES, Department, Role
 from tongban.rentals import hazards as hz
 from tongban.rentals import services as svc
+from tongban.rentals.bulletins import notices_for
 from tongban.rentals.forms import DeclareForm, HazardForm, MoveInForm, MoveOutForm, RectifyForm, ReviewForm
 from tongban.rentals.models import PropertyState, RentalProperty
 from tongban.rentals.selectors import (
@@ -84,6 +85,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         {
             "properties": properties_mine(user=request.user),
             "stays": tenancies_as_tenant(user=request.user),
+            "notices": notices_for(user=request.user),
             "now": at,
             "today": local_today(at),
         },
@@ -299,7 +301,11 @@ def hazard(request: HttpRequest, pk: int) -> HttpResponse:
 def station(request: HttpRequest) -> HttpResponse:
     """The station's work: declarations to review, rectifications to check, overdue hazards."""
     at = now()
-    return render(request, "rentals/station.html", {"work": station_work(user=request.user, now=at), "now": at})
+    return render(
+        request,
+        "rentals/station.html",
+        {"work": station_work(user=request.user, now=at), "now": at, "officer": _is_officer(request.user)},
+    )
 
 
 @login_required

@@ -9,9 +9,10 @@ from typing import Any
 
 def plant_rentals(personas: Any, now: dt.datetime) -> dict[str, str]:
     """Placeholders: ``rental_a`` (a property number), ``rental_token`` (its QR token),
-    ``tenancy_a`` and ``hazard_a`` (ids)."""
+    ``tenancy_a``, ``hazard_a`` and ``question_a`` (A's question to the test station) (ids)."""
     from tongban.outlets.selectors import outlet_snapshot_clear
     from tongban.rentals.hazards import hazard_record
+    from tongban.rentals.helpdesk import question_ask
     from tongban.rentals.services import property_declare, property_review, property_token, tenancy_declare
 
     outlet_snapshot_clear()
@@ -21,4 +22,11 @@ def plant_rentals(personas: Any, now: dt.datetime) -> dict[str, str]:
     token = property_token(prop)
     tenancy = tenancy_declare(token=token, tenant=b, moved_in_on=dt.date(2026, 3, 1), now=now)
     hazard = hazard_record(number=prop.number, actor=officer, kind="fire", note="未配置灭火器", working_days=5, now=now)
-    return {"rental_a": prop.number, "rental_token": token, "tenancy_a": str(tenancy.pk), "hazard_a": str(hazard.pk)}
+    question = question_ask(asker=a, station_id=personas.outlet.pk, text="矩阵测试问题", now=now)
+    return {
+        "rental_a": prop.number,
+        "rental_token": token,
+        "tenancy_a": str(tenancy.pk),
+        "hazard_a": str(hazard.pk),
+        "question_a": str(question.pk),
+    }
