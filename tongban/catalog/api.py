@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from tongban.catalog.schemas import CatalogFigures, ItemSpec, ItemSummary
+from tongban.catalog.schemas import ItemSpec
 from tongban.catalog.selectors import (
     catalog_figures,
     item_check_for,
@@ -21,6 +21,7 @@ from tongban.catalog.selectors import (
     items_search,
 )
 from tongban.catalog.services import item_version_create
+from tongban.catalog.summaries import CatalogFigures, ItemSummary
 from tongban.common.clock import now
 from tongban.common.errors import Forbidden
 from tongban.common.params import RowId

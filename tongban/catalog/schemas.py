@@ -493,33 +493,5 @@ class ItemSpec(_Frozen):
         return not self.materials
 
 
-class CatalogFigures(_Frozen):
-    """The catalog's own figures, computed from the current versions (cf. Zhejiang 189/144/73)."""
-
-    items: int
-    online: int
-    id_card_only: int
-    zero_materials: int
-    by_department: dict[str, int]
-    by_reach: dict[str, int]
-
-
-class ItemSummary(_Frozen):
-    """A list row: enough to show and filter an item."""
-
-    code: str
-    version: int
-    name_zh: str
-    name_en: str
-    department: DepartmentCode
-    channels: list[Channel]
-    reach: Reach
-    online: bool
-    id_card_only: bool
-    zero_materials: bool
-    promised_limit: TimeLimit
-    fee_yuan: Yuan
-
-
 for _m in (AllOf, AnyOf, NotOf, EligibilityRule, PointsEntry, DerivedCase, ItemSpec):
     _m.model_rebuild()

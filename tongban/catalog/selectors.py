@@ -9,7 +9,8 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from tongban.catalog.models import Item, ItemVersion
-from tongban.catalog.schemas import CatalogFigures, ItemSpec, ItemSummary
+from tongban.catalog.schemas import ItemSpec
+from tongban.catalog.summaries import CatalogFigures, ItemSummary
 from tongban.common.errors import NotFound
 from tongban.common.lookups import Lookup
 

@@ -31,7 +31,7 @@ _SALT = "tongban.feedback.handover"
 
 
 def _brief(number: str) -> Any:
-    from tongban.cases.selectors import case_briefs
+    from tongban.cases.facts import case_briefs
 
     brief = case_briefs(numbers=[number]).get(number)
     if brief is None:
@@ -286,7 +286,7 @@ def invitations_scan(*, now: dt.datetime, limit: int = 20_000) -> int:
     """Read the case history since the last scan and note an invitation, due ``invite_after_days``
     after the case finished, for every case that finished (办结, 不予批准, 不予受理). Idempotent (one
     invitation per case). Returns how many were noted."""
-    from tongban.cases.selectors import case_briefs, case_moves_after
+    from tongban.cases.facts import case_briefs, case_moves_after
     from tongban.feedback.models import FeedMark
 
     scheme = scheme_get()
@@ -376,7 +376,7 @@ def invitations_send(*, now: dt.datetime, limit: int = 5000) -> int:
     """Send the invitations that are due (a case finished ``invite_after_days`` ago and still not
     rated), each once; drop those more than ``INVITE_STALE`` past due. One audit row per run that
     sends any. Returns how many were sent."""
-    from tongban.cases.selectors import case_briefs
+    from tongban.cases.facts import case_briefs
 
     with transaction.atomic():
         Invitation.objects.filter(sent_at__isnull=True, dismissed=False, due_at__lt=now - INVITE_STALE).update(
@@ -420,7 +420,7 @@ def invitations_send(*, now: dt.datetime, limit: int = 5000) -> int:
 def answer_notify(*, followup: FollowUp, now: dt.datetime) -> bool:
     """Tell the citizen who gave the 差评 that it has an answer (反馈), once per follow-up, through
     the notification outbox, in the caller's transaction. Returns whether anyone could be told."""
-    from tongban.cases.selectors import case_briefs
+    from tongban.cases.facts import case_briefs
     from tongban.notifications.services import notify
 
     rating = followup.rating

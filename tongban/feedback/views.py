@@ -135,7 +135,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 def tablet(request: HttpRequest, token: str) -> HttpResponse:
     """The page on the window tablet (or the kiosk) bound to one case for a few minutes: no
     navigation, no login of the citizen, nothing but the item, the masked name and the form."""
-    from tongban.cases.selectors import case_briefs
+    from tongban.cases.facts import case_briefs
 
     at = now()
     try:

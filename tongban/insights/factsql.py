@@ -1,5 +1,5 @@
 """Case facts in the database, set by set: the rules of ``tongban.insights.facts`` as ORM
-expressions over the cases (``tongban.cases.selectors.case_fact_queryset``), compiled to SQL and
+expressions over the cases (``tongban.cases.facts.case_fact_queryset``), compiled to SQL and
 run as one statement per batch, on PostgreSQL and SQLite alike. A Python pass only times the few
 window visits that have a check-in (appointments) to time them from.
 
@@ -73,7 +73,7 @@ def _expressions() -> dict[str, Any]:
 
 
 def _query(*, ids: list[int] | None = None, id_range: tuple[int, int] | None = None) -> tuple[str, list[Any]]:
-    from tongban.cases.selectors import case_fact_queryset
+    from tongban.cases.facts import case_fact_queryset
 
     exprs = _expressions()
     qs = case_fact_queryset(ids=ids, id_range=id_range)
@@ -96,7 +96,7 @@ def facts_stage(*, ids: list[int] | None = None, id_range: tuple[int, int] | Non
 def _time_visits(*, ids: list[int] | None, id_range: tuple[int, int] | None) -> None:
     """Set the window time of the staged cases whose applicant checked in before a visit."""
     from tongban.appointments.selectors import checkins_of
-    from tongban.cases.selectors import case_fact_sources, case_window_applicants
+    from tongban.cases.facts import case_fact_sources, case_window_applicants
 
     cases = case_window_applicants(ids=ids, id_range=id_range)
     if not cases:

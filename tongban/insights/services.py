@@ -111,7 +111,7 @@ def figures_refresh(*, now: dt.datetime, batch: int = BATCH) -> RefreshReport:
     """Bring the figures up to date with the case and rating histories (incremental). One
     transaction; concurrent refreshes queue on the state row. One audit row when anything
     changed. Returns what was done."""
-    from tongban.cases.selectors import case_moves_after
+    from tongban.cases.facts import case_moves_after
     from tongban.feedback.selectors import rating_days_changed
 
     started = time.perf_counter()
@@ -157,7 +157,7 @@ def figures_rebuild(*, now: dt.datetime, chunk: int = 500_000) -> RefreshReport:
     transaction: a reader sees the old figures or the new ones."""
     from django.db.models import Max, Min
 
-    from tongban.cases.selectors import case_id_bounds, case_move_last_id
+    from tongban.cases.facts import case_id_bounds, case_move_last_id
     from tongban.feedback.selectors import rating_feed_span
 
     started = time.perf_counter()
