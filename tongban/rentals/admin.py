@@ -3,23 +3,14 @@ services, which audit every step)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from tongban.common.admin import ReadOnlyAdminMixin
 from tongban.rentals.models import Hazard, RentalProperty, Tenancy
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class _ReadOnly(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written only by the services: shown, never added, edited or deleted here."""
 
 
 @admin.register(RentalProperty)

@@ -13,6 +13,7 @@ the stock backends plus two things:
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import hashlib
 import os
@@ -66,8 +67,9 @@ def _ledger_forget(name: str) -> None:
     StoredFile.objects.filter(name=name).delete()
 
 
-class LedgerMixin:
-    """Record each saved file's digest in the ledger; forget it when the file is deleted."""
+class LedgerMixin(abc.ABC):
+    """Record each saved file's digest in the ledger; forget it when the file is deleted. Each
+    backend implements the three raw operations below (reconcile, export and import use them)."""
 
     def _save(self, name: str, content: File[Any]) -> str:
         sm3, size = sm3_hex(_content_chunks(content))
@@ -79,18 +81,18 @@ class LedgerMixin:
         super().delete(name)  # type: ignore[misc]
         _ledger_forget(name)
 
+    @abc.abstractmethod
     def read_bytes(self, name: str) -> bytes:
         """The whole stored file."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def put_raw(self, name: str, data: bytes) -> None:
         """Write ``data`` under exactly ``name`` without touching the ledger (restore of a backup
         whose database already holds the ledger rows)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def iter_objects(self) -> Iterator[tuple[str, int, float]]:
         """Every stored object: (name, size, modified as a UNIX time)."""
-        raise NotImplementedError
 
 
 def _unreachable(exc: BaseException) -> bool:
