@@ -72,39 +72,49 @@ def _rule(model: type[Model]) -> AccessRule:
     return rule
 
 
-def access_q(user: Viewer | Any, model: type[Model], *, write: bool = False) -> Q | None:
-    """The filter for rows of ``model`` the user may read (or, with ``write``, act on); None
-    means all rows."""
+def access_lookups(user: Viewer | Any, model: type[Model], *, write: bool = False) -> list[dict[str, Any]] | None:
+    """The rows of ``model`` the user may read (or, with ``write``, act on) as alternatives: a row
+    is in scope when it matches one of the lookups (e.g. a citizen's ``[{"person_id": 3},
+    {"applicant_id": 9}]``). None means all rows, ``[]`` none."""
     rule = _rule(model)
-    nothing = Q(pk__in=[])
     if user is None or not getattr(user, "is_authenticated", False):
-        return nothing
+        return []
     role = getattr(user, "role", "")
     if role == Role.ADMIN or getattr(user, "is_superuser", False):
         return None
     if role == Role.AUDITOR:
-        return nothing if write else None
+        return [] if write else None
+    out: list[dict[str, Any]] = []
     if role in (Role.CITIZEN, Role.ENTERPRISE):
-        q = nothing
         if rule.person and user.person_id is not None:
-            q |= Q(**{rule.person: user.person_id})
+            out.append({rule.person: user.person_id})
         if rule.owner:
-            q |= Q(**{rule.owner: user.pk})
-        return q
+            out.append({rule.owner: user.pk})
+        return out
     if role in (Role.CLERK, Role.APPROVER):
         head = bool(getattr(user, "supervisor", False))
         if not head and (rule.heads == "read" or (rule.heads == "act" and write)):
-            return nothing
+            return []
         if rule.staff_all and not write:
             return None
-        q = nothing
         if role == Role.CLERK and user.outlet_id is not None:
-            for path in rule.outlets:
-                q |= Q(**{path: user.outlet_id})
+            out.extend({path: user.outlet_id} for path in rule.outlets)
         if role == Role.APPROVER and rule.department and user.department:
-            q |= Q(**{rule.department: user.department})
-        return q
-    return nothing
+            out.append({rule.department: user.department})
+        return out
+    return []
+
+
+def access_q(user: Viewer | Any, model: type[Model], *, write: bool = False) -> Q | None:
+    """The filter for rows of ``model`` the user may read (or, with ``write``, act on): the OR of
+    ``access_lookups``; None means all rows."""
+    lookups = access_lookups(user, model, write=write)
+    if lookups is None:
+        return None
+    q = Q(pk__in=[])  # matches nothing: the filter of an empty scope
+    for lookup in lookups:
+        q |= Q(**lookup)
+    return q
 
 
 def access_filter(user: Viewer | Any, qs: QuerySet[M], *, write: bool = False) -> QuerySet[M]:
@@ -126,13 +136,11 @@ def access_scope(user: Viewer | Any, model: type[Model]) -> dict[str, Any] | Non
     ``{"outlet_id": 7}`` for an outlet head, None for none. The same decision as ``access_q``,
     for readers that pick a rolled-up table by the scope. Raises TypeError when the user's
     scope is a choice between several paths (use ``access_q`` there)."""
-    q = access_q(user, model)
-    if q is None:
+    lookups = access_lookups(user, model)
+    if lookups is None:
         return {}
-    leaves = [c for c in q.children if not (isinstance(c, tuple) and c[0] == "pk__in" and not c[1])]
-    if not leaves:
+    if not lookups:
         return None
-    if len(leaves) > 1 or q.negated or not all(isinstance(c, tuple) for c in leaves):
+    if len(lookups) > 1:
         raise TypeError(f"{model.__name__}: this user's scope is not one set of constraints")
-    lookup, value = leaves[0]  # type: ignore[misc]  # a leaf of a Q is a (lookup, value) pair
-    return {lookup: value}
+    return lookups[0]

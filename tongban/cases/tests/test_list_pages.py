@@ -147,6 +147,32 @@ def test_literal_statuses_answer_as_the_orm(items: None, personas: Any, now: dt.
     assert len(list(Case.objects.filter(status_in_literal(tuple(QUEUE))))) == 8
 
 
+def test_a_citizens_list_read_as_a_union_answers_as_the_orm(items: None, personas: Any, now: dt.datetime) -> None:
+    """``cases_mine`` reads the two ways of owning a case (registry person, filing account) as a
+    UNION of one index scan each where the database can (PostgreSQL): it lists, page by page and
+    in order, exactly the rows of the ORM's OR filter. Run on SQLite by make test (the OR path)
+    and on PostgreSQL in CI (the UNION)."""
+    from tongban.cases.selectors import cases_mine
+    from tongban.common.access import access_filter, access_lookups
+
+    citizen, other = personas.citizen, personas.other_citizen
+    cases = _cases(personas, now, 9) + _cases(personas, now, 6, citizen=other)
+    Case.objects.filter(pk__in=[c.pk for c in cases[:3]]).update(applicant=None)  # by person only
+    Case.objects.filter(pk__in=[c.pk for c in cases[9:12]]).update(applicant=citizen)  # by account only
+    Case.objects.filter(pk=cases[4].pk).update(submitted_at=cases[12].submitted_at)  # a tie: the pk decides
+    assert access_lookups(citizen, Case) == [{"person": citizen.person_id}, {"applicant": citizen.pk}]
+    orm = list(
+        access_filter(citizen, Case.objects.all()).order_by("-submitted_at", "-id").values_list("number", flat=True)
+    )
+    assert len(orm) == 12
+    listed = [
+        row["case"].number for n in (1, 2, 3) for row in cases_mine(user=citizen, now=now, page=n, per_page=5).rows
+    ]
+    assert listed == orm
+    assert cases_mine(user=citizen, now=now, page=3, per_page=5).has_next is False
+    assert cases_mine(user=citizen, now=now, page=2, per_page=5).has_next is True
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_queue_pages_in_place_by_keyboard(items: None, personas: Any, now: dt.datetime, browser_page: Any) -> None:
