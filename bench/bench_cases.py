@@ -366,10 +366,16 @@ def main() -> None:
             "notes": f"p95 {med['bare']['p95_ms']:.1f} ms",
         }
     ]
+
+    # The floors of issue 14 (docs/adr/0010): a share of the same run's bare view, as this machine's
+    # speed drifts from run to run and the ratio does not; the req/s each floor means in this run.
+    def floor(share: int, rest: str) -> str:
+        return f">= {share}% of bare (>= {bare * share / 100:,.0f} req/s in this run), {rest}"
+
     targets = {
-        "submit": ("submit via API (POST /api/v1/cases/)", ">= 500 req/s, p95 <= 100 ms"),
-        "queue": ("approver queue page /cases/queue/", ">= 1000 req/s, p95 <= 50 ms"),
-        "mine": ("citizen case list /cases/mine/", ">= 1000 req/s, p95 <= 50 ms"),
+        "submit": ("submit via API (POST /api/v1/cases/)", floor(4, "p95 <= 100 ms, 0 errors")),
+        "queue": ("approver queue page /cases/queue/", floor(10, "p95 <= 50 ms, constant queries per page")),
+        "mine": ("citizen case list /cases/mine/", floor(10, "p95 <= 50 ms, constant queries per page")),
     }
     earlier = _earlier_rows()
     for key, (name, target) in targets.items():
@@ -393,7 +399,7 @@ def main() -> None:
                 "value": round(m["rps"]),
                 "unit": "req/s",
                 "target": target,
-                "notes": f"p95 {m['p95_ms']:.1f} ms; {m['rps'] / bare:.2f}x bare; "
+                "notes": f"p95 {m['p95_ms']:.1f} ms; {100 * m['rps'] / bare:.1f}% of bare; "
                 f"errors {int(m['errors'])}, non-2xx {int(m['non2xx'])}{extra}",
             }
         )

@@ -260,7 +260,8 @@ def bench_online(runs: int, seconds: int, database: str) -> list[dict[str, Any]]
             "name": f"online verification API, 2 cores (granian, 2 workers), {label}",
             "value": round(rps),
             "unit": "requests/s",
-            "target": "≥ 1,500/s",
+            # issue 14's floor: a share of the same run's bare endpoint (the machine's speed drifts)
+            "target": f"≥ 20% of bare (≥ {bare * 0.2:,.0f}/s in this run)",
             "notes": f"median of {runs} × {seconds} s wrk runs over 200 certificates, 16 connections, wrk on the "
             f"same machine; p99 {statistics.median(p99):.1f} ms; each request checks the signature, reads the row "
             f"(revocation, stored facts) and is audited (batched); {failed} failed or non-2xx responses; "
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
                         "name": "online verification API, 2 cores (granian, 2 workers), PostgreSQL",
                         "value": None,
                         "unit": "requests/s",
-                        "target": "≥ 1,500/s",
+                        "target": "≥ 20% of bare",
                         "notes": f"not measured: {type(exc).__name__}: {str(exc)[:120]} (set BENCH_POSTGRES_URL)",
                     }
                 )
@@ -324,7 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     common.write_results(
         "certificates",
         "Electronic certificates (capability F)",
-        "python bench/bench_certificates.py" + (f" --only {args.only}" if args.only != "offline,issue,online" else ""),
+        "python bench/bench_certificates.py"
+        + (f" --only {args.only}" if args.only != "offline,issue,online" else "")
+        + (f" --database {args.database}" if "online" in parts and args.database != "sqlite,postgres" else ""),
         rows,
     )
     return 0
