@@ -8,14 +8,14 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils.module_loading import import_string
 
 from tongban.common.access import access_get
 from tongban.common.masking import mask_address, mask_id_number, mask_name, mask_phone
 from tongban.common.roles import Role
 from tongban.registry.models import Person
-from tongban.registry.sources import IdCard, OnFile, RegistrySource, Supplied
+from tongban.registry.sources import OnFile, RegistrySource, Supplied
+from tongban.registry.sql import person_row
 
 
 def person_by_id_number(*, id_number: str) -> Person | None:
@@ -33,43 +33,10 @@ def person_on_file(*, id_number: str | None = None, pk: int | None = None) -> On
     """The person by key or ID number with their current ID card, to pass to
     ``registry_supply_many``; None when unknown.
 
-    Every submission reads its applicant here, so the one indexed read is plain SQL: compiling it
-    through the ORM cost several times the read itself. (Person has no fields needing conversion.)
-    The statement also reads the person's current ID card, which most items ask ``IdCardSource``
-    for: one round trip instead of two.
+    Every submission reads its applicant here, with the current ID card that most items ask
+    ``IdCardSource`` for: one statement, in plain SQL where it was measured to pay (registry/sql.py).
     """
-    fields = Person._meta.concrete_fields
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _person_sql(connection.vendor, "id" if pk is not None else "id_number"),
-            [pk if pk is not None else id_number],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    n = len(fields)
-    person = Person.from_db(connection.alias, [f.attname for f in fields], row[:n])
-    card_id, expires = row[n], row[n + 1]
-    if isinstance(expires, str):  # SQLite gives a subquery's date as text
-        expires = dt.date.fromisoformat(expires)
-    return OnFile(person, None if card_id is None else IdCard(expires))
-
-
-@cache
-def _person_sql(vendor: str, where: str) -> str:
-    from tongban.registry.models import IdentityDocument
-
-    qn = connection.ops.quote_name
-    columns = ", ".join(f"p.{qn(f.column)}" for f in Person._meta.concrete_fields)
-    card = (
-        f"FROM {qn(IdentityDocument._meta.db_table)} d WHERE d.person_id = p.id AND d.kind = 'id_card' "
-        "ORDER BY d.issued_on DESC, d.id DESC LIMIT 1"
-    )
-    # Names come from the models' metadata; the one value is a parameter.
-    return (
-        f"SELECT {columns}, (SELECT d.id {card}), (SELECT d.expires_on {card}) "  # noqa: S608
-        f"FROM {qn(Person._meta.db_table)} p WHERE p.{qn(where)} = %s"
-    )
+    return person_row(id_number=id_number, pk=pk)
 
 
 def person_get(*, user: Any, id_number: str) -> Person:
