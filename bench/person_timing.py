@@ -32,8 +32,8 @@ def main() -> None:
     args = parser.parse_args()
     pks = list(Person.objects.order_by("pk").values_list("pk", flat=True)[: args.people])
     for pk in pks[:50]:
-        raw, orm = person_row(pk=pk), person_row_orm(pk=pk)
-        assert raw is not None and orm is not None and raw.person.pk == orm.person.pk and raw.id_card == orm.id_card
+        a, b = person_row(pk=pk), person_row_orm(pk=pk)
+        assert a is not None and b is not None and a.person.pk == b.person.pk and a.id_card == b.id_card
     rates: dict[str, list[float]] = {"sql": [], "orm": []}
     for _ in range(args.rounds):
         for name, read in (("sql", person_row), ("orm", person_row_orm)):

@@ -63,7 +63,7 @@ def person_row(*, id_number: str | None = None, pk: int | None = None) -> OnFile
 def person_row_orm(*, id_number: str | None = None, pk: int | None = None) -> OnFile | None:
     """What ``person_row`` does, in the ORM (the reference its test compares with)."""
     card = IdentityDocument.objects.filter(person=OuterRef("pk"), kind="id_card").order_by("-issued_on", "-id")
-    lookup = {"pk": pk} if pk is not None else {"id_number": id_number}
+    lookup: dict[str, object] = {"pk": pk} if pk is not None else {"id_number": id_number}
     person = (
         Person.objects.annotate(
             card_id=Subquery(card.values("id")[:1]), card_expires=Subquery(card.values("expires_on")[:1])
@@ -73,5 +73,5 @@ def person_row_orm(*, id_number: str | None = None, pk: int | None = None) -> On
     )
     if person is None:
         return None
-    card_id, expires = person.card_id, person.card_expires  # type: ignore[attr-defined]  # annotations
+    card_id, expires = person.card_id, person.card_expires
     return OnFile(person, None if card_id is None else IdCard(expires))

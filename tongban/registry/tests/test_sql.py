@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 
 from tongban.registry.models import IdentityDocument, Person
+from tongban.registry.sources import IdCard
 from tongban.registry.sql import person_row, person_row_orm
 
 pytestmark = pytest.mark.django_db
 
 
-def _same(person: Person) -> tuple[object, object]:
+def _same(person: Person) -> tuple[IdCard | None, IdCard | None]:
     by_pk = person_row(pk=person.pk), person_row_orm(pk=person.pk)
     by_number = person_row(id_number=person.id_number), person_row_orm(id_number=person.id_number)
     for raw, orm in (by_pk, by_number):
