@@ -135,10 +135,20 @@ def plant(personas: Any, now: dt.datetime) -> World:
 def _home_visit_of(a: Any, personas: Any, now: dt.datetime) -> str:
     """Citizen A's 上门办 request for t_doc at clerk X's outlet (which offers home visits)."""
     from tongban.appointments.visits import home_visit_request
+    from tongban.outlets.services import outlet_upsert
 
     outlet = personas.outlet
-    outlet.home_visit = True
-    outlet.save(update_fields=["home_visit"])
+    outlet_upsert(
+        code=outlet.code,
+        name=outlet.name,
+        kind=outlet.kind,
+        region_code=outlet.region_code,
+        lat=outlet.lat,
+        lng=outlet.lng,
+        items=["t_doc"],
+        home_visit=True,
+        at=now,
+    )
     visit = home_visit_request(
         user=a,
         item_code="t_doc",
