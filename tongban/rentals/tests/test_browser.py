@@ -44,7 +44,8 @@ def test_declare_poster_tenant_by_qr_link_then_a_hazard(browser_page: Any, perso
     page.goto(f"/rentals/p/{prop.number}/")
     page.click("#review-form button[value=approve]")
     page.wait_for_selector("#poster-link")
-    assert RentalProperty.objects.get(pk=prop.pk).state == PropertyState.APPROVED
+    prop.refresh_from_db()
+    assert prop.state == PropertyState.APPROVED
 
     login(page, landlord.username, "pw-citizen-123")
     page.goto(f"/rentals/p/{prop.number}/")
