@@ -45,6 +45,7 @@ API: dict[str, Call] = {
     "tongban_cases_api_preview_for": Call(
         "POST", "/api/v1/cases/preview", {"item_code": "{item}", "id_number": "{id_a}"}
     ),
+    "tongban_cases_api_flag_counts": Call("GET", "/api/v1/cases/flags"),
     "tongban_cases_api_bulk": Call("POST", "/api/v1/cases/bulk", {"numbers": ["{case_a}"], "to": "in_review"}),
     "tongban_cases_api_detail": Call("GET", "/api/v1/cases/{case_a}"),
     "tongban_cases_api_accept": Call("POST", "/api/v1/cases/{case_b}/accept", {"commitment": False}),
@@ -85,6 +86,25 @@ API: dict[str, Call] = {
         "POST", "/api/v1/appointments/{appt_a}/reschedule", {"slot_id": "{slot_2}"}
     ),
     "tongban_appointments_api_check_in": Call("POST", "/api/v1/appointments/{appt_a}/check-in"),
+    "tongban_appointments_api_sessions": Call("GET", "/api/v1/appointments/sessions?outlet=T-PS-BOOK&item={book_item}"),
+    "tongban_appointments_api_visit_request": Call(
+        "POST",
+        "/api/v1/appointments/home-visits",
+        {
+            "item_code": "t_doc",
+            "outlet_code": "{outlet_x}",
+            "address": "测试地址2号",
+            "phone": "13800000456",
+            "reason": "行动不便",
+        },
+    ),
+    "tongban_appointments_api_visit_list": Call("GET", "/api/v1/appointments/home-visits"),
+    "tongban_appointments_api_visit_schedule": Call(
+        "POST", "/api/v1/appointments/home-visits/{visit_a}/schedule", {"visit_at": "2030-04-02T10:00:00+08:00"}
+    ),
+    "tongban_appointments_api_visit_close": Call(
+        "POST", "/api/v1/appointments/home-visits/{visit_a}/close", {"done": False, "note": "矩阵"}
+    ),
     "tongban_accounts_api_tokens": Call("GET", "/api/v1/accounts/tokens"),
     "tongban_accounts_api_token_create": Call("POST", "/api/v1/accounts/tokens", {"name": "矩阵", "days": 30}),
     "tongban_accounts_api_token_revoke": Call("DELETE", "/api/v1/accounts/tokens/{token_a}"),
@@ -170,6 +190,7 @@ PAGES: dict[str, Call] = {
     "cases:queue": Call("GET", "/cases/queue/"),
     "cases:bulk": Call("POST", "/cases/queue/bulk/", form={"numbers": ["{case_a}"], "to": "in_review"}),
     "cases:intake": Call("GET", "/cases/intake/"),
+    "cases:flags": Call("GET", "/cases/flags/"),
     "cases:detail": Call("GET", "/cases/{case_a}/"),
     "cases:act": Call("POST", "/cases/{case_a}/act/", form={"to": "withdrawn", "confirmed": "1"}),
     "cases:material_verify": Call("POST", "/cases/{case_a}/verify/", form={"code": "paper"}),
@@ -199,6 +220,11 @@ PAGES: dict[str, Call] = {
     "appointments:reschedule": Call("POST", "/appointments/{appt_a}/reschedule/", form={"slot_id": "{slot_2}"}),
     "appointments:for_item": Call("GET", "/appointments/for-item/{book_item}/"),
     "appointments:check_in": Call("POST", "/appointments/check-in/", form={"number": "{appt_a}"}),
+    "appointments:visits": Call("GET", "/appointments/home-visits/"),
+    "appointments:visit_request": Call("GET", "/appointments/home-visits/for/t_doc/"),
+    "appointments:visit_act": Call(
+        "POST", "/appointments/home-visits/{visit_a}/act/", form={"action": "schedule", "visit_at": "2030-04-02T10:00"}
+    ),
     "rentals:mine": Call("GET", "/rentals/"),
     "rentals:declare": Call("GET", "/rentals/declare/"),
     "rentals:property": Call("GET", "/rentals/p/{rental_a}/"),

@@ -90,6 +90,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
         channels=(),
     )
     uscc_a, liaison_a = _enterprise_of(a, personas, now)
+    visit_a = _home_visit_of(a, personas, now)
     users = {
         "anon": None,
         "citizen_a": a,
@@ -120,6 +121,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "slug": "t_doc",
         "uscc_a": uscc_a,
         "liaison_a": str(liaison_a),
+        "visit_a": visit_a,
     }
     ids.update(plant_rentals(personas, now))
     ids.update(plant_dogs(personas, now))
@@ -128,6 +130,35 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "citizen_b": [b.id_number, b.real_name, b.phone],
     }
     return World(users=users, ids=ids, canaries=canaries)
+
+
+def _home_visit_of(a: Any, personas: Any, now: dt.datetime) -> str:
+    """Citizen A's 上门办 request for t_doc at clerk X's outlet (which offers home visits)."""
+    from tongban.appointments.visits import home_visit_request
+    from tongban.outlets.services import outlet_upsert
+
+    outlet = personas.outlet
+    outlet_upsert(
+        code=outlet.code,
+        name=outlet.name,
+        kind=outlet.kind,
+        region_code=outlet.region_code,
+        lat=outlet.lat,
+        lng=outlet.lng,
+        items=["t_doc"],
+        home_visit=True,
+        at=now,
+    )
+    visit = home_visit_request(
+        user=a,
+        item_code="t_doc",
+        outlet_code=outlet.code,
+        address="测试地址1号",
+        phone="13800000123",
+        reason="行动不便",
+        at=now,
+    )
+    return visit.number
 
 
 def _enterprise_of(a: Any, personas: Any, now: dt.datetime) -> tuple[str, int]:

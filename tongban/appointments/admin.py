@@ -1,4 +1,5 @@
-"""Appointment plans are edited here; bookings are read-only (they change through services)."""
+"""Appointment plans and 专场 (with their slots) are edited here; bookings and home visits are
+read-only (they change through services)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tongban.appointments.models import Appointment, Slot, SlotPlan
+from tongban.appointments.models import Appointment, HomeVisit, Slot, SlotPlan, SpecialSession
 from tongban.appointments.services import slot_plan_set
 from tongban.common.admin import ReadOnlyAdminMixin
 from tongban.common.clock import now
@@ -48,3 +49,35 @@ class AppointmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("=number",)
     show_full_result_count = False
+
+
+class SessionSlotInline(admin.TabularInline):
+    """A 专场's slots: a place already booked keeps its slot (the booked count is read-only)."""
+
+    model = Slot
+    fields = ("start", "end", "capacity", "booked")
+    readonly_fields = ("booked",)
+    extra = 1
+
+
+@admin.register(SpecialSession)
+class SpecialSessionAdmin(admin.ModelAdmin):
+    list_display = ("label_zh", "outlet", "group", "min_age", "max_age", "active")
+    list_filter = ("group", "active")
+    raw_id_fields = ("outlet",)
+    inlines = [SessionSlotInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # A session's slots are at the session's outlet, for its group.
+        for slot in formset.save(commit=False):
+            slot.outlet_id, slot.group = form.instance.outlet_id, form.instance.group
+            slot.save()
+        for slot in formset.deleted_objects:
+            slot.delete()
+
+
+@admin.register(HomeVisit)
+class HomeVisitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("number", "item_code", "outlet", "state", "requested_at", "visit_at")
+    list_filter = ("state",)
+    search_fields = ("=number",)

@@ -47,3 +47,11 @@ def demo_load(*, now: dt.datetime, stdout: Writer) -> None:
             plans += 1
     created = slots_generate_all(at=now)
     stdout.write(f"appointments: {plans} slot plans added, {created} slots generated ahead\n")
+    from tongban.accounts.models import User
+    from tongban.appointments.flags_demo import session_demo, visit_demo
+
+    citizens = list(User.objects.filter(role="citizen", person__isnull=False).order_by("pk")[:2])
+    clerk = User.objects.filter(username="clerk").select_related("outlet").first()
+    sessions = session_demo(now=now)
+    visits = visit_demo(now=now, citizens=citizens, clerk=clerk, stdout=stdout)
+    stdout.write(f"appointments: {sessions} special sessions, {visits} home visits added\n")

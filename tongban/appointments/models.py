@@ -47,8 +47,39 @@ class SlotPlan(models.Model):
         return self.counters * (self.slot_minutes // self.visit_minutes)
 
 
+class SpecialSession(models.Model):
+    """专场: an appointment plan of its own at an outlet for an item group (e.g. for this year's
+    college-entrance exam students), with a label shown on the booking page and who may book it
+    (an age range read from the ID number; ``note`` says it in words). Its slots carry ``session``;
+    they are booked like any slot, by eligible people only."""
+
+    outlet = models.ForeignKey("outlets.Outlet", on_delete=models.CASCADE, related_name="special_sessions")
+    group = models.CharField(_("业务类别"), max_length=16, choices=Department.choices)
+    label_zh = models.CharField(_("专场名称"), max_length=60)
+    label_en = models.CharField(_("专场名称（英文）"), max_length=80)
+    note_zh = models.CharField(_("适用人群"), max_length=200, blank=True)
+    note_en = models.CharField(_("适用人群（英文）"), max_length=240, blank=True)
+    min_age = models.PositiveSmallIntegerField(_("最低年龄"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("最高年龄"), null=True, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("专场")
+        verbose_name_plural = _("专场")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
+                name="special_session_ages",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label_zh
+
+
 class Slot(models.Model):
-    """A half-open period [start, end) at an outlet for an item group with a fixed capacity."""
+    """A half-open period [start, end) at an outlet for an item group with a fixed capacity
+    (of a 专场 when ``session`` is set)."""
 
     outlet = models.ForeignKey("outlets.Outlet", on_delete=models.CASCADE, related_name="slots")
     group = models.CharField(_("业务类别"), max_length=16, choices=Department.choices)
@@ -56,13 +87,19 @@ class Slot(models.Model):
     end = models.DateTimeField(_("结束"))
     capacity = models.PositiveIntegerField(_("容量"))
     booked = models.PositiveIntegerField(_("已约"), default=0)
+    session = models.ForeignKey(
+        SpecialSession, null=True, blank=True, on_delete=models.CASCADE, related_name="slots", verbose_name=_("专场")
+    )
 
     class Meta:
         ordering = ["start"]
         verbose_name = _("预约时段")
         verbose_name_plural = _("预约时段")
         constraints = [
-            models.UniqueConstraint(fields=["outlet", "group", "start"], name="slot_unique_start"),
+            models.UniqueConstraint(
+                fields=["outlet", "group", "start"], condition=Q(session__isnull=True), name="slot_unique_start"
+            ),
+            models.UniqueConstraint(fields=["session", "start"], name="slot_session_unique_start"),
             models.CheckConstraint(condition=Q(booked__lte=F("capacity")), name="slot_never_overbooked"),
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="slot_ends_after_start"),
         ]
@@ -132,3 +169,49 @@ class QueueCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outlet_id}@{self.day}: {self.last}"
+
+
+class HomeVisitState(models.TextChoices):
+    REQUESTED = "requested", _("已申请")
+    SCHEDULED = "scheduled", _("已安排")
+    DONE = "done", _("已上门")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class HomeVisit(models.Model):
+    """上门办: a citizen asks the outlet to come to their home for an item that allows it; the
+    outlet's staff set a visit time (the citizen is notified), then record the visit."""
+
+    number = models.CharField(_("上门申请号"), max_length=20, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="home_visits")
+    outlet = models.ForeignKey("outlets.Outlet", on_delete=models.PROTECT, related_name="home_visits")
+    item_code = models.CharField(_("事项编码"), max_length=64)
+    address = models.CharField(_("上门地址"), max_length=200)
+    phone = models.CharField(_("联系电话"), max_length=20)
+    reason = models.CharField(_("申请理由"), max_length=300)
+    state = models.CharField(_("状态"), max_length=12, choices=HomeVisitState.choices, default=HomeVisitState.REQUESTED)
+    requested_at = models.DateTimeField(_("申请时间"))
+    visit_at = models.DateTimeField(_("上门时间"), null=True, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    ACCESS = AccessRule(owner="user_id", outlets=("outlet_id",))
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("上门办")
+        verbose_name_plural = _("上门办")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "item_code"],
+                condition=Q(state__in=["requested", "scheduled"]),
+                name="one_open_home_visit_per_item",
+            ),
+        ]
+        indexes = [models.Index(fields=["outlet", "state", "requested_at"], name="home_visit_outlet_state")]
+
+    def __str__(self) -> str:
+        return self.number

@@ -110,7 +110,7 @@ def slots_generate(
         return 0
     have = set(
         Slot.objects.filter(
-            outlet=outlet, group=plan.group, start__gte=new[0].start, start__lte=new[-1].start
+            outlet=outlet, group=plan.group, session=None, start__gte=new[0].start, start__lte=new[-1].start
         ).values_list("start", flat=True)
     )
     missing = [s for s in new if s.start not in have]

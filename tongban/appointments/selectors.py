@@ -18,6 +18,7 @@ def slots_open(*, outlet_id: int, group: str, at: dt.datetime, days: int = 7) ->
         Slot.objects.filter(
             outlet_id=outlet_id,
             group=group,
+            session=None,
             start__gt=at,
             start__lt=at + dt.timedelta(days=days),
             booked__lt=F("capacity"),

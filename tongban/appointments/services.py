@@ -31,6 +31,7 @@ from tongban.appointments.policy import booking_policy
 from tongban.appointments.reminders import _queue_reminder
 from tongban.appointments.reminders import appointment_remind as appointment_remind  # re-exported
 from tongban.appointments.reminders import appointments_remind_due as appointments_remind_due  # re-exported
+from tongban.appointments.sessions import session_check
 from tongban.audit.services import audit_record
 from tongban.common.access import access_get
 from tongban.common.clock import SHANGHAI
@@ -130,7 +131,7 @@ def _check_active(standing: _Standing) -> None:
         )
 
 
-_SLOT = RowLoader(Slot, ["id", "outlet", "group", "start", "end", "capacity", "booked"])
+_SLOT = RowLoader(Slot, ["id", "outlet", "group", "start", "end", "capacity", "booked", "session"])
 
 
 def _slot_select() -> str:
@@ -276,6 +277,8 @@ def appointment_book(*, user: Any, item_code: str, slot_id: int, at: dt.datetime
         _check_no_show_ban(standing)
         _rate_limit(user, at)
         slot = _slot_checked(slot_row, item_code, at)
+        if slot.session_id is not None:
+            session_check(session_id=slot.session_id, user=user, at=at)  # 专场: eligible people only
         _check_active(standing)
         _take_place(slot.pk)
         try:
@@ -334,6 +337,8 @@ def appointment_reschedule(*, user: Any, number: str, slot_id: int, at: dt.datet
     if slot_id == appt.slot_id:
         return appt
     new = _slot_for_item(slot_id, appt.item_code, at)
+    if new.session_id is not None:
+        session_check(session_id=new.session_id, user=user, at=at)
     old_slot = appt.slot_id
     with transaction.atomic():
         _take_place(new.pk)

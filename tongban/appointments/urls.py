@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.appointments import views
+from tongban.appointments import views, visit_views
 
 app_name = "appointments"
 urlpatterns = [
@@ -10,4 +10,7 @@ urlpatterns = [
     path("<str:number>/reschedule/", views.reschedule, name="reschedule"),
     path("for-item/<str:item>/", views.book_for_item, name="for_item"),
     path("check-in/", views.check_in, name="check_in"),
+    path("home-visits/", visit_views.visits, name="visits"),
+    path("home-visits/for/<str:item>/", visit_views.visit_request, name="visit_request"),
+    path("home-visits/<str:number>/act/", visit_views.visit_act, name="visit_act"),
 ]

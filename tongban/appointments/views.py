@@ -25,6 +25,7 @@ from tongban.appointments.services import (
     appointment_reschedule,
     item_group,
 )
+from tongban.appointments.sessions import sessions_open
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
@@ -45,8 +46,17 @@ def _slot_choice(request: HttpRequest, item: str, outlet_code: str) -> dict[str,
     outlet = outlet_get(code=outlet_code)
     if not outlets_for_item(item_code=item).filter(pk=outlet.pk).exists() or not outlet.bookable:
         raise NotFound(gettext("该网点不能预约此事项"), code="outlet_cannot")
-    slots = slots_open(outlet_id=outlet.pk, group=item_group(item_code=item), at=now(), days=14)
-    return {"outlet": outlet, "item": item, "item_name": _item_name(item), "days": slots_by_day(slots)}
+    at, group = now(), item_group(item_code=item)
+    slots = slots_open(outlet_id=outlet.pk, group=group, at=at, days=14)
+    id_number = getattr(request.user, "id_number", "") or ""
+    sessions = sessions_open(outlet_id=outlet.pk, group=group, at=at, id_number=id_number)
+    return {
+        "outlet": outlet,
+        "item": item,
+        "item_name": _item_name(item),
+        "days": slots_by_day(slots),
+        "sessions": sessions,
+    }
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,6 +17,7 @@ from tongban.cases.schemas import (
     BulkOut,
     CaseOut,
     CasePageOut,
+    FlagCountOut,
     MaterialIn,
     PreviewIn,
     PreviewOut,
@@ -26,6 +28,7 @@ from tongban.cases.selectors import (
     Page,
     case_countdown,
     case_detail,
+    case_flag_counts,
     case_get,
     case_queue,
     cases_mine,
@@ -59,6 +62,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
         "submitted_at": c.submitted_at,
         "deadline_at": c.deadline_at,
         "countdown": {"urgency": cd.urgency, "days_left": cd.days_left, "seconds_left": cd.seconds_left},
+        "expedited": c.expedited,
     }
 
 
@@ -107,6 +111,7 @@ def _case(request: HttpRequest, number: str, *, written: Any = None) -> dict[str
         "closed_at": case.closed_at,
         "limit_value": case.limit_value,
         "limit_unit": case.limit_unit,
+        "elder_help": case.elder_help,
         "under_commitment": case.under_commitment,
         "commitment_due_at": case.commitment_due_at,
         "verification_flagged": case.verification_flagged_at is not None,
@@ -152,6 +157,8 @@ def submit(
         idempotency_key=idempotency_key,
         now=at,
         decision=Decision(payload.decision, payload.reason) if payload.decision else None,
+        expedited=payload.expedited,
+        elder_help=payload.elder_help,
     )
     if result.created:
         return Status(201, _case(request, result.case.number, written=result))
@@ -220,6 +227,15 @@ def bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
         else:
             done.append(number)
     return {"done": done, "refused": refused}
+
+
+@router.get("/flags", response=list[FlagCountOut], summary="加急 and 敬老帮办 cases per item in my scope")
+def flag_counts(request: HttpRequest, days: int = Query(30, ge=1, le=366)) -> list[dict[str, Any]]:
+    """Service flags of the cases submitted in the last ``days`` days in the caller's scope (staff)."""
+    if getattr(request.user, "role", None) not in _STAFF:
+        raise Forbidden(gettext("只有工作人员可以查看统计"))
+    until = now()
+    return case_flag_counts(user=request.user, since=until - dt.timedelta(days=days), until=until)
 
 
 @router.get("/{number}", response=CaseOut, summary="One case with its materials and history")

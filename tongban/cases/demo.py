@@ -77,6 +77,7 @@ def demo_load(*, now: dt.datetime, stdout: Any) -> None:
             now=at,
             presented=presented,
             idempotency_key=f"demo:{key}",
+            expedited=key.endswith("-expedited"),  # 加急: the item's expedited limit
         )
         return r.case if r.created else None  # a re-run leaves existing cases alone
 
@@ -86,6 +87,7 @@ def demo_load(*, now: dt.datetime, stdout: Any) -> None:
         ("renew-accepted", "id_card_renew", ["accept"]),
         ("renew-supplement", "id_card_renew", ["accept", "in_review", "supplement_requested"]),
         ("ncr-done", "no_criminal_record", ["accept", "approved"]),
+        ("passport-expedited", "passport", []),  # accepted at an exit-entry window, not by the demo
     ]
     for key, code, steps in plans:
         try:
@@ -126,6 +128,7 @@ def demo_load(*, now: dt.datetime, stdout: Any) -> None:
                 case_accept(number=r.case.number, actor=clerk, now=now, commitment=item.commitment.allowed)
         except DomainError as exc:
             stdout.write(f"cases: demo walk-in skipped: {exc.message}")
+        made += _elder_help_case(clerk, walk_in.id_number, now, stdout)
     stdout.write(f"cases: {made} demo cases created")
 
 
@@ -186,3 +189,28 @@ def _completed_per_group(citizen: Any, users: dict[str, Any], start: dt.datetime
             except DomainError as exc:
                 stdout.write(f"cases: finished {code} skipped: {exc.message}")
     return made
+
+
+def _elder_help_case(clerk: Any, id_number: str, now: dt.datetime, stdout: Any) -> int:
+    """A window case with 敬老 one-to-one help recorded by the clerk, accepted at once."""
+    from tongban.cases.services import Decision
+
+    for code in ("hukou_certificate", "id_card_renew", "residence_permit"):
+        try:
+            item = item_spec(code=code)
+            r = case_submit(
+                actor=clerk,
+                item_code=code,
+                form=sample_form(item.form_schema, at=now),
+                channel="window",
+                id_number=id_number,
+                now=now,
+                presented=[m.code for m in item.materials if m.source is None],
+                idempotency_key=f"demo:elder-{code}",
+                decision=Decision("commitment" if item.commitment.allowed else "accept"),
+                elder_help=True,
+            )
+            return 1 if r.created else 0
+        except DomainError as exc:
+            stdout.write(f"cases: demo elder help {code} skipped: {exc.message}")
+    return 0

@@ -96,6 +96,11 @@ class Case(models.Model):
     verification_flagged_at = models.DateTimeField(_("待核查标记"), null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(_("超期标记"), null=True, blank=True)
 
+    # Service flags: 加急 (the case runs against the item's expedited limit) and 敬老 one-to-one
+    # help given at the window (recorded by the clerk at intake, counted in the figures).
+    expedited = models.BooleanField(_("加急"), default=False)
+    elder_help = models.BooleanField(_("敬老帮办"), default=False)
+
     reason = models.TextField(_("最近一次说明"), blank=True)
     result_reference = models.CharField(_("结果文书编号"), max_length=40, blank=True)
 

@@ -43,6 +43,8 @@ class SubmitIn(Schema):
         description="staff at the window: accept, accept under commitment or refuse in the same transaction",
     )
     reason: str = Field(default="", max_length=2000, description="why the application is refused at intake")
+    expedited: bool = Field(default=False, description="加急: run against the item's expedited time limit")
+    elder_help: bool = Field(default=False, description="staff at the window: 敬老 one-to-one help was given")
 
 
 class AcceptIn(Schema):
@@ -112,6 +114,7 @@ class CaseRowOut(DictOut):
     submitted_at: dt.datetime
     deadline_at: dt.datetime | None
     countdown: CountdownOut
+    expedited: bool
 
 
 class CaseOut(CaseRowOut):
@@ -125,6 +128,7 @@ class CaseOut(CaseRowOut):
     closed_at: dt.datetime | None
     limit_value: int
     limit_unit: str
+    elder_help: bool
     under_commitment: bool
     commitment_due_at: dt.datetime | None
     verification_flagged: bool
@@ -166,3 +170,11 @@ class BulkOut(DictOut):
 class SweepOut(Schema):
     verification_flagged: list[str]
     overdue_flagged: list[str]
+
+
+class FlagCountOut(DictOut):
+    item_code: str
+    item_name: str
+    cases: int
+    expedited: int
+    elder_help: int

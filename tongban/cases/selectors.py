@@ -179,6 +179,7 @@ class CaseRow(NamedTuple):
     deadline_at: dt.datetime | None
     limit_unit: str
     clock_remaining: int | None
+    expedited: bool
     pk: int
 
 
@@ -279,3 +280,25 @@ def case_detail(*, user: Any, case: Case, now: dt.datetime) -> dict[str, Any]:
 # Plain rows, no access check: the callers are system tasks (the figures' refresh, the rating
 # invitations) or check access themselves (a rating is given by the case's applicant, or on a
 # page a clerk in scope handed over).
+
+
+def case_flag_counts(*, user: Any, since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+    """The service flags in the user's scope per item, for cases submitted in [since, until):
+    cases, 加急 (expedited) cases and cases with 敬老 one-to-one help at the window; items with
+    cases only, most cases first."""
+    from django.db.models import Count, Max
+
+    q = access_q(user, Case)
+    qs = Case.objects.filter(submitted_at__gte=since, submitted_at__lt=until)
+    qs = qs if q is None else qs.filter(q)
+    rows = (
+        qs.values("item_code")
+        .annotate(
+            item_name=Max("item_name"),
+            cases=Count("pk"),
+            expedited=Count("pk", filter=Q(expedited=True)),
+            elder_help=Count("pk", filter=Q(elder_help=True)),
+        )
+        .order_by("-cases", "item_code")
+    )
+    return [dict(r) for r in rows]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/bulk/", views.bulk, name="bulk"),
     path("intake/", views.intake, name="intake"),
+    path("flags/", views.flags, name="flags"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/act/", views.act, name="act"),
     path("<str:number>/material/", views.material, name="material"),

@@ -3,6 +3,7 @@ the approvers' queue with bulk actions. Views translate input and call services 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -20,6 +21,7 @@ from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
 from tongban.cases.selectors import (
     case_detail,
+    case_flag_counts,
     case_get,
     case_queue,
     cases_mine,
@@ -98,6 +100,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     presented=presented,
                     files=uploads,
                     idempotency_key=f"form:{token[:60]}",
+                    expedited=request.POST.get("expedited") == "1",
                 )
             except DomainError as exc:
                 _problem(form, exc)
@@ -271,3 +274,19 @@ def bulk(request: HttpRequest) -> HttpResponse:
 def intake(request: HttpRequest) -> HttpResponse:
     """Window intake lives on the clerk workbench (web:workbench); this name redirects there."""
     return redirect("web:workbench")
+
+
+@login_required
+@role_required(*STAFF)
+def flags(request: HttpRequest) -> HttpResponse:
+    """便民服务统计: 加急 and 敬老帮办 cases per item in the viewer's scope over the last ``days``."""
+    try:
+        days = min(max(int(request.GET.get("days", "30")), 1), 366)
+    except ValueError:
+        days = 30
+    until = now()
+    rows = case_flag_counts(user=request.user, since=until - dt.timedelta(days=days), until=until)
+    totals = {k: sum(r[k] for r in rows) for k in ("cases", "expedited", "elder_help")}
+    return render(
+        request, "cases/flags.html", {"rows": rows, "totals": totals, "days": days, "day_choices": (7, 30, 90, 365)}
+    )

@@ -92,6 +92,8 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
                 presented=request.POST.getlist("presented"),
                 idempotency_key=f"window:{token[:60]}",
                 decision=Decision(decision, reason),  # type: ignore[arg-type]  # one of DECISIONS
+                expedited=request.POST.get("expedited") == "1",
+                elder_help=request.POST.get("elder_help") == "1",
             ).case
         except DomainError as exc:
             error = exc.message

@@ -21,16 +21,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PlainSerializer,
-    Tag,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainSerializer, Tag, field_validator, model_validator
 
 from tongban.common.roles import OutletKind
 
@@ -404,6 +395,10 @@ class ItemSpec(_Frozen):
     fee_note_en: EnText | None = None
     legal_limit: LegalLimit
     promised_limit: TimeLimit
+    # 加急: a shorter promised limit an applicant (or the clerk for them) may ask for; None: not offered.
+    expedited: TimeLimit | None = None
+    # 上门办: the outlet may come to the applicant's home (people who cannot travel).
+    home_visit: bool = False
     commitment: Commitment = Field(default_factory=Commitment)
     result: Result
     approval: list[ApprovalStep] = Field(default_factory=list)
@@ -455,6 +450,9 @@ class ItemSpec(_Frozen):
             raise ValueError("duplicate eligibility rule codes")
         if self.promised_limit.unit == self.legal_limit.unit and self.promised_limit.value > self.legal_limit.value:
             raise ValueError("promised_limit may not exceed legal_limit")
+        fast = self.expedited
+        if fast is not None and (fast.unit != self.promised_limit.unit or fast.value >= self.promised_limit.value):
+            raise ValueError("expedited must be shorter than promised_limit, in the same unit")
         if self.window_needed and not self.outlet_types:
             raise ValueError("an item handled at a window or kiosk names its outlet_types")
         return self

@@ -1,12 +1,14 @@
-"""微安居 in the admin: read only (properties, tenancies and hazards change through their
-services, which audit every step)."""
+"""微安居 in the admin: properties, tenancies and hazards read only (they change through their
+services, which audit every step); the thresholds (``RentalLimits``) edited here by an
+administrator (the audited admin site records every change)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from tongban.common.admin import ReadOnlyAdminMixin
-from tongban.rentals.models import Hazard, RentalProperty, Tenancy
+from tongban.rentals.models import Hazard, RentalLimits, RentalProperty, Tenancy
 
 
 class _ReadOnly(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -30,3 +32,17 @@ class TenancyAdmin(_ReadOnly):
 class HazardAdmin(_ReadOnly):
     list_display = ("property", "kind", "state", "due_at")
     list_filter = ("state", "kind")
+
+
+@admin.register(RentalLimits)
+class RentalLimitsAdmin(admin.ModelAdmin):
+    """The one row of thresholds: edited, never added twice or deleted."""
+
+    list_display = ("__str__", "max_rooms", "max_per_room", "hazard_default_days", "hazard_max_days", "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not RentalLimits.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: RentalLimits | None = None) -> bool:
+        return False

@@ -16,6 +16,7 @@ from tongban.common.masking import mask_address, mask_name
 from tongban.common.params import PageNumber, RowId
 from tongban.rentals import hazards as hz
 from tongban.rentals import services as svc
+from tongban.rentals.limits import rental_limits
 from tongban.rentals.models import Hazard, RentalProperty, Tenancy
 from tongban.rentals.selectors import (
     hazard_get,
@@ -176,7 +177,7 @@ def tenancy_move_out(request: HttpRequest, pk: RowId, payload: MoveOutIn) -> dic
 class HazardIn(Schema):
     kind: str = Field(max_length=12)
     note: str = Field(max_length=300)
-    working_days: int = Field(ge=1, le=30)
+    working_days: int = Field(ge=1, le=366, description="at most the hazard_max_days limit")
 
 
 class HazardOut(Schema):
@@ -232,7 +233,7 @@ def hazard_rectify(request: HttpRequest, pk: RowId, payload: RectifyIn) -> dict[
 class VerdictIn(Schema):
     close: bool
     note: str = Field(default="", max_length=300)
-    working_days: int = Field(default=5, ge=1, le=30)
+    working_days: int | None = Field(default=None, ge=1, le=366, description="default: hazard_default_days")
 
 
 @router.post("/hazards/{pk}/verdict", response=HazardOut, summary="The officer closes or reopens a hazard")
@@ -240,7 +241,13 @@ def hazard_verdict(request: HttpRequest, pk: RowId, payload: VerdictIn) -> dict[
     if payload.close:
         hz.hazard_close(pk=pk, actor=request.user, now=now())
     else:
-        hz.hazard_reopen(pk=pk, actor=request.user, note=payload.note, working_days=payload.working_days, now=now())
+        hz.hazard_reopen(
+            pk=pk,
+            actor=request.user,
+            note=payload.note,
+            working_days=payload.working_days or rental_limits().hazard_default_days,
+            now=now(),
+        )
     return _hazard(hazard_get(user=request.user, pk=pk))
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from tongban.rentals.models import HazardKind, PropertyUse
@@ -31,7 +34,18 @@ class ReviewForm(forms.Form):
 class HazardForm(forms.Form):
     kind = forms.ChoiceField(label=_("隐患类型"), choices=HazardKind.choices)
     note = forms.CharField(label=_("隐患描述"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
-    working_days = forms.IntegerField(label=_("整改期限（工作日）"), min_value=1, max_value=30, initial=5)
+    working_days = forms.IntegerField(label=_("整改期限（工作日）"), min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from tongban.rentals.limits import rental_limits
+
+        super().__init__(*args, **kwargs)
+        limits = rental_limits()
+        field = self.fields["working_days"]
+        field.initial = limits.hazard_default_days
+        field.validators.append(MaxValueValidator(limits.hazard_max_days))
+        field.widget.attrs["max"] = limits.hazard_max_days
+
     photo = forms.FileField(label=_("现场照片（可选）"), required=False)
 
 

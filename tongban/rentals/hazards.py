@@ -1,6 +1,6 @@
 """房屋隐患 writes: an officer records a hazard (pushed to the landlord with a deadline in working
 days), the landlord reports rectification, the officer closes or reopens it; overdue hazards
-are reminded once per deadline.
+are reminded once per deadline (or every few days, as the limits say).
 
 Each public service is one transaction with one audit row; time is a parameter (``now``).
 """
@@ -12,20 +12,21 @@ import io
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tongban.audit.services import audit_record
 from tongban.common.access import access_get
-from tongban.common.clock import SHANGHAI
+from tongban.common.clock import SHANGHAI, local_today
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.roles import Role
 from tongban.notifications.services import notify
+from tongban.rentals.limits import rental_limits
 from tongban.rentals.models import Hazard, HazardKind, HazardState, PropertyState
 from tongban.rentals.services import both, property_for_officer
 from tongban.workdays.calendar import add_working_days
 from tongban.workdays.selectors import calendar_get
 
-MAX_DAYS = 30
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 NOTE_MAX = 300
 
@@ -49,6 +50,12 @@ def _photo(data: bytes | None) -> bytes | None:
     return data
 
 
+def _days_check(working_days: int) -> None:
+    most = rental_limits().hazard_max_days
+    if not 1 <= working_days <= most:
+        raise Invalid(_("整改期限须为 1 至 %(n)d 个工作日") % {"n": most}, code="working_days", field="working_days")
+
+
 def _deadline(now: dt.datetime, days: int) -> dt.datetime:
     """The last second of the ``days``-th working day after ``now`` (add_working_days answers the
     midnight that ends it, which would print as the next day)."""
@@ -70,15 +77,14 @@ def hazard_record(
     now: dt.datetime,
 ) -> Hazard:
     """An officer records a hazard found at an approved property; the landlord is told at once.
-    The deadline is ``working_days`` working days from now (1 to 30). Raises Forbidden (not a
+    The deadline is ``working_days`` working days from now (1 to the limits' hazard_max_days). Raises Forbidden (not a
     治安 officer), NotFound, Conflict (property not approved), Invalid (kind, note, days, photo)."""
     if kind not in HazardKind.values:
         raise Invalid(_("请选择隐患类型"), code="kind", field="kind")
     note = (note or "").strip()
     if not note or len(note) > NOTE_MAX:
         raise Invalid(_("请描述隐患（不超过 300 字）"), code="note", field="note")
-    if not 1 <= working_days <= MAX_DAYS:
-        raise Invalid(_("整改期限须为 1 至 30 个工作日"), code="working_days", field="working_days")
+    _days_check(working_days)
     picture = _photo(photo)
     with transaction.atomic():
         prop = property_for_officer(user=actor, number=number)
@@ -159,8 +165,7 @@ def hazard_reopen(*, pk: int, actor: Any, note: str, working_days: int, now: dt.
     note = (note or "").strip()
     if not note or len(note) > NOTE_MAX:
         raise Invalid(_("请说明退回整改的理由"), code="note", field="note")
-    if not 1 <= working_days <= MAX_DAYS:
-        raise Invalid(_("整改期限须为 1 至 30 个工作日"), code="working_days", field="working_days")
+    _days_check(working_days)
     with transaction.atomic():
         hazard = _officer_hazard(actor, pk)
         if hazard.state != HazardState.RECTIFIED:
@@ -187,21 +192,31 @@ def hazard_reopen(*, pk: int, actor: Any, note: str, working_days: int, now: dt.
     return hazard
 
 
+def _reminder_day(hazard: Hazard, now: dt.datetime, every: int) -> str:
+    # Once per deadline: the first reminder's key; repeated reminders: one key per reminder day.
+    return local_today(now).isoformat() if every and hazard.reminded_at is not None else "first"
+
+
 def hazards_remind_overdue(*, now: dt.datetime) -> int:
-    """Remind the landlord of every open hazard past its deadline, once per deadline; the number
-    reminded. (Run daily by ``tongban rentals-daily``; one audit row for the batch.)"""
+    """Remind the landlord of every open hazard past its deadline: once per deadline, or again
+    every ``overdue_remind_every_days`` days while it stays open when that limit is set; the
+    number reminded. (Run daily by ``tongban rentals-daily``; one audit row for the batch.)"""
+    every = rental_limits().overdue_remind_every_days
+    not_yet = Q(reminded_at__isnull=True)
+    if every:
+        not_yet |= Q(reminded_at__lte=now - dt.timedelta(days=every))
     with transaction.atomic():
         due = list(
             Hazard.objects.select_for_update(skip_locked=True)
             .select_related("property__landlord")
-            .filter(state=HazardState.OPEN, due_at__lt=now, reminded_at__isnull=True)
+            .filter(not_yet, state=HazardState.OPEN, due_at__lt=now)
             .order_by("pk")[:500]
         )
         for hazard in due:
             notify(
                 recipient=hazard.property.landlord,
                 kind="hazard_overdue",
-                key=f"hazard_overdue:{hazard.pk}:{hazard.reopened}",
+                key=f"hazard_overdue:{hazard.pk}:{hazard.reopened}:{_reminder_day(hazard, now, every)}",
                 params={
                     "number": hazard.property.number,
                     "kind": both(HazardKind(hazard.kind).label),

@@ -256,3 +256,42 @@ class RentalQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk}:{self.state}"
+
+
+class RentalLimits(models.Model):
+    """The thresholds of 微安居 an administrator changes in the admin (one row, pk 1): rules a
+    bureau sets are data, not code. The 居住证 half-year residence itself is the residence-permit
+    item's eligibility rule (catalog data); the months it reads come from here (``stay_gap_days``)."""
+
+    max_rooms = models.PositiveSmallIntegerField(_("出租间数上限"), default=200)
+    max_per_room = models.PositiveSmallIntegerField(
+        _("每间可住人数上限"), default=6, help_text=_("可住人数超过 间数×此数 视为群租，不予申报")
+    )
+    hazard_default_days = models.PositiveSmallIntegerField(_("隐患整改默认期限（工作日）"), default=5)
+    hazard_max_days = models.PositiveSmallIntegerField(_("隐患整改最长期限（工作日）"), default=30)
+    overdue_remind_every_days = models.PositiveSmallIntegerField(
+        _("逾期隐患再次提醒间隔（天）"), default=0, help_text=_("0：每个整改期限只提醒一次")
+    )
+    move_in_backdate_days = models.PositiveSmallIntegerField(_("入住日期最多可追溯（天）"), default=366)
+    stay_gap_days = models.PositiveSmallIntegerField(
+        _("连续居住允许间隔（天）"), default=1, help_text=_("前后两段租住相隔不超过此天数，居住时间连续计算")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("微安居参数")
+        verbose_name_plural = _("微安居参数")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="rental_limits_single_row"),
+            models.CheckConstraint(
+                condition=Q(max_rooms__gte=1)
+                & Q(max_per_room__gte=1)
+                & Q(hazard_default_days__gte=1)
+                & Q(hazard_max_days__gte=models.F("hazard_default_days"))
+                & Q(move_in_backdate_days__gte=1),
+                name="rental_limits_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

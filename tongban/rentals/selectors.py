@@ -13,6 +13,7 @@ from tongban.common.access import access_filter, access_get
 from tongban.common.clock import local_today
 from tongban.common.masking import mask_address, mask_name
 from tongban.common.roles import Role
+from tongban.rentals.limits import rental_limits
 from tongban.rentals.models import Hazard, HazardState, PropertyState, RentalProperty, Tenancy, TenancyState
 
 LIVE = (TenancyState.DECLARED, TenancyState.CONFIRMED)
@@ -198,7 +199,8 @@ def months_of_residence(person: Any, at: dt.date | dt.datetime) -> int:
     if not current:
         return 0
     start = min(s[0] for s in current)
+    gap = rental_limits().stay_gap_days
     for moved_in, moved_out in stays:
-        if moved_out is not None and moved_in < start and (start - moved_out).days <= 1:
+        if moved_out is not None and moved_in < start and (start - moved_out).days <= gap:
             start = min(start, moved_in)
     return _months_between(start, day)

@@ -24,6 +24,7 @@ from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.masking import mask_address, mask_name
 from tongban.common.roles import Department, Role
 from tongban.notifications.services import notify
+from tongban.rentals.limits import rental_limits
 from tongban.rentals.models import (
     OwnershipSource,
     PropertyState,
@@ -35,8 +36,6 @@ from tongban.rentals.models import (
 
 CITIZENS = frozenset({Role.CITIZEN})
 TOKEN_SALT = "tongban.rentals.property"  # noqa: S105 -- a signing salt (namespace), not a secret
-MAX_ROOMS = 200
-MAX_PER_ROOM = 6  # capacity above rooms × this is refused as implausible (群租)
 NOTE_MAX = 200
 
 
@@ -106,10 +105,16 @@ def property_declare(
     address = address_get(pk=address_id)
     if address is None:
         raise Invalid(_("请从地址库中选择房屋地址"), code="address", field="address_id")
-    if not 1 <= rooms <= MAX_ROOMS:
-        raise Invalid(_("出租间数须为 1 至 200"), code="rooms", field="rooms")
-    if not 1 <= capacity <= rooms * MAX_PER_ROOM:
-        raise Invalid(_("可住人数须至少 1 人，且每间不超过 6 人"), code="capacity", field="capacity")
+    limits = rental_limits()
+    if not 1 <= rooms <= limits.max_rooms:
+        raise Invalid(_("出租间数须为 1 至 %(n)d") % {"n": limits.max_rooms}, code="rooms", field="rooms")
+    if not 1 <= capacity <= rooms * limits.max_per_room:
+        # Above rooms × max_per_room the declaration is refused as implausible (群租).
+        raise Invalid(
+            _("可住人数须至少 1 人，且每间不超过 %(n)d 人") % {"n": limits.max_per_room},
+            code="capacity",
+            field="capacity",
+        )
     if use not in PropertyUse.values:
         raise Invalid(_("请选择出租用途"), code="use", field="use")
     certificate_no = (certificate_no or "").strip()
@@ -239,8 +244,9 @@ def tenancy_declare(*, token: str, tenant: Any, moved_in_on: dt.date, now: dt.da
     _citizen(tenant)
     prop = property_from_token(token)
     today = local_today(now)
-    if moved_in_on > today or moved_in_on < today - dt.timedelta(days=366):
-        raise Invalid(_("入住日期须在今天及一年以内"), code="moved_in_on", field="moved_in_on")
+    back = rental_limits().move_in_backdate_days
+    if moved_in_on > today or moved_in_on < today - dt.timedelta(days=back):
+        raise Invalid(_("入住日期须在今天及之前 %(n)d 天以内") % {"n": back}, code="moved_in_on", field="moved_in_on")
     if prop.landlord_person_id == tenant.person_id:
         raise Forbidden(_("房东本人无需申报入住"), code="landlord_self")
     try:

@@ -23,6 +23,7 @@ from tongban.rentals import hazards as hz
 from tongban.rentals import services as svc
 from tongban.rentals.bulletins import notices_for
 from tongban.rentals.forms import DeclareForm, HazardForm, MoveInForm, MoveOutForm, RectifyForm, ReviewForm
+from tongban.rentals.limits import rental_limits
 from tongban.rentals.models import PropertyState, RentalProperty
 from tongban.rentals.selectors import (
     hazard_get,
@@ -181,6 +182,7 @@ def property_page(request: HttpRequest, number: str) -> HttpResponse:
         "landlord": prop.landlord_id == request.user.pk,
         "review": review,
         "hazard_form": hazard,
+        "limits": rental_limits() if officer else None,
         "now": at,
         "scan_url": request.build_absolute_uri(reverse("rentals:scan", kwargs={"token": svc.property_token(prop)}))
         if prop.state == PropertyState.APPROVED
@@ -281,8 +283,8 @@ def hazard(request: HttpRequest, pk: int) -> HttpResponse:
             hz.hazard_close(pk=pk, actor=request.user, now=now())
             messages.success(request, _("隐患已销号"))
         elif action == "reopen":
-            days = request.POST.get("working_days", "5")
-            days_n = int(days) if days.isdigit() and len(days) < 3 else 0
+            days = request.POST.get("working_days", "") or str(rental_limits().hazard_default_days)
+            days_n = int(days) if days.isdigit() and len(days) < 4 else 0
             hz.hazard_reopen(
                 pk=pk, actor=request.user, note=request.POST.get("note", ""), working_days=days_n, now=now()
             )

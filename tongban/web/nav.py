@@ -27,6 +27,8 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("web:workbench", _("窗口工作台"), frozenset({Role.CLERK})),
     ("appointments:check_in", _("预约签到"), frozenset({Role.CLERK})),
     ("photos:desk", _("窗口拍照"), frozenset({Role.CLERK})),
+    ("appointments:visits", _("上门办理"), frozenset({Role.CITIZEN, Role.CLERK})),
+    ("cases:flags", _("便民服务统计"), frozenset({HEADS, Role.ADMIN, Role.AUDITOR})),
     ("cases:queue", _("审批队列"), frozenset({Role.APPROVER})),
     ("certificates:list", _("证照查询"), frozenset({Role.CLERK, Role.APPROVER, Role.ADMIN, Role.AUDITOR})),
     ("feedback:mine", _("办件评价"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),

@@ -336,6 +336,13 @@ def test_demo_plans_every_bookable_outlet_once(catalog: None, now: dt.datetime) 
     assert not SlotPlan.objects.filter(outlet__kind__in=["kiosk", "all_in_one_5g"]).exists()
     assert SlotPlan.objects.filter(outlet__kind="police_station", group="jiaoguan").exists()
     assert Slot.objects.exists()
+    from tongban.appointments.models import SpecialSession
+
+    (session,) = SpecialSession.objects.all()  # 高考学生专场 at an exit-entry hall, with its slots
+    assert (session.label_zh, session.max_age, session.slots.count()) == ("高考学生专场", 20, 6)
     demo_load(now=now, stdout=out)
-    assert SlotPlan.objects.count() == plans
-    assert out.getvalue().splitlines()[-1] == "appointments: 0 slot plans added, 0 slots generated ahead"
+    assert SlotPlan.objects.count() == plans and SpecialSession.objects.count() == 1
+    assert out.getvalue().splitlines()[-2:] == [
+        "appointments: 0 slot plans added, 0 slots generated ahead",
+        "appointments: 0 special sessions, 0 home visits added",
+    ]

@@ -221,6 +221,8 @@ def case_submit(
     files: dict[str, str] | None = None,
     idempotency_key: str | None = None,
     decision: Decision | None = None,
+    expedited: bool = False,
+    elder_help: bool = False,
 ) -> Submitted:
     """File an application under the item's current version; with a clerk's ``decision`` also
     accept or refuse it, in the same transaction.
@@ -230,6 +232,8 @@ def case_submit(
     valid photo from the photo library is reused, ``presented`` materials are marked as handed in.
     The item's eligibility rules (catalog) are checked against the form and the registry, read once.
     With ``idempotency_key`` a retry returns the first case (``created=False``), as it now stands.
+    ``expedited`` (加急) runs the case against the item's expedited limit, where the item offers
+    one; ``elder_help`` (敬老 one-to-one help at the window) is recorded by a clerk at intake.
 
     Raises Invalid (bad form, not eligible, channel, unknown person, no reason to refuse),
     Forbidden (role), NotFound (item), Conflict (key reused for a different request; with a
@@ -243,10 +247,11 @@ def case_submit(
     item = item_spec(code=item_code)
     if channel not in item.channels:
         raise Invalid(f"该事项不支持此渠道 / {item.name_en} cannot be applied for via {channel}", code="channel")
+    flags = _flags(item=item, role=role, expedited=expedited, elder_help=elder_help)
+    limit = item.expedited if expedited and item.expedited is not None else item.promised_limit
     presented_codes = sorted({str(c) for c in presented})
-    digest = body_hash(
-        {"item": item.code, "form": form, "id": person.id_number, "channel": channel, "presented": presented_codes}
-    )
+    body = {"item": item.code, "form": form, "id": person.id_number, "channel": channel, "presented": presented_codes}
+    digest = body_hash({**body, **flags})
     if idempotency_key:
         # A retry gets its first case, even when the checks below would now refuse the body.
         replay = _replay(user=actor, key=idempotency_key, digest=digest)
@@ -289,8 +294,10 @@ def case_submit(
         form_data=form,
         submitted_at=now,
         updated_at=now,
-        limit_value=item.promised_limit.value,
-        limit_unit=item.promised_limit.unit,
+        limit_value=limit.value,
+        limit_unit=limit.unit,
+        expedited=expedited,
+        elder_help=elder_help,
     )
     rows = [_material_row(case, m, now, (files or {}).get(m.code, "")) for m in materials]
     rows_mark_pending(rows, pending)
@@ -303,9 +310,9 @@ def case_submit(
         role=role,
         outlet=outlet,
         at=now,
-        data={"channel": channel, "item_version": item.version},
+        data={"channel": channel, "item_version": item.version, **flags},
     )
-    events, entries = [first], [_submitted_entry(case, item, materials)]
+    events, entries = [first], [_submitted_entry(case, item, materials, flags)]
     if decision is not None:
         event, entry = _decide(case, rows, decision=decision, item=item, actor=actor, now=now)
         events.append(event)
@@ -334,7 +341,18 @@ def case_submit(
     return Submitted(instant_complete(case=case, item=item, now=now), True, rows, events)
 
 
-def _submitted_entry(case: Case, item: Any, materials: list[MaterialView]) -> dict[str, Any]:
+def _flags(*, item: Any, role: str, expedited: bool, elder_help: bool) -> dict[str, bool]:
+    """The service flags asked for, checked against the item and the role: the ones set, for the
+    history row and the audit entry. Raises Invalid (the item offers no 加急), Forbidden (敬老
+    help is recorded by window staff only)."""
+    if expedited and item.expedited is None:
+        raise Invalid(gettext("该事项不提供加急办理"), code="no_expedited")
+    if elder_help and role not in STAFF_SUBMIT:
+        raise Forbidden(gettext("敬老帮办由窗口工作人员登记"))
+    return {k: True for k, v in (("expedited", expedited), ("elder_help", elder_help)) if v}
+
+
+def _submitted_entry(case: Case, item: Any, materials: list[MaterialView], flags: dict[str, bool]) -> dict[str, Any]:
     return {
         "action": "case.submit",
         "data": {
@@ -342,6 +360,7 @@ def _submitted_entry(case: Case, item: Any, materials: list[MaterialView]) -> di
             "channel": case.channel,
             "handling_region": case.handling_region,
             "materials": {m.code: m.state for m in materials},
+            **flags,
         },
     }
 
