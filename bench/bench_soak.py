@@ -7,9 +7,9 @@ session, think 0.5-1.5 s between requests:
 
 - citizens browse the catalog and the outlet finder, apply (no-criminal-record proof, through the
   API with an Idempotency-Key), list their cases, verify a certificate, book an appointment slot
-  and cancel it again; each books and applies no faster than the per-person limits allow (6
-  booking attempts a clock minute, SUBMIT_RATE_PER_HOUR submissions a clock hour), as a person
-  would, so a refusal (429) is an error of the service, not of the script;
+  starting an hour or more later and cancel it again; each books and applies no faster than the
+  per-person limits allow (6 booking attempts a clock minute, SUBMIT_RATE_PER_HOUR submissions a
+  clock hour), as a person would, so a refusal is an error of the service, not of the script;
 - members of the public browse and verify certificates;
 - clerks (TOTP) accept submitted cases from their queue; approvers (TOTP) approve accepted ones,
   and the worker issues and renders each certificate into the bucket.
@@ -24,6 +24,7 @@ memory (RSS of its worker processes) after the warm-up and at the end.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -51,6 +52,8 @@ NCR = "no_criminal_record"
 # A simulated person keeps to what the policies allow one person (tests/topology/test_soak_pacing.py):
 BOOK_EVERY = 20.0  # seconds between one person's bookings (6 attempts a clock minute)
 APPLY_EVERY = 150.0  # ... and between their applications (SUBMIT_RATE_PER_HOUR, 30 a clock hour)
+# ... and books only a slot it may still cancel (cancel_before_minutes 30, and a margin for slow answers)
+CANCEL_AHEAD = dt.timedelta(hours=1)
 
 
 def _problem_code(r: Any) -> str:
@@ -116,7 +119,9 @@ def citizen(b: Browser, rec: Recorder, stop: threading.Event, ctx: dict[str, Any
                 rec.timed("verify", b.get, f"/api/v1/certificates/verify?t={rng.choice(tokens)}")
         else:
             slots = rec.timed("browse", b.get, f"/api/v1/appointments/slots?outlet={ctx['outlet']}&item={NCR}&days=14")
-            free = [s for s in (slots.json() if slots is not None else []) if s["remaining"] > 0]
+            later = dt.datetime.now(dt.UTC) + CANCEL_AHEAD
+            rows = slots.json() if slots is not None else []
+            free = [s for s in rows if s["remaining"] > 0 and dt.datetime.fromisoformat(s["start"]) > later]
             if free:
                 pick = {"slot_id": rng.choice(free)["id"], "item_code": NCR}
                 last_booked = time.monotonic()

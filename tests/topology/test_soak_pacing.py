@@ -5,11 +5,14 @@ that books or applies faster than a person may is refused by the per-person limi
 soak fails for the script, not the service. Here one citizen's loop runs for simulated hours on a
 fake clock against a server that answers at once (the fastest pace the loop can reach), and the
 attempts are counted in the limiters' clock-aligned windows: bookings per minute
-(``BookingPolicy.attempts_per_minute``) and submissions per hour (``SUBMIT_RATE_PER_HOUR``).
+(``BookingPolicy.attempts_per_minute``) and submissions per hour (``SUBMIT_RATE_PER_HOUR``). The
+loop cancels each booking again, so it must not book a slot too close to cancel (409 too_late, and
+the booking it keeps makes its next ones 409 already_booked).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import sys
 import types
@@ -67,16 +70,22 @@ class FakeServer:
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.books: list[float] = []
+        self.booked_slots: set[int] = set()
+        soon, later = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=m) for m in (10, 2 * 24 * 60))
+        # a slot too close to cancel (BookingPolicy.cancel_before_minutes) and one two days on
+        self.slots = [{"id": 1, "remaining": 5, "start": soon.isoformat()},
+                      {"id": 2, "remaining": 5, "start": later.isoformat()}]  # fmt: skip
         self.applies: list[float] = []
 
     def get(self, path: str, **kw: Any) -> FakeResponse:
         if path.startswith("/api/v1/appointments/slots"):
-            return FakeResponse(200, [{"id": 1, "remaining": 5}])
+            return FakeResponse(200, self.slots)
         return FakeResponse(200, {})
 
-    def api(self, method: str, path: str, **kw: Any) -> FakeResponse:
+    def api(self, method: str, path: str, json: Any = None, **kw: Any) -> FakeResponse:
         if path == "/api/v1/appointments/":
             self.books.append(self.clock.t)
+            self.booked_slots.add(json["slot_id"])
             return FakeResponse(201, {"number": "YY0001"})
         if path == "/api/v1/cases/":
             self.applies.append(self.clock.t)
@@ -105,3 +114,5 @@ def test_a_simulated_citizen_stays_within_the_per_person_limits(monkeypatch: pyt
     assert server.books and server.applies, "the loop books and applies"
     assert most_in_a_window(server.books, 60) <= BookingPolicy().attempts_per_minute
     assert most_in_a_window(server.applies, 3600) <= settings.SUBMIT_RATE_PER_HOUR
+    # it cancels every booking again, so it books only where a cancellation is still allowed
+    assert server.booked_slots == {2}
