@@ -1,6 +1,7 @@
-"""Accounts for the soak (bench/bench_soak.py), written after ``tongban demo-setup``: N citizens of one
-district, and clerks at the outlet that handles that district's no-criminal-record proofs, and 治安
-approvers. ``python -m tests.topology.arrange_soak CITIZENS STAFF``; prints JSON."""
+"""Accounts for the soak (bench/bench_soak.py), written after ``tongban demo-setup``: N citizens whose
+online no-criminal-record applications are handled in one district, clerks at the outlet the intake
+routes those cases to (as tests/topology/arrange.py: the item's jurisdiction, a staffed outlet of
+its kinds), and 治安 approvers. ``python -m tests.topology.arrange_soak CITIZENS STAFF``; prints JSON."""
 
 from __future__ import annotations
 
@@ -13,20 +14,34 @@ import django
 def main() -> None:
     django.setup()
     from tongban.accounts.models import User
+    from tongban.cases.outcomes import UNSTAFFED, handling_kinds, handling_region
+    from tongban.cases.selectors import item_spec
     from tongban.catalog.selectors import items_list
     from tongban.common.roles import Department, Role
     from tongban.outlets.selectors import outlets_for_item
     from tongban.registry.models import Person
 
     n_citizens, n_staff = int(sys.argv[1]), int(sys.argv[2])
-    outlets = outlets_for_item(item_code="no_criminal_record")
+    item = item_spec(code="no_criminal_record")
+    outlets = outlets_for_item(item_code=item.code)
     bookable = outlets.filter(bookable=True).first()
     assert bookable is not None, "no bookable outlet handles no_criminal_record"
-    handling = outlets.filter(region_code=bookable.region_code).first()
-    assert handling is not None
-    people = Person.objects.filter(
-        hukou_region=bookable.region_code, account__isnull=True, birth_date__year__lte=2000, documents__kind="id_card"
-    ).order_by("id_number")[:n_citizens]
+    region = bookable.region_code
+    routed = outlets.filter(region_code=region).exclude(kind__in=UNSTAFFED)
+    kinds = handling_kinds(item)
+    handling = (routed.filter(kind__in=kinds) if kinds else routed).first()
+    assert handling is not None, f"no staffed outlet of {region} handles no_criminal_record"
+    candidates = (
+        Person.objects.filter(
+            hukou_region=region, account__isnull=True, birth_date__year__lte=2000, documents__kind="id_card"
+        )
+        .select_related("residence")
+        .distinct()
+        .order_by("id_number")
+    )
+    # an online application is handled where the item's jurisdiction says (no accepting window)
+    people = [p for p in candidates if handling_region(item=item, person=p, outlet=None) == region][:n_citizens]
+    assert len(people) == n_citizens, f"{len(people)} people of {region} for {n_citizens} simulated citizens"
     password = "Soak-pass-2026!"
     citizens = []
     for person in people:
