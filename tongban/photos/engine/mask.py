@@ -151,6 +151,8 @@ def refine(
     backdrop: Backdrop,
     ied: float,
     valid: np.ndarray | None = None,
+    *,
+    lab8: np.ndarray | None = None,
 ) -> np.ndarray:
     """The coarse person probability made exact at the person's edge (float32 0–1).
 
@@ -159,9 +161,11 @@ def refine(
     CIELAB distance from the backdrop near it (``local_backdrop``): backdrop-like is
     background, distinct is person, with a ramp between. A small guided filter on that
     distance then smooths the result along the photo's own edges. Pixels outside the photo
-    (``valid`` 0) are background.
+    (``valid`` 0) are background. ``lab8``: ``rgb`` in OpenCV's 8-bit CIELAB, if the caller has it.
     """
-    diff = cv2.subtract(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB), backdrop.lab, dtype=cv2.CV_32F)
+    if lab8 is None:
+        lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    diff = cv2.subtract(lab8, backdrop.lab, dtype=cv2.CV_32F)
     dist = cv2.sqrt(cv2.transform(cv2.multiply(diff, diff), _LAB_W))
     coarse = np.asarray(alpha, np.float32)
     # the model's answer where it is sure, else the key on the distance from the backdrop

@@ -261,6 +261,7 @@ def verify_many(
             n = 0 if mesh.score < MIN_SCORE else 1 + int(f.shared["others"])
             f.v.checks.append(Check("faces", n, "1", n == 1))
             if n != 1:
+                f.shared.pop("lab8", None)  # the next file of this picture converts its own
                 continue
         elif f.face is None or f.rgb is None:
             continue
@@ -313,7 +314,8 @@ def _geometry(rgb: np.ndarray, std: PhotoStandard, mesh: Mesh, shared: dict[str,
         backdrop = std.backgrounds[0]
     crown, _ = find_crown(rgb, pmap, None, up.eye_mid, up.roll, up.ied, backdrop)
     back = local_backdrop(rgb, alpha, None, backdrop, max(2, round(BACKDROP_RADIUS_IED * up.ied)))
-    shared["alpha"] = refine(alpha, rgb, back, up.ied)
+    shared["lab8"] = lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)  # this file's (the first of the picture)
+    shared["alpha"] = refine(alpha, rgb, back, up.ied, lab8=lab8)
     return _Geometry(up=up, crown=crown)
 
 
@@ -369,7 +371,9 @@ def _background_checks(
     if n < 0.02 * w * h:
         add(Check("background_colour", None, "a visible background", False))
         return
-    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    lab8 = shared.pop("lab8", None)  # the file _geometry measured, or a later one of the same picture
+    if lab8 is None:
+        lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
     # its colour: the median of every other row and column (a quarter of the pixels is plenty
     # for the median of a backdrop; the cleanliness below looks at every pixel)
     ml, ma, mb = median_masked_u8(np.ascontiguousarray(lab8[::2, ::2]), np.ascontiguousarray(bg[::2, ::2]))
