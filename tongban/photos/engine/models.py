@@ -111,13 +111,7 @@ def segment_person(rgb: np.ndarray, *, runtime: str | None = None) -> np.ndarray
     """
     from tongban.photos.engine.imaging import shrink  # the fast area filter (integer factor first)
 
-    # from twice the size on, an integer area reduction first (``shrink``); within a factor of
-    # two (a derived photo) bilinear, which hardly aliases there
-    x = (
-        shrink(rgb, (SEG_SIZE, SEG_SIZE))
-        if min(rgb.shape[:2]) >= 2 * SEG_SIZE
-        else cv2.resize(rgb, (SEG_SIZE, SEG_SIZE), interpolation=cv2.INTER_LINEAR)
-    )
+    x = shrink(rgb, (SEG_SIZE, SEG_SIZE)) if min(rgb.shape[:2]) >= SEG_SIZE else cv2.resize(rgb, (SEG_SIZE, SEG_SIZE))
     x = x.astype(np.float32) * (1.0 / 255.0)
     out = _model(SEGMENTATION_MODEL, runtime or runtime_name()).run(x[None])
     return np.ascontiguousarray(next(iter(out.values()))[0, :, :, 0])
