@@ -367,6 +367,12 @@ def measure_head(
 # ------------------------------------------------------------------ analysis
 
 
+def mesh_box(mesh: Mesh) -> tuple[float, float, float, float]:
+    """The face's box from its mesh outline (brow to chin, ear to ear): it holds every landmark."""
+    oval = mesh.points[list(FACE_OVAL), :2]
+    return float(oval[:, 0].min()), float(oval[:, 1].min()), float(oval[:, 0].max()), float(oval[:, 1].max())
+
+
 def others_in_mask(pmap: PersonMap, face: Face, width: int, height: int) -> bool:
     """Whether the person mask shows anyone besides the person whose face this is: a blob of
     at least ``OTHER_PERSON`` of the image apart from the one under the face."""
@@ -439,9 +445,7 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
     geo, bg, can, below, gap = measure_head(rgb, mesh, region, pmap)
     timings["geometry"] = (time.process_time() - t3) * 1000
     # the face's box is the mesh's outline (brow to chin, ear to ear): it holds every landmark
-    oval = mesh.points[list(FACE_OVAL), :2]
-    box = (float(oval[:, 0].min()), float(oval[:, 1].min()), float(oval[:, 0].max()), float(oval[:, 1].max()))
-    an.face = Face(box=box, score=face.score, landmarks=mesh.landmarks())
+    an.face = Face(box=mesh_box(mesh), score=face.score, landmarks=mesh.landmarks())
     an.faces = [an.face]
     an.mesh, an.region, an.person = mesh, region, pmap
     an.geometry, an.background = geo, bg

@@ -67,10 +67,14 @@ class PersonMap:
 
 def colour_distance(rgb: np.ndarray, ref_lab: tuple[float, float, float]) -> np.ndarray:
     """CIELAB distance (float32) of every pixel from one colour (8-bit OpenCV Lab, rescaled)."""
-    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    return cv2.sqrt(lab8_distance_sq(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB), ref_lab))
+
+
+def lab8_distance_sq(lab8: np.ndarray, ref_lab: tuple[float, float, float]) -> np.ndarray:
+    """Squared CIELAB distance (float32) of every pixel of an 8-bit OpenCV Lab image from one colour."""
     ref = (ref_lab[0] * 255.0 / 100.0, ref_lab[1] + 128.0, ref_lab[2] + 128.0, 0.0)
-    diff = cv2.subtract(lab8, ref)  # type: ignore[call-overload]  # a per-channel Scalar operand
-    return cv2.sqrt(cv2.transform(cv2.multiply(diff, diff), _LAB_W))
+    diff = cv2.subtract(lab8, ref, dtype=cv2.CV_32F)  # type: ignore[call-overload]  # a per-channel Scalar operand
+    return cv2.transform(cv2.multiply(diff, diff), _LAB_W)
 
 
 def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int, eps: float) -> np.ndarray:
@@ -89,11 +93,32 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int, eps: float) -> 
 
 
 class Backdrop:
-    """The backdrop colour near every pixel of a frame, in RGB and CIELAB (float32)."""
+    """The backdrop colour near every pixel of a frame, in RGB and CIELAB (float32).
 
-    def __init__(self, rgb: np.ndarray, lab: np.ndarray) -> None:
-        self.rgb = rgb
-        self.lab = lab
+    Held at the reduced size it was computed at and enlarged on first use: the mask's
+    refinement needs only the CIELAB, the composite also the RGB.
+    """
+
+    def __init__(self, small_rgb: np.ndarray, size: tuple[int, int]) -> None:
+        self._small = small_rgb
+        self._size = size
+        self._rgb: np.ndarray | None = None
+        self._lab: np.ndarray | None = None
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """float32 RGB at the frame's size."""
+        if self._rgb is None:
+            self._rgb = cv2.resize(self._small, self._size, interpolation=cv2.INTER_LINEAR)
+        return self._rgb
+
+    @property
+    def lab(self) -> np.ndarray:
+        """float32 8-bit-scaled CIELAB (OpenCV's) at the frame's size."""
+        if self._lab is None:
+            lab = cv2.cvtColor(self._small.astype(np.uint8), cv2.COLOR_RGB2LAB).astype(np.float32)
+            self._lab = cv2.resize(lab, self._size, interpolation=cv2.INTER_LINEAR)
+        return self._lab
 
 
 def local_backdrop(
@@ -112,16 +137,12 @@ def local_backdrop(
     small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
     r = max(1, round(radius / f))
     k = (2 * r + 1, 2 * r + 1)
-    num = cv2.boxFilter(small * wts[..., None], cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
+    num = cv2.boxFilter(cv2.multiply(small, cv2.merge([wts, wts, wts])), cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
     den = cv2.boxFilter(wts, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
     near = (den > 0.02).astype(np.float32)[..., None]
     mean = num / np.maximum(den, 1e-6)[..., None]
     out = np.clip(mean * near + np.array(fallback, np.float32) * (1.0 - near), 0.0, 255.0)
-    lab = cv2.cvtColor(out.astype(np.uint8), cv2.COLOR_RGB2LAB)
-    return Backdrop(
-        cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR),
-        cv2.resize(lab, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32),
-    )
+    return Backdrop(out, (w, h))
 
 
 def refine(
@@ -130,6 +151,8 @@ def refine(
     backdrop: Backdrop,
     ied: float,
     valid: np.ndarray | None = None,
+    *,
+    lab8: np.ndarray | None = None,
 ) -> np.ndarray:
     """The coarse person probability made exact at the person's edge (float32 0–1).
 
@@ -138,14 +161,17 @@ def refine(
     CIELAB distance from the backdrop near it (``local_backdrop``): backdrop-like is
     background, distinct is person, with a ramp between. A small guided filter on that
     distance then smooths the result along the photo's own edges. Pixels outside the photo
-    (``valid`` 0) are background.
+    (``valid`` 0) are background. ``lab8``: ``rgb`` in OpenCV's 8-bit CIELAB, if the caller has it.
     """
-    diff = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32) - backdrop.lab
-    dist = cv2.sqrt(cv2.transform(diff * diff, _LAB_W))
-    key = np.clip((dist - KEY_LOW) * (1.0 / (KEY_HIGH - KEY_LOW)), 0.0, 1.0)
-    coarse = alpha.astype(np.float32)
-    unsure = (coarse > SURE) & (coarse < SURE_PERSON)
-    out = np.where(unsure, key, (coarse >= 0.5).astype(np.float32))
+    if lab8 is None:
+        lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    diff = cv2.subtract(lab8, backdrop.lab, dtype=cv2.CV_32F)
+    dist = cv2.sqrt(cv2.transform(cv2.multiply(diff, diff), _LAB_W))
+    coarse = np.asarray(alpha, np.float32)
+    # the model's answer where it is sure, else the key on the distance from the backdrop
+    out = np.clip((dist - KEY_LOW) * (1.0 / (KEY_HIGH - KEY_LOW)), 0.0, 1.0)
+    out[coarse <= SURE] = 0.0
+    out[coarse >= SURE_PERSON] = 1.0
     guide = np.minimum(dist * (1.0 / GUIDE_DE), 1.0)
     if valid is not None:
         out *= valid
@@ -161,10 +187,9 @@ def composite(rgb: np.ndarray, alpha: np.ndarray, backdrop: Backdrop, target: tu
     that was backdrop, ``(1 − α)·backdrop``, for ``(1 − α)·target`` — a mixed edge pixel (hair)
     loses the old colour instead of keeping a fringe of it — and where the mask says
     background (α = 0) the pixel is the target exactly."""
-    inv = 1.0 - alpha.astype(np.float32)
-    swap = cv2.subtract(np.array(target, np.float32)[None, None, :] + np.zeros_like(backdrop.rgb), backdrop.rgb)
-    out = cv2.add(rgb.astype(np.float32), cv2.multiply(swap, cv2.merge([inv, inv, inv])))
-    out8 = cv2.convertScaleAbs(out)
+    inv = 1.0 - np.asarray(alpha, np.float32)
+    swap = np.array(target, np.float32) - backdrop.rgb
+    out8 = cv2.add(rgb, cv2.multiply(swap, cv2.merge([inv, inv, inv])), dtype=cv2.CV_8U)
     fill = np.empty_like(out8)
     fill[:] = target
     cv2.copyTo(fill, (inv >= 1.0).view(np.uint8), out8)

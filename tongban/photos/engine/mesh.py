@@ -37,6 +37,11 @@ EYE_OUTER = (33, 263)
 FIRST_SIDE_IED = 4.0  # first crop: 4 inter-eye distances square, centred below the eyes
 SECOND_SCALE = 1.5  # second crop: 1.5 × the first pass's points' extent (MediaPipe's rect)
 MIN_SCORE = 0.5  # the mesh's own face-presence score
+# a seeded crop is looked through again when the face found in it asks for a crop whose centre
+# is this share of the side away, or whose side or angle differ by more than this
+REFRAME_SHIFT = 0.04
+REFRAME_SIDE = 0.06
+REFRAME_ANGLE = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +144,26 @@ def locate_mesh(rgb: np.ndarray, lm: Landmarks) -> Mesh:
     first = MeshCrop(ex + 0.6 * (nx - ex), ey + 0.6 * (ny - ey), FIRST_SIDE_IED * lm.inter_eye, roll)
     pts, _ = face_mesh(rgb, first)
     pts, score = face_mesh(rgb, _second_crop(pts))
+    return Mesh(points=pts, score=score)
+
+
+def reframe_mesh(rgb: np.ndarray, expected: np.ndarray) -> Mesh:
+    """The face mesh of a face expected at ``expected`` (mesh points, image pixels).
+
+    The crop is the one those points ask for (``_second_crop``, as the second pass of
+    ``locate_mesh`` frames it); when the face the model finds there asks for a different crop
+    (it is not where it was expected) the model looks again there. So a face where it was
+    expected costs one pass and measures as ``locate_mesh`` does; a moved face costs two.
+    """
+    crop = _second_crop(expected)
+    pts, score = face_mesh(rgb, crop)
+    own = _second_crop(pts)
+    if (
+        math.hypot(own.cx - crop.cx, own.cy - crop.cy) > REFRAME_SHIFT * crop.side
+        or abs(own.side / crop.side - 1.0) > REFRAME_SIDE
+        or abs(own.angle - crop.angle) > REFRAME_ANGLE
+    ):
+        pts, score = face_mesh(rgb, own)
     return Mesh(points=pts, score=score)
 
 

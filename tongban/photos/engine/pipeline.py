@@ -13,9 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
+import numpy as np
+
 from tongban.photos.engine.analyse import Analysis, analyse
-from tongban.photos.engine.derive import MAX_UPSCALE, MESSAGES, Derivative, DeriveError, Renderer, plan_geometry
+from tongban.photos.engine.derive import MAX_UPSCALE, MESSAGES, Derivative, DeriveError, Plan, Renderer, plan_geometry
 from tongban.photos.engine.detect import DEFAULT_DETECTOR
+from tongban.photos.engine.imaging import aligned_warp
 from tongban.photos.engine.intake import (
     Decoded,
     IntakeError,
@@ -228,7 +232,8 @@ def process(
         keys[code] = vkey
         todo.setdefault(vkey, std)
     tv = time.process_time()
-    verified = dict(zip(todo, verify_many([(k[0], std) for k, std in todo.items()]), strict=True))
+    seeds = [mesh_seed(an, std, derived[code].plan) for code, std in _first_codes(keys, todo)]
+    verified = dict(zip(todo, verify_many([(k[0], std) for k, std in todo.items()], seeds=seeds), strict=True))
     verify_s = time.process_time() - tv
     for code in stds:
         if code in errors:
@@ -255,6 +260,26 @@ def process(
 
 
 __all__ = ["Result", "process", "stored_original"]
+
+
+def _first_codes(
+    keys: dict[str, tuple[bytes, Any]], todo: dict[tuple[bytes, Any], PhotoStandard]
+) -> list[tuple[str, PhotoStandard]]:
+    """For each file to verify (in ``todo``'s order), the first standard code that made it."""
+    first: dict[tuple[bytes, Any], str] = {}
+    for code, k in keys.items():
+        first.setdefault(k, code)
+    return [(first[k], std) for k, std in todo.items()]
+
+
+def mesh_seed(an: Analysis, std: PhotoStandard, plan: Plan) -> np.ndarray | None:
+    """Where the face mesh's points are in a derived file: the analysis' mesh mapped by the
+    crop transform the file was rendered with (the verifier's starting point, not its answer)."""
+    if an.mesh is None or an.geometry is None:
+        return None
+    m = aligned_warp(an.geometry.eye_mid, an.geometry.roll, plan.scale, (std.width_px / 2, plan.eye_y))
+    inv = cv2.invertAffineTransform(m)
+    return an.mesh.points[:, :2] @ inv[:, :2].T + inv[:, 2]
 
 
 def process_for_storage(data: bytes, standards: Mapping[str, PhotoStandard]) -> dict[str, Any]:

@@ -21,19 +21,19 @@ import cv2
 import numpy as np
 import simplejpeg
 
-from tongban.photos.engine.analyse import HEAD_WIDTH_FACE
+from tongban.photos.engine.analyse import HEAD_WIDTH_FACE, mesh_box, others_in_mask
 from tongban.photos.engine.derive import nearest_colour
 from tongban.photos.engine.detect import DlibLandmarker, Face, get_detector
 from tongban.photos.engine.imaging import flat_dict, lab_of, median_masked_u8, rgb_to_lab1, shrink, to_gray
 from tongban.photos.engine.mask import (
     BACKDROP_RADIUS_IED,
     PersonMap,
-    colour_distance,
     find_crown,
+    lab8_distance_sq,
     local_backdrop,
     refine,
 )
-from tongban.photos.engine.mesh import Mesh, Upright, locate_mesh, measure
+from tongban.photos.engine.mesh import MIN_SCORE, Mesh, Upright, locate_mesh, measure, reframe_mesh
 from tongban.photos.engine.region import find_region
 from tongban.photos.engine.standards import PhotoStandard
 
@@ -119,7 +119,7 @@ def _in(value: float, rng: tuple[float, float]) -> bool:
     return rng[0] <= value <= rng[1]
 
 
-Searched = list[tuple[np.ndarray, list[Face], dict[str, Any]]]
+Searched = list[tuple[np.ndarray, list[Face] | None, dict[str, Any]]]
 
 
 def find_face_in_output(
@@ -137,6 +137,20 @@ def find_face_in_output(
     another JPEG quality of one rendering is — those answers are reused (returned with the
     faces); every measurement is still taken on this file's own pixels.
     """
+    (kx, ky, x0), shared, found = _same_picture(gray, std, searched, get_detector())
+    faces = [
+        Face(box=(f.box[0] / kx + x0, f.box[1] / ky, f.box[2] / kx + x0, f.box[3] / ky), score=f.score)
+        for f in found or ()
+    ]
+    return faces, shared
+
+
+def _same_picture(
+    gray: np.ndarray, std: PhotoStandard, searched: Searched | None, detector: Any
+) -> tuple[tuple[float, float, int], dict[str, Any], list[Face] | None]:
+    """The detector's input for ``gray`` (the central band at the standard's nominal face
+    size), and the models' answers of an earlier file that is the same picture (or a new empty
+    record of them). With ``detector``, a new picture is searched for faces."""
     h, w = gray.shape[:2]
     g = std.geometry
     nominal = sum(g.face_width_px) / 2 if g.face_width_px else sum(g.head_height_px or (h, h)) / 2 * FACE_TO_HEAD
@@ -148,24 +162,22 @@ def find_face_in_output(
         band = shrink(band, (round((x1 - x0) * k), round(y1 * k)))
     kx, ky = band.shape[1] / (x1 - x0), band.shape[0] / y1
     band = np.ascontiguousarray(band)
-    found: list[Face] | None = None
-    shared: dict[str, Any] = {}
     for prev, answer, models in searched or ():
         if prev.shape == band.shape and cv2.mean(cv2.absdiff(prev, band))[0] <= SAME_PICTURE_GREY:
-            found, shared = answer, models
-            break
-    if found is None:
-        found = get_detector().detect(band)
+            if answer is None and detector is not None:  # seen seeded, not yet searched
+                break
+            return (kx, ky, x0), models, answer
+    shared: dict[str, Any] = {}
+    found: list[Face] | None = None
+    if detector is not None:
+        found = detector.detect(band)
         if not found:
             # a face the standard's nominal size misses (dark glasses weaken HOG's gradients
             # at this small scale): one look at twice the size before saying there is none
-            found = get_detector().detect(band, upsample=1)
-        if searched is not None:
-            searched.append((band, found, shared))
-    faces = [
-        Face(box=(f.box[0] / kx + x0, f.box[1] / ky, f.box[2] / kx + x0, f.box[3] / ky), score=f.score) for f in found
-    ]
-    return faces, shared
+            found = detector.detect(band, upsample=1)
+    if searched is not None:
+        searched.append((band, found, shared))
+    return (kx, ky, x0), shared, found
 
 
 @dataclass(slots=True)
@@ -178,6 +190,7 @@ class _File:
     rgb: np.ndarray | None = None
     gray: np.ndarray | None = None
     face: Face | None = None
+    seed: np.ndarray | None = None
     shared: dict[str, Any] = field(default_factory=dict)
 
 
@@ -190,7 +203,12 @@ def verify(data: bytes, std: PhotoStandard, *, searched: Searched | None = None)
     return verify_many([(data, std)], searched=searched)[0]
 
 
-def verify_many(items: list[tuple[bytes, PhotoStandard]], *, searched: Searched | None = None) -> list[Verification]:
+def verify_many(
+    items: list[tuple[bytes, PhotoStandard]],
+    *,
+    searched: Searched | None = None,
+    seeds: list[np.ndarray | None] | None = None,
+) -> list[Verification]:
     """``verify`` for several files (one photo's derivatives), each checked on its own bytes.
 
     The work runs in phases over the files (parse and decode all, then search faces, then
@@ -200,28 +218,56 @@ def verify_many(items: list[tuple[bytes, PhotoStandard]], *, searched: Searched 
     The models' answers (mesh, person mask, and so the head's geometry) are computed once for
     files that are the same picture (``find_face_in_output``); the background, slab and streak
     checks run on each file's own pixels.
+
+    ``seeds`` (the pipeline's): for each file, where its maker put the face mesh's points (the
+    analysis' mesh mapped by the crop transform), or ``None``. A seeded file skips the face
+    detector: the mesh model looks at the file's pixels in the crop the seed frames, and looks
+    again where the face it finds says the face is when that differs (``reframe_mesh``); the
+    file passes "faces" only if the mesh model finds a face there (its own presence score) and
+    the file's person mask shows nobody else. Every measurement is still taken on the file's
+    pixels, so a file whose face is not where it was planned fails as it does unseeded.
     """
     if searched is None:
         searched = []
     files = [_File(data, std, Verification(standard=std.code)) for data, std in items]
-    for f in files:
+    for i, f in enumerate(files):
         _parse(f)
+        f.seed = seeds[i] if seeds is not None else None
     for f in files:
-        if f.gray is not None:
-            faces, f.shared = find_face_in_output(f.gray, f.std, searched)
-            f.v.checks.append(Check("faces", len(faces), "1", len(faces) == 1))
-            if len(faces) == 1:
-                f.face = faces[0]
-    landmarker = DlibLandmarker()
+        if f.gray is None:
+            continue
+        if f.seed is not None:
+            f.shared = _same_picture(f.gray, f.std, searched, None)[1]
+            continue
+        faces, f.shared = find_face_in_output(f.gray, f.std, searched)
+        f.v.checks.append(Check("faces", len(faces), "1", len(faces) == 1))
+        if len(faces) == 1:
+            f.face = faces[0]
+    landmarker: DlibLandmarker | None = None
     for f in files:
-        if f.face is not None and f.gray is not None and f.rgb is not None and "mesh" not in f.shared:
+        if f.rgb is None or f.gray is None or "mesh" in f.shared:
+            continue
+        if f.seed is not None:
+            f.shared["mesh"] = reframe_mesh(f.rgb, f.seed)
+        elif f.face is not None:
             # the face mesh located again on the file's own pixels, framed by dlib's points
+            landmarker = landmarker or DlibLandmarker()
             f.shared["mesh"] = locate_mesh(f.rgb, landmarker.locate(f.gray, f.face.box))
     for f in files:
-        if f.face is not None and f.rgb is not None:
-            if "geometry" not in f.shared:
-                f.shared["geometry"] = _geometry(f.rgb, f.std, f.shared["mesh"], f.shared)
-            _measure(f.v.checks.append, f.rgb, f.std, f.shared)
+        if f.seed is not None and f.rgb is not None:
+            mesh: Mesh = f.shared["mesh"]
+            if mesh.score >= MIN_SCORE and "geometry" not in f.shared:
+                f.shared["geometry"] = _geometry(f.rgb, f.std, mesh, f.shared)
+            n = 0 if mesh.score < MIN_SCORE else 1 + int(f.shared["others"])
+            f.v.checks.append(Check("faces", n, "1", n == 1))
+            if n != 1:
+                f.shared.pop("lab8", None)  # the next file of this picture converts its own
+                continue
+        elif f.face is None or f.rgb is None:
+            continue
+        if "geometry" not in f.shared:
+            f.shared["geometry"] = _geometry(f.rgb, f.std, f.shared["mesh"], f.shared)
+        _measure(f.v.checks.append, f.rgb, f.std, f.shared)
     return [f.v for f in files]
 
 
@@ -258,16 +304,18 @@ def _geometry(rgb: np.ndarray, std: PhotoStandard, mesh: Mesh, shared: dict[str,
     h, w = rgb.shape[:2]
     up = measure(mesh)
     pmap = PersonMap(rgb)
+    shared["others"] = others_in_mask(pmap, Face(box=mesh_box(mesh), score=mesh.score), w, h)
     alpha = pmap.warp(None, (w, h))
     bg = (alpha < BG_ALPHA).view(np.uint8)
     if cv2.countNonZero(bg) >= 100:
-        r_, g_, b_ = median_masked_u8(rgb, bg)
+        r_, g_, b_ = median_masked_u8(np.ascontiguousarray(rgb[::2, ::2]), np.ascontiguousarray(bg[::2, ::2]))
         backdrop = (int(r_), int(g_), int(b_))
     else:
         backdrop = std.backgrounds[0]
     crown, _ = find_crown(rgb, pmap, None, up.eye_mid, up.roll, up.ied, backdrop)
     back = local_backdrop(rgb, alpha, None, backdrop, max(2, round(BACKDROP_RADIUS_IED * up.ied)))
-    shared["alpha"] = refine(alpha, rgb, back, up.ied)
+    shared["lab8"] = lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)  # this file's (the first of the picture)
+    shared["alpha"] = refine(alpha, rgb, back, up.ied, lab8=lab8)
     return _Geometry(up=up, crown=crown)
 
 
@@ -299,7 +347,7 @@ def _measure(add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, 
         add(Check("head_width", round(hw, 1), f"{g.head_width_px}", _in(hw, g.head_width_px)))
     cx = up.eye_mid[0]
     add(Check("centred", round(cx - w / 2, 1), f"±{0.05 * w:.0f}", abs(cx - w / 2) <= 0.05 * w))
-    _background_checks(add, rgb, std, shared["alpha"])
+    _background_checks(add, rgb, std, shared)
     # flat slabs and replicated streaks are shapes in the picture: another JPEG quality of the
     # same rendering cannot add or remove one, so files that are the same picture share them
     if "structure" not in shared:
@@ -308,16 +356,27 @@ def _measure(add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, 
         add(check)
 
 
-def _background_checks(add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, alpha: np.ndarray) -> None:
+def _background_checks(
+    add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, shared: dict[str, Any]
+) -> None:
     """Every pixel outside the person mask (``BG_EDGE`` px away from it) against the colour."""
     h, w = rgb.shape[:2]
-    bg = cv2.erode((alpha < BG_ALPHA).view(np.uint8), np.ones((2 * BG_EDGE + 1, 2 * BG_EDGE + 1), np.uint8))
+    if "background" not in shared:  # where the background is: the picture's, shared
+        alpha = shared["alpha"]
+        shared["background"] = cv2.erode(
+            (alpha < BG_ALPHA).view(np.uint8), np.ones((2 * BG_EDGE + 1, 2 * BG_EDGE + 1), np.uint8)
+        )
+    bg = shared["background"]
     n = cv2.countNonZero(bg)
     if n < 0.02 * w * h:
         add(Check("background_colour", None, "a visible background", False))
         return
-    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
-    ml, ma, mb = median_masked_u8(lab8, bg)
+    lab8 = shared.pop("lab8", None)  # the file _geometry measured, or a later one of the same picture
+    if lab8 is None:
+        lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    # its colour: the median of every other row and column (a quarter of the pixels is plenty
+    # for the median of a backdrop; the cleanliness below looks at every pixel)
+    ml, ma, mb = median_masked_u8(np.ascontiguousarray(lab8[::2, ::2]), np.ascontiguousarray(bg[::2, ::2]))
     med = (ml * 100.0 / 255.0, ma - 128.0, mb - 128.0)
     colour, dist = nearest_colour(med, std.backgrounds)
     tol = std.background_tolerance
@@ -325,9 +384,8 @@ def _background_checks(add: Callable[[Check], None], rgb: np.ndarray, std: Photo
     # every background pixel near that colour: an off-colour patch is leftover backdrop, a
     # seam, a slab or a shadow the composite missed
     ref = rgb_to_lab1(colour)
-    far = cv2.bitwise_and(
-        (colour_distance(rgb, (float(ref[0]), float(ref[1]), float(ref[2]))) > tol).view(np.uint8), bg
-    )
+    d2 = lab8_distance_sq(lab8, (float(ref[0]), float(ref[1]), float(ref[2])))
+    far = cv2.bitwise_and((d2 > tol * tol).view(np.uint8), bg)
     largest = 0
     if cv2.countNonZero(far):
         _, _, stats, _ = cv2.connectedComponentsWithStats(far, connectivity=8)
