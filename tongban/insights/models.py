@@ -148,6 +148,7 @@ class Figure(_counts(MEASURES, "FigureCounts")):  # type: ignore[misc]
             models.Index(fields=["cube", "grain", "outlet_id", "period"], name="figure_outlet"),
             models.Index(fields=["cube", "grain", "item_code", "period"], name="figure_item"),
             models.Index(fields=["cube", "grain", "district", "period"], name="figure_district"),
+            models.Index(fields=["cube", "grain", "department", "period"], name="figure_department"),
         ]
 
     def __str__(self) -> str:
@@ -173,6 +174,7 @@ class FigureHist(_counts(HIST_MEASURES, "FigureHistCounts")):  # type: ignore[mi
             models.Index(fields=["cube", "grain", "outlet_id", "period"], name="figurehist_outlet"),
             models.Index(fields=["cube", "grain", "item_code", "period"], name="figurehist_item"),
             models.Index(fields=["cube", "grain", "district", "period"], name="figurehist_district"),
+            models.Index(fields=["cube", "grain", "department", "period"], name="figurehist_department"),
         ]
 
     def __str__(self) -> str:

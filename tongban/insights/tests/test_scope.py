@@ -154,3 +154,30 @@ def test_public_service_promise(personas: Any, api: Any, now: dt.datetime) -> No
     page = api(None).get("/insights/promise/f_doc/")
     assert page.status_code == 200 and "5 个工作日" in page.content.decode()
     assert api(None).get("/insights/promise/nope/").status_code == 404
+
+
+def test_the_filter_form_offers_the_scope_and_marks_the_chosen_filters(
+    personas: Any, heads: Any, cases: None, api: Any
+) -> None:
+    import re
+
+    def options(client: Any, name: str, query: str = Q) -> list[tuple[str, bool]]:
+        html = client.get(f"/insights/{query}").content.decode()
+        select = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        return [(v, bool(s)) for v, s in re.findall(r'<option value="([^"]*)"( selected)?', select)]
+
+    admin = api(personas.admin)
+    chosen = f"{Q}&outlet={personas.other_outlet.pk}&department=zhian"
+    outlets = options(admin, "outlet", chosen)
+    assert ("", False) in outlets and (str(personas.other_outlet.pk), True) in outlets
+    assert sum(on for _v, on in outlets) == 1
+    assert ("zhian", True) in options(admin, "department", chosen)
+    assert ("huzheng", False) in options(admin, "department", chosen)
+    # a department head is offered only the items of their department, and no department choice
+    huzheng = api(heads.huzheng)
+    items = [v for v, _on in options(huzheng, "item")]
+    assert "f_doc" in items and "f_zero" not in items
+    assert 'name="department"' not in huzheng.get(f"/insights/{Q}").content.decode()
+    # an outlet head has no outlet or district choice
+    page = api(heads.outlet).get(f"/insights/{Q}").content.decode()
+    assert 'name="outlet"' not in page and 'name="district"' not in page
