@@ -19,7 +19,8 @@ figure built from them (``figures_rebuild``). Then:
   ``--reps`` times after a warm-up; p95 and the worst combination are reported (target p95 <= 200 ms).
 
 ``--reuse`` keeps a database that already holds ``--cases`` cases and its figures (the new day is
-removed and loaded again). Results go to bench/results/insights.json.
+removed and loaded again). Results go to bench/results/insights.json (a run with another
+``--cases`` to bench/results/insights-<thousands>k.json).
 """
 
 from __future__ import annotations
@@ -683,6 +684,24 @@ def main() -> None:
                 if max(got) > worst[kind][0]:
                     worst[kind] = (max(got), label)
     load_after = os.getloadavg()[0]
+    # The worst combinations again in this process, without HTTP: the whole request and the part
+    # of it spent in the database (what the statements cost, apart from the HTTP server's share).
+    inside: dict[str, str] = {}
+    for kind, path in (("page", "/insights/"), ("csv", "/insights/export/outlet.csv")):
+        role, query = next((r, q) for r, label, q in combos if label == worst[kind][1])
+        client = Client()
+        client.force_login(users[role])
+        totals, sqls = [], []
+        for _ in range(5):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                client.get(f"{path}?{query}")
+                totals.append((time.perf_counter() - started) * 1000)
+            sqls.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+        inside[kind] = (
+            f"; that combination in-process (no HTTP), median of 5: {statistics.median(totals):.0f} ms, "
+            f"of which {statistics.median(sqls):.0f} ms waiting on its {len(ctx.captured_queries)} SQL statements"
+        )
     rows = [
         {
             "name": "bare JSON view /bench/bare, same server, one request at a time",
@@ -702,7 +721,9 @@ def main() -> None:
                 "unit": "ms",
                 "target": "p95 <= 200 ms",
                 "notes": f"median {statistics.median(v):.1f} ms, max {max(v):.1f} ms ({worst[kind][1]}); "
-                f"{len(v)} requests, non-200: {bad}" + (f"; {page_queries} queries per page" if kind == "page" else ""),
+                f"{len(v)} requests, non-200: {bad}"
+                + (f"; {page_queries} queries per page" if kind == "page" else "")
+                + inside[kind],
             }
         )
     rows.append(
@@ -739,8 +760,9 @@ def main() -> None:
     command = "DATABASE_URL=postgres://... .venv/bin/python bench/bench_insights.py" + (
         f" --cases {args.cases}" if args.cases != 10_000_000 else ""
     )
+    # A smaller run (to find where the time goes) is kept apart from the 10M record.
     path = common.write_results(
-        "insights",
+        "insights" if args.cases == 10_000_000 else f"insights-{args.cases // 1000}k",
         f"Figures on PostgreSQL ({total:,} cases in the table)",
         command,
         rows,
