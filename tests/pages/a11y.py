@@ -27,7 +27,8 @@ _AXE_RUN = """async () => {
   const r = await axe.run(document, {resultTypes: ['violations']});
   return r.violations.filter(v => v.impact === 'critical' || v.impact === 'serious').map(v => ({
     id: v.id, impact: v.impact,
-    nodes: v.nodes.slice(0, 4).map(n => n.target.join(' ') + (n.failureSummary ? ' — ' + n.failureSummary.split('\\n').slice(1, 2).join('') : '')),
+    nodes: v.nodes.slice(0, 4).map(n => n.target.join(' ')
+      + (n.failureSummary ? ' — ' + n.failureSummary.split('\\n').slice(1, 2).join('') : '')),
     count: v.nodes.length,
   }));
 }"""
@@ -35,7 +36,9 @@ _AXE_RUN = """async () => {
 _PHONE_CHECK = """(min) => {
   const out = [];
   const doc = document.documentElement;
-  if (doc.scrollWidth > window.innerWidth) out.push(`horizontal overflow: scrollWidth ${doc.scrollWidth} > innerWidth ${window.innerWidth}`);
+  if (doc.scrollWidth > window.innerWidth) {
+    out.push(`horizontal overflow: scrollWidth ${doc.scrollWidth} > innerWidth ${window.innerWidth}`);
+  }
   const blockOf = (el) => {
     let b = el.parentElement;
     while (b && getComputedStyle(b).display.startsWith('inline')) b = b.parentElement;
@@ -64,8 +67,10 @@ _PHONE_CHECK = """(min) => {
     if (r.right + window.scrollX <= 0 || r.bottom + window.scrollY <= 0) continue;  // moved off screen (the skip link)
     if (r.width + 0.5 >= min && r.height + 0.5 >= min) continue;
     if (inRunningText(el)) continue;
-    const name = (el.getAttribute('aria-label') || el.textContent || el.getAttribute('name') || el.type || '').trim().slice(0, 30);
-    const id = el.id ? '#' + el.id : (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    const name = (el.getAttribute('aria-label') || el.textContent || el.getAttribute('name') || el.type || '')
+      .trim().slice(0, 30);
+    const classes = typeof el.className === 'string' ? el.className.trim().split(/\\s+/).filter(Boolean) : [];
+    const id = el.id ? '#' + el.id : classes.map(c => '.' + c).join('');
     out.push(`${el.tagName.toLowerCase()}${id} "${name}" ${Math.round(r.width)}×${Math.round(r.height)}`);
   }
   return out;

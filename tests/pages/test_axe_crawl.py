@@ -88,7 +88,7 @@ def _check(page: Any, path: str) -> list[str]:
     page.wait_for_load_state("load")
     problems = [f"desktop: {p}" for p in axe_problems(page)]
     page.set_viewport_size(PHONE)
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # resize handlers ran
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # after resizing
     problems += [f"phone: {p}" for p in axe_problems(page)]
     problems += [f"phone: {p}" for p in phone_problems(page)]
     return problems

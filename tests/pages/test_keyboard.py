@@ -32,7 +32,7 @@ class Keyboard:
         self.visited = 0
 
     def _matches(self, selector: str) -> bool:
-        return bool(self.page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector))
+        return bool(self.page.evaluate("(s) => document.activeElement?.matches(s) === true", selector))
 
     def tab_to(self, selector: str, limit: int = 60) -> None:
         for _ in range(limit):
