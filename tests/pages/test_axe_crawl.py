@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 from django.contrib import admin
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from tests.pages.a11y import DESKTOP, PHONE, axe_problems, phone_problems
 from tests.pages.test_language_crawl import ITEMS, LANGS, ROLES, _demo_case, _urls
@@ -57,7 +58,8 @@ def _user(role: str, personas: Any) -> Any:
 
 def _is_page(client: Client, path: str) -> bool:
     """Whether GET answers with HTML: POST-only endpoints (405 with no body) are not pages."""
-    response = client.get(path)
+    with translation.override(translation.get_language()):  # the request's language stays in it
+        response = client.get(path)
     return response.status_code != 405 and "text/html" in response.get("Content-Type", "")
 
 
