@@ -29,6 +29,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 from tongban.audit.services import audit_record
+from tongban.common.admin import LabelledWidgetsAdminMixin
 from tongban.common.clock import now
 from tongban.common.request import viewer
 
@@ -150,14 +151,15 @@ def _audited_action(func: Any, name: str) -> Any:
 
 
 class AuditedAdminSite(admin.AdminSite):
-    """``admin.site``: registering a model's admin mixes the audit in (see the module docstring)."""
+    """``admin.site``: registering a model's admin mixes the audit in (see the module docstring),
+    and labelled form widgets (``common.admin.LabelledWidgetsAdminMixin``)."""
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, AuditedAdminMixin):
             admin_class = type(
                 admin_class.__name__,
-                (AuditedAdminMixin, admin_class),
+                (AuditedAdminMixin, LabelledWidgetsAdminMixin, admin_class),
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)

@@ -96,7 +96,8 @@ WSGI_APPLICATION = "tongban.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # project-level overrides of other apps' templates (the Django admin's base_site.html)
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

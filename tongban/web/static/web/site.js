@@ -12,7 +12,9 @@
    - button[data-menu-toggle]: opens and closes the header's menu on a narrow screen
    - input[data-picker="<select id>"]: typing filters that listbox's options (by their
      data-search text: name, pinyin initials, English name) and selects the first match; ArrowDown
-     moves into the list; select[data-submit-on-enter]: Enter sends its form */
+     moves into the list; select[data-submit-on-enter]: Enter sends its form
+   - .table-wrap: a table wider than the screen scrolls in its wrapper, which then takes the
+     keyboard focus (tabindex) so that it can be scrolled without a mouse (WCAG 2.1.1) */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -82,6 +84,23 @@
     var c = e.target.closest ? e.target.closest("button[data-confirm]") : null;
     if (c && !window.confirm(c.getAttribute("data-confirm"))) { e.preventDefault(); }
   });
+  function scrollables() {
+    document.querySelectorAll(".table-wrap").forEach(function (w) {
+      if (w.scrollWidth > w.clientWidth + 1) {
+        w.setAttribute("tabindex", "0");
+        w.setAttribute("role", "region");
+        var caption = w.querySelector("caption"), heading = w.closest("section") && w.closest("section").querySelector("h1, h2, h3");
+        var name = (caption || heading || document.querySelector("h1"));
+        if (name && !w.hasAttribute("aria-label")) { w.setAttribute("aria-label", name.textContent.trim()); }
+      } else if (w.getAttribute("tabindex") === "0") {
+        w.removeAttribute("tabindex");
+        w.removeAttribute("role");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", scrollables);
+  document.addEventListener("htmx:afterSettle", scrollables);
+  window.addEventListener("resize", scrollables);
   document.addEventListener("click", function (e) {
     var b = e.target.closest ? e.target.closest("[data-print]") : null;
     if (b) { window.print(); }
