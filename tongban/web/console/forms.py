@@ -13,6 +13,7 @@ from tongban.catalog.changes import ItemChange
 from tongban.catalog.schemas import ItemSpec
 
 _TEXT = {"rows": 3}
+_ZH_TEXT = {"rows": 3, "lang": "zh-Hans"}  # Chinese whatever the page's language
 DAYS = (
     ("mon", _("星期一")),
     ("tue", _("星期二")),
@@ -37,11 +38,13 @@ class ItemEditForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     fee_yuan = forms.DecimalField(label=_("收费标准（元）"), max_digits=8, decimal_places=2)
-    fee_note_zh = forms.CharField(label=_("收费说明（中文）"), required=False, max_length=2000)
+    fee_note_zh = forms.CharField(
+        label=_("收费说明（中文）"), required=False, max_length=2000, widget=forms.TextInput({"lang": "zh-Hans"})
+    )
     fee_note_en = forms.CharField(label=_("收费说明（英文）"), required=False, max_length=2000)
-    summary_zh = forms.CharField(label=_("事项简介（中文）"), required=False, widget=forms.Textarea(_TEXT))
+    summary_zh = forms.CharField(label=_("事项简介（中文）"), required=False, widget=forms.Textarea(_ZH_TEXT))
     summary_en = forms.CharField(label=_("事项简介（英文）"), required=False, widget=forms.Textarea(_TEXT))
-    conditions_zh = forms.CharField(label=_("办理条件（中文）"), required=False, widget=forms.Textarea(_TEXT))
+    conditions_zh = forms.CharField(label=_("办理条件（中文）"), required=False, widget=forms.Textarea(_ZH_TEXT))
     conditions_en = forms.CharField(label=_("办理条件（英文）"), required=False, widget=forms.Textarea(_TEXT))
     add_code = forms.CharField(label=_("添加材料"), required=False, max_length=48)
     add_required = forms.BooleanField(label=_("必需"), required=False, initial=True)
