@@ -46,4 +46,3 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("操作"), ordering="action")
     def action_name(self, obj: AuditEntry) -> str:
         return action_label(obj.action)
-

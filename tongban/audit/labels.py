@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS: dict[str, Any] = {
     "account.disable": _("停用账号"),

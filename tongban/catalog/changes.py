@@ -24,7 +24,7 @@ from tongban.common.access import Viewer
 from tongban.common.errors import Invalid
 
 #: Fields of a spec the console edits, in the order the history names them.
-EDITED = ("promised_limit", "fee_yuan", "fee_note_zh", "fee_note_en", "materials")
+EDITED: tuple[str, ...] = ("promised_limit", "fee_yuan", "fee_note_zh", "fee_note_en", "materials")
 EDITED += ("summary_zh", "summary_en", "conditions_zh", "conditions_en")
 #: How the history names a changed field.
 FIELD_LABELS = {

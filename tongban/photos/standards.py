@@ -76,7 +76,9 @@ def photo_standard_update(
             row.as_standard()
         except StandardError as exc:
             raise Invalid(
-                gettext("照片标准不合法：%(path)s") % {"path": exc.path}, code="standard_invalid", problems=[exc.problem]
+                gettext("照片标准不合法：%(path)s") % {"path": exc.path},
+                code="standard_invalid",
+                problems=[exc.problem],
             ) from None
         row.save()
         audit_record(

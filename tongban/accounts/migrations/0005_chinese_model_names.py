@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_user_supervisor'),
+        ("accounts", "0004_user_supervisor"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='apitoken',
-            options={'verbose_name': '接口令牌', 'verbose_name_plural': '接口令牌'},
+            name="apitoken",
+            options={"verbose_name": "接口令牌", "verbose_name_plural": "接口令牌"},
         ),
     ]

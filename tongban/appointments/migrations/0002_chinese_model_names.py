@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appointments', '0001_initial'),
+        ("appointments", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='queuecounter',
-            options={'verbose_name': '排队号计数器', 'verbose_name_plural': '排队号计数器'},
+            name="queuecounter",
+            options={"verbose_name": "排队号计数器", "verbose_name_plural": "排队号计数器"},
         ),
     ]

@@ -4,83 +4,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0005_append_only'),
+        ("audit", "0005_append_only"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='auditentry',
-            options={'ordering': ['id'], 'verbose_name': '审计记录', 'verbose_name_plural': '审计记录'},
+            name="auditentry",
+            options={"ordering": ["id"], "verbose_name": "审计记录", "verbose_name_plural": "审计记录"},
         ),
         migrations.AlterModelOptions(
-            name='audithead',
-            options={'verbose_name': '审计链头', 'verbose_name_plural': '审计链头'},
+            name="audithead",
+            options={"verbose_name": "审计链头", "verbose_name_plural": "审计链头"},
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(max_length=60, verbose_name='操作'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(max_length=60, verbose_name="操作"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='actor_id',
-            field=models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='操作人编号'),
+            model_name="auditentry",
+            name="actor_id",
+            field=models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="操作人编号"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='actor_label',
-            field=models.CharField(blank=True, max_length=80, verbose_name='操作人'),
+            model_name="auditentry",
+            name="actor_label",
+            field=models.CharField(blank=True, max_length=80, verbose_name="操作人"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='at',
-            field=models.DateTimeField(db_index=True, verbose_name='时间'),
+            model_name="auditentry",
+            name="at",
+            field=models.DateTimeField(db_index=True, verbose_name="时间"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='chain',
-            field=models.PositiveSmallIntegerField(default=1, verbose_name='链'),
+            model_name="auditentry",
+            name="chain",
+            field=models.PositiveSmallIntegerField(default=1, verbose_name="链"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='data',
-            field=models.JSONField(default=dict, verbose_name='内容'),
+            model_name="auditentry",
+            name="data",
+            field=models.JSONField(default=dict, verbose_name="内容"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='hash',
-            field=models.CharField(max_length=64, verbose_name='摘要'),
+            model_name="auditentry",
+            name="hash",
+            field=models.CharField(max_length=64, verbose_name="摘要"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='object_id',
-            field=models.CharField(max_length=64, verbose_name='对象'),
+            model_name="auditentry",
+            name="object_id",
+            field=models.CharField(max_length=64, verbose_name="对象"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='object_type',
-            field=models.CharField(max_length=40, verbose_name='对象类型'),
+            model_name="auditentry",
+            name="object_type",
+            field=models.CharField(max_length=40, verbose_name="对象类型"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='outlet_code',
-            field=models.CharField(blank=True, max_length=32, verbose_name='网点'),
+            model_name="auditentry",
+            name="outlet_code",
+            field=models.CharField(blank=True, max_length=32, verbose_name="网点"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='prev_hash',
-            field=models.CharField(max_length=64, verbose_name='前一条摘要'),
+            model_name="auditentry",
+            name="prev_hash",
+            field=models.CharField(max_length=64, verbose_name="前一条摘要"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='role',
-            field=models.CharField(blank=True, max_length=16, verbose_name='角色'),
+            model_name="auditentry",
+            name="role",
+            field=models.CharField(blank=True, max_length=16, verbose_name="角色"),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='seq',
-            field=models.BigIntegerField(verbose_name='序号'),
+            model_name="auditentry",
+            name="seq",
+            field=models.BigIntegerField(verbose_name="序号"),
         ),
     ]

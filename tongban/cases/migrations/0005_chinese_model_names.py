@@ -4,22 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_number_and_item_without_pattern_twins'),
+        ("cases", "0004_number_and_item_without_pattern_twins"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='casecounter',
-            options={'verbose_name': '办件编号计数器', 'verbose_name_plural': '办件编号计数器'},
+            name="casecounter",
+            options={"verbose_name": "办件编号计数器", "verbose_name_plural": "办件编号计数器"},
         ),
         migrations.AlterModelOptions(
-            name='casematerial',
-            options={'ordering': ['case', 'pk'], 'verbose_name': '办件材料', 'verbose_name_plural': '办件材料'},
+            name="casematerial",
+            options={"ordering": ["case", "pk"], "verbose_name": "办件材料", "verbose_name_plural": "办件材料"},
         ),
         migrations.AlterModelOptions(
-            name='submitkey',
-            options={'verbose_name': '重复提交防护键', 'verbose_name_plural': '重复提交防护键'},
+            name="submitkey",
+            options={"verbose_name": "重复提交防护键", "verbose_name_plural": "重复提交防护键"},
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0003_certificate_authority_en_certificate_authority_zh_and_more'),
+        ("certificates", "0003_certificate_authority_en_certificate_authority_zh_and_more"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='certificatecounter',
-            options={'verbose_name': '证照编号计数器', 'verbose_name_plural': '证照编号计数器'},
+            name="certificatecounter",
+            options={"verbose_name": "证照编号计数器", "verbose_name_plural": "证照编号计数器"},
         ),
     ]

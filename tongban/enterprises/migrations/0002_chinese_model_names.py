@@ -4,30 +4,37 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enterprises', '0001_initial'),
+        ("enterprises", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='enterprise',
-            options={'ordering': ['name'], 'verbose_name': '企业', 'verbose_name_plural': '企业'},
+            name="enterprise",
+            options={"ordering": ["name"], "verbose_name": "企业", "verbose_name_plural": "企业"},
         ),
         migrations.AlterModelOptions(
-            name='fleetvehicle',
-            options={'ordering': ['plate'], 'verbose_name': '企业车辆', 'verbose_name_plural': '企业车辆'},
+            name="fleetvehicle",
+            options={"ordering": ["plate"], "verbose_name": "企业车辆", "verbose_name_plural": "企业车辆"},
         ),
         migrations.AlterModelOptions(
-            name='liaisonrequest',
-            options={'ordering': ['-filed_at', '-pk'], 'verbose_name': '驻企联络诉求', 'verbose_name_plural': '驻企联络诉求'},
+            name="liaisonrequest",
+            options={
+                "ordering": ["-filed_at", "-pk"],
+                "verbose_name": "驻企联络诉求",
+                "verbose_name_plural": "驻企联络诉求",
+            },
         ),
         migrations.AlterModelOptions(
-            name='membership',
-            options={'verbose_name': '企业成员', 'verbose_name_plural': '企业成员'},
+            name="membership",
+            options={"verbose_name": "企业成员", "verbose_name_plural": "企业成员"},
         ),
         migrations.AlterModelOptions(
-            name='truckpass',
-            options={'ordering': ['-applied_at', 'case_number'], 'verbose_name': '货车通行证', 'verbose_name_plural': '货车通行证'},
+            name="truckpass",
+            options={
+                "ordering": ["-applied_at", "case_number"],
+                "verbose_name": "货车通行证",
+                "verbose_name_plural": "货车通行证",
+            },
         ),
     ]

@@ -4,22 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0002_load_schemes'),
+        ("feedback", "0002_load_schemes"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='feedmark',
-            options={'verbose_name': '评价推送进度', 'verbose_name_plural': '评价推送进度'},
+            name="feedmark",
+            options={"verbose_name": "评价推送进度", "verbose_name_plural": "评价推送进度"},
         ),
         migrations.AlterModelOptions(
-            name='invitation',
-            options={'verbose_name': '评价邀请', 'verbose_name_plural': '评价邀请'},
+            name="invitation",
+            options={"verbose_name": "评价邀请", "verbose_name_plural": "评价邀请"},
         ),
         migrations.AlterModelOptions(
-            name='ratingevent',
-            options={'ordering': ['rating', 'at', 'pk'], 'verbose_name': '评价事件', 'verbose_name_plural': '评价事件'},
+            name="ratingevent",
+            options={"ordering": ["rating", "at", "pk"], "verbose_name": "评价事件", "verbose_name_plural": "评价事件"},
         ),
     ]

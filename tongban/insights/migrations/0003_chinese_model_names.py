@@ -4,22 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insights', '0002_coarse_cubes'),
+        ("insights", "0002_coarse_cubes"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='casefact',
-            options={'verbose_name': '办件统计事实', 'verbose_name_plural': '办件统计事实'},
+            name="casefact",
+            options={"verbose_name": "办件统计事实", "verbose_name_plural": "办件统计事实"},
         ),
         migrations.AlterModelOptions(
-            name='figure',
-            options={'verbose_name': '统计指标', 'verbose_name_plural': '统计指标'},
+            name="figure",
+            options={"verbose_name": "统计指标", "verbose_name_plural": "统计指标"},
         ),
         migrations.AlterModelOptions(
-            name='figurehist',
-            options={'verbose_name': '统计指标分布', 'verbose_name_plural': '统计指标分布'},
+            name="figurehist",
+            options={"verbose_name": "统计指标分布", "verbose_name_plural": "统计指标分布"},
         ),
     ]

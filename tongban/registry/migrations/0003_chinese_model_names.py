@@ -4,30 +4,29 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_plain_region_indexes'),
+        ("registry", "0002_plain_region_indexes"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='dog',
-            options={'verbose_name': '犬只记录', 'verbose_name_plural': '犬只记录'},
+            name="dog",
+            options={"verbose_name": "犬只记录", "verbose_name_plural": "犬只记录"},
         ),
         migrations.AlterModelOptions(
-            name='driverlicence',
-            options={'verbose_name': '驾驶证记录', 'verbose_name_plural': '驾驶证记录'},
+            name="driverlicence",
+            options={"verbose_name": "驾驶证记录", "verbose_name_plural": "驾驶证记录"},
         ),
         migrations.AlterModelOptions(
-            name='identitydocument',
-            options={'verbose_name': '身份证件记录', 'verbose_name_plural': '身份证件记录'},
+            name="identitydocument",
+            options={"verbose_name": "身份证件记录", "verbose_name_plural": "身份证件记录"},
         ),
         migrations.AlterModelOptions(
-            name='medicalcheck',
-            options={'verbose_name': '驾驶人体检记录', 'verbose_name_plural': '驾驶人体检记录'},
+            name="medicalcheck",
+            options={"verbose_name": "驾驶人体检记录", "verbose_name_plural": "驾驶人体检记录"},
         ),
         migrations.AlterModelOptions(
-            name='vehicle',
-            options={'verbose_name': '机动车记录', 'verbose_name_plural': '机动车记录'},
+            name="vehicle",
+            options={"verbose_name": "机动车记录", "verbose_name_plural": "机动车记录"},
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rentals', '0002_notices_questions'),
+        ("rentals", "0002_notices_questions"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='rentalnoticerecipient',
-            options={'verbose_name': '通知接收人', 'verbose_name_plural': '通知接收人'},
+            name="rentalnoticerecipient",
+            options={"verbose_name": "通知接收人", "verbose_name_plural": "通知接收人"},
         ),
     ]

@@ -57,7 +57,7 @@ class ItemEditForm(forms.Form):
             for name in ("fee_note_zh", "fee_note_en", "summary_zh", "summary_en", "conditions_zh", "conditions_en"):
                 self.fields[name].initial = getattr(spec, name) or ""
             self.fields["promised_days"].initial = spec.promised_limit.value
-            self.fields["fee_yuan"].initial = spec.fee_yuan
+            self.fields["fee_yuan"].initial = f"{spec.fee_yuan:.2f}".rstrip("0").rstrip(".")
         if spec.promised_limit.unit == "working_hours":
             self.fields["promised_days"].label = _("承诺时限（工作小时）")
 
@@ -65,9 +65,10 @@ class ItemEditForm(forms.Form):
         """(code, required) of the materials kept, in the order sent (or the spec's, unbound)."""
         if not self.is_bound:
             return [(m.code, m.required) for m in self.spec.materials]
-        codes = [c for c in self.data.getlist("m_code") if c]
-        required = set(self.data.getlist("m_required"))
-        removed = set(self.data.getlist("m_remove"))
+        data: Any = self.data  # a QueryDict: the lists come with getlist
+        codes = [c for c in data.getlist("m_code") if c]
+        required = set(data.getlist("m_required"))
+        removed = set(data.getlist("m_remove"))
         rows = [(c, c in required) for c in codes if c not in removed]
         return rows
 

@@ -165,7 +165,5 @@ def item_history_page(request: HttpRequest, code: str) -> HttpResponse:
         promised = row["promised"]
         row["promised_text"] = time_limit(SimpleNamespace(**promised)) if promised else ""
         row["fee_text"] = fee(row["fee_yuan"]) if row["fee_yuan"] is not None else ""
-        row["material_names"] = [
-            {"name": loc(m, "name"), "required": m["required"]} for m in row["materials"]
-        ]
+        row["material_names"] = [{"name": loc(m, "name"), "required": m["required"]} for m in row["materials"]]
     return render(request, "console/item_history.html", {"item": spec, "name": loc(spec, "name"), "rows": rows})

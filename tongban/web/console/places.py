@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,17 +27,21 @@ from tongban.workdays.selectors import calendar_years
 from tongban.workdays.services import calendar_year_load, schedule_parse
 
 ADMIN = Role.ADMIN
+PAGE_SIZE = 30
 
 
 def _history(request: HttpRequest, object_type: str, object_id: str, action: str) -> list[dict[str, Any]]:
     """The audit rows of one object's edits, newest first, as versions (who, when, note, values)."""
     entries = audit_entries_for(user=request.user, object_type=object_type, object_id=object_id)
     rows = []
+    data: dict[str, Any] = {}
     for entry in entries.filter(action=action).order_by("-id")[:50]:
         data = entry.data or {}
         rows.append(
             {"at": entry.at, "who": entry.actor_label, "note": data.get("note", ""), "after": data.get("after") or {}}
         )
+    if rows and data.get("before"):  # the values before the first edit shown: the oldest version
+        rows.append({"at": None, "who": "", "note": _("修改前"), "after": data["before"]})
     return rows
 
 
@@ -50,7 +55,10 @@ def _hours_lines(hours: dict[str, Any]) -> list[tuple[str, str]]:
 @login_required
 @role_required(ADMIN)
 def outlet_list(request: HttpRequest) -> HttpResponse:
-    """Every outlet with its weekday hours, to pick one to edit."""
+    """The outlets with their weekday hours, searchable by name or code, a page at a time."""
+    q = request.GET.get("q", "").strip()[:60]
+    found = [o for o in outlets_all() if not q or q in o.name or q.lower() in o.code.lower()]
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
             "code": o.code,
@@ -60,9 +68,9 @@ def outlet_list(request: HttpRequest) -> HttpResponse:
             "closures": len((o.hours or {}).get("exceptions") or {}),
             "active": o.active,
         }
-        for o in outlets_all()
+        for o in page.object_list
     ]
-    return render(request, "console/outlets.html", {"rows": rows})
+    return render(request, "console/outlets.html", {"rows": rows, "page": page, "q": q, "found": len(found)})
 
 
 @login_required
@@ -107,13 +115,17 @@ def calendar(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["schedule"]
             try:
                 rules = schedule_parse(text=upload.read().decode("utf-8"), year=year)
-                calendar_year_load(year=year, rules=rules, source=f"upload {upload.name}", now=now(), actor=viewer(request))
+                calendar_year_load(
+                    year=year, rules=rules, source=f"upload {upload.name}", now=now(), actor=viewer(request)
+                )
             except UnicodeDecodeError:
                 form.add_error("schedule", _("文件须为 UTF-8 文本"))
             except DomainError as exc:
                 form.add_error("schedule", exc.message)
             else:
-                messages.success(request, _("%(year)s 年的安排已导入（%(n)s 条例外）") % {"year": year, "n": len(rules)})
+                messages.success(
+                    request, _("%(year)s 年的安排已导入（%(n)s 条例外）") % {"year": year, "n": len(rules)}
+                )
                 return redirect("console:calendar")
     superuser = bool(getattr(request.user, "is_superuser", False))
     context = {"form": form, "years": calendar_years(), "superuser": superuser}
