@@ -67,6 +67,10 @@ def _urls(number: str) -> list[tuple[str, str]]:
     pages = sorted(out.items())
     pages += [(f"catalog:guide/{code}", reverse("catalog:guide", args=[code])) for code in ITEMS]
     pages += [("error:404", "/no-such-page/")]
+    pages += [(f"console:item_edit/{code}", reverse("console:item_edit", args=[code])) for code in ITEMS[:2]]
+    pages += [("console:item_history", reverse("console:item_history", args=[ITEMS[0]]))]
+    pages += [("console:outlet_hours", reverse("console:outlet_hours", args=["T-PS-1"]))]
+    pages += [("console:standard_edit", reverse("console:standard_edit", args=["passport"]))]
     pages += [(f"cases:{n}", reverse(f"cases:{n}", args=[number])) for n in ("detail", "receipt")]
     return pages
 

@@ -296,6 +296,16 @@ PAGES: dict[str, Call] = {
     "enterprises:liaison": Call("GET", "/enterprises/liaison/"),
     "enterprises:request_step": Call("POST", "/enterprises/liaison/{liaison_a}/reply/", form={"reply": "已答复"}),
     "enterprises:roadside": Call("GET", "/enterprises/roadside/"),
+    # The staff console (administrators): reads, and a refused edit (a negative time limit).
+    "console:index": Call("GET", "/console/"),
+    "console:items": Call("GET", "/console/items/"),
+    "console:item_edit": Call("POST", "/console/items/{item}/", form={"promised_days": "-1", "fee_yuan": "0"}),
+    "console:item_history": Call("GET", "/console/items/{item}/history/"),
+    "console:outlets": Call("GET", "/console/outlets/"),
+    "console:outlet_hours": Call("GET", "/console/outlets/{outlet_x}/"),
+    "console:calendar": Call("GET", "/console/calendar/"),
+    "console:standards": Call("GET", "/console/photo-standards/"),
+    "console:standard_edit": Call("GET", "/console/photo-standards/passport/"),
     # The Django admin: one entry for its index and every model's list (see test_access_matrix).
     "admin:*": Call("GET", "/admin/"),
 }

@@ -97,6 +97,10 @@ class ApiToken(models.Model):
 
     ACCESS = AccessRule(owner="user")
 
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
     def __str__(self) -> str:
         return self.name
 

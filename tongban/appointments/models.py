@@ -165,6 +165,8 @@ class QueueCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("排队号计数器")
+        verbose_name_plural = _("排队号计数器")
         constraints = [models.UniqueConstraint(fields=["outlet", "day"], name="queue_counter_unique")]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ one row (docs/adr/0007-audit-chains.md).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tongban.common.access import AccessRule
 
@@ -18,23 +19,25 @@ from tongban.common.access import AccessRule
 class AuditEntry(models.Model):
     """One audited event: who (masked label), in what role and outlet, did what to which object."""
 
-    chain = models.PositiveSmallIntegerField(default=1)
-    seq = models.BigIntegerField()
-    at = models.DateTimeField(db_index=True)
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    actor_label = models.CharField(max_length=80, blank=True)
-    role = models.CharField(max_length=16, blank=True)
-    outlet_code = models.CharField(max_length=32, blank=True)
-    action = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=64)
-    data = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    chain = models.PositiveSmallIntegerField(_("链"), default=1)
+    seq = models.BigIntegerField(_("序号"))
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor_id = models.BigIntegerField(_("操作人编号"), null=True, blank=True, db_index=True)
+    actor_label = models.CharField(_("操作人"), max_length=80, blank=True)
+    role = models.CharField(_("角色"), max_length=16, blank=True)
+    outlet_code = models.CharField(_("网点"), max_length=32, blank=True)
+    action = models.CharField(_("操作"), max_length=60)
+    object_type = models.CharField(_("对象类型"), max_length=40)
+    object_id = models.CharField(_("对象"), max_length=64)
+    data = models.JSONField(_("内容"), default=dict)
+    prev_hash = models.CharField(_("前一条摘要"), max_length=64)
+    hash = models.CharField(_("摘要"), max_length=64)
 
     ACCESS = AccessRule()  # administrators and auditors only
 
     class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
         # Insertion order: entries of one object are written one after another under its row lock.
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_entry_chain_seq_unique")]
@@ -56,6 +59,10 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
 
     def __str__(self) -> str:
         return f"chain {self.id} head #{self.seq}"

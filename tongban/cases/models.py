@@ -195,6 +195,8 @@ class CaseMaterial(models.Model):
     )
 
     class Meta:
+        verbose_name = _("办件材料")
+        verbose_name_plural = _("办件材料")
         ordering = ["case", "pk"]
         constraints = [models.UniqueConstraint(fields=["case", "code"], name="case_material_unique")]
 
@@ -207,6 +209,10 @@ class CaseCounter(models.Model):
 
     scope = models.CharField(max_length=24, primary_key=True)
     n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("办件编号计数器")
+        verbose_name_plural = _("办件编号计数器")
 
     def __str__(self) -> str:
         return f"{self.scope}: {self.n}"
@@ -222,6 +228,8 @@ class SubmitKey(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("重复提交防护键")
+        verbose_name_plural = _("重复提交防护键")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="case_submit_key_unique")]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ SOURCE_LABELS = {
     "education": _("学历信息"),
     "dog_vaccination": _("犬只免疫信息"),
     "tenancy": _("租房记录"),
+    "enterprise_vehicle": _("企业车辆登记信息"),
 }
 RESULT_LABELS = {
     "certificate": _("电子证照/电子证明"),

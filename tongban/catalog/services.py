@@ -15,6 +15,13 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
+from tongban.catalog.changes import (  # re-exported: the console's edits
+    ItemChange,
+    item_change_apply,
+    item_change_build,
+    item_history,
+    materials_known,
+)
 from tongban.catalog.loader import ITEMS_DIR, LoadedItem, item_files_read, spec_digest, spec_validate
 from tongban.catalog.models import Item, ItemVersion, Origin
 from tongban.catalog.rules import (  # re-exported: other modules call services, not rules
@@ -32,16 +39,21 @@ from tongban.common.lookups import lookups_changed
 
 __all__ = [
     "Failure",
+    "ItemChange",
     "LoadReport",
     "PointsBreakdown",
     "catalog_load",
     "eligibility_facts",
+    "item_change_apply",
+    "item_change_build",
     "item_create",
     "item_derive",
     "item_eligibility",
+    "item_history",
     "item_points",
     "item_publish_set",
     "item_version_create",
+    "materials_known",
 ]
 
 

@@ -73,6 +73,8 @@ class CertificateCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("证照编号计数器")
+        verbose_name_plural = _("证照编号计数器")
         constraints = [models.UniqueConstraint(fields=["template", "year"], name="cert_counter_unique")]
 
     def __str__(self) -> str:

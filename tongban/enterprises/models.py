@@ -32,6 +32,8 @@ class Enterprise(models.Model):
     ACCESS = AccessRule(person="memberships__person", staff_all=True)
 
     class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -54,6 +56,8 @@ class Membership(models.Model):
     ACCESS = AccessRule(person="enterprise__memberships__person", staff_all=True)
 
     class Meta:
+        verbose_name = _("企业成员")
+        verbose_name_plural = _("企业成员")
         constraints = [models.UniqueConstraint(fields=["enterprise", "person"], name="membership_once")]
 
     def __str__(self) -> str:
@@ -83,6 +87,8 @@ class FleetVehicle(models.Model):
     ACCESS = AccessRule(person="enterprise__memberships__person", staff_all=True)
 
     class Meta:
+        verbose_name = _("企业车辆")
+        verbose_name_plural = _("企业车辆")
         ordering = ["plate"]
 
     def __str__(self) -> str:
@@ -108,6 +114,8 @@ class TruckPass(models.Model):
     department = models.CharField(max_length=16, choices=Department.choices, default=Department.JIAOGUAN)
 
     class Meta:
+        verbose_name = _("货车通行证")
+        verbose_name_plural = _("货车通行证")
         ordering = ["-applied_at", "case_number"]
 
     def __str__(self) -> str:
@@ -139,6 +147,8 @@ class LiaisonRequest(models.Model):
     ACCESS = AccessRule(person="enterprise__memberships__person", department="department")
 
     class Meta:
+        verbose_name = _("驻企联络诉求")
+        verbose_name_plural = _("驻企联络诉求")
         ordering = ["-filed_at", "-pk"]
 
     def __str__(self) -> str:

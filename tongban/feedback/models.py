@@ -219,6 +219,8 @@ class RatingEvent(models.Model):
     )
 
     class Meta:
+        verbose_name = _("评价事件")
+        verbose_name_plural = _("评价事件")
         ordering = ["rating", "at", "pk"]
 
     def __str__(self) -> str:
@@ -241,6 +243,8 @@ class Invitation(models.Model):
     ACCESS = AccessRule(owner="user")
 
     class Meta:
+        verbose_name = _("评价邀请")
+        verbose_name_plural = _("评价邀请")
         indexes = [
             models.Index(fields=["due_at"], name="invitation_due", condition=Q(sent_at__isnull=True)),
             models.Index(fields=["user", "-due_at"], name="invitation_user"),
@@ -256,6 +260,10 @@ class FeedMark(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     last_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("评价推送进度")
+        verbose_name_plural = _("评价推送进度")
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_id}"

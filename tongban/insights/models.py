@@ -117,6 +117,8 @@ class CaseFact(models.Model):
     ACCESS = AccessRule(outlets=("outlet_id",), department="department", heads="read")
 
     class Meta:
+        verbose_name = _("办件统计事实")
+        verbose_name_plural = _("办件统计事实")
         indexes = [
             models.Index(fields=["submitted_day"], name="fact_submitted"),
             models.Index(fields=["accepted_day"], name="fact_accepted", condition=Q(accepted_day__isnull=False)),
@@ -143,6 +145,8 @@ class Figure(_counts(MEASURES, "FigureCounts")):  # type: ignore[misc]
     ACCESS = AccessRule(outlets=("outlet_id",), department="department", heads="read")
 
     class Meta:
+        verbose_name = _("统计指标")
+        verbose_name_plural = _("统计指标")
         indexes = [
             models.Index(fields=["cube", "grain", "period"], name="figure_period"),
             models.Index(fields=["cube", "grain", "outlet_id", "period"], name="figure_outlet"),
@@ -169,6 +173,8 @@ class FigureHist(_counts(HIST_MEASURES, "FigureHistCounts")):  # type: ignore[mi
     ACCESS = AccessRule(outlets=("outlet_id",), department="department", heads="read")
 
     class Meta:
+        verbose_name = _("统计指标分布")
+        verbose_name_plural = _("统计指标分布")
         indexes = [
             models.Index(fields=["cube", "grain", "period"], name="figurehist_period"),
             models.Index(fields=["cube", "grain", "outlet_id", "period"], name="figurehist_outlet"),

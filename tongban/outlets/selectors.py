@@ -492,3 +492,8 @@ def outlet_labels(*, ids: list[int] | None = None) -> dict[int, tuple[str, str, 
     the figures name outlets that may since have closed."""
     qs = Outlet.objects.all() if ids is None else Outlet.objects.filter(pk__in=ids)
     return {pk: (code, name, region) for pk, code, name, region in qs.values_list("pk", "code", "name", "region_code")}
+
+
+def outlets_all() -> list[Outlet]:
+    """Every outlet, active or not, by code (the staff console's list)."""
+    return list(Outlet.objects.order_by("code"))

@@ -97,3 +97,34 @@ def outlet_items_set(*, code: str, items: Iterable[str], at: dt.datetime, actor:
             action="outlet.items", object_type="outlet", object_id=code, at=at, actor=actor, data={"items": items}
         )
         transaction.on_commit(outlet_snapshot_clear)
+
+
+def outlet_hours_set(*, code: str, hours: dict[str, Any], at: dt.datetime, actor: Viewer, note: str = "") -> Outlet:
+    """Replace outlet ``code``'s opening hours (weekly hours, holiday hours and dated closures or
+    special hours) and keep the previous hours in the audit row (``outlet.hours``), which is the
+    outlet's version history. Raises NotFound, and Invalid for malformed hours."""
+    from tongban.outlets.selectors import outlet_get
+
+    try:
+        normal = OpeningHours.from_data(hours).to_data()
+    except ValueError as exc:
+        raise Invalid(gettext("办公时间格式错误"), code="bad_hours", problems=[str(exc)]) from None
+    outlet_get(code=code)
+    with transaction.atomic():
+        lookups_changed()
+        outlet = Outlet.objects.select_for_update().get(code=code)
+        before = outlet.hours
+        if OpeningHours.from_data(before or {}).to_data() == normal:
+            return outlet
+        outlet.hours = normal
+        outlet.save(update_fields=["hours"])
+        audit_record(
+            action="outlet.hours",
+            object_type="outlet",
+            object_id=code,
+            at=at,
+            actor=actor,
+            data={"before": before, "after": normal, "note": note[:200]},
+        )
+        transaction.on_commit(outlet_snapshot_clear)
+    return outlet

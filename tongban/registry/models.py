@@ -153,6 +153,8 @@ class IdentityDocument(models.Model):
     ACCESS = AccessRule(staff_all=True, person="person")
 
     class Meta:
+        verbose_name = _("身份证件记录")
+        verbose_name_plural = _("身份证件记录")
         indexes = [models.Index(fields=["person", "kind"])]
 
     def __str__(self) -> str:
@@ -169,6 +171,10 @@ class DriverLicence(models.Model):
     status = models.CharField(_("状态"), max_length=12, default="valid")
 
     ACCESS = AccessRule(staff_all=True, person="person")
+
+    class Meta:
+        verbose_name = _("驾驶证记录")
+        verbose_name_plural = _("驾驶证记录")
 
     def __str__(self) -> str:
         return f"{self.vehicle_class} ({self.status})"
@@ -193,6 +199,10 @@ class Vehicle(models.Model):
 
     ACCESS = AccessRule(staff_all=True, person="owner")
 
+    class Meta:
+        verbose_name = _("机动车记录")
+        verbose_name_plural = _("机动车记录")
+
     def __str__(self) -> str:
         return self.plate
 
@@ -209,6 +219,8 @@ class MedicalCheck(models.Model):
     ACCESS = AccessRule(staff_all=True, person="person")
 
     class Meta:
+        verbose_name = _("驾驶人体检记录")
+        verbose_name_plural = _("驾驶人体检记录")
         indexes = [models.Index(fields=["person", "-checked_on"])]
 
     def __str__(self) -> str:
@@ -226,6 +238,10 @@ class Dog(models.Model):
     vaccine_valid_until = models.DateField(_("免疫有效期至"))
 
     ACCESS = AccessRule(staff_all=True, person="owner")
+
+    class Meta:
+        verbose_name = _("犬只记录")
+        verbose_name_plural = _("犬只记录")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.chip})"

@@ -222,6 +222,8 @@ class RentalNoticeRecipient(models.Model):
     user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("通知接收人")
+        verbose_name_plural = _("通知接收人")
         constraints = [models.UniqueConstraint(fields=["notice", "user"], name="rental_notice_once_per_person")]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from tongban.common.roles import Role
 # (url name, label, roles); roles=None means everyone, including anonymous visitors. HEADS among
 # the roles admits clerks and approvers who head their outlet or department (User.supervisor).
 HEADS = "heads"
+SUPERUSER = "superuser"  # Django's admin: superusers only (administrators use the console)
 NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("web:home", _("首页"), None),
     ("catalog:list", _("办事指南"), None),
@@ -44,7 +45,8 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("dogs:mine", _("我的犬证"), frozenset({Role.CITIZEN})),
     ("dogs:reports", _("养犬管理"), frozenset({"zhian", Role.ADMIN})),
     ("dogs:report", _("举报问题犬只"), None),
-    ("admin:index", _("管理后台"), frozenset({Role.ADMIN})),
+    ("console:index", _("管理控制台"), frozenset({Role.ADMIN})),
+    ("admin:index", _("管理后台"), frozenset({SUPERUSER})),
     ("accounts:window_register", _("窗口注册"), frozenset({Role.CLERK})),
 ]
 
@@ -53,6 +55,7 @@ def nav_for(user: Any) -> list[dict[str, str]]:
     """The navigation entries this user may follow."""
     role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
     head = role in (Role.CLERK, Role.APPROVER) and bool(getattr(user, "supervisor", False))
+    superuser = bool(getattr(user, "is_superuser", False)) and getattr(user, "is_authenticated", False)
     # A department name among the roles admits that department's approvers (traffic officers).
     department = getattr(user, "department", "") if role == Role.APPROVER else ""
     items = []
@@ -62,6 +65,7 @@ def nav_for(user: Any) -> list[dict[str, str]]:
             and role not in roles
             and not (head and HEADS in roles)
             and not (department and department in roles)
+            and not (superuser and SUPERUSER in roles)
         ):
             continue
         try:

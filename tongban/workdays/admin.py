@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
@@ -20,14 +22,15 @@ from tongban.workdays.services import calendar_year_load, schedule_parse
 class ScheduleUploadForm(forms.Form):
     """A year plus the State Council schedule file (exceptions only)."""
 
-    year = forms.IntegerField(min_value=2000, max_value=2100, label="年份 Year")
-    schedule = forms.FileField(label="安排文件 Schedule file", help_text="YYYY-MM-DD holiday|workday [name]")
+    year = forms.IntegerField(min_value=2000, max_value=2100, label=_("年份"))
+    schedule = forms.FileField(label=_("安排文件"), help_text=_("每行一条：日期 holiday 或 workday 名称"))
 
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
     list_display = ["year", "source", "loaded_at"]
     readonly_fields = ["year", "source", "loaded_at"]
+    change_list_template = "workdays/admin_changelist.html"  # links the upload
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # years are added by loading a schedule (the upload view), never by hand
@@ -53,12 +56,13 @@ class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
             except (DomainError, UnicodeDecodeError) as exc:
                 form.add_error("schedule", str(exc))
             else:
-                self.message_user(request, f"{year}: {len(rules)} exceptions loaded", messages.SUCCESS)
+                done = gettext("%(year)s 年的安排已导入（%(n)s 条例外）") % {"year": year, "n": len(rules)}
+                self.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:workdays_calendaryear_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "form": form,
-            "title": "导入节假日安排 Load a schedule",
+            "title": gettext("导入节假日安排"),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "workdays/admin_upload.html", context)

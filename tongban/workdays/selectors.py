@@ -6,8 +6,10 @@ import threading
 import time
 from typing import Any
 
+from django.db.models import Count, Q
+
 from tongban.workdays.calendar import WorkCalendar
-from tongban.workdays.models import CalendarDay, CalendarYear, WorkingPeriod
+from tongban.workdays.models import CalendarDay, CalendarYear, DayKind, WorkingPeriod
 
 _TTL_SECONDS = 300.0  # another process's load is seen within this time
 _lock = threading.Lock()
@@ -52,3 +54,16 @@ def working_days_between(start: str, end: str) -> Any:
     return Case(
         When(covered, then=Subquery(counted, output_field=IntegerField())), default=None, output_field=IntegerField()
     )
+
+
+def calendar_years() -> list[dict[str, Any]]:
+    """The loaded years, newest first: source, when loaded, and how many holidays and make-up
+    working days each has."""
+    rows = CalendarYear.objects.annotate(
+        holidays=Count("days", filter=Q(days__kind=DayKind.HOLIDAY)),
+        makeups=Count("days", filter=Q(days__kind=DayKind.MAKEUP)),
+    ).order_by("-year")
+    return [
+        {"year": r.year, "source": r.source, "loaded_at": r.loaded_at, "holidays": r.holidays, "makeups": r.makeups}
+        for r in rows
+    ]
