@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0002_coarse_cubes"),
+        ("insights", "0003_department_indexes"),
     ]
 
     operations = [

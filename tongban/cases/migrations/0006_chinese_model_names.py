@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0004_number_and_item_without_pattern_twins"),
+        ("cases", "0005_service_flags"),
     ]
 
     operations = [

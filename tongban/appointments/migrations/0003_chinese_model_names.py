@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0001_initial"),
+        ("appointments", "0002_special_sessions_home_visits"),
     ]
 
     operations = [

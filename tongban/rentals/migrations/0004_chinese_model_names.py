@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rentals", "0002_notices_questions"),
+        ("rentals", "0003_rental_limits"),
     ]
 
     operations = [
