@@ -48,9 +48,6 @@ def _api_by_module() -> tuple[list[URLPattern | URLResolver], str, str]:
     return [*nested, *top], app_name, namespace
 
 
-admin.site.site_header = "通办 tongban 管理"
-admin.site.site_title = "通办 tongban"
-
 # Django tries these in order, so the busiest come first: the API, the home page and the
 # capability modules' pages; the admin, language switch and docs redirect last.
 urlpatterns: list[URLPattern | URLResolver] = [
