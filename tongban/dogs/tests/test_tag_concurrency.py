@@ -4,6 +4,7 @@ licences already issued."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from typing import Any
@@ -50,10 +51,8 @@ def test_two_licences_issued_at_once_get_distinct_tags(personas: Any, now: dt.da
     issue = cert_services.certificate_issue
 
     def issue_together(**kw: Any) -> Any:
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=3)
-        except threading.BrokenBarrierError:
-            pass
         return issue(**kw)
 
     errors: list[BaseException] = []
@@ -75,6 +74,8 @@ def test_two_licences_issued_at_once_get_distinct_tags(personas: Any, now: dt.da
         for t in threads:
             t.join()
     assert errors == []
-    tags = sorted(str(t) for t in Certificate.objects.filter(template="DOG").values_list("facts__tag_number", flat=True))
+    tags = sorted(
+        str(t) for t in Certificate.objects.filter(template="DOG").values_list("facts__tag_number", flat=True)
+    )
     assert len(tags) == 2
     assert tags == ["3301-000001", "3301-000002"], tags
