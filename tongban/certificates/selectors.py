@@ -127,4 +127,3 @@ def revocation_list_signed(*, now: dt.datetime, valid_for: dt.timedelta = dt.tim
     entries = [RevocationEntry(number, at, reason) for number, at, reason in rows if at is not None]
     revocations = RevocationList.build(entries, issuer="tongban", now=now, valid_for=valid_for)
     return revocations.sign(current_signer(now=now))
-

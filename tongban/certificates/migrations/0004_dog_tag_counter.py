@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0003_certificate_authority_en_certificate_authority_zh_and_more'),
+        ("certificates", "0003_certificate_authority_en_certificate_authority_zh_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DogTagCounter',
+            name="DogTagCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=8, unique=True)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("prefix", models.CharField(max_length=8, unique=True)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
     ]
