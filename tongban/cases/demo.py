@@ -13,6 +13,8 @@ from tongban.cases.selectors import item_spec
 from tongban.cases.services import case_accept, case_submit, case_transition
 from tongban.common.errors import DomainError
 
+WEIANJU = "微安居"
+
 
 def sample_form(schema: dict[str, Any], *, at: dt.datetime) -> dict[str, Any]:
     """A plausible answer to every required field of a form schema (demo data only)."""
@@ -132,28 +134,47 @@ def demo_load(*, now: dt.datetime, stdout: Any) -> None:
     stdout.write(f"cases: {made} demo cases created")
 
 
-#: Items tried per department for a finished demo case with its result (the first that the demo
-#: citizen can apply for and that reaches its result).
+#: Items tried per item group for a finished demo case with its result (the first that the demo
+#: citizen can apply for and that reaches its result): the four departments, and 微安居 (the
+#: rental-housing items, see ``demo_groups``).
 FINISHED = {
     "huzheng": ["hukou_certificate", "hukou_book_replace", "id_card_renew"],
     "churujing": ["hk_macao_endorsement", "passport", "hk_macao_permit"],
     "jiaoguan": ["driver_contact_change", "vehicle_inspection_label", "driver_licence_expiry"],
-    "zhian": ["rental_registration", "no_criminal_record"],
+    "zhian": ["no_criminal_record", "security_guard_certificate"],
+    WEIANJU: ["rental_registration"],
 }
 
 
-FORM_HINTS: dict[str, dict[str, Any]] = {"driver_contact_change": {"phone": "13900001111"}}
+def demo_groups() -> dict[str, set[str]]:
+    """The item groups a visitor of the demo sees, with their items' codes: 微安居 for the items
+    whose data names it among their keywords, the item's department for the others."""
+    from tongban.catalog.selectors import items_list
+
+    groups: dict[str, set[str]] = {}
+    for item in items_list():
+        group = WEIANJU if WEIANJU in item.keywords else str(item.department)
+        groups.setdefault(group, set()).add(item.code)
+    return groups
+
+
+FORM_HINTS: dict[str, dict[str, Any]] = {
+    "driver_contact_change": {"phone": "13900001111"},
+    "rental_registration": {"address": "杭州市西湖区文三路 1 号 2 幢 301 室", "rooms": 2, "tenants": 2},
+}
 
 
 def _completed_per_group(citizen: Any, users: dict[str, Any], start: dt.datetime, stdout: Any) -> int:
-    """One case per department taken to ``completed`` with its result: the citizen applies
+    """One case per item group taken to ``completed`` with its result: the citizen applies
     online, the item's steps are taken by the demo clerk and approvers, the result is issued
     (a certificate naming the handling bureau, a notice) or handed over (a document)."""
     from tongban.cases.models import Case, Status
 
     made = 0
-    for department, codes in FINISHED.items():
-        if Case.objects.filter(department=department, status=Status.COMPLETED, submitted_by=citizen).exists():
+    groups = demo_groups()
+    for group, codes in FINISHED.items():
+        codes_of_group = groups.get(group, set())
+        if Case.objects.filter(item_code__in=codes_of_group, status=Status.COMPLETED, submitted_by=citizen).exists():
             continue
         for code in codes:
             at = start + dt.timedelta(hours=2)
@@ -169,7 +190,7 @@ def _completed_per_group(citizen: Any, users: dict[str, Any], start: dt.datetime
                     idempotency_key=f"demo:done-{code}",
                 )
                 case = r.case
-                approver = users.get(f"approver-{department}")
+                approver = users.get(f"approver-{item.department}")
                 if case.status == Status.SUBMITTED:
                     first = item.approval[0].role if item.approval else "approver"
                     taker = users.get("clerk") if first == "clerk" else approver

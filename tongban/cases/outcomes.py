@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tongban.common.clock import SHANGHAI
@@ -51,12 +52,12 @@ class ResultPlan:
 class _Context:
     """Where fact paths are looked up: the form, the registry sources, derived facts, the case."""
 
-    def __init__(self, *, case: Any, item: Any, at: dt.datetime) -> None:
+    def __init__(self, *, case: Any, item: Any, at: dt.datetime, draw: bool = False) -> None:
         from tongban.catalog.rules import eligibility_facts, item_derive
         from tongban.catalog.selectors import spec_sources
         from tongban.registry.selectors import registry_sources, registry_supply_many
 
-        self.case, self.item = case, item
+        self.case, self.item, self.draw = case, item, draw
         today = at.astimezone(SHANGHAI).date()
         form = dict(case.form_data or {})
         known = set(registry_sources())
@@ -103,14 +104,15 @@ class _Context:
         return node
 
     def _dog_tag(self) -> str | None:
-        from tongban.certificates.selectors import dog_tag_number
+        # Drawn (under the city counter's lock) only when the licence is issued; a check before
+        # approval previews the number without taking it.
+        from tongban.certificates.tags import dog_tag_draw, dog_tag_preview
 
         chip = str(self.root["form"].get("chip") or "")
         if not chip:
             return None
-        return dog_tag_number(
-            chip=chip, holder_id_number=self.case.applicant_id_number, region=self.case.handling_region or ""
-        )
+        tag = dog_tag_draw if self.draw else dog_tag_preview
+        return tag(chip=chip, holder_id_number=self.case.applicant_id_number, region=self.case.handling_region or "")
 
     def value(self, text: str) -> str | None:
         """One candidate's value: a path's, or a text whose placeholders all resolve; else None."""
@@ -182,16 +184,17 @@ def issuing_bureau(case: Any, template: str) -> tuple[str, str, str] | None:
     return (bureau.code, bureau.name_zh, bureau.name_en)
 
 
-def result_plan(*, case: Any, item: Any, at: dt.datetime) -> ResultPlan | None:
+def result_plan(*, case: Any, item: Any, at: dt.datetime, draw: bool = False) -> ResultPlan | None:
     """The certificate an approved case gets (None for a document or notice). Raises Invalid
-    naming, in words, what the certificate would lack."""
+    naming, in words, what the certificate would lack. ``draw``: at issue, numbers the result
+    takes from a counter (a dog's tag) are drawn, else only previewed."""
     if item.result.kind != "certificate":
         return None
     from tongban.certificates.selectors import template_get
 
     template = str(item.result.certificate_template)
     spec = template_get(code=template)
-    ctx = _Context(case=case, item=item, at=at)
+    ctx = _Context(case=case, item=item, at=at, draw=draw)
     facts: dict[str, str] = {}
     missing: list[str] = []
     for f in spec.facts:
@@ -216,20 +219,21 @@ def result_certificate(*, case: Any, item: Any, now: dt.datetime) -> str:
     """Issue the certificate of an approved case; its number (the case's result reference)."""
     from tongban.certificates.services import certificate_issue
 
-    plan = result_plan(case=case, item=item, at=now)
-    assert plan is not None
-    cert = certificate_issue(
-        template=plan.template,
-        holder_id_number=case.applicant_id_number,
-        holder_name=case.applicant_name,
-        facts=plan.facts,
-        case_number=case.number,
-        issued_at=now,
-        actor=None,
-        validity_days=item.result.validity_days,
-        department=item.department,
-        authority=plan.authority,
-    )
+    with transaction.atomic():  # a drawn number and the certificate that carries it, or neither
+        plan = result_plan(case=case, item=item, at=now, draw=True)
+        assert plan is not None
+        cert = certificate_issue(
+            template=plan.template,
+            holder_id_number=case.applicant_id_number,
+            holder_name=case.applicant_name,
+            facts=plan.facts,
+            case_number=case.number,
+            issued_at=now,
+            actor=None,
+            validity_days=item.result.validity_days,
+            department=item.department,
+            authority=plan.authority,
+        )
     return str(cert.number)[:40]
 
 

@@ -79,3 +79,13 @@ class CertificateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template}-{self.year}: {self.last}"
+
+
+class DogTagCounter(models.Model):
+    """The last dog-licence tag number (犬牌号) handed out per city; locked while one is drawn."""
+
+    prefix = models.CharField(max_length=8, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last}"

@@ -127,24 +127,3 @@ def revocation_list_signed(*, now: dt.datetime, valid_for: dt.timedelta = dt.tim
     entries = [RevocationEntry(number, at, reason) for number, at, reason in rows if at is not None]
     revocations = RevocationList.build(entries, issuer="tongban", now=now, valid_for=valid_for)
     return revocations.sign(current_signer(now=now))
-
-
-def dog_tag_number(*, chip: str, holder_id_number: str, region: str) -> str:
-    """The tag number (犬牌号) a dog licence for this chip carries: the tag of the holder's last
-    licence for the same chip (an annual renewal keeps the dog's tag), else the next number of
-    the city, ``<city code>-<6 digits>`` (e.g. ``3204-000012``)."""
-    dog_certs = Certificate.objects.filter(template="DOG")
-    kept = (
-        dog_certs.filter(holder_id_number=holder_id_number, facts__chip=chip)
-        .order_by("-issued_at", "-id")
-        .values_list("facts__tag_number", flat=True)
-        .first()
-    )
-    if kept:
-        return str(kept)
-    prefix = (region or str(settings.DEMO_CITY_CODE))[:4]
-    # tags are never taken back, so the count of licences issued is at least the last number used
-    n = dog_certs.count() + 1
-    while dog_certs.filter(facts__tag_number=f"{prefix}-{n:06d}").exists():
-        n += 1
-    return f"{prefix}-{n:06d}"

@@ -9,10 +9,12 @@ import datetime as dt
 import random
 from typing import Any
 
+from django.db import transaction
+
 from tongban.accounts.models import User
 from tongban.certificates.models import Certificate
-from tongban.certificates.selectors import dog_tag_number
 from tongban.certificates.services import certificate_issue
+from tongban.certificates.tags import dog_tag_draw
 from tongban.common.roles import Department, Role
 from tongban.dogs import services as svc
 from tongban.dogs.models import Report, Violation, ViolationKind
@@ -30,12 +32,17 @@ def _licence(dog: Dog, at: dt.datetime) -> Certificate:
     if found is not None:
         return found
     region = str(owner.hukou_region or "")
+    with transaction.atomic():
+        return _issue(dog, owner, region, number, at)
+
+
+def _issue(dog: Dog, owner: Any, region: str, number: str, at: dt.datetime) -> Certificate:
     return certificate_issue(
         template="DOG",
         holder_id_number=owner.id_number,
         holder_name=owner.name,
         facts={
-            "tag_number": dog_tag_number(chip=dog.chip, holder_id_number=owner.id_number, region=region),
+            "tag_number": dog_tag_draw(chip=dog.chip, holder_id_number=owner.id_number, region=region),
             "chip": dog.chip,
             "dog_name": dog.name,
             "breed": dog.breed,

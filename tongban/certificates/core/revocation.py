@@ -19,7 +19,7 @@ from tongban.certificates.core.token import MalformedToken, parse_sign1, sign1
 
 # Reason codes and their labels (中文, English).
 REASONS: dict[str, tuple[str, str]] = {
-    "commitment_false": ("告知承诺内容不实", "The applicant's commitment (告知承诺) was found false"),
+    "commitment_false": ("告知承诺内容不实", "The applicant's commitment was found false"),
     "issued_in_error": ("错误签发", "Issued in error"),
     "superseded": ("已换发新证", "Superseded by a new certificate"),
     "holder_request": ("持证人申请注销", "Cancelled at the holder's request"),

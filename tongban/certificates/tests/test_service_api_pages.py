@@ -433,3 +433,31 @@ def test_pages_in_english(personas: Any, now: dt.datetime, api: Any) -> None:
     assert "My certificates" in page and "Download PDF" in page
     verify = client.get("/certificates/verify/", {"t": certificate.token}).content.decode()
     assert "Verify an electronic certificate" in verify and "Genuine and valid" in verify
+
+
+def test_a_revoked_certificate_shows_its_reason_in_the_readers_language(
+    personas: Any, now: dt.datetime, api: Any
+) -> None:
+    """One language per page: the verdict, the title, the issuer and the revocation reason in
+    the reader's language, never a "中文 / English" pair."""
+    import html
+    import re
+
+    from django.conf import settings as django_settings
+
+    certificate = _issue(personas.citizen, now - dt.timedelta(hours=1))
+    certificate_revoke(number=certificate.number, reason="commitment_false", actor=personas.admin, at=now)
+    pages = {}
+    for lang in ("zh-hans", "en"):
+        client = api(None)
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = lang
+        page = client.get("/certificates/verify/", {"t": certificate.token}, HTTP_HX_REQUEST="true")
+        assert page.status_code == 200
+        pages[lang] = page.content.decode()
+    shown = {k: re.search(r"<dt>(?:撤销(?:时间)?|Revoke[^<]*)</dt><dd>(.*?)</dd>", p, re.S) for k, p in pages.items()}
+    reason = {k: html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).split(" · ", 1)[1] for k, m in shown.items() if m}
+    assert reason == {"zh-hans": "告知承诺内容不实", "en": "The applicant's commitment was found false"}
+    assert "commitment" not in pages["zh-hans"] and 'lang="en"' not in pages["zh-hans"]
+    # the page's own words (verdict, labels) in English; the holder's name and facts stay as written
+    words = re.findall(r"<(?:dt|h2)>(.*?)</(?:dt|h2)>", pages["en"], re.S)
+    assert words and not re.search(r"[\u3400-\u9fff]", " ".join(words)), words
