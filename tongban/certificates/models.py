@@ -84,8 +84,12 @@ class CertificateCounter(models.Model):
 class DogTagCounter(models.Model):
     """The last dog-licence tag number (犬牌号) handed out per city; locked while one is drawn."""
 
-    prefix = models.CharField(max_length=8, unique=True)
-    last = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(_("城市代码"), max_length=8, unique=True)
+    last = models.PositiveIntegerField(_("最后发放的号码"), default=0)
+
+    class Meta:
+        verbose_name = _("犬牌号计数器")
+        verbose_name_plural = _("犬牌号计数器")
 
     def __str__(self) -> str:
         return f"{self.prefix}: {self.last}"

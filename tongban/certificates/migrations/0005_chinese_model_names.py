@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certificates", "0003_certificate_authority_en_certificate_authority_zh_and_more"),
+        ("certificates", "0004_dog_tag_counter"),
     ]
 
     operations = [
