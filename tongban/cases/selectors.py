@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db import connections, router
-from django.db.models import F
+from django.db.models import F, Q
 
 from tongban.cases.machine import CLOCK_RUNS, QUEUE, targets_from
 from tongban.cases.models import Case, CaseMaterial, MaterialState, Status
