@@ -17,6 +17,8 @@ WRITTEN = re.compile(r'action="([a-z_]+(?:\.[a-z_]+)+)"|"([a-z_]+\.[a-z_]+)" if 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Actions built at run time: case.<status>, followup.<step>, certificate.<what>.
 DYNAMIC = {
+    "home_visit.done",
+    "home_visit.cancelled",
     "case.approved",
     "case.denied",
     "case.completed",
