@@ -98,8 +98,8 @@ class Case(models.Model):
 
     # Service flags: 加急 (the case runs against the item's expedited limit) and 敬老 one-to-one
     # help given at the window (recorded by the clerk at intake, counted in the figures).
-    expedited = models.BooleanField(_("加急"), default=False)
-    elder_help = models.BooleanField(_("敬老帮办"), default=False)
+    expedited = models.BooleanField(_("加急"), default=False, db_default=False)
+    elder_help = models.BooleanField(_("敬老帮办"), default=False, db_default=False)
 
     reason = models.TextField(_("最近一次说明"), blank=True)
     result_reference = models.CharField(_("结果文书编号"), max_length=40, blank=True)

@@ -12,11 +12,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="case",
             name="elder_help",
-            field=models.BooleanField(default=False, verbose_name="敬老帮办"),
+            field=models.BooleanField(db_default=False, default=False, verbose_name="敬老帮办"),
         ),
         migrations.AddField(
             model_name="case",
             name="expedited",
-            field=models.BooleanField(default=False, verbose_name="加急"),
+            field=models.BooleanField(db_default=False, default=False, verbose_name="加急"),
         ),
     ]
