@@ -322,6 +322,8 @@ def item_precheck(*, spec: ItemSpec, id_number: str, at: Any) -> tuple[list[dict
             "upload_ok": bool(f["missing"]) and {str(p).split(".", 1)[0] for p in f["missing"]} <= standins,
         }
         for f in check["failures"]
-        if not any(m.startswith(("form.", "points", "derived.")) for m in f["missing"])
+        # a rule that needs the form, points or derived values (also through a selector such as
+        # ``dogs[chip=form.chip]``) is left for the application
+        if not any(m.startswith(("points", "derived.")) or "form." in m for m in f["missing"])
     ]
     return failures, check["materials"]

@@ -206,3 +206,24 @@ def test_guide_prechecks_what_the_registry_decides(api: Any, personas: Any) -> N
     # the persona's ID number says 1990, which is what age is read from: still under 40
     assert 'data-rule="under_40"' not in html
     assert 'id="precheck"' not in api(None).get(reverse("catalog:guide", args=["points_settlement"])).content.decode()
+
+
+def test_guide_precheck_leaves_a_rule_about_the_dog_applied_for_to_the_application(api: Any, personas: Any) -> None:
+    """The renewal's vaccination rule reads the record of the dog with the form's chip: before the
+    form is filled in, the precheck cannot know which dog, so it must not say "not on record"."""
+    import datetime as dt
+
+    from tongban.registry.models import Dog, Person
+
+    person = Person.objects.get(pk=personas.citizen.person_id)
+    today = dt.date.today()
+    Dog.objects.create(
+        owner=person,
+        name="旺财",
+        breed="柴犬",
+        chip="900000000000001",
+        vaccinated_on=today - dt.timedelta(days=30),
+        vaccine_valid_until=today + dt.timedelta(days=300),
+    )
+    html = api(personas.citizen).get(reverse("catalog:guide", args=["dog_licence_renew"])).content.decode()
+    assert 'data-rule="vaccinated"' not in html
