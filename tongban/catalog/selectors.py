@@ -315,6 +315,16 @@ def item_precheck(*, spec: ItemSpec, id_number: str, at: Any) -> tuple[list[dict
         return [], materials_on_file(spec=spec, id_number=id_number, at=at)
     check = item_check_for(spec=spec, id_number=id_number, form={}, at=at)
     standins = {m.source for m in spec.materials if m.upload_verifies and m.source}
+    on_file = {m["source"] for m in check["materials"] if m["source"] and m["supplied"]}
+
+    def needs_the_form(missing: str) -> bool:
+        # a rule that needs the form, points or derived values is left for the application; so is
+        # a record picked by a form value (``dog_vaccination.dogs[chip=form.chip]``) when the source
+        # holds records for the person: which one counts is only known from the form
+        return missing.startswith(("form.", "points", "derived.")) or (
+            "form." in missing and missing.split(".", 1)[0] in on_file
+        )
+
     failures = [
         {
             **f,
@@ -322,8 +332,6 @@ def item_precheck(*, spec: ItemSpec, id_number: str, at: Any) -> tuple[list[dict
             "upload_ok": bool(f["missing"]) and {str(p).split(".", 1)[0] for p in f["missing"]} <= standins,
         }
         for f in check["failures"]
-        # a rule that needs the form, points or derived values (also through a selector such as
-        # ``dogs[chip=form.chip]``) is left for the application
-        if not any(m.startswith(("points", "derived.")) or "form." in m for m in f["missing"])
+        if not any(needs_the_form(m) for m in f["missing"])
     ]
     return failures, check["materials"]
