@@ -162,4 +162,11 @@ class AuditedAdminSite(admin.AdminSite):
                 (AuditedAdminMixin, LabelledWidgetsAdminMixin, admin_class),
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
+            # the inlines' forms carry the same widgets (a 专场's slots: start and end date-times)
+            admin_class.inlines = [
+                inline
+                if issubclass(inline, LabelledWidgetsAdminMixin)
+                else type(inline.__name__, (LabelledWidgetsAdminMixin, inline), {"__module__": inline.__module__})
+                for inline in admin_class.inlines
+            ]
         super().register(model_or_iterable, admin_class, **options)

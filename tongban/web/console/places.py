@@ -139,7 +139,7 @@ def standard_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "code": r.code,
-            "name": r.name_zh,
+            "name_zh": r.name_zh,
             "name_en": r.name_en,
             "size": f"{r.width_px} × {r.height_px}",
             "dpi": r.dpi,

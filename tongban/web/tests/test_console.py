@@ -189,3 +189,14 @@ def test_only_administrators_see_and_open_the_console(personas: Any, settings: A
     assert 'href="/console/"' not in clerk.get("/").content.decode()
     assert clerk.get("/console/items/").status_code == 403
     assert Client().get("/console/").status_code == 302
+
+
+def test_the_standards_list_names_each_standard_in_the_readers_language(personas: Any, settings: Any) -> None:
+    admin = _client(personas.admin, settings)
+    records = list(PhotoStandardRecord.objects.all())
+    assert records
+    for lang, field in (("zh-hans", "name_zh"), ("en", "name_en")):
+        admin.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        html = admin.get("/console/photo-standards/").content.decode()
+        for r in records:
+            assert f">{getattr(r, field) or r.name_zh}</a>" in html
