@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from tests.pages.crawl import chinese_violations, english_violations
+from tongban.catalog.selectors import items_list
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,9 @@ def _urls(number: str) -> list[tuple[str, str]]:
         except NoReverseMatch:  # takes arguments
             continue
     pages = sorted(out.items())
-    pages += [(f"catalog:guide/{code}", reverse("catalog:guide", args=[code])) for code in ITEMS]
+    codes = [spec.code for spec in items_list()]  # every item's guide and apply page
+    pages += [(f"catalog:guide/{code}", reverse("catalog:guide", args=[code])) for code in codes]
+    pages += [(f"cases:apply/{code}", reverse("cases:apply", args=[code])) for code in codes]
     pages += [("error:404", "/no-such-page/")]
     pages += [(f"console:item_edit/{code}", reverse("console:item_edit", args=[code])) for code in ITEMS[:2]]
     pages += [("console:item_history", reverse("console:item_history", args=[ITEMS[0]]))]

@@ -51,8 +51,9 @@ class AppointmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
-class SessionSlotInline(admin.TabularInline):
-    """A 专场's slots: a place already booked keeps its slot (the booked count is read-only)."""
+class SessionSlotInline(admin.StackedInline):
+    """A 专场's slots: a place already booked keeps its slot (the booked count is read-only).
+    Stacked, not tabular: a tabular inline's inputs have only a column header, no label."""
 
     model = Slot
     fields = ("start", "end", "capacity", "booked")
