@@ -7,11 +7,11 @@ loaded with the ORM's own converters; ``verify_row_orm`` is the same read throug
 reference tongban/certificates/tests/test_sql.py compares it with).
 
 Measured (PostgreSQL, this 2-core machine shared with other jobs, 2026-12-07): the read alone
-costs about 70 µs of CPU against 450-490 µs for the ORM query (building and compiling
-``filter().values_list()`` each time), i.e. about 6×; a whole verification request through the
-WSGI handler went from about 1,300 to about 900 µs of CPU, and ``bench/bench_certificates.py
---only online --database postgres`` from 16% to the ratio in docs/benchmarks.md (see the
-certificates row's notes).
+costs 65-80 µs of CPU against 450-490 µs for the ORM query (building and compiling
+``filter().values_list()`` on every request), about 6x; a whole verification request through
+the WSGI handler about 750 against 1,300 µs. ``bench/bench_certificates.py --only online
+--database postgres``: 792 req/s, 16% of the same-run bare view, with the ORM query (load average
+14); 1,144 and 1,220 req/s, 23% and 26%, with this statement (load average 11 and 14).
 """
 
 from __future__ import annotations
