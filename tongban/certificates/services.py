@@ -30,6 +30,7 @@ from tongban.certificates.core.verify import LABELS
 from tongban.certificates.models import Certificate, CertificateCounter
 from tongban.certificates.selectors import certificate_pdf
 from tongban.certificates.signing import current_signer, published_keys
+from tongban.certificates.sql import verify_row
 from tongban.common.access import Viewer, access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.ids import is_valid_id_number
@@ -223,13 +224,7 @@ class VerificationResult:
     facts: list[PublicFact] = field(default_factory=list)
 
 
-_VERIFY_FIELDS = (
-    "template", "holder_name", "holder_id_number", "facts", "salt",
-    "issued_at", "valid_until", "revoked_at", "revoked_reason", "issuer_code", "authority_zh", "authority_en",
-)  # fmt: skip
-
-
-def _verify_row(number: str) -> tuple[Any, ...] | None:
+def _verify_row(number: str) -> Certificate | None:
     """The certificate's row from the database the router reads from (a replica for public
     verification, when there is one); a certificate the replica does not have yet (issued a moment
     ago, its row still on the way) is read from the primary."""
@@ -240,12 +235,10 @@ def _verify_row(number: str) -> tuple[Any, ...] | None:
     return row
 
 
-def _verify_row_on(alias: str, number: str) -> tuple[Any, ...] | None:
-    """``SELECT <_VERIFY_FIELDS> FROM certificate WHERE number = %s LIMIT 1`` through the ORM.
-    (A bare cursor per thread beside the ORM saved a little CPU per request but ran only when
-    nothing counted the queries, so the tests exercised another path than production.)"""
-    rows = Certificate.objects.using(alias).filter(number=number).order_by().values_list(*_VERIFY_FIELDS)[:1]
-    return tuple(rows[0]) if rows else None
+def _verify_row_on(alias: str, number: str) -> Certificate | None:
+    """The columns verification needs, in one statement (tongban/certificates/sql.py: the ORM
+    query's compiling cost more CPU than the rest of the request's verification)."""
+    return verify_row(alias, number)
 
 
 class _DatabaseRevocations:
@@ -266,16 +259,15 @@ class _DatabaseRevocations:
         row = _verify_row(number)
         if row is None:
             return None
-        template, name, id_number, facts, salt, issued_at, valid_until, revoked_at, reason, *authority = row
-        self.template = template
-        self.authority = (str(authority[0]), str(authority[1]), str(authority[2]))
-        self.facts = facts if isinstance(facts, dict) else {}
+        self.template = row.template
+        self.authority = (str(row.issuer_code), str(row.authority_zh), str(row.authority_en))
+        self.facts = row.facts if isinstance(row.facts, dict) else {}
         self.digest = record_digest(
-            number=number, template=template, holder_name=name, holder_id=id_number, facts=self.facts,
-            issued_at=int(issued_at.timestamp()), valid_until=int(valid_until.timestamp()), salt=bytes(salt),
-            authority=self.authority,
+            number=number, template=row.template, holder_name=row.holder_name, holder_id=row.holder_id_number,
+            facts=self.facts, issued_at=int(row.issued_at.timestamp()), valid_until=int(row.valid_until.timestamp()),
+            salt=bytes(row.salt), authority=self.authority,
         )  # fmt: skip
-        return None if revoked_at is None else RevocationEntry(number, revoked_at, reason)
+        return None if row.revoked_at is None else RevocationEntry(number, row.revoked_at, row.revoked_reason)
 
     def matches(self, claims: Claims) -> bool:
         """True when the stored record is the document the token signs (``document_matches``)."""

@@ -31,7 +31,10 @@ class RowLoader(Generic[M]):
         meta = self.model._meta
         if self.field_names is None:
             return list(meta.concrete_fields)
-        return [meta.get_field(n) for n in self.field_names]  # type: ignore[misc]
+        # In the model's order, whatever the caller's: ``Model.from_db`` assigns a subset of
+        # values to the concrete fields in that order.
+        wanted = {meta.get_field(n) for n in self.field_names}
+        return [f for f in meta.concrete_fields if f in wanted]
 
     def columns(self, alias: str) -> str:
         """``alias."col", ...`` in load order, for the SELECT list."""
