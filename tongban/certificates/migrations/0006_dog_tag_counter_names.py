@@ -4,24 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0005_chinese_model_names'),
+        ("certificates", "0005_chinese_model_names"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='dogtagcounter',
-            options={'verbose_name': '犬牌号计数器', 'verbose_name_plural': '犬牌号计数器'},
+            name="dogtagcounter",
+            options={"verbose_name": "犬牌号计数器", "verbose_name_plural": "犬牌号计数器"},
         ),
         migrations.AlterField(
-            model_name='dogtagcounter',
-            name='last',
-            field=models.PositiveIntegerField(default=0, verbose_name='最后发放的号码'),
+            model_name="dogtagcounter",
+            name="last",
+            field=models.PositiveIntegerField(default=0, verbose_name="最后发放的号码"),
         ),
         migrations.AlterField(
-            model_name='dogtagcounter',
-            name='prefix',
-            field=models.CharField(max_length=8, unique=True, verbose_name='城市代码'),
+            model_name="dogtagcounter",
+            name="prefix",
+            field=models.CharField(max_length=8, unique=True, verbose_name="城市代码"),
         ),
     ]
