@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from tongban.audit.reads import audit_staff_read
 from tongban.cases.actions import case_actions, case_answers, confirm_needed
 from tongban.cases.forms import ActForm, form_data, schema_form_class
+from tongban.cases.listing import list_rows
 from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
 from tongban.cases.selectors import (
@@ -129,7 +130,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """我的办件: status and deadline of each case, newest first."""
     page = cases_mine(user=request.user, now=now(), page=page_or_first(request.GET.get("page")))
-    return render(request, "cases/mine.html", {"page": page})
+    return render(request, "cases/mine.html", {"page": page, "rows": list_rows(page)})
 
 
 @login_required
@@ -244,7 +245,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = case_queue(user=request.user, now=now(), page=page_or_first(request.GET.get("page")), status=status)
     template = "cases/partials/queue_rows.html" if request.META.get("HTTP_HX_REQUEST") else "cases/queue.html"
     states = [(s, Status(s).label) for s in QUEUE]
-    return render(request, template, {"page": page, "status": status, "states": states})
+    return render(request, template, {"page": page, "rows": list_rows(page), "status": status, "states": states})
 
 
 @login_required

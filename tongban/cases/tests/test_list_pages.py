@@ -173,6 +173,35 @@ def test_a_citizens_list_read_as_a_union_answers_as_the_orm(items: None, persona
     assert cases_mine(user=citizen, now=now, page=2, per_page=5).has_next is True
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_list_rows_print_what_the_per_row_helpers_print(
+    items: None, personas: Any, now: dt.datetime, language: str
+) -> None:
+    """listing.list_rows works out repeated values once per page; each row still reads as the
+    detail link, filters and countdown badge would print it for that row alone."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from tongban.cases.listing import list_rows
+    from tongban.cases.selectors import case_queue
+    from tongban.cases.templatetags.cases_tags import countdown_badge, deadline, local, status_label
+    from tongban.catalog.templatetags.catalog_tags import item_name
+
+    _cases(personas, now, 6)
+    Case.objects.filter(number=Case.objects.order_by("pk")[2].number).update(status="supplement_requested")
+    with translation.override(language):
+        page = case_queue(user=personas.approvers["huzheng"], now=now + dt.timedelta(days=9))
+        rows = list_rows(page)
+        assert len(rows) == len(page.rows) == 5  # the supplement-requested case waits outside the queue
+        assert len({r["badge"] for r in rows}) >= 2
+        for r, row in zip(rows, page.rows, strict=True):
+            c, cd = row["case"], row["countdown"]
+            assert r["url"] == reverse("cases:detail", args=[c.number])
+            assert r["status_label"] == status_label(c.status) and r["item"] == item_name(c.item_name)
+            assert r["deadline"] == deadline(c.deadline_at) and r["submitted"] == local(c.submitted_at)
+            assert r["badge"] == render_to_string("cases/partials/countdown.html", countdown_badge(cd))
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_queue_pages_in_place_by_keyboard(items: None, personas: Any, now: dt.datetime, browser_page: Any) -> None:
