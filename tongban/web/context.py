@@ -14,7 +14,7 @@ from tongban.common.roles import Role
 from tongban.notifications.selectors import unread_count
 from tongban.web.nav import nav_for
 
-# The entries depend only on the role (and whether the user heads an outlet or department), the
+# The entries depend only on the role (whether the user heads an outlet or department, is a superuser), the
 # language of the labels and the URL configuration, so they are worked out once per process for
 # each of those (about fifteen reverse() calls saved on every page). Templates only read them.
 _NAV: dict[Hashable, list[dict[str, str]]] = {}
@@ -26,7 +26,17 @@ def site(request: HttpRequest) -> dict[str, Any]:
     head = bool(getattr(user, "supervisor", False)) if role else False
     # an approver's department admits department entries (roadside checks, dogs): part of the key
     department = getattr(user, "department", "") if role == Role.APPROVER else ""
-    key = (role, head, department, get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    # a superuser (any role) is offered the Django admin: part of the key too
+    superuser = bool(getattr(user, "is_superuser", False)) and role is not None
+    key = (
+        role,
+        head,
+        department,
+        superuser,
+        get_language(),
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+    )
     nav = _NAV.get(key)
     if nav is None:
         nav = _NAV[key] = nav_for(user)

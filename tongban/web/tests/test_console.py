@@ -200,3 +200,14 @@ def test_the_standards_list_names_each_standard_in_the_readers_language(personas
         html = admin.get("/console/photo-standards/").content.decode()
         for r in records:
             assert f">{getattr(r, field) or r.name_zh}</a>" in html
+
+
+def test_the_admin_link_follows_the_superuser_flag_within_one_process(personas: Any, settings: Any) -> None:
+    """The navigation is kept per process by role and language: a superuser is part of that key,
+    so an administrator who is not one never inherits the admin link (or loses it) from another."""
+    admin = personas.admin
+    for superuser in (False, True, False):
+        admin.is_superuser = superuser
+        admin.save(update_fields=["is_superuser"])
+        html = _client(admin, settings).get("/").content.decode()
+        assert ('href="/admin/"' in html) is superuser
