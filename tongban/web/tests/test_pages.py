@@ -1,5 +1,6 @@
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 
 @pytest.mark.django_db
@@ -39,3 +40,13 @@ def test_each_role_reaches_its_pages_from_home(personas, api) -> None:
     assert "/workbench/" in clerk_home and "/registry/me/" not in clerk_home
     admin_home = api(personas.admin).get("/").content.decode()
     assert "/admin/" in admin_home
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("lang", "brand"), [("zh-hans", "通办 <small>tongban</small>"), ("en", ">tongban</a>")])
+def test_the_header_brand_names_the_product_once_per_language(lang: str, brand: str) -> None:
+    client = Client()
+    client.cookies["django_language"] = lang
+    body = client.get(reverse("web:home")).content.decode()
+    assert brand in body
+    assert "tongban <small>tongban</small>" not in body
