@@ -2,8 +2,9 @@
 
 Every image of the project's test set: ``../shared/data/faces`` (``TONGBAN_FACES_DIR``), the
 images kept with the tests (``tongban/photos/tests/data``, the diversity portraits of its
-``portraits`` folder) and the synthetic defects made from them (``tongban/photos/tests/synth.py``). For each: the verdict, the standards derived, the
-quality components that failed, the standards refused and why, what the person is told, and
+``portraits`` folder) and the synthetic defects made from them
+(``tongban/photos/tests/synth.py``). For each: the verdict, the standards derived, the quality
+components that failed, the standards refused and why, what the person is told, and
 what the tests expect (``tests/faces.py``, ``tests/portraits.py``, ``tests/synth.py``,
 ``tests/test_engine_faces.py``). A row the tests hold as a known engine error (a strict xfail)
 is marked as such; any other row not as expected makes the tool exit non-zero.
