@@ -1,10 +1,13 @@
 """The refusal-reason table of the photo ADR (docs/adr/0004-face-detector.md), from the pipeline.
 
 Every image of the project's test set: ``../shared/data/faces`` (``TONGBAN_FACES_DIR``), the
-images kept with the tests (``tongban/photos/tests/data``) and the synthetic defects made from
-them (``tongban/photos/tests/synth.py``). For each: the verdict, the standards derived, the
-quality components that failed, the standards refused and why, what the person is told, and
-what the tests expect (``tests/faces.py``, ``tests/synth.py``, ``tests/test_engine_faces.py``).
+images kept with the tests (``tongban/photos/tests/data``, the diversity portraits of its
+``portraits`` folder) and the synthetic defects made from them
+(``tongban/photos/tests/synth.py``). For each: the verdict, the standards derived, the quality
+components that failed, the standards refused and why, what the person is told, and
+what the tests expect (``tests/faces.py``, ``tests/portraits.py``, ``tests/synth.py``,
+``tests/test_engine_faces.py``). A row the tests hold as a known engine error (a strict xfail)
+is marked as such; any other row not as expected makes the tool exit non-zero.
 
 Run: ``.venv/bin/python tools/photo_refusal_table.py`` prints the table;
 ``--write`` replaces it in the ADR (between its two markers); ``--montage DIR`` also writes,
@@ -32,9 +35,6 @@ SHORT = {
     "hk_macao_permit": "HK",
 }
 ORDER = list(SHORT)
-# refusal codes the synthetic tests hold for images refused with no failed component
-# (test_synthetic.test_filled_corners_...: every frame of the tilted chest-cut portrait)
-SYNTHETIC_WHY = {"synth_c001080_rot12_fill": "shoulders"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class Want:
     must_fail: tuple[str, ...] = ()
     derived: frozenset[str] | None = None
     why: str | None = None  # refusal code of the standards not derived (chest-cut portraits)
+    must_pass: tuple[str, ...] = ()  # components that must not fail (no false reason)
+    bug: str | None = None  # the tests hold the engine's answer as wrong (strict xfail)
 
 
 def _codes(codes: set[str] | frozenset[str]) -> str:
@@ -54,6 +56,7 @@ def _codes(codes: set[str] | frozenset[str]) -> str:
 def test_set() -> list[tuple[str, bytes, Want]]:
     """(name, bytes, expectation) of every image of the test set."""
     from tongban.photos.tests.faces import EXPECTED, FACES
+    from tongban.photos.tests.portraits import PORTRAIT_EXPECTED, PORTRAITS
     from tongban.photos.tests.synth import SYNTHETIC, synthetic_bytes
 
     out: list[tuple[str, bytes, Want]] = []
@@ -66,9 +69,12 @@ def test_set() -> list[tuple[str, bytes, Want]]:
     out.append(
         ("mpl_grace_hopper.jpg", (data / "mpl_grace_hopper.jpg").read_bytes(), Want(False, ("background_uniformity",)))
     )
+    for name, p in sorted(PORTRAIT_EXPECTED.items()):
+        want = Want(p.passes, p.must_fail, p.derived if p.passes else None, p.why, p.must_pass, p.bug)
+        out.append((f"portraits/{name}", (PORTRAITS / name).read_bytes(), want))
     for name, s in sorted(SYNTHETIC.items()):
-        why = SYNTHETIC_WHY.get(name)
-        out.append((name, synthetic_bytes(name), Want(s.passes, s.must_fail, s.derived, why)))
+        want = Want(s.passes, s.must_fail, s.derived, s.refused_why, s.must_pass, s.bug)
+        out.append((name, synthetic_bytes(name), want))
     return out
 
 
@@ -87,7 +93,7 @@ def row(name: str, data: bytes, want: Want, montage: Path | None) -> tuple[str, 
         for r in {**res.unframable, **res.refusals}.values():
             if r["message_zh"] not in told:
                 told.append(r["message_zh"])
-    ok = res.passed == want.passes and set(want.must_fail) <= set(failed)
+    ok = res.passed == want.passes and set(want.must_fail) <= set(failed) and not set(want.must_pass) & set(failed)
     if want.passes and want.derived is not None:
         ok = ok and derived == set(want.derived)
     if not want.passes and not want.must_fail and want.why:  # every standard refused for ``why``
@@ -100,10 +106,17 @@ def row(name: str, data: bytes, want: Want, montage: Path | None) -> tuple[str, 
         expected = f"refused: {want.why} for every standard"
     else:
         expected = "refused"
+    if want.must_pass:
+        expected += "; never " + ", ".join(want.must_pass)
     verdict = "accepted" if res.passed else "refused"
     refused_txt = "; ".join(f"{k}: {_codes(set(v))}" for k, v in sorted(refused.items())) or "—"
     if montage is not None:
         _montage(montage / f"{Path(name).stem}.png", data, res)
+    if want.bug:
+        expected += f" — engine wrong (strict xfail): {want.bug}"
+        mark = "**NO** (known)" if not ok else "**yes — bug fixed? update the test**"
+    else:
+        mark = "yes" if ok else "**NO**"
     cells = [
         name,
         verdict,
@@ -112,9 +125,9 @@ def row(name: str, data: bytes, want: Want, montage: Path | None) -> tuple[str, 
         refused_txt,
         " / ".join(told) or "—",
         expected,
-        "yes" if ok else "**NO**",
+        mark,
     ]
-    return "| " + " | ".join(cells) + " |", ok
+    return "| " + " | ".join(cells) + " |", ok != bool(want.bug)
 
 
 def _montage(path: Path, data: bytes, res: object) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from tongban.photos.engine.imaging import lab8_to_lab, lab_of, mean_chroma, median_masked_u8, percentile, to_gray
-from tongban.photos.engine.mesh import FACE_OVAL, LIPS, Mesh, polygon
+from tongban.photos.engine.mesh import FACE_OVAL, LEFT_EYE, LIPS, RIGHT_EYE, Mesh, polygon
 
 QUALITY_FILE = Path(__file__).resolve().parent / "data" / "quality.yaml"
 BG_DISTANCE = 14.0  # CIELAB distance of a background pixel that is a "blob" (×2) in the texture
@@ -193,6 +193,25 @@ def skin_mask(can: Canvas, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return skin, face
 
 
+def eyes_visible(can: Canvas, luma: np.ndarray, skin: np.ndarray) -> float | None:
+    """How bright the brighter part of the darker eye is against the face's skin: the 90th
+    percentile of the luma inside each eye's outline (the mesh's), the lower of the two, over
+    the skin's median. An open eye shows its white (real portraits: 0.35 to 1.75, dark skin
+    included); an opaque dark lens or a patch leaves only the lens (about 0.1 to 0.2)."""
+    if not skin.any():
+        return None
+    ref = float(np.median(luma[skin]))
+    lows = []
+    for idx in (RIGHT_EYE, LEFT_EYE):
+        m = np.zeros(luma.shape, np.uint8)
+        cv2.fillPoly(m, [polygon(can.mesh, idx)], 1)
+        vals = luma[(m & can.valid).astype(bool)]
+        if vals.size < 5:
+            return None
+        lows.append(float(np.percentile(vals, 90)))
+    return min(lows) / max(ref, 1.0)
+
+
 def quality_components(
     can: Canvas | None,
     *,
@@ -232,6 +251,7 @@ def quality_components(
     lap = cv2.Laplacian(gray, cv2.CV_32F, ksize=3)
     inner = cv2.erode(face, np.ones((5, 5), np.uint8)).astype(bool)
     out.append(component("sharpness", float(lap[inner].var()) if inner.any() else 0.0))
+    out.append(component("eyes_visible", eyes_visible(can, luma, sk)))
     vals = luma[sk] if sk.any() else luma[fc]
     out.append(component("under_exposure", float(np.mean(vals < 30)) if vals.size else None))
     out.append(component("over_exposure", float(np.mean(vals > 245)) if vals.size else None))
