@@ -35,24 +35,43 @@ _LAB_W = np.array([[(100.0 / 255.0) ** 2, 1.0, 1.0]], np.float32)
 
 
 class PersonMap:
-    """The segmentation map of one image (``rgb``), warped on request into any frame."""
+    """The segmentation map of one image (``rgb``), warped on request into any frame.
+
+    A map can also be seen through a frame (``framed``): then its pixels are those of another
+    image that shows part of the segmented one (a derived photo cut from the source), and every
+    warp goes through that frame to the source's map.
+    """
 
     def __init__(self, rgb: np.ndarray, *, probabilities: np.ndarray | None = None) -> None:
         self.height, self.width = rgb.shape[:2]
         self.map = segment_person(rgb) if probabilities is None else probabilities
+        self.source = (self.width, self.height)  # the size of the image the map covers
+        self.frame: np.ndarray | None = None  # this image's px → that image's px, if another
 
     def resized(self, width: int, height: int) -> PersonMap:
         """The same map for the same photo decoded at another size (it covers the whole image)."""
+        assert self.frame is None
         out = PersonMap.__new__(PersonMap)
         out.width, out.height, out.map = width, height, self.map
+        out.source, out.frame = (width, height), None
+        return out
+
+    def framed(self, m: np.ndarray, width: int, height: int) -> PersonMap:
+        """The map of a ``width``×``height`` image whose pixel (x, y) shows this image's point
+        ``m @ (x, y, 1)`` (no new segmentation: this map, moved into that image)."""
+        out = PersonMap.__new__(PersonMap)
+        out.width, out.height, out.map, out.source = width, height, self.map, self.source
+        out.frame = m if self.frame is None else compose(self.frame, m)
         return out
 
     def warp(self, m: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
         """float32 person probability of a ``size`` (w, h) frame whose pixel (x, y) shows the
         image point ``m @ (x, y, 1)`` (``None``: the image itself at ``size``)."""
-        kx, ky = SEG_SIZE / self.width, SEG_SIZE / self.height
         if m is None:
             m = np.array([[self.width / size[0], 0.0, 0.0], [0.0, self.height / size[1], 0.0]])
+        if self.frame is not None:
+            m = compose(self.frame, m)
+        kx, ky = SEG_SIZE / self.source[0], SEG_SIZE / self.source[1]
         # map coordinates of a pixel's centre: ((sx + 0.5)·k − 0.5)
         mm = np.array(
             [
@@ -63,6 +82,11 @@ class PersonMap:
         return cv2.warpAffine(
             self.map, mm, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
         )
+
+
+def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The 2×3 affine ``x ↦ a(b(x))``."""
+    return np.hstack([a[:, :2] @ b[:, :2], (a[:, :2] @ b[:, 2] + a[:, 2])[:, None]])
 
 
 def colour_distance(rgb: np.ndarray, ref_lab: tuple[float, float, float]) -> np.ndarray:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
-import numpy as np
 
 from tongban.photos.engine.analyse import Analysis, analyse
 from tongban.photos.engine.derive import MAX_UPSCALE, MESSAGES, Derivative, DeriveError, Plan, Renderer, plan_geometry
@@ -30,7 +29,7 @@ from tongban.photos.engine.intake import (
     stored_original,
 )
 from tongban.photos.engine.standards import PhotoStandard, default_standards
-from tongban.photos.engine.verify import Verification, verify_many
+from tongban.photos.engine.verify import Seed, Verification, verify_many
 
 # Decoded short side asked of the JPEG DCT scaler: enough for a head-and-shoulders photo (the
 # face ~20 % of the short side) to give every standard without upscaling (12 MP → 3/8 scale,
@@ -272,14 +271,15 @@ def _first_codes(
     return [(first[k], std) for k, std in todo.items()]
 
 
-def mesh_seed(an: Analysis, std: PhotoStandard, plan: Plan) -> np.ndarray | None:
+def mesh_seed(an: Analysis, std: PhotoStandard, plan: Plan) -> Seed | None:
     """Where the face mesh's points are in a derived file: the analysis' mesh mapped by the
-    crop transform the file was rendered with (the verifier's starting point, not its answer)."""
+    crop transform the file was rendered with, with that transform and the photo's person map
+    (the verifier's starting point, not its answer)."""
     if an.mesh is None or an.geometry is None:
         return None
     m = aligned_warp(an.geometry.eye_mid, an.geometry.roll, plan.scale, (std.width_px / 2, plan.eye_y))
     inv = cv2.invertAffineTransform(m)
-    return an.mesh.points[:, :2] @ inv[:, :2].T + inv[:, 2]
+    return Seed(points=an.mesh.points[:, :2] @ inv[:, :2].T + inv[:, 2], person=an.person, frame=m)
 
 
 def process_for_storage(data: bytes, standards: Mapping[str, PhotoStandard]) -> dict[str, Any]:
