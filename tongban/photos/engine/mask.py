@@ -119,13 +119,15 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int, eps: float) -> 
 class Backdrop:
     """The backdrop colour near every pixel of a frame, in RGB and CIELAB (float32).
 
-    Held at the reduced size it was computed at and enlarged on first use: the mask's
+    Held at the reduced size it was computed at (one pixel per ``factor``×``factor`` cell of
+    the frame, the last cells reaching past it) and enlarged on first use: the mask's
     refinement needs only the CIELAB, the composite also the RGB.
     """
 
-    def __init__(self, small_rgb: np.ndarray, size: tuple[int, int]) -> None:
+    def __init__(self, small_rgb: np.ndarray, size: tuple[int, int], factor: int = 1) -> None:
         self._small = small_rgb
         self._size = size
+        self._factor = factor
         self._rgb: np.ndarray | None = None
         self._lab: np.ndarray | None = None
 
@@ -133,7 +135,7 @@ class Backdrop:
     def rgb(self) -> np.ndarray:
         """float32 RGB at the frame's size."""
         if self._rgb is None:
-            self._rgb = cv2.resize(self._small, self._size, interpolation=cv2.INTER_LINEAR)
+            self._rgb = self._enlarge(self._small)
         return self._rgb
 
     @property
@@ -141,8 +143,13 @@ class Backdrop:
         """float32 8-bit-scaled CIELAB (OpenCV's) at the frame's size."""
         if self._lab is None:
             lab = cv2.cvtColor(self._small.astype(np.uint8), cv2.COLOR_RGB2LAB).astype(np.float32)
-            self._lab = cv2.resize(lab, self._size, interpolation=cv2.INTER_LINEAR)
+            self._lab = self._enlarge(lab)
         return self._lab
+
+    def _enlarge(self, small: np.ndarray) -> np.ndarray:
+        f, (w, h) = self._factor, self._size
+        big = cv2.resize(small, (small.shape[1] * f, small.shape[0] * f), interpolation=cv2.INTER_LINEAR)
+        return big if big.shape[:2] == (h, w) else np.ascontiguousarray(big[:h, :w])
 
 
 def local_backdrop(
@@ -150,15 +157,17 @@ def local_backdrop(
 ) -> Backdrop:
     """The backdrop near every pixel: the mean of the nearby pixels the coarse mask calls
     background (a backdrop's light fall-off and shadows follow), ``fallback`` where none is
-    near. Computed at a quarter of the size (the backdrop is smooth) and enlarged."""
+    near. Computed at a quarter of the size (the backdrop is smooth) and enlarged: the frame is
+    padded (reflected) to whole 4×4 cells, so the reduction is OpenCV's fast integer one."""
     h, w = rgb.shape[:2]
     f = 4 if min(h, w) >= 64 else 1
-    sw, sh = max(w // f, 1), max(h // f, 1)
+    sw, sh = -(-w // f), -(-h // f)
     w8 = (coarse < BACKDROP_ALPHA).view(np.uint8)
     if valid is not None:
         w8 = w8 & valid
-    wts = cv2.resize(w8.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
-    small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
+    pad = (0, sh * f - h, 0, sw * f - w, cv2.BORDER_REFLECT)
+    wts = cv2.resize(cv2.copyMakeBorder(w8.astype(np.float32), *pad), (sw, sh), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(cv2.copyMakeBorder(rgb, *pad), (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
     r = max(1, round(radius / f))
     k = (2 * r + 1, 2 * r + 1)
     num = cv2.boxFilter(cv2.multiply(small, cv2.merge([wts, wts, wts])), cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
@@ -166,7 +175,7 @@ def local_backdrop(
     near = (den > 0.02).astype(np.float32)[..., None]
     mean = num / np.maximum(den, 1e-6)[..., None]
     out = np.clip(mean * near + np.array(fallback, np.float32) * (1.0 - near), 0.0, 255.0)
-    return Backdrop(out, (w, h))
+    return Backdrop(out, (w, h), f)
 
 
 def refine(

@@ -197,13 +197,14 @@ def process(
             t = lap("redecode", t)
     res.decoded, res.analysis = dec, an
     res.standards_checked = len(stds)
+    plans: dict[str, Plan] = {}
     if an.passed and an.geometry is not None:
         # which standards the photo can be framed for, without inventing pixels (cheap: no
         # rendering); a photo that can be framed for none fails with the reasons
         h, w = dec.rgb.shape[:2]
         for code, std in stds.items():
             try:
-                plan = plan_geometry(an.geometry, std, source=(w, h), region=an.region)
+                plan = plans[code] = plan_geometry(an.geometry, std, source=(w, h), region=an.region)
                 if plan.scale > MAX_UPSCALE:
                     raise DeriveError("too_small", *MESSAGES["too_small"])
             except DeriveError as exc:
@@ -211,7 +212,7 @@ def process(
     if not derive_all:
         res.timings_ms["total"] = round((time.process_time() - t0) * 1000, 2)
         return res
-    renderer = Renderer(dec.rgb, an)
+    renderer = Renderer(dec.rgb, an, plans)
     derived: dict[str, Derivative] = {}
     errors: dict[str, DeriveError] = {}
     for code, std in stds.items():

@@ -423,8 +423,10 @@ def _background_checks(
     ref = rgb_to_lab1(colour)
     d2 = lab8_distance_sq(lab8, (float(ref[0]), float(ref[1]), float(ref[2])))
     far = cv2.bitwise_and((d2 > tol * tol).view(np.uint8), bg)
-    largest = 0
-    if cv2.countNonZero(far):
+    largest = cv2.countNonZero(far)
+    if largest > PATCH_SHARE * w * h:
+        # more off-colour pixels than a patch may have: is one patch that large? (fewer, and
+        # none can be; the value is then all of them, an upper bound of the largest)
         _, _, stats, _ = cv2.connectedComponentsWithStats(far, connectivity=8)
         largest = int(stats[1:, cv2.CC_STAT_AREA].max())
     share = largest / (w * h)
