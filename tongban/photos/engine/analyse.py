@@ -376,7 +376,8 @@ def mesh_box(mesh: Mesh) -> tuple[float, float, float, float]:
 def others_in_mask(pmap: PersonMap, face: Face, width: int, height: int) -> bool:
     """Whether the person mask shows anyone besides the person whose face this is: a blob of
     at least ``OTHER_PERSON`` of the image apart from the one under the face."""
-    prob = pmap.map if pmap.frame is None else pmap.warp(None, pmap.map.shape[::-1])
+    # a map seen through a frame (a derived file's): moved into that file, at half its size
+    prob = pmap.map if pmap.frame is None else pmap.warp(None, (max(width // 2, 1), max(height // 2, 1)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats((prob >= 0.5).astype(np.uint8), connectivity=8)
     cx = (face.box[0] + face.box[2]) / 2 * prob.shape[1] / width
     cy = (face.box[1] + face.box[3]) / 2 * prob.shape[0] / height
