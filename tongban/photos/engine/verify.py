@@ -1,10 +1,12 @@
 """Independent verification of a derived photo against its standard.
 
 Nothing from the derivation is trusted: the file is parsed and decoded again, the face is
-detected, its mesh located and the person mask computed again on the output pixels, and every
+detected, its mesh located and the person mask refined again on the output pixels, and every
 number of the standard is checked on what was measured (size, dpi, KB window, metadata, one
 face, level eyes, face width or head height and width, crown margin, eye line, centring) with
-the same models the planner used, so the two agree. The background is checked everywhere: every
+the same models the planner used, so the two agree. (A file verified alone is segmented again;
+the pipeline's files get the source photo's segmentation moved to where the mesh model finds
+the face in the file, see ``verify_many``.) The background is checked everywhere: every
 pixel outside the person mask must be the standard's colour (no leftover backdrop, no seam, no
 patch), no flat slab of another colour may cut into the photo, and no rows or columns may be
 replicated into streaks.
