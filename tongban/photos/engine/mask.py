@@ -120,23 +120,20 @@ class Backdrop:
     """The backdrop colour near every pixel of a frame, in RGB and CIELAB (float32).
 
     Held at the reduced size it was computed at (one pixel per ``factor``×``factor`` cell of
-    the frame, the last cells reaching past it) and enlarged on first use: the mask's
-    refinement needs only the CIELAB, the composite also the RGB.
+    the frame, the last cells reaching past it) and enlarged when used: the mask's
+    refinement needs the CIELAB, the composite the step from the backdrop to its target.
     """
 
     def __init__(self, small_rgb: np.ndarray, size: tuple[int, int], factor: int = 1) -> None:
         self._small = small_rgb
         self._size = size
         self._factor = factor
-        self._rgb: np.ndarray | None = None
         self._lab: np.ndarray | None = None
 
-    @property
-    def rgb(self) -> np.ndarray:
-        """float32 RGB at the frame's size."""
-        if self._rgb is None:
-            self._rgb = self._enlarge(self._small)
-        return self._rgb
+    def toward(self, target: tuple[int, int, int]) -> np.ndarray:
+        """float32 ``target − backdrop`` at the frame's size (subtracted before enlarging:
+        bilinear enlargement commutes with subtracting a constant)."""
+        return self._enlarge(np.array(target, np.float32) - self._small)
 
     @property
     def lab(self) -> np.ndarray:
@@ -221,8 +218,9 @@ def composite(rgb: np.ndarray, alpha: np.ndarray, backdrop: Backdrop, target: tu
     loses the old colour instead of keeping a fringe of it — and where the mask says
     background (α = 0) the pixel is the target exactly."""
     inv = 1.0 - np.asarray(alpha, np.float32)
-    swap = np.array(target, np.float32) - backdrop.rgb
-    out8 = cv2.add(rgb, cv2.multiply(swap, cv2.merge([inv, inv, inv])), dtype=cv2.CV_8U)
+    swap = backdrop.toward(target)
+    swap *= inv[..., None]
+    out8 = cv2.add(rgb, swap, dtype=cv2.CV_8U)
     fill = np.empty_like(out8)
     fill[:] = target
     cv2.copyTo(fill, (inv >= 1.0).view(np.uint8), out8)
