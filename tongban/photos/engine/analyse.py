@@ -376,11 +376,13 @@ def mesh_box(mesh: Mesh) -> tuple[float, float, float, float]:
 def others_in_mask(pmap: PersonMap, face: Face, width: int, height: int) -> bool:
     """Whether the person mask shows anyone besides the person whose face this is: a blob of
     at least ``OTHER_PERSON`` of the image apart from the one under the face."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((pmap.map >= 0.5).astype(np.uint8), connectivity=8)
-    cx = (face.box[0] + face.box[2]) / 2 * pmap.map.shape[1] / width
-    cy = (face.box[1] + face.box[3]) / 2 * pmap.map.shape[0] / height
+    # a map seen through a frame (a derived file's): moved into that file, at half its size
+    prob = pmap.map if pmap.frame is None else pmap.warp(None, (max(width // 2, 1), max(height // 2, 1)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((prob >= 0.5).astype(np.uint8), connectivity=8)
+    cx = (face.box[0] + face.box[2]) / 2 * prob.shape[1] / width
+    cy = (face.box[1] + face.box[3]) / 2 * prob.shape[0] / height
     own = labels[min(max(int(cy), 0), labels.shape[0] - 1), min(max(int(cx), 0), labels.shape[1] - 1)]
-    limit = OTHER_PERSON * pmap.map.size
+    limit = OTHER_PERSON * prob.size
     return any(i != own and stats[i, cv2.CC_STAT_AREA] >= limit for i in range(1, n))
 
 

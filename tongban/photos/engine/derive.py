@@ -379,9 +379,10 @@ class Renderer:
     once, and share one cache of JPEG encodes.
     """
 
-    def __init__(self, rgb: np.ndarray, analysis: Analysis) -> None:
+    def __init__(self, rgb: np.ndarray, analysis: Analysis, plans: dict[str, Plan] | None = None) -> None:
         self.rgb = rgb
         self.analysis = analysis
+        self.plans = plans or {}  # already planned standards (the pipeline plans each first)
         self._pixels: dict[tuple[Any, ...], tuple[np.ndarray, Plan, bool]] = {}
         self._encodes: dict[tuple[Any, ...], dict[tuple[int, str], bytes]] = {}
 
@@ -417,7 +418,7 @@ class Renderer:
         geo, bg = an.geometry, an.background
         assert geo is not None and bg is not None
         h, w = self.rgb.shape[:2]
-        plan = plan_geometry(geo, std, source=(w, h), region=an.region)
+        plan = self.plans.get(std.code) or plan_geometry(geo, std, source=(w, h), region=an.region)
         if plan.scale > MAX_UPSCALE:
             raise DeriveError("too_small", *MESSAGES["too_small"])
         # the whole background becomes the allowed colour nearest the photo's own backdrop

@@ -35,24 +35,43 @@ _LAB_W = np.array([[(100.0 / 255.0) ** 2, 1.0, 1.0]], np.float32)
 
 
 class PersonMap:
-    """The segmentation map of one image (``rgb``), warped on request into any frame."""
+    """The segmentation map of one image (``rgb``), warped on request into any frame.
+
+    A map can also be seen through a frame (``framed``): then its pixels are those of another
+    image that shows part of the segmented one (a derived photo cut from the source), and every
+    warp goes through that frame to the source's map.
+    """
 
     def __init__(self, rgb: np.ndarray, *, probabilities: np.ndarray | None = None) -> None:
         self.height, self.width = rgb.shape[:2]
         self.map = segment_person(rgb) if probabilities is None else probabilities
+        self.source = (self.width, self.height)  # the size of the image the map covers
+        self.frame: np.ndarray | None = None  # this image's px → that image's px, if another
 
     def resized(self, width: int, height: int) -> PersonMap:
         """The same map for the same photo decoded at another size (it covers the whole image)."""
+        assert self.frame is None
         out = PersonMap.__new__(PersonMap)
         out.width, out.height, out.map = width, height, self.map
+        out.source, out.frame = (width, height), None
+        return out
+
+    def framed(self, m: np.ndarray, width: int, height: int) -> PersonMap:
+        """The map of a ``width``×``height`` image whose pixel (x, y) shows this image's point
+        ``m @ (x, y, 1)`` (no new segmentation: this map, moved into that image)."""
+        out = PersonMap.__new__(PersonMap)
+        out.width, out.height, out.map, out.source = width, height, self.map, self.source
+        out.frame = m if self.frame is None else compose(self.frame, m)
         return out
 
     def warp(self, m: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
         """float32 person probability of a ``size`` (w, h) frame whose pixel (x, y) shows the
         image point ``m @ (x, y, 1)`` (``None``: the image itself at ``size``)."""
-        kx, ky = SEG_SIZE / self.width, SEG_SIZE / self.height
         if m is None:
             m = np.array([[self.width / size[0], 0.0, 0.0], [0.0, self.height / size[1], 0.0]])
+        if self.frame is not None:
+            m = compose(self.frame, m)
+        kx, ky = SEG_SIZE / self.source[0], SEG_SIZE / self.source[1]
         # map coordinates of a pixel's centre: ((sx + 0.5)·k − 0.5)
         mm = np.array(
             [
@@ -63,6 +82,11 @@ class PersonMap:
         return cv2.warpAffine(
             self.map, mm, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
         )
+
+
+def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The 2×3 affine ``x ↦ a(b(x))``."""
+    return np.hstack([a[:, :2] @ b[:, :2], (a[:, :2] @ b[:, 2] + a[:, 2])[:, None]])
 
 
 def colour_distance(rgb: np.ndarray, ref_lab: tuple[float, float, float]) -> np.ndarray:
@@ -95,30 +119,34 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int, eps: float) -> 
 class Backdrop:
     """The backdrop colour near every pixel of a frame, in RGB and CIELAB (float32).
 
-    Held at the reduced size it was computed at and enlarged on first use: the mask's
-    refinement needs only the CIELAB, the composite also the RGB.
+    Held at the reduced size it was computed at (one pixel per ``factor``×``factor`` cell of
+    the frame, the last cells reaching past it) and enlarged when used: the mask's
+    refinement needs the CIELAB, the composite the step from the backdrop to its target.
     """
 
-    def __init__(self, small_rgb: np.ndarray, size: tuple[int, int]) -> None:
+    def __init__(self, small_rgb: np.ndarray, size: tuple[int, int], factor: int = 1) -> None:
         self._small = small_rgb
         self._size = size
-        self._rgb: np.ndarray | None = None
+        self._factor = factor
         self._lab: np.ndarray | None = None
 
-    @property
-    def rgb(self) -> np.ndarray:
-        """float32 RGB at the frame's size."""
-        if self._rgb is None:
-            self._rgb = cv2.resize(self._small, self._size, interpolation=cv2.INTER_LINEAR)
-        return self._rgb
+    def toward(self, target: tuple[int, int, int]) -> np.ndarray:
+        """float32 ``target − backdrop`` at the frame's size (subtracted before enlarging:
+        bilinear enlargement commutes with subtracting a constant)."""
+        return self._enlarge(np.array(target, np.float32) - self._small)
 
     @property
     def lab(self) -> np.ndarray:
         """float32 8-bit-scaled CIELAB (OpenCV's) at the frame's size."""
         if self._lab is None:
             lab = cv2.cvtColor(self._small.astype(np.uint8), cv2.COLOR_RGB2LAB).astype(np.float32)
-            self._lab = cv2.resize(lab, self._size, interpolation=cv2.INTER_LINEAR)
+            self._lab = self._enlarge(lab)
         return self._lab
+
+    def _enlarge(self, small: np.ndarray) -> np.ndarray:
+        f, (w, h) = self._factor, self._size
+        big = cv2.resize(small, (small.shape[1] * f, small.shape[0] * f), interpolation=cv2.INTER_LINEAR)
+        return big if big.shape[:2] == (h, w) else np.ascontiguousarray(big[:h, :w])
 
 
 def local_backdrop(
@@ -126,15 +154,17 @@ def local_backdrop(
 ) -> Backdrop:
     """The backdrop near every pixel: the mean of the nearby pixels the coarse mask calls
     background (a backdrop's light fall-off and shadows follow), ``fallback`` where none is
-    near. Computed at a quarter of the size (the backdrop is smooth) and enlarged."""
+    near. Computed at a quarter of the size (the backdrop is smooth) and enlarged: the frame is
+    padded (reflected) to whole 4×4 cells, so the reduction is OpenCV's fast integer one."""
     h, w = rgb.shape[:2]
     f = 4 if min(h, w) >= 64 else 1
-    sw, sh = max(w // f, 1), max(h // f, 1)
+    sw, sh = -(-w // f), -(-h // f)
     w8 = (coarse < BACKDROP_ALPHA).view(np.uint8)
     if valid is not None:
         w8 = w8 & valid
-    wts = cv2.resize(w8.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
-    small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
+    pad = (0, sh * f - h, 0, sw * f - w, cv2.BORDER_REFLECT)
+    wts = cv2.resize(cv2.copyMakeBorder(w8.astype(np.float32), *pad), (sw, sh), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(cv2.copyMakeBorder(rgb, *pad), (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
     r = max(1, round(radius / f))
     k = (2 * r + 1, 2 * r + 1)
     num = cv2.boxFilter(cv2.multiply(small, cv2.merge([wts, wts, wts])), cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
@@ -142,7 +172,7 @@ def local_backdrop(
     near = (den > 0.02).astype(np.float32)[..., None]
     mean = num / np.maximum(den, 1e-6)[..., None]
     out = np.clip(mean * near + np.array(fallback, np.float32) * (1.0 - near), 0.0, 255.0)
-    return Backdrop(out, (w, h))
+    return Backdrop(out, (w, h), f)
 
 
 def refine(
@@ -188,8 +218,9 @@ def composite(rgb: np.ndarray, alpha: np.ndarray, backdrop: Backdrop, target: tu
     loses the old colour instead of keeping a fringe of it — and where the mask says
     background (α = 0) the pixel is the target exactly."""
     inv = 1.0 - np.asarray(alpha, np.float32)
-    swap = np.array(target, np.float32) - backdrop.rgb
-    out8 = cv2.add(rgb, cv2.multiply(swap, cv2.merge([inv, inv, inv])), dtype=cv2.CV_8U)
+    swap = backdrop.toward(target)
+    swap *= inv[..., None]
+    out8 = cv2.add(rgb, swap, dtype=cv2.CV_8U)
     fill = np.empty_like(out8)
     fill[:] = target
     cv2.copyTo(fill, (inv >= 1.0).view(np.uint8), out8)

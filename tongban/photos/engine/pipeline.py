@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
-import numpy as np
 
 from tongban.photos.engine.analyse import Analysis, analyse
 from tongban.photos.engine.derive import MAX_UPSCALE, MESSAGES, Derivative, DeriveError, Plan, Renderer, plan_geometry
@@ -30,7 +29,7 @@ from tongban.photos.engine.intake import (
     stored_original,
 )
 from tongban.photos.engine.standards import PhotoStandard, default_standards
-from tongban.photos.engine.verify import Verification, verify_many
+from tongban.photos.engine.verify import Seed, Verification, verify_many
 
 # Decoded short side asked of the JPEG DCT scaler: enough for a head-and-shoulders photo (the
 # face ~20 % of the short side) to give every standard without upscaling (12 MP → 3/8 scale,
@@ -198,13 +197,14 @@ def process(
             t = lap("redecode", t)
     res.decoded, res.analysis = dec, an
     res.standards_checked = len(stds)
+    plans: dict[str, Plan] = {}
     if an.passed and an.geometry is not None:
         # which standards the photo can be framed for, without inventing pixels (cheap: no
         # rendering); a photo that can be framed for none fails with the reasons
         h, w = dec.rgb.shape[:2]
         for code, std in stds.items():
             try:
-                plan = plan_geometry(an.geometry, std, source=(w, h), region=an.region)
+                plan = plans[code] = plan_geometry(an.geometry, std, source=(w, h), region=an.region)
                 if plan.scale > MAX_UPSCALE:
                     raise DeriveError("too_small", *MESSAGES["too_small"])
             except DeriveError as exc:
@@ -212,7 +212,7 @@ def process(
     if not derive_all:
         res.timings_ms["total"] = round((time.process_time() - t0) * 1000, 2)
         return res
-    renderer = Renderer(dec.rgb, an)
+    renderer = Renderer(dec.rgb, an, plans)
     derived: dict[str, Derivative] = {}
     errors: dict[str, DeriveError] = {}
     for code, std in stds.items():
@@ -272,14 +272,15 @@ def _first_codes(
     return [(first[k], std) for k, std in todo.items()]
 
 
-def mesh_seed(an: Analysis, std: PhotoStandard, plan: Plan) -> np.ndarray | None:
+def mesh_seed(an: Analysis, std: PhotoStandard, plan: Plan) -> Seed | None:
     """Where the face mesh's points are in a derived file: the analysis' mesh mapped by the
-    crop transform the file was rendered with (the verifier's starting point, not its answer)."""
+    crop transform the file was rendered with, with that transform and the photo's person map
+    (the verifier's starting point, not its answer)."""
     if an.mesh is None or an.geometry is None:
         return None
     m = aligned_warp(an.geometry.eye_mid, an.geometry.roll, plan.scale, (std.width_px / 2, plan.eye_y))
     inv = cv2.invertAffineTransform(m)
-    return an.mesh.points[:, :2] @ inv[:, :2].T + inv[:, 2]
+    return Seed(points=an.mesh.points[:, :2] @ inv[:, :2].T + inv[:, 2], person=an.person, frame=m)
 
 
 def process_for_storage(data: bytes, standards: Mapping[str, PhotoStandard]) -> dict[str, Any]:

@@ -1,10 +1,12 @@
 """Independent verification of a derived photo against its standard.
 
 Nothing from the derivation is trusted: the file is parsed and decoded again, the face is
-detected, its mesh located and the person mask computed again on the output pixels, and every
+detected, its mesh located and the person mask refined again on the output pixels, and every
 number of the standard is checked on what was measured (size, dpi, KB window, metadata, one
 face, level eyes, face width or head height and width, crown margin, eye line, centring) with
-the same models the planner used, so the two agree. The background is checked everywhere: every
+the same models the planner used, so the two agree. (A file verified alone is segmented again;
+the pipeline's files get the source photo's segmentation moved to where the mesh model finds
+the face in the file, see ``verify_many``.) The background is checked everywhere: every
 pixel outside the person mask must be the standard's colour (no leftover backdrop, no seam, no
 patch), no flat slab of another colour may cut into the photo, and no rows or columns may be
 replicated into streaks.
@@ -28,6 +30,7 @@ from tongban.photos.engine.imaging import flat_dict, lab_of, median_masked_u8, r
 from tongban.photos.engine.mask import (
     BACKDROP_RADIUS_IED,
     PersonMap,
+    compose,
     find_crown,
     lab8_distance_sq,
     local_backdrop,
@@ -181,6 +184,17 @@ def _same_picture(
 
 
 @dataclass(slots=True)
+class Seed:
+    """What the pipeline says about a file it made: where it put the face mesh's points (the
+    analysis' mesh mapped by the crop transform) and, with the source photo's person map, the
+    crop transform itself (file px → source px). Where to look, never what is there."""
+
+    points: np.ndarray
+    person: PersonMap | None = None
+    frame: np.ndarray | None = None
+
+
+@dataclass(slots=True)
 class _File:
     """One file under verification and what has been measured on it so far."""
 
@@ -190,7 +204,7 @@ class _File:
     rgb: np.ndarray | None = None
     gray: np.ndarray | None = None
     face: Face | None = None
-    seed: np.ndarray | None = None
+    seed: Seed | None = None
     shared: dict[str, Any] = field(default_factory=dict)
 
 
@@ -207,7 +221,7 @@ def verify_many(
     items: list[tuple[bytes, PhotoStandard]],
     *,
     searched: Searched | None = None,
-    seeds: list[np.ndarray | None] | None = None,
+    seeds: list[Seed | None] | None = None,
 ) -> list[Verification]:
     """``verify`` for several files (one photo's derivatives), each checked on its own bytes.
 
@@ -226,6 +240,14 @@ def verify_many(
     file passes "faces" only if the mesh model finds a face there (its own presence score) and
     the file's person mask shows nobody else. Every measurement is still taken on the file's
     pixels, so a file whose face is not where it was planned fails as it does unseeded.
+
+    A seed that carries the source photo's person map spares the segmentation model a run per
+    picture: the map is moved into the file by the crop transform corrected by where the mesh
+    model found the face in the file (a least-squares fit of the planned mesh points to the
+    measured ones), then refined against the file's own pixels as before. The mask so follows
+    the face the file shows, not the plan: a head moved, scaled or turned in the file moves its
+    mask with it (and its crown); the background is still every pixel outside it, measured on
+    the file.
     """
     if searched is None:
         searched = []
@@ -248,7 +270,7 @@ def verify_many(
         if f.rgb is None or f.gray is None or "mesh" in f.shared:
             continue
         if f.seed is not None:
-            f.shared["mesh"] = reframe_mesh(f.rgb, f.seed)
+            f.shared["mesh"] = reframe_mesh(f.rgb, f.seed.points)
         elif f.face is not None:
             # the face mesh located again on the file's own pixels, framed by dlib's points
             landmarker = landmarker or DlibLandmarker()
@@ -257,7 +279,7 @@ def verify_many(
         if f.seed is not None and f.rgb is not None:
             mesh: Mesh = f.shared["mesh"]
             if mesh.score >= MIN_SCORE and "geometry" not in f.shared:
-                f.shared["geometry"] = _geometry(f.rgb, f.std, mesh, f.shared)
+                f.shared["geometry"] = _geometry(f.rgb, f.std, mesh, f.shared, f.seed)
             n = 0 if mesh.score < MIN_SCORE else 1 + int(f.shared["others"])
             f.v.checks.append(Check("faces", n, "1", n == 1))
             if n != 1:
@@ -298,12 +320,18 @@ class _Geometry:
     crown: float | None
 
 
-def _geometry(rgb: np.ndarray, std: PhotoStandard, mesh: Mesh, shared: dict[str, Any]) -> _Geometry:
+def _geometry(
+    rgb: np.ndarray, std: PhotoStandard, mesh: Mesh, shared: dict[str, Any], seed: Seed | None = None
+) -> _Geometry:
     """The head measured on the file with the planner's models, and its person mask made exact
     (kept in ``shared`` for the files that are the same picture)."""
     h, w = rgb.shape[:2]
     up = measure(mesh)
-    pmap = PersonMap(rgb)
+    if seed is not None and seed.person is not None and seed.frame is not None:
+        # the source's map moved to where the file shows the face (see ``verify_many``)
+        pmap = seed.person.framed(compose(seed.frame, similarity(mesh.points[:, :2], seed.points[:, :2])), w, h)
+    else:
+        pmap = PersonMap(rgb)
     shared["others"] = others_in_mask(pmap, Face(box=mesh_box(mesh), score=mesh.score), w, h)
     alpha = pmap.warp(None, (w, h))
     bg = (alpha < BG_ALPHA).view(np.uint8)
@@ -317,6 +345,17 @@ def _geometry(rgb: np.ndarray, std: PhotoStandard, mesh: Mesh, shared: dict[str,
     shared["lab8"] = lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)  # this file's (the first of the picture)
     shared["alpha"] = refine(alpha, rgb, back, up.ied, lab8=lab8)
     return _Geometry(up=up, crown=crown)
+
+
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 2×3 similarity (rotation, uniform scale, shift) that maps the points ``src`` onto
+    ``dst`` with the least squared error."""
+    s = src[:, 0] + 1j * src[:, 1]
+    d = dst[:, 0] + 1j * dst[:, 1]
+    s0, d0 = s - s.mean(), d - d.mean()
+    a = complex(np.vdot(s0, d0) / max(float(np.vdot(s0, s0).real), 1e-9))
+    b = complex(d.mean() - a * s.mean())
+    return np.array([[a.real, -a.imag, b.real], [a.imag, a.real, b.imag]])
 
 
 def _measure(add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, shared: dict[str, Any]) -> None:
@@ -386,8 +425,10 @@ def _background_checks(
     ref = rgb_to_lab1(colour)
     d2 = lab8_distance_sq(lab8, (float(ref[0]), float(ref[1]), float(ref[2])))
     far = cv2.bitwise_and((d2 > tol * tol).view(np.uint8), bg)
-    largest = 0
-    if cv2.countNonZero(far):
+    largest = cv2.countNonZero(far)
+    if largest > PATCH_SHARE * w * h:
+        # more off-colour pixels than a patch may have: is one patch that large? (fewer, and
+        # none can be; the value is then all of them, an upper bound of the largest)
         _, _, stats, _ = cv2.connectedComponentsWithStats(far, connectivity=8)
         largest = int(stats[1:, cv2.CC_STAT_AREA].max())
     share = largest / (w * h)

@@ -208,6 +208,22 @@ def test_leftover_backdrop_beside_the_head_fails(check: Check) -> None:
     assert _failed(check(_encode(img, std), std)) == {"background_clean"}
 
 
+def test_a_second_person_pasted_into_the_file_fails() -> None:
+    """Someone in the file who is not in the photo fails as the pipeline verifies (seeded: the
+    photo's person mask moved into the file), since the pasted face lies in the background
+    and is not the standard's colour. (A file verified alone, with its own segmentation, passes
+    this small face: the model calls it person, and it is under the second-person share.)"""
+    res = synthetic_result(PORTRAIT)
+    assert res.analysis is not None
+    der, std = _derivative("id_card")
+    img = _pixels(der).copy()
+    h, w = img.shape[:2]
+    face = cv2.resize(img[int(0.2 * h) : int(0.6 * h), int(0.25 * w) : int(0.75 * w)], (w // 4, h // 5))
+    img[2 : 2 + face.shape[0], 2 : 2 + face.shape[1]] = face
+    seed = mesh_seed(res.analysis, std, der.plan)
+    assert "background_clean" in _failed(verify_many([(_encode(img, std), std)], seeds=[seed])[0])
+
+
 def test_flat_slab_across_the_bottom_fails(check: Check) -> None:
     """The issue's slab: a rotation's flat fill, levelled into a band across the bottom."""
     der, std = _derivative("passport")
