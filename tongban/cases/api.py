@@ -40,7 +40,6 @@ from tongban.common.clock import now
 from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
 from tongban.common.params import PageNumber
-from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.request import viewer
 from tongban.common.roles import Role
 
@@ -146,7 +145,6 @@ def submit(
     refuse, in the same transaction). With an ``Idempotency-Key`` a retry returns the first case
     (200) and the same key with a different body is refused (409)."""
     at = now()
-    submit_rate_limit(who=request.user.pk, at=at)
     result = case_submit(
         actor=request.user,
         item_code=payload.item_code,
@@ -159,6 +157,7 @@ def submit(
         decision=Decision(payload.decision, payload.reason) if payload.decision else None,
         expedited=payload.expedited,
         elder_help=payload.elder_help,
+        rate_limited=True,
     )
     if result.created:
         return Status(201, _case(request, result.case.number, written=result))

@@ -36,7 +36,7 @@ from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.params import page_or_first
-from tongban.common.ratelimit import submit_rate_limit
+from tongban.common.ratelimit import submit_rate_reached
 from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.registry.selectors import region_name
@@ -69,8 +69,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     token = request.POST.get("submit_token", "") if request.method == "POST" else uuid.uuid4().hex
     form = form_class(request.POST or None)
     if request.method == "POST":
-        try:  # before any file is stored
-            submit_rate_limit(who=request.user.pk, at=at)
+        try:  # before any file is stored; counted by case_submit unless the token was used (a replay)
+            submit_rate_reached(who=request.user.pk, at=at)
         except DomainError as exc:
             _problem(form, exc)
         presented: list[str] = []
@@ -102,6 +102,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     files=uploads,
                     idempotency_key=f"form:{token[:60]}",
                     expedited=request.POST.get("expedited") == "1",
+                    rate_limited=True,
                 )
             except DomainError as exc:
                 _problem(form, exc)

@@ -39,6 +39,7 @@ from tongban.cases.sql import counter_next
 from tongban.cases.verification import not_eligible_message, rows_mark_pending, set_aside
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.lookups import Lookup
+from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
 from tongban.workdays.calendar import SHANGHAI
 from tongban.workdays.selectors import calendar_get
@@ -225,6 +226,7 @@ def case_submit(
     decision: Decision | None = None,
     expedited: bool = False,
     elder_help: bool = False,
+    rate_limited: bool = False,
 ) -> Submitted:
     """File an application under the item's current version; with a clerk's ``decision`` also
     accept or refuse it, in the same transaction.
@@ -236,9 +238,11 @@ def case_submit(
     With ``idempotency_key`` a retry returns the first case (``created=False``), as it now stands.
     ``expedited`` (加急) runs the case against the item's expedited limit, where the item offers
     one; ``elder_help`` (敬老 one-to-one help at the window) is recorded by a clerk at intake.
+    ``rate_limited`` counts the submission against the account's hourly limit (the API and the
+    citizen's pages): a replay of an idempotency key returns before it is counted.
 
     Raises Invalid (bad form, not eligible, channel, unknown person, no reason to refuse),
-    Forbidden (role), NotFound (item), Conflict (key reused for a different request; with a
+    Forbidden (role), NotFound (item), TooMany (``rate_limited``), Conflict (key reused for a different request; with a
     decision: materials missing, commitment not allowed), CalendarMissing.
     """
     from tongban.registry.selectors import registry_supply_many
@@ -259,6 +263,8 @@ def case_submit(
         replay = _replay(user=actor, key=idempotency_key, digest=digest)
         if replay is not None:
             return replay
+    if rate_limited:
+        submit_rate_limit(who=actor.pk, at=now)
     if item.eligibility:
         from tongban.catalog.selectors import spec_sources
 

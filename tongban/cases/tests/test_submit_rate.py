@@ -57,3 +57,16 @@ def test_the_page_shares_the_count_and_stores_nothing_when_refused(items: None, 
     assert "提交过于频繁" in r.content.decode()
     assert Case.objects.count() == 2
     assert [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()] == []
+
+
+def test_a_replayed_key_returns_its_case_without_using_up_the_limit(items: None, personas: Any, api: Any) -> None:
+    client = api(personas.citizen)
+    first = _api_submit(client, "a")
+    assert first.status_code == 201
+    replays = [_api_submit(client, "a") for _ in range(3)]
+    assert [r.status_code for r in replays] == [200, 200, 200]
+    assert {r.json()["number"] for r in replays} == {first.json()["number"]}
+    # The limit (2) still has the second submission left, then refuses the third.
+    assert _api_submit(client, "b").status_code == 201
+    assert _api_submit(client, "c").status_code == 429
+    assert Case.objects.count() == 2
