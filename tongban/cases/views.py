@@ -93,7 +93,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid() and token:
             try:
                 result = case_submit(
-                    actor=request.user,
+                    actor=viewer(request),
                     item_code=item.code,
                     form=form_data(form),
                     channel="online",
@@ -175,12 +175,12 @@ def act(request: HttpRequest, number: str) -> HttpResponse:
         return confirm
     try:
         if to == Status.ACCEPTED:
-            case_accept(number=number, actor=request.user, now=now(), commitment=form.cleaned_data["commitment"])
+            case_accept(number=number, actor=viewer(request), now=now(), commitment=form.cleaned_data["commitment"])
         else:
             case_transition(
                 number=number,
                 to=to,
-                actor=request.user,
+                actor=viewer(request),
                 now=now(),
                 reason=reason,
                 materials=request.POST.getlist("materials") if to == Status.SUPPLEMENT_REQUESTED else (),
@@ -207,7 +207,7 @@ def material(request: HttpRequest, number: str) -> HttpResponse:
         material_upload_check(user=request.user, number=number, code=code)
         at = now()
         path = store_upload(f=f, user_pk=request.user.pk, token=number, code=code, at=at)
-        case_material_provide(number=number, code=code, actor=request.user, now=at, file=path)
+        case_material_provide(number=number, code=code, actor=viewer(request), now=at, file=path)
         path = ""
     except ValueError as exc:
         return _detail(request, number, status=400, error=str(exc))
@@ -263,7 +263,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     at = now()
     for number in numbers:
         try:
-            case_transition(number=number, to=to, actor=request.user, now=at)
+            case_transition(number=number, to=to, actor=viewer(request), now=at)
             done += 1
         except DomainError as exc:
             refused.append(f"{number}: {exc.message}")

@@ -37,6 +37,7 @@ from tongban.cases.selectors import item_spec, materials_resolve, photo_api
 from tongban.cases.services.moves import _acceptance, _accepted_entry, _label, _move, _role
 from tongban.cases.sql import counter_next
 from tongban.cases.verification import not_eligible_message, rows_mark_pending, set_aside
+from tongban.common.access import Viewer
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.lookups import Lookup
 from tongban.common.ratelimit import submit_rate_limit
@@ -157,7 +158,7 @@ def _replay(*, user: Any, key: str, digest: str) -> Submitted | None:
     return Submitted(Case.objects.get(pk=case_id), False)
 
 
-def _applicant(*, actor: Any, role: str, id_number: str | None, channel: str) -> tuple[Any, Any, str]:
+def _applicant(*, actor: Viewer, role: str, id_number: str | None, channel: str) -> tuple[Any, Any, str]:
     """Who applies, at which outlet, through which channel: (``OnFile``, outlet or None, channel).
 
     Raises Invalid (unknown person, channel), Forbidden (role, not self, no outlet).
@@ -214,7 +215,7 @@ def _check(
 
 def case_submit(
     *,
-    actor: Any,
+    actor: Viewer,
     item_code: str,
     form: dict[str, Any],
     channel: str,
@@ -292,10 +293,10 @@ def case_submit(
         status=Status.SUBMITTED,
         channel=channel,
         person=person,
-        applicant=actor if role in CITIZENS else getattr(person, "account", None),
+        applicant_id=actor.pk if role in CITIZENS else getattr(getattr(person, "account", None), "pk", None),
         applicant_id_number=person.id_number,
         applicant_name=person.name,
-        submitted_by=actor,
+        submitted_by_id=actor.pk,
         accepting_outlet=outlet,
         handling_outlet=handling,
         handling_region=region,
@@ -313,7 +314,7 @@ def case_submit(
         case=case,
         from_status="",
         to_status=Status.SUBMITTED,
-        actor=actor,
+        actor_id=actor.pk,
         actor_label=_label(actor),
         role=role,
         outlet=outlet,
@@ -333,7 +334,9 @@ def case_submit(
             if idempotency_key:
                 # A concurrent duplicate waits on the key's unique index until this commits, then
                 # fails here, rolls back its own rows and replays this case (below).
-                SubmitKey.objects.create(user=actor, key=idempotency_key, body_hash=digest, case=case, created_at=now)
+                SubmitKey.objects.create(
+                    user_id=actor.pk, key=idempotency_key, body_hash=digest, case=case, created_at=now
+                )
             for entry in entries:
                 audit_record(object_type="case", object_id=number, at=now, actor=actor, **entry)
             for event in events[1:]:
@@ -374,7 +377,7 @@ def _submitted_entry(case: Case, item: Any, materials: list[MaterialView], flags
 
 
 def _decide(
-    case: Case, rows: list[CaseMaterial], *, decision: Decision, item: Any, actor: Any, now: dt.datetime
+    case: Case, rows: list[CaseMaterial], *, decision: Decision, item: Any, actor: Viewer, now: dt.datetime
 ) -> tuple[CaseEvent, dict[str, Any]]:
     """A clerk's decision on the new case, in memory: its history row and audit entry, as
     ``case_transition`` makes them for a stored case."""
