@@ -66,9 +66,9 @@ def _models(entries: str, heads: str) -> tuple[Any, Any]:
 def _copy_of(model: type[models.Model], table: str) -> Any:
     meta = type("Meta", (), {"db_table": table, "managed": False, "apps": _COPIES, "app_label": "audit_copies"})
     fields = {}
-    for field in model._meta.concrete_fields:
-        _, _, args, kwargs = field.deconstruct()  # what Field.clone does
-        fields[field.name] = type(field)(*args, **kwargs)
+    for f in model._meta.concrete_fields:
+        _, _, args, kwargs = f.deconstruct()  # what Field.clone does
+        fields[f.name] = type(f)(*args, **kwargs)
     return type(f"{model.__name__}_{table}", (models.Model,), {"__module__": __name__, "Meta": meta, **fields})
 
 
