@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tongban.common.clock import now
+from tongban.common.clock import SHANGHAI, now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_name
@@ -26,7 +26,6 @@ from tongban.enterprises import selectors as sel
 from tongban.enterprises import services as svc
 from tongban.enterprises.models import Body, MemberRole
 from tongban.enterprises.roads import class_name
-from tongban.workdays.calendar import SHANGHAI
 
 CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
 

@@ -38,11 +38,11 @@ from tongban.cases.services.moves import _acceptance, _accepted_entry, _label, _
 from tongban.cases.sql import counter_next
 from tongban.cases.verification import not_eligible_message, rows_mark_pending, set_aside
 from tongban.common.access import Viewer
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.lookups import Lookup
 from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
-from tongban.workdays.calendar import SHANGHAI
 from tongban.workdays.selectors import calendar_get
 
 log = logging.getLogger(__name__)
