@@ -243,8 +243,8 @@ def case_submit(
     citizen's pages): a replay of an idempotency key returns before it is counted.
 
     Raises Invalid (bad form, not eligible, channel, unknown person, no reason to refuse),
-    Forbidden (role), NotFound (item), TooMany (``rate_limited``), Conflict (key reused for a different request; with a
-    decision: materials missing, commitment not allowed), CalendarMissing.
+    Forbidden (role), NotFound (item), TooMany (``rate_limited``), Conflict (key reused for a
+    different request; with a decision: materials missing, commitment not allowed), CalendarMissing.
     """
     from tongban.registry.selectors import registry_supply_many
 
