@@ -12,9 +12,9 @@ every booking statement in plain SQL and 4,450-4,580 µs with none (1.9x); this 
 about 1,900 µs of that difference (1.7x of the booking), so it stays. The other booking
 statements (the person's lock, the conditional UPDATE that takes a place, the INSERT) cost
 100-240 µs more each through the ORM (at most 1.1x of the booking; 1.4-1.5x all three together,
-runs interleaved under load) and are ORM code (appointments.services). Booking has a floor (docs/benchmarks.md: >= 300 bookings/s through the
-API). ``tongban/appointments/tests/test_sql.py`` checks that both give the same answer on SQLite
-and PostgreSQL.
+runs interleaved under load) and are ORM code (appointments.services). Booking has a floor
+(docs/benchmarks.md: >= 300 bookings/s through the API). ``tongban/appointments/tests/test_sql.py``
+checks that both give the same answer on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
