@@ -32,6 +32,7 @@ from tongban.appointments.sessions import sessions_open
 from tongban.appointments.visits import home_visit_close, home_visit_request, home_visit_schedule, home_visits_for
 from tongban.common.clock import now
 from tongban.common.params import Count
+from tongban.common.request import viewer
 from tongban.outlets.selectors import outlet_get
 
 router = Router(tags=["appointments 预约"])
@@ -159,10 +160,10 @@ def visit_list(request: HttpRequest, state: str = "") -> list[dict[str, Any]]:
 @router.post("/home-visits/{number}/schedule", response=HomeVisitOut)
 def visit_schedule(request: HttpRequest, number: str, body: HomeVisitScheduleIn) -> dict[str, Any]:
     """The outlet sets the visit time; the citizen is notified."""
-    return visit_out(home_visit_schedule(actor=request.user, number=number, visit_at=body.visit_at, at=now()))
+    return visit_out(home_visit_schedule(actor=viewer(request), number=number, visit_at=body.visit_at, at=now()))
 
 
 @router.post("/home-visits/{number}/close", response=HomeVisitOut)
 def visit_close(request: HttpRequest, number: str, body: HomeVisitCloseIn) -> dict[str, Any]:
     """Record the visit as done (staff) or cancel it (staff with a note, or the citizen)."""
-    return visit_out(home_visit_close(actor=request.user, number=number, done=body.done, note=body.note, at=now()))
+    return visit_out(home_visit_close(actor=viewer(request), number=number, done=body.done, note=body.note, at=now()))

@@ -1,18 +1,20 @@
 """Appointment writes: slot plans and slot generation, book / cancel / reschedule, check-in,
 no-shows and reminders.
 
-Never overbooked: a booking takes its place with one conditional UPDATE
-(``booked = booked + 1 WHERE booked < capacity``) inside the booking's transaction; the
+Never overbooked: a booking takes its place with one conditional UPDATE (``booked = booked + 1
+WHERE booked < capacity``, an ORM ``update`` with ``F``) inside the booking's transaction; the
 database decides, so this holds on PostgreSQL (row lock + re-check of the WHERE) and on SQLite
 (IMMEDIATE transactions serialise writers) alike, and a CHECK constraint refuses any row with
 ``booked > capacity`` as a second line. ``SELECT ... FOR UPDATE`` is not relied on.
+
+What a booking reads before it writes is one plain statement (appointments/sql.py, with its
+measured gain); everything else here is the ORM.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -32,13 +34,12 @@ from tongban.appointments.reminders import _queue_reminder
 from tongban.appointments.reminders import appointment_remind as appointment_remind  # re-exported
 from tongban.appointments.reminders import appointments_remind_due as appointments_remind_due  # re-exported
 from tongban.appointments.sessions import session_check
+from tongban.appointments.sql import Standing, booking_read, slot_orm
 from tongban.audit.services import audit_record
-from tongban.common.access import access_get
+from tongban.common.access import Viewer, access_get
 from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from tongban.common.roles import Department, Role
-from tongban.common.rows import RowLoader
-from tongban.outlets.selectors import outlet_accepts_sql
 
 _GROUP_LETTER: dict[str, str] = {
     Department.HUZHENG: "H",
@@ -73,42 +74,7 @@ def _may_book(user: Any) -> None:
         raise Forbidden(gettext("只有群众和企业用户可以预约"), code="not_citizen")
 
 
-@dataclass(frozen=True)
-class _Standing:
-    """What the per-person rules need to know about someone, read in one query."""
-
-    active: int  # booked appointments, all items
-    active_for_item: int  # ... of them for the item asked for
-    no_shows: int  # no-shows within the policy's window
-    recent_no_shows: int  # ... of them within the ban period
-
-
-# The booking path's reads and its place-taking are plain SQL (PostgreSQL and SQLite alike):
-# compiling the equivalent ORM queries cost several times the round trips themselves.
-_A = Appointment._meta.db_table
-_S = Slot._meta.db_table
-_O = Slot._meta.get_field("outlet").related_model._meta.db_table  # type: ignore[union-attr]
-# Only table names from _meta are interpolated into these statements; values are parameters.
-_STANDING_SQL = f"""
-SELECT COALESCE(SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), 0) AS active,
-       COALESCE(SUM(CASE WHEN a.status = %s AND a.item_code = %s THEN 1 ELSE 0 END), 0) AS active_for_item,
-       COALESCE(SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), 0) AS no_shows,
-       COALESCE(SUM(CASE WHEN a.status = %s AND s.start > %s THEN 1 ELSE 0 END), 0) AS recent_no_shows
-FROM {_A} a JOIN {_S} s ON s.id = a.slot_id
-WHERE a.user_id = %s AND (a.status = %s OR (a.status = %s AND s.start >= %s))
-"""  # noqa: S608
-
-
-def _standing_params(user: Any, item_code: str, at: dt.datetime) -> list[Any]:
-    policy = booking_policy()
-    adapt = connection.ops.adapt_datetimefield_value
-    since = adapt(at - dt.timedelta(days=policy.no_show_window_days))
-    ban_from = adapt(at - dt.timedelta(days=policy.no_show_ban_days))
-    booked, no_show = AppointmentStatus.BOOKED.value, AppointmentStatus.NO_SHOW.value
-    return [booked, booked, item_code, no_show, no_show, ban_from, user.pk, booked, no_show, since]
-
-
-def _check_no_show_ban(standing: _Standing) -> None:
+def _check_no_show_ban(standing: Standing) -> None:
     # Suspended when the window holds no_show_limit no-shows and the latest of them is less
     # than no_show_ban_days old.
     limit = booking_policy().no_show_limit
@@ -120,7 +86,7 @@ def _check_no_show_ban(standing: _Standing) -> None:
         )
 
 
-def _check_active(standing: _Standing) -> None:
+def _check_active(standing: Standing) -> None:
     max_active = booking_policy().max_active
     if standing.active_for_item:
         raise Conflict(gettext("该事项已有预约"), code="already_booked")
@@ -131,124 +97,31 @@ def _check_active(standing: _Standing) -> None:
         )
 
 
-_SLOT = RowLoader(Slot, ["id", "outlet", "group", "start", "end", "capacity", "booked", "session"])
-
-
-def _slot_select() -> str:
-    return f"""
-SELECT {_SLOT.columns("s")}, o.code AS outlet_code, o.name AS outlet_name,
-       CASE WHEN {outlet_accepts_sql(outlet_column="s.outlet_id")} THEN 1 ELSE 0 END AS handles
-FROM {_S} s JOIN {_O} o ON o.id = s.outlet_id
-WHERE s.id = %s
-"""  # noqa: S608
-
-
-def _booking_read() -> str:
-    """The person's standing (always one row: aggregates) and the slot (its columns NULL when
-    there is no such slot), in one round trip."""
-    return f"SELECT st.*, sl.* FROM ({_STANDING_SQL}) st LEFT JOIN ({_slot_select()}) sl ON 1 = 1"  # noqa: S608
-
-
-def _lock_statement() -> str:
-    user_table = connection.ops.quote_name(get_user_model()._meta.db_table)
-    return f"SELECT 1 FROM {user_table} WHERE id = %s FOR UPDATE"  # noqa: S608  (a table name from _meta)
-
-
-def _lock_person(user: Any) -> None:
+def _lock_person(user: Viewer) -> None:
     """Hold the person's account row until the transaction ends (PostgreSQL). SQLite needs no
     lock: its write transactions (IMMEDIATE) already run one at a time."""
     if connection.features.has_select_for_update:
-        with connection.cursor() as cur:
-            cur.execute(_lock_statement(), [user.pk])
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
 
 
-def _read_for_booking(user: Any, item_code: str, slot_id: int, at: dt.datetime) -> tuple[_Standing, tuple | None]:
-    """What booking checks before it writes, in one query: (the standing, the slot's row or None)."""
-    with connection.cursor() as cur:
-        cur.execute(
-            _SLOT.statement("book", _booking_read), [*_standing_params(user, item_code, at), True, item_code, slot_id]
-        )
-        row = cur.fetchone()
-    standing = _Standing(*(int(x) for x in row[:4]))
-    return standing, (None if row[4] is None else row[4:])
-
-
-def _slot_for_item(slot_id: int, item_code: str, at: dt.datetime) -> Slot:
-    """The slot, checked to be in the future, of the item's group and at an active outlet that
-    handles the item (one query; ``slot.outlet`` holds only its code and name).
-    Raises NotFound, Conflict, Invalid."""
-    with connection.cursor() as cur:
-        cur.execute(_SLOT.statement("slot", _slot_select), [True, item_code, slot_id])
-        row = cur.fetchone()
-    return _slot_checked(row, item_code, at)
-
-
-def _slot_checked(row: tuple | None, item_code: str, at: dt.datetime) -> Slot:
-    if row is None:
+def _slot_checked(slot: Slot | None, item_code: str, at: dt.datetime) -> Slot:
+    """The slot, checked to exist, to be in the future, of the item's group and at an active
+    outlet that handles the item (``handles``, read with it). Raises NotFound, Conflict, Invalid."""
+    if slot is None:
         raise NotFound(gettext("没有该时段"), code="slot_not_found")
-    slot = _SLOT.load(row)
-    outlet_code, outlet_name, handles = row[-3:]
     if slot.start <= at:
         raise Conflict(gettext("该时段已开始或已过"), code="slot_past")
     if slot.group != item_group(item_code=item_code):
         raise Invalid(gettext("该时段不办理此事项"), code="wrong_group")
-    if not handles:
+    if not getattr(slot, "handles", False):  # read with the slot (appointments.sql)
         raise Invalid(gettext("该网点不能办理此事项"), code="outlet_cannot")
-    # The outlet as .only("code", "name") would load it: the booking shows and audits no more.
-    outlet_model: Any = Slot._meta.get_field("outlet").related_model
-    values = [slot.outlet_id, outlet_code, outlet_name]
-    slot.outlet = outlet_model.from_db(connection.alias, ["id", "code", "name"], values)
     return slot
-
-
-_TAKE_SQL = f"UPDATE {_S} SET booked = booked + 1 WHERE id = %s AND booked < capacity"  # noqa: S608  (table name)
 
 
 def _take_place(slot_id: int) -> None:
     # The one place a slot fills: the database compares and increments in one statement.
-    with connection.cursor() as cur:
-        cur.execute(_TAKE_SQL, [slot_id])
-        taken = cur.rowcount
-    if taken != 1:
+    if not Slot.objects.filter(pk=slot_id, booked__lt=F("capacity")).update(booked=F("booked") + 1):
         raise Conflict(gettext("该时段已约满"), code="slot_full")
-
-
-_INSERT_SQL = (
-    f"INSERT INTO {_A} (number, user_id, slot_id, outlet_id, item_code, status, created_at, ticket)"  # noqa: S608
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, '') RETURNING id"
-)
-
-
-def _store_booking(*, user: Any, slot: Slot, item_code: str, at: dt.datetime) -> Appointment:
-    """INSERT the booked appointment (raises IntegrityError on the per-item unique index) and
-    return it as a loaded instance, with user, slot and outlet already attached."""
-    values: dict[str, Any] = {
-        "id": None,
-        "number": _number(at),
-        "user_id": user.pk,
-        "slot_id": slot.pk,
-        "outlet_id": slot.outlet_id,
-        "item_code": item_code,
-        "status": AppointmentStatus.BOOKED.value,
-        "created_at": at,
-        "cancelled_at": None,
-        "checked_in_at": None,
-        "reminded_at": None,
-        "ticket": "",
-    }
-    with connection.cursor() as cur:
-        cur.execute(
-            _INSERT_SQL,
-            [
-                *(values[k] for k in ("number", "user_id", "slot_id", "outlet_id", "item_code", "status")),
-                connection.ops.adapt_datetimefield_value(at),
-            ],
-        )
-        values["id"] = cur.fetchone()[0]
-    names = [f.attname for f in Appointment._meta.concrete_fields]  # a new field fails here, loudly
-    appt = Appointment.from_db(connection.alias, names, [values[n] for n in names])
-    appt.user, appt.slot, appt.outlet = user, slot, slot.outlet
-    return appt
 
 
 def _give_back(slot_id: int) -> None:
@@ -273,16 +146,24 @@ def appointment_book(*, user: Any, item_code: str, slot_id: int, at: dt.datetime
         # held 5 bookings with a limit of 3). The per-item rule is also the partial unique
         # index one_active_booking_per_item, which the INSERT below runs into.
         _lock_person(user)
-        standing, slot_row = _read_for_booking(user, item_code, slot_id, at)
+        standing, found = booking_read(user_pk=user.pk, item_code=item_code, slot_id=slot_id, at=at)
         _check_no_show_ban(standing)
         _rate_limit(user, at)
-        slot = _slot_checked(slot_row, item_code, at)
+        slot = _slot_checked(found, item_code, at)
         if slot.session_id is not None:
             session_check(session_id=slot.session_id, user=user, at=at)  # 专场: eligible people only
         _check_active(standing)
         _take_place(slot.pk)
         try:
-            appt = _store_booking(user=user, slot=slot, item_code=item_code, at=at)
+            appt = Appointment.objects.create(
+                number=_number(at),
+                user=user,
+                slot=slot,
+                outlet=slot.outlet,
+                item_code=item_code,
+                status=AppointmentStatus.BOOKED,
+                created_at=at,
+            )
         except IntegrityError:
             # A concurrent request of the same person won the partial unique index; raising
             # out of the atomic block rolls the place taken above back with it.
@@ -336,7 +217,7 @@ def appointment_reschedule(*, user: Any, number: str, slot_id: int, at: dt.datet
         raise Conflict(gettext("距开始时间太近，不能改约"), code="too_late")
     if slot_id == appt.slot_id:
         return appt
-    new = _slot_for_item(slot_id, appt.item_code, at)
+    new = _slot_checked(slot_orm(slot_id=slot_id, item_code=appt.item_code), appt.item_code, at)
     if new.session_id is not None:
         session_check(session_id=new.session_id, user=user, at=at)
     old_slot = appt.slot_id

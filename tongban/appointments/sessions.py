@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from tongban.appointments.models import Slot, SpecialSession
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Forbidden, Invalid
 from tongban.common.ids import InvalidIdNumber, parse_id_number
@@ -64,7 +65,7 @@ def special_session_create(
     periods: list[tuple[dt.datetime, dt.datetime]],
     capacity: int,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Viewer | None = None,
 ) -> SpecialSession:
     """Open a 专场 at ``outlet`` for ``group`` with one slot of ``capacity`` per period.
     Raises Forbidden (not an administrator), Invalid (group, labels, ages, periods, capacity)."""

@@ -28,6 +28,7 @@ from tongban.appointments.visits import (
 from tongban.common.clock import SHANGHAI, now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, Invalid, NotFound
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 
 
@@ -135,11 +136,11 @@ def visit_act(request: HttpRequest, number: str) -> HttpResponse:
                 raise Invalid(gettext("请选择上门时间"))
             local: dt.datetime = form.cleaned_data["visit_at"]
             visit_at = local.replace(tzinfo=None).replace(tzinfo=SHANGHAI)
-            home_visit_schedule(actor=request.user, number=number, visit_at=visit_at, at=now())
+            home_visit_schedule(actor=viewer(request), number=number, visit_at=visit_at, at=now())
             messages.success(request, gettext("已安排上门时间，已通知申请人"))
         elif action in ("done", "cancel"):
             note = request.POST.get("note", "")
-            home_visit_close(actor=request.user, number=number, done=action == "done", note=note, at=now())
+            home_visit_close(actor=viewer(request), number=number, done=action == "done", note=note, at=now())
             messages.success(request, gettext("已办理"))
         else:
             raise Invalid(gettext("请求不完整"))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop as N_
 
 from tongban.appointments.models import HomeVisit, HomeVisitState
 from tongban.audit.services import audit_record
-from tongban.common.access import access_filter, access_get
+from tongban.common.access import Viewer, access_filter, access_get
 from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.roles import Role
@@ -111,14 +111,14 @@ def home_visit_request(
     return visit
 
 
-def _staff_visit(actor: Any, number: str) -> HomeVisit:
+def _staff_visit(actor: Viewer, number: str) -> HomeVisit:
     if getattr(actor, "role", None) not in STAFF:
         raise Forbidden(gettext("只有网点工作人员可以安排上门"))
     qs = HomeVisit.objects.select_for_update().select_related("outlet", "user")
     return access_get(actor, qs, write=True, number=number)
 
 
-def home_visit_schedule(*, actor: Any, number: str, visit_at: dt.datetime, at: dt.datetime) -> HomeVisit:
+def home_visit_schedule(*, actor: Viewer, number: str, visit_at: dt.datetime, at: dt.datetime) -> HomeVisit:
     """The outlet sets (or moves) the visit time; the citizen is told. Raises Forbidden (not the
     outlet's staff), NotFound, Conflict (done or cancelled), Invalid (a time in the past)."""
     with transaction.atomic():
@@ -127,7 +127,7 @@ def home_visit_schedule(*, actor: Any, number: str, visit_at: dt.datetime, at: d
             raise Conflict(gettext("该上门申请已结束"), code="home_visit_closed")
         if visit_at.tzinfo is None or visit_at <= at:
             raise Invalid(gettext("上门时间须晚于现在"), code="visit_past")
-        visit.state, visit.visit_at, visit.scheduled_by = HomeVisitState.SCHEDULED, visit_at, actor
+        visit.state, visit.visit_at, visit.scheduled_by_id = HomeVisitState.SCHEDULED, visit_at, actor.pk
         visit.save(update_fields=["state", "visit_at", "scheduled_by"])
         audit_record(
             action="home_visit.schedule",
@@ -154,7 +154,7 @@ def home_visit_schedule(*, actor: Any, number: str, visit_at: dt.datetime, at: d
     return visit
 
 
-def home_visit_close(*, actor: Any, number: str, done: bool, note: str, at: dt.datetime) -> HomeVisit:
+def home_visit_close(*, actor: Viewer, number: str, done: bool, note: str, at: dt.datetime) -> HomeVisit:
     """The outlet records the visit as done (``done``) or cancels the request with a ``note``
     (the citizen is told); a citizen may cancel their own open request. Raises Forbidden,
     NotFound, Conflict (already closed, or done before it was scheduled), Invalid (a

@@ -31,7 +31,9 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from tongban.audit.keys import audit_public_keys, audit_signer
 from tongban.audit.services import audit_record
@@ -233,13 +235,21 @@ def checkpoint_locate(*, storage: Storage, keys: KeySet, tables: AuditTables, ch
 def _snapshot(tables: AuditTables) -> list[tuple[int, int, str, int]]:
     """(chain, seq, hash, entries up to seq) of every non-empty chain, in one statement, so one
     instant on PostgreSQL (a statement sees one snapshot)."""
-    entries, heads = tables.quoted()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT h.id, h.seq, h.hash, (SELECT count(*) FROM {entries} e WHERE e.chain = h.id AND e.seq <= h.seq) "  # noqa: S608
-            f"FROM {heads} h WHERE h.seq > 0 ORDER BY h.id"
-        )
-        return [(int(c), int(s), str(h), int(n)) for c, s, h, n in cursor.fetchall()]
+    entry, head = tables.models()
+    upto = (
+        entry.objects.filter(chain=OuterRef("id"), seq__lte=OuterRef("seq"))
+        .order_by()
+        .values("chain")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    rows = (
+        head.objects.filter(seq__gt=0)
+        .annotate(n=Coalesce(Subquery(upto), 0))
+        .order_by("id")
+        .values_list("id", "seq", "hash", "n")
+    )
+    return [(int(c), int(s), str(h), int(n)) for c, s, h, n in rows]
 
 
 def _check_since(

@@ -40,7 +40,6 @@ from tongban.common.clock import now
 from tongban.common.errors import DomainError, Forbidden, Invalid
 from tongban.common.masking import mask_id_number
 from tongban.common.params import PageNumber
-from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.request import viewer
 from tongban.common.roles import Role
 
@@ -146,9 +145,8 @@ def submit(
     refuse, in the same transaction). With an ``Idempotency-Key`` a retry returns the first case
     (200) and the same key with a different body is refused (409)."""
     at = now()
-    submit_rate_limit(who=request.user.pk, at=at)
     result = case_submit(
-        actor=request.user,
+        actor=viewer(request),
         item_code=payload.item_code,
         form=payload.form,
         channel=payload.channel,
@@ -159,6 +157,7 @@ def submit(
         decision=Decision(payload.decision, payload.reason) if payload.decision else None,
         expedited=payload.expedited,
         elder_help=payload.elder_help,
+        rate_limited=True,
     )
     if result.created:
         return Status(201, _case(request, result.case.number, written=result))
@@ -221,7 +220,7 @@ def bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
     at = now()
     for number in dict.fromkeys(payload.numbers):
         try:
-            case_transition(number=number, to=payload.to, actor=request.user, now=at)
+            case_transition(number=number, to=payload.to, actor=viewer(request), now=at)
         except DomainError as exc:
             refused[number] = exc.message
         else:
@@ -248,7 +247,7 @@ def detail(request: HttpRequest, number: str) -> dict[str, Any]:
 @router.post("/{number}/accept", response=CaseOut, summary="Accept (受理), optionally under 告知承诺")
 def accept(request: HttpRequest, number: str, payload: AcceptIn) -> dict[str, Any]:
     case_accept(
-        number=number, actor=request.user, now=now(), commitment=payload.commitment, presented=payload.presented
+        number=number, actor=viewer(request), now=now(), commitment=payload.commitment, presented=payload.presented
     )
     return _case(request, number)
 
@@ -256,12 +255,17 @@ def accept(request: HttpRequest, number: str, payload: AcceptIn) -> dict[str, An
 @router.post("/{number}/transitions", response=CaseOut, summary="Move the case (see `allowed`)")
 def transition(request: HttpRequest, number: str, payload: TransitionIn) -> dict[str, Any]:
     case_transition(
-        number=number, to=payload.to, actor=request.user, now=now(), reason=payload.reason, materials=payload.materials
+        number=number,
+        to=payload.to,
+        actor=viewer(request),
+        now=now(),
+        reason=payload.reason,
+        materials=payload.materials,
     )
     return _case(request, number)
 
 
 @router.post("/{number}/materials", response=CaseOut, summary="Hand in a missing or promised material")
 def material(request: HttpRequest, number: str, payload: MaterialIn) -> dict[str, Any]:
-    case_material_provide(number=number, code=payload.code, actor=request.user, now=now())
+    case_material_provide(number=number, code=payload.code, actor=viewer(request), now=now())
     return _case(request, number)

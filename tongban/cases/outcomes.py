@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tongban.common.access import Viewer
 from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, DomainError, Forbidden, Invalid
 
@@ -311,7 +312,7 @@ def _steps(item: Any, role: str) -> list[Any]:
     return [s for s in item.approval if s.role == role]
 
 
-def accept_check(*, item: Any, actor: Any) -> None:
+def accept_check(*, item: Any, actor: Viewer | None) -> None:
     """受理: when the item's first approval step is a clerk's (e.g. 积分核定), a clerk of that
     department takes it. Raises Forbidden."""
     if actor is None or getattr(actor, "role", "") == "admin" or not item.approval:
@@ -323,13 +324,13 @@ def accept_check(*, item: Any, actor: Any) -> None:
     _department(actor, first)
 
 
-def _department(actor: Any, step: Any) -> None:
+def _department(actor: Viewer | None, step: Any) -> None:
     dept = getattr(actor, "department", "") or ""
     if step.department and dept and dept != step.department:
         raise Forbidden(_("「%(step)s」须由本事项的主管部门办理。") % {"step": step.name_zh}, code="step_department")
 
 
-def approve_check(*, case: Any, item: Any, actor: Any, now: dt.datetime) -> None:
+def approve_check(*, case: Any, item: Any, actor: Viewer | None, now: dt.datetime) -> None:
     """批准: the item's approver step is taken by an approver of its department, and the result
     can be built (``result_plan``). Raises Forbidden or Invalid."""
     if actor is not None and getattr(actor, "role", "") != "admin":

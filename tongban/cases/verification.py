@@ -23,7 +23,7 @@ from django.utils.translation import get_language, gettext
 from tongban.audit.services import audit_record
 from tongban.cases.machine import TERMINAL
 from tongban.cases.models import Case, CaseMaterial, Status
-from tongban.common.access import access_get
+from tongban.common.access import Viewer, access_get
 from tongban.common.errors import Conflict, Forbidden, NotFound
 from tongban.common.masking import mask_text
 from tongban.common.roles import Role
@@ -92,7 +92,7 @@ def approval_gate(case: Case, target: str) -> None:
         )
 
 
-def case_material_verify(*, number: str, code: str, actor: Any, now: dt.datetime) -> Case:
+def case_material_verify(*, number: str, code: str, actor: Viewer, now: dt.datetime) -> Case:
     """A clerk or approver records that they checked an uploaded stand-in and it is genuine.
     Raises Forbidden (role), NotFound (case out of scope, no such material), Conflict (closed,
     nothing awaiting verification)."""

@@ -36,7 +36,7 @@ from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.params import page_or_first
-from tongban.common.ratelimit import submit_rate_limit
+from tongban.common.ratelimit import submit_rate_reached
 from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.registry.selectors import region_name
@@ -69,8 +69,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     token = request.POST.get("submit_token", "") if request.method == "POST" else uuid.uuid4().hex
     form = form_class(request.POST or None)
     if request.method == "POST":
-        try:  # before any file is stored
-            submit_rate_limit(who=request.user.pk, at=at)
+        try:  # before any file is stored; counted by case_submit unless the token was used (a replay)
+            submit_rate_reached(who=request.user.pk, at=at)
         except DomainError as exc:
             _problem(form, exc)
         presented: list[str] = []
@@ -93,7 +93,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid() and token:
             try:
                 result = case_submit(
-                    actor=request.user,
+                    actor=viewer(request),
                     item_code=item.code,
                     form=form_data(form),
                     channel="online",
@@ -102,6 +102,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     files=uploads,
                     idempotency_key=f"form:{token[:60]}",
                     expedited=request.POST.get("expedited") == "1",
+                    rate_limited=True,
                 )
             except DomainError as exc:
                 _problem(form, exc)
@@ -174,12 +175,12 @@ def act(request: HttpRequest, number: str) -> HttpResponse:
         return confirm
     try:
         if to == Status.ACCEPTED:
-            case_accept(number=number, actor=request.user, now=now(), commitment=form.cleaned_data["commitment"])
+            case_accept(number=number, actor=viewer(request), now=now(), commitment=form.cleaned_data["commitment"])
         else:
             case_transition(
                 number=number,
                 to=to,
-                actor=request.user,
+                actor=viewer(request),
                 now=now(),
                 reason=reason,
                 materials=request.POST.getlist("materials") if to == Status.SUPPLEMENT_REQUESTED else (),
@@ -206,7 +207,7 @@ def material(request: HttpRequest, number: str) -> HttpResponse:
         material_upload_check(user=request.user, number=number, code=code)
         at = now()
         path = store_upload(f=f, user_pk=request.user.pk, token=number, code=code, at=at)
-        case_material_provide(number=number, code=code, actor=request.user, now=at, file=path)
+        case_material_provide(number=number, code=code, actor=viewer(request), now=at, file=path)
         path = ""
     except ValueError as exc:
         return _detail(request, number, status=400, error=str(exc))
@@ -262,7 +263,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     at = now()
     for number in numbers:
         try:
-            case_transition(number=number, to=to, actor=request.user, now=at)
+            case_transition(number=number, to=to, actor=viewer(request), now=at)
             done += 1
         except DomainError as exc:
             refused.append(f"{number}: {exc.message}")

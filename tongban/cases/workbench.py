@@ -20,6 +20,7 @@ from tongban.cases.selectors import item_spec, materials_resolve
 from tongban.cases.services import Decision, case_submit
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, NotFound
+from tongban.common.request import viewer
 
 DECISIONS = ("accept", "commitment", "refuse")
 
@@ -83,7 +84,7 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
     elif form.is_valid():
         try:
             case = case_submit(
-                actor=request.user,
+                actor=viewer(request),
                 item_code=item.code,
                 form=form_data(form),
                 channel="window",

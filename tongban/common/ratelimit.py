@@ -58,17 +58,39 @@ def rate_limit_hit(*, scope: str, who: object, limit: int, window_seconds: int, 
     window = int(at.timestamp()) // window_seconds
     count = rate_hit(scope=scope, subject=f"{who}|{window}", window=window_seconds * 2)
     if count > limit:
-        retry = window_seconds - int(at.timestamp()) % window_seconds
-        raise TooMany(
-            gettext("提交过于频繁，请稍后再试"),
-            code="rate_limited",
-            retry_after=retry,
-        )
+        _too_many(at, window_seconds)
+
+
+def rate_limit_reached(*, scope: str, who: object, limit: int, window_seconds: int, at: dt.datetime) -> None:
+    """Raise TooMany when ``who`` has used all of ``limit`` in the window holding ``at``, without
+    counting anything (a look before work that the counted attempt would waste)."""
+    if limit <= 0:
+        return
+    window = int(at.timestamp()) // window_seconds
+    if rate_count(scope=scope, subject=f"{who}|{window}") >= limit:
+        _too_many(at, window_seconds)
+
+
+def _too_many(at: dt.datetime, window_seconds: int) -> None:
+    raise TooMany(
+        gettext("提交过于频繁，请稍后再试"),
+        code="rate_limited",
+        retry_after=window_seconds - int(at.timestamp()) % window_seconds,
+    )
 
 
 def submit_rate_limit(*, who: object, at: dt.datetime) -> None:
-    """One case submission by account ``who`` (API and pages share the count): at most
-    ``SUBMIT_RATE_PER_HOUR`` an hour. Raises TooMany."""
+    """Count one case submission by account ``who`` (API and pages share the count): at most
+    ``SUBMIT_RATE_PER_HOUR`` an hour. ``case_submit(rate_limited=True)`` calls it once it knows
+    the submission is not a replay of an idempotency key. Raises TooMany."""
     from django.conf import settings
 
     rate_limit_hit(scope="submit", who=who, limit=settings.SUBMIT_RATE_PER_HOUR, window_seconds=3600, at=at)
+
+
+def submit_rate_reached(*, who: object, at: dt.datetime) -> None:
+    """Raise TooMany when account ``who`` has no submission left this hour, counting nothing
+    (the citizen's page looks before it stores uploaded files)."""
+    from django.conf import settings
+
+    rate_limit_reached(scope="submit", who=who, limit=settings.SUBMIT_RATE_PER_HOUR, window_seconds=3600, at=at)

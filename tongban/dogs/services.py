@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tongban.audit.services import audit_record
-from tongban.common.access import access_get
+from tongban.common.access import Viewer, access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.ratelimit import rate_limit_hit
 from tongban.common.roles import Department, Role
@@ -43,7 +43,7 @@ def _text(value: str | None, *, limit: int, field: str, message: str, required: 
     return text
 
 
-def violation_record(*, actor: Any, licence: str, kind: str, place: str, note: str, now: dt.datetime) -> Violation:
+def violation_record(*, actor: Viewer, licence: str, kind: str, place: str, note: str, now: dt.datetime) -> Violation:
     """An officer records a violation against the dog licence with this certificate number or
     chip. Raises Forbidden (not a 治安 officer), NotFound (no such licence in force), Invalid."""
     _officer(actor)
@@ -60,7 +60,7 @@ def violation_record(*, actor: Any, licence: str, kind: str, place: str, note: s
             place=place,
             note=note,
             recorded_at=now,
-            recorded_by=actor,
+            recorded_by_id=actor.pk,
         )
         audit_record(
             action="dog.violation",
@@ -94,7 +94,7 @@ def report_submit(
     return r
 
 
-def report_close(*, pk: int, actor: Any, note: str, now: dt.datetime) -> Report:
+def report_close(*, pk: int, actor: Viewer, note: str, now: dt.datetime) -> Report:
     """An officer closes an open report with what was done. Raises Forbidden, NotFound,
     Conflict (already closed), Invalid (no note)."""
     _officer(actor)
@@ -103,7 +103,7 @@ def report_close(*, pk: int, actor: Any, note: str, now: dt.datetime) -> Report:
         r = access_get(actor, Report.objects.select_for_update(), write=True, pk=pk)
         if r.state != ReportState.OPEN:
             raise Conflict(_("该举报已办结"), code="closed")
-        r.state, r.closed_at, r.closed_by, r.close_note = ReportState.CLOSED, now, actor, note
+        r.state, r.closed_at, r.closed_by_id, r.close_note = ReportState.CLOSED, now, actor.pk, note
         r.save(update_fields=["state", "closed_at", "closed_by", "close_note"])
         audit_record(action="dog.report_close", object_type="dog_report", object_id=str(pk), at=now, actor=actor)
     return r

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError
-from tongban.common.request import client_ip
+from tongban.common.request import client_ip, viewer
 from tongban.common.roles import Role
 from tongban.dogs import services as svc
 from tongban.dogs.forms import CloseForm, ReportForm, ViolationForm
@@ -40,7 +40,7 @@ def record(request: HttpRequest) -> HttpResponse:
     form = ViolationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            v = svc.violation_record(actor=request.user, now=now(), **form.cleaned_data)
+            v = svc.violation_record(actor=viewer(request), now=now(), **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -91,7 +91,7 @@ def report_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise DomainError(_("请填写处理结果（不超过 300 字）"), code="note")
-        svc.report_close(pk=pk, actor=request.user, note=form.cleaned_data["note"], now=now())
+        svc.report_close(pk=pk, actor=viewer(request), note=form.cleaned_data["note"], now=now())
         messages.success(request, _("举报已办结"))
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from tongban.common.access import access_filter, access_get
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import NotFound
 from tongban.enterprises.models import (
     Enterprise,
@@ -20,7 +21,6 @@ from tongban.enterprises.models import (
     TruckPass,
 )
 from tongban.enterprises.roads import RoadDecision, class_name, road_allowed, road_table
-from tongban.workdays.calendar import SHANGHAI
 
 
 def enterprises_for(*, user: Any) -> QuerySet[Enterprise]:

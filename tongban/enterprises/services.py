@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from tongban.audit.services import audit_record
+from tongban.common.access import Viewer
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.roles import Department, Role
 from tongban.enterprises.models import (
@@ -26,7 +27,7 @@ TRUCK_PASS_ITEM = "truck_pass"  # noqa: S105 (an item code, not a secret)
 MAX_VEHICLES_PER_APPLICATION = 50
 
 
-def _membership(*, actor: Any, uscc: str, admin: bool) -> Membership:
+def _membership(*, actor: Viewer, uscc: str, admin: bool) -> Membership:
     """The actor's membership of the enterprise. Raises NotFound (not a member) or Forbidden
     (a member where an administrator is needed)."""
     person_id = getattr(actor, "person_id", None)
@@ -41,7 +42,7 @@ def _membership(*, actor: Any, uscc: str, admin: bool) -> Membership:
     return membership
 
 
-def membership_add(*, actor: Any, uscc: str, id_number: str, role: str, now: dt.datetime) -> Membership:
+def membership_add(*, actor: Viewer, uscc: str, id_number: str, role: str, now: dt.datetime) -> Membership:
     """An administrator adds a real-name citizen (by ID number, from the registry) as an
     administrator or member. Raises Forbidden, NotFound, Invalid (unknown person or role),
     Conflict (already a member)."""
@@ -81,7 +82,7 @@ def _pass_form(*, vehicle: FleetVehicle, start_on: dt.date, days: int, area: str
 
 
 def truck_pass_apply(
-    *, actor: Any, uscc: str, plates: list[str], start_on: dt.date, days: int, area: str, now: dt.datetime
+    *, actor: Viewer, uscc: str, plates: list[str], start_on: dt.date, days: int, area: str, now: dt.datetime
 ) -> list[TruckPass]:
     """An enterprise administrator applies for passes for one or many of the enterprise's trucks:
     one truck-pass case per vehicle (the catalog item is one plate per application), its form
@@ -154,7 +155,7 @@ def truck_pass_apply(
 # --- liaison requests (项目警长 / 驻企联络员) ---------------------------------------------------
 
 
-def liaison_file(*, actor: Any, uscc: str, subject: str, body: str, now: dt.datetime) -> LiaisonRequest:
+def liaison_file(*, actor: Viewer, uscc: str, subject: str, body: str, now: dt.datetime) -> LiaisonRequest:
     """A member files a problem with the enterprise's liaison officer. Raises Forbidden/NotFound, Invalid."""
     own = _membership(actor=actor, uscc=uscc, admin=False)
     subject, body = subject.strip(), body.strip()
@@ -173,7 +174,7 @@ def liaison_file(*, actor: Any, uscc: str, subject: str, body: str, now: dt.date
     return req
 
 
-def _audit(req: LiaisonRequest, action: str, actor: Any, now: dt.datetime) -> None:
+def _audit(req: LiaisonRequest, action: str, actor: Viewer, now: dt.datetime) -> None:
     audit_record(
         action=action, object_type="liaison_request", object_id=str(req.pk), at=now, actor=actor,
         data={"status": req.status, "enterprise": req.enterprise.uscc},
@@ -187,7 +188,7 @@ def _locked(*, pk: int) -> LiaisonRequest:
     return req
 
 
-def _officer(actor: Any, req: LiaisonRequest) -> None:
+def _officer(actor: Viewer, req: LiaisonRequest) -> None:
     """The liaison officer of the enterprise, any approver of the request's department, or an administrator."""
     role = getattr(actor, "role", None)
     if role == Role.ADMIN:
@@ -197,7 +198,7 @@ def _officer(actor: Any, req: LiaisonRequest) -> None:
     raise NotFound("未找到该记录 / Not found")
 
 
-def liaison_reply(*, actor: Any, pk: int, reply: str, now: dt.datetime) -> LiaisonRequest:
+def liaison_reply(*, actor: Viewer, pk: int, reply: str, now: dt.datetime) -> LiaisonRequest:
     """The officer answers an open (or reopened) request. Raises NotFound, Invalid, Conflict."""
     reply = reply.strip()
     if not reply:
@@ -207,13 +208,13 @@ def liaison_reply(*, actor: Any, pk: int, reply: str, now: dt.datetime) -> Liais
         _officer(actor, req)
         if req.status != LiaisonStatus.OPEN:
             raise Conflict("该问题不在待答复状态 / This request is not waiting for a reply", code="state")
-        req.status, req.reply, req.officer, req.replied_at = LiaisonStatus.REPLIED, reply[:2000], actor, now
+        req.status, req.reply, req.officer_id, req.replied_at = LiaisonStatus.REPLIED, reply[:2000], actor.pk, now
         req.save(update_fields=["status", "reply", "officer", "replied_at"])
         _audit(req, "liaison.reply", actor, now)
     return req
 
 
-def liaison_resolve(*, actor: Any, pk: int, now: dt.datetime) -> LiaisonRequest:
+def liaison_resolve(*, actor: Viewer, pk: int, now: dt.datetime) -> LiaisonRequest:
     """The enterprise (a member) accepts the reply, or the officer closes it: replied → resolved.
     Raises NotFound, Conflict."""
     with transaction.atomic():
@@ -227,7 +228,7 @@ def liaison_resolve(*, actor: Any, pk: int, now: dt.datetime) -> LiaisonRequest:
     return req
 
 
-def liaison_reopen(*, actor: Any, pk: int, now: dt.datetime) -> LiaisonRequest:
+def liaison_reopen(*, actor: Viewer, pk: int, now: dt.datetime) -> LiaisonRequest:
     """A member is not satisfied with the reply: replied → open. Raises NotFound, Conflict."""
     with transaction.atomic():
         req = _locked(pk=pk)
@@ -240,14 +241,14 @@ def liaison_reopen(*, actor: Any, pk: int, now: dt.datetime) -> LiaisonRequest:
     return req
 
 
-def _member_or_officer(actor: Any, req: LiaisonRequest) -> None:
+def _member_or_officer(actor: Viewer, req: LiaisonRequest) -> None:
     if getattr(actor, "role", None) in (Role.CITIZEN, Role.ENTERPRISE):
         _membership(actor=actor, uscc=req.enterprise.uscc, admin=False)
     else:
         _officer(actor, req)
 
 
-def enterprise_liaison_assign(*, enterprise: Enterprise, officer: Any, actor: Any, now: dt.datetime) -> None:
+def enterprise_liaison_assign(*, enterprise: Enterprise, officer: Any, actor: Viewer | None, now: dt.datetime) -> None:
     """Name an approver as the enterprise's liaison officer (set-up and demo)."""
     with transaction.atomic():
         enterprise.liaison = officer

@@ -15,17 +15,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tongban.common.clock import now
+from tongban.common.clock import SHANGHAI, now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_name
 from tongban.common.params import bounded_int
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.enterprises import selectors as sel
 from tongban.enterprises import services as svc
 from tongban.enterprises.models import Body, MemberRole
 from tongban.enterprises.roads import class_name
-from tongban.workdays.calendar import SHANGHAI
 
 CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
 
@@ -94,7 +94,7 @@ def apply_passes(request: HttpRequest, uscc: str) -> HttpResponse:
         return redirect("enterprises:detail", uscc=uscc)
     try:
         passes = svc.truck_pass_apply(
-            actor=request.user,
+            actor=viewer(request),
             uscc=uscc,
             plates=request.POST.getlist("plates")[:60],
             start_on=start_on,
@@ -115,7 +115,7 @@ def apply_passes(request: HttpRequest, uscc: str) -> HttpResponse:
 def add_member(request: HttpRequest, uscc: str) -> HttpResponse:
     try:
         svc.membership_add(
-            actor=request.user,
+            actor=viewer(request),
             uscc=uscc,
             id_number=request.POST.get("id_number", "").strip().upper()[:18],
             role=request.POST.get("role", ""),
@@ -134,7 +134,7 @@ def add_member(request: HttpRequest, uscc: str) -> HttpResponse:
 def file_request(request: HttpRequest, uscc: str) -> HttpResponse:
     try:
         svc.liaison_file(
-            actor=request.user,
+            actor=viewer(request),
             uscc=uscc,
             subject=request.POST.get("subject", "")[:100],
             body=request.POST.get("body", "")[:2000],
@@ -153,11 +153,11 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Reply (officer), resolve (member or officer) or reopen (member) a liaison request."""
     try:
         if step == "reply":
-            r = svc.liaison_reply(actor=request.user, pk=pk, reply=request.POST.get("reply", "")[:2000], now=now())
+            r = svc.liaison_reply(actor=viewer(request), pk=pk, reply=request.POST.get("reply", "")[:2000], now=now())
         elif step == "resolve":
-            r = svc.liaison_resolve(actor=request.user, pk=pk, now=now())
+            r = svc.liaison_resolve(actor=viewer(request), pk=pk, now=now())
         else:
-            r = svc.liaison_reopen(actor=request.user, pk=pk, now=now())
+            r = svc.liaison_reopen(actor=viewer(request), pk=pk, now=now())
     except DomainError as exc:
         messages.error(request, said(exc))
         r = None

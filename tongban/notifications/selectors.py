@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.utils.translation import get_language
 
 from tongban.notifications.kinds import render
 from tongban.notifications.models import Message
-
-UNREAD_CAP = 99  # the header shows "99+" beyond this: the count stops there
+from tongban.notifications.sql import UNREAD_CAP as UNREAD_CAP  # re-exported
+from tongban.notifications.sql import unread_count_sql as unread_count_sql  # re-exported: accounts.sql embeds it
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,19 +39,6 @@ def inbox_page(*, user: Any, page: Any, per_page: int = 20) -> tuple[Page[Any], 
     paged = Paginator(qs, per_page).get_page(page)
     language = get_language() or "zh-hans"
     return paged, [_row(m, language) for m in paged.object_list]
-
-
-def unread_count_sql(*, user_id_column: str) -> str:
-    """A scalar subquery counting (up to UNREAD_CAP + 1) the unread inbox messages of the user
-    whose id is ``user_id_column``: the session's user load reads it in its own statement, so the
-    header's count costs no round trip (accounts.selectors.user_by_pk)."""
-    qn = connection.ops.quote_name
-    table = qn(Message._meta.db_table)
-    inbox = "TRUE" if connection.vendor == "postgresql" else "1"
-    return (
-        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} m WHERE m.{qn('recipient_id')} = {user_id_column} "  # noqa: S608
-        f"AND m.{qn('read_at')} IS NULL AND m.{qn('inbox')} = {inbox} LIMIT {UNREAD_CAP + 1}) unread)"
-    )
 
 
 def unread_count(*, user: Any) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, Prefetch, QuerySet
 from django.utils.translation import gettext
 
 from tongban.common.clock import SHANGHAI
@@ -40,6 +40,7 @@ from tongban.outlets.geo import (
 )
 from tongban.outlets.geo.travel import round_minutes
 from tongban.outlets.models import Outlet, OutletItem, OutletKind
+from tongban.outlets.sql import outlet_accepts_sql as outlet_accepts_sql  # re-exported: appointments.sql embeds it
 
 SNAPSHOT_TTL = 30.0  # seconds until another process's outlet changes are seen here
 _KIND_LABELS = dict(OutletKind.choices)
@@ -50,16 +51,12 @@ def outlets_for_item(*, item_code: str) -> QuerySet[Outlet]:
     return Outlet.objects.filter(active=True, items__item_code=item_code).order_by("code")
 
 
-def outlet_accepts_sql(*, outlet_column: str) -> str:
-    """An SQL condition (PostgreSQL and SQLite) that holds when the outlet whose id is in
-    ``outlet_column`` is active and accepts an item: ``outlets_for_item`` for a caller that
-    checks it inside its own single query. Takes two parameters: True, then the item code."""
-    outlet = Outlet._meta.db_table
-    item = OutletItem._meta.db_table
-    return (
-        f"EXISTS (SELECT 1 FROM {outlet} o JOIN {item} i ON i.outlet_id = o.id"  # noqa: S608  (names, not values)
-        f" WHERE o.id = {outlet_column} AND o.active = %s AND i.item_code = %s)"
-    )
+def outlet_accepts(*, outlet_id: Any, item_code: str) -> Exists:
+    """An ORM condition that holds when the outlet ``outlet_id`` (an id or an ``OuterRef``) is active
+    and accepts ``item_code``: ``outlets_for_item`` for a caller that checks it inside its own
+    query, e.g. ``Slot.objects.annotate(handles=outlet_accepts(outlet_id=OuterRef("outlet_id"), ...))``
+    (the ORM twin of ``outlet_accepts_sql``)."""
+    return Exists(OutletItem.objects.filter(outlet_id=outlet_id, outlet__active=True, item_code=item_code))
 
 
 def outlets_bookable() -> list[tuple[Outlet, list[str]]]:

@@ -14,6 +14,7 @@ from pydantic import Field
 from tongban.common.clock import now
 from tongban.common.masking import mask_address, mask_name
 from tongban.common.params import PageNumber, RowId
+from tongban.common.request import viewer
 from tongban.rentals import hazards as hz
 from tongban.rentals import services as svc
 from tongban.rentals.limits import rental_limits
@@ -99,7 +100,9 @@ class ReviewIn(Schema):
 
 @router.post("/properties/{number}/review", response=PropertyOut, summary="Approve or refuse a declaration")
 def review(request: HttpRequest, number: str, payload: ReviewIn) -> dict[str, Any]:
-    svc.property_review(number=number[:20], actor=request.user, approve=payload.approve, note=payload.note, now=now())
+    svc.property_review(
+        number=number[:20], actor=viewer(request), approve=payload.approve, note=payload.note, now=now()
+    )
     return _property(property_detail(user=request.user, number=number[:20]))
 
 
@@ -160,7 +163,7 @@ class AnswerIn(Schema):
 
 @router.post("/tenancies/{pk}/answer", response=TenancyOut, summary="The landlord confirms or disputes")
 def tenancy_answer(request: HttpRequest, pk: RowId, payload: AnswerIn) -> dict[str, Any]:
-    svc.tenancy_answer(pk=pk, actor=request.user, confirm=payload.confirm, note=payload.note, now=now())
+    svc.tenancy_answer(pk=pk, actor=viewer(request), confirm=payload.confirm, note=payload.note, now=now())
     return _tenancy_for(request.user, pk)
 
 
@@ -170,7 +173,7 @@ class MoveOutIn(Schema):
 
 @router.post("/tenancies/{pk}/move-out", response=TenancyOut, summary="The tenant declares moving out")
 def tenancy_move_out(request: HttpRequest, pk: RowId, payload: MoveOutIn) -> dict[str, Any]:
-    svc.tenancy_move_out(pk=pk, actor=request.user, moved_out_on=payload.moved_out_on, now=now())
+    svc.tenancy_move_out(pk=pk, actor=viewer(request), moved_out_on=payload.moved_out_on, now=now())
     return _tenancy_for(request.user, pk)
 
 
@@ -210,7 +213,7 @@ def _hazard(h: Hazard) -> dict[str, Any]:
 
 @router.post("/properties/{number}/hazards", response={201: HazardOut}, summary="Record a hazard (房屋隐患)")
 def hazard_record(request: HttpRequest, number: str, payload: HazardIn) -> tuple[int, dict[str, Any]]:
-    h = hz.hazard_record(number=number[:20], actor=request.user, now=now(), **payload.dict())
+    h = hz.hazard_record(number=number[:20], actor=viewer(request), now=now(), **payload.dict())
     return 201, _hazard(hazard_get(user=request.user, pk=h.pk))
 
 
@@ -226,7 +229,7 @@ class RectifyIn(Schema):
 
 @router.post("/hazards/{pk}/rectify", response=HazardOut, summary="The landlord reports rectification")
 def hazard_rectify(request: HttpRequest, pk: RowId, payload: RectifyIn) -> dict[str, Any]:
-    hz.hazard_rectify(pk=pk, actor=request.user, note=payload.note, now=now())
+    hz.hazard_rectify(pk=pk, actor=viewer(request), note=payload.note, now=now())
     return _hazard(hazard_get(user=request.user, pk=pk))
 
 
@@ -239,11 +242,11 @@ class VerdictIn(Schema):
 @router.post("/hazards/{pk}/verdict", response=HazardOut, summary="The officer closes or reopens a hazard")
 def hazard_verdict(request: HttpRequest, pk: RowId, payload: VerdictIn) -> dict[str, Any]:
     if payload.close:
-        hz.hazard_close(pk=pk, actor=request.user, now=now())
+        hz.hazard_close(pk=pk, actor=viewer(request), now=now())
     else:
         hz.hazard_reopen(
             pk=pk,
-            actor=request.user,
+            actor=viewer(request),
             note=payload.note,
             working_days=payload.working_days or rental_limits().hazard_default_days,
             now=now(),

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tongban.audit.services import audit_record
-from tongban.common.access import access_filter
+from tongban.common.access import Viewer, access_filter
 from tongban.common.errors import Forbidden, Invalid
 from tongban.common.roles import Role
 from tongban.notifications.services import notify
@@ -89,7 +89,7 @@ def area_people(region: Any) -> list[Any]:
     return list(User.objects.filter(Q(pk__in=landlords) | Q(pk__in=tenants), is_active=True).order_by("pk"))
 
 
-def notice_publish(*, actor: Any, area_code: str, title: str, body: str, now: dt.datetime) -> RentalNotice:
+def notice_publish(*, actor: Viewer, area_code: str, title: str, body: str, now: dt.datetime) -> RentalNotice:
     """A 治安 officer publishes a notice to an area of their station's district (any area for an
     officer not placed at a station, or an administrator); every landlord and tenant there is
     told once. Raises Forbidden (not a 治安 officer; an area outside the station's district),
@@ -119,7 +119,7 @@ def notice_publish(*, actor: Any, area_code: str, title: str, body: str, now: dt
             title=title,
             body=body,
             published_at=now,
-            published_by=actor,
+            published_by_id=actor.pk,
         )
         people = area_people(region)
         RentalNoticeRecipient.objects.bulk_create([RentalNoticeRecipient(notice=notice, user=p) for p in people])

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tongban.audit.services import audit_record
-from tongban.common.access import access_get
+from tongban.common.access import Viewer, access_get
 from tongban.common.clock import SHANGHAI, local_today
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.roles import Role
@@ -69,7 +68,7 @@ def _due(hazard: Hazard) -> dict[str, str]:
 def hazard_record(
     *,
     number: str,
-    actor: Any,
+    actor: Viewer,
     kind: str,
     note: str,
     working_days: int,
@@ -96,7 +95,7 @@ def hazard_record(
             note=note,
             photo=picture,
             recorded_at=now,
-            recorded_by=actor,
+            recorded_by_id=actor.pk,
             working_days=working_days,
             due_at=_deadline(now, working_days),
         )
@@ -118,7 +117,7 @@ def hazard_record(
     return hazard
 
 
-def hazard_rectify(*, pk: int, actor: Any, note: str, photo: bytes | None = None, now: dt.datetime) -> Hazard:
+def hazard_rectify(*, pk: int, actor: Viewer, note: str, photo: bytes | None = None, now: dt.datetime) -> Hazard:
     """The landlord reports the hazard rectified, with a note and optionally a photo. Raises
     NotFound (not theirs), Forbidden (not a citizen), Conflict (not open), Invalid."""
     if getattr(actor, "role", "") != Role.CITIZEN:
@@ -138,14 +137,14 @@ def hazard_rectify(*, pk: int, actor: Any, note: str, photo: bytes | None = None
     return hazard
 
 
-def _officer_hazard(actor: Any, pk: int) -> Hazard:
+def _officer_hazard(actor: Viewer, pk: int) -> Hazard:
     hazard = Hazard.objects.select_related("property").filter(pk=pk).first()
     number = hazard.property.number if hazard is not None else ""
     property_for_officer(user=actor, number=number)  # Forbidden / NotFound as for the property
     return Hazard.objects.select_for_update().select_related("property").get(pk=pk)
 
 
-def hazard_close(*, pk: int, actor: Any, now: dt.datetime) -> Hazard:
+def hazard_close(*, pk: int, actor: Viewer, now: dt.datetime) -> Hazard:
     """The officer accepts the rectification: the hazard is closed (销号). Raises Forbidden,
     NotFound, Conflict (not reported rectified)."""
     with transaction.atomic():
@@ -158,7 +157,7 @@ def hazard_close(*, pk: int, actor: Any, now: dt.datetime) -> Hazard:
     return hazard
 
 
-def hazard_reopen(*, pk: int, actor: Any, note: str, working_days: int, now: dt.datetime) -> Hazard:
+def hazard_reopen(*, pk: int, actor: Viewer, note: str, working_days: int, now: dt.datetime) -> Hazard:
     """The officer finds the rectification wanting: the hazard is open again with a new deadline
     and the landlord is told why. Raises Forbidden, NotFound, Conflict (not reported
     rectified), Invalid (no reason, days)."""

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tongban.audit.services import audit_record
-from tongban.common.access import access_filter, access_get
+from tongban.common.access import Viewer, access_filter, access_get
 from tongban.common.errors import Conflict, Invalid
 from tongban.common.roles import Role
 from tongban.notifications.services import notify
@@ -75,7 +75,7 @@ def question_ask(*, asker: Any, station_id: int, text: str, now: dt.datetime) ->
     return question
 
 
-def question_answer(*, pk: int, actor: Any, answer: str, now: dt.datetime) -> RentalQuestion:
+def question_answer(*, pk: int, actor: Viewer, answer: str, now: dt.datetime) -> RentalQuestion:
     """A 治安 officer of the station (or one not placed at a station, or an administrator)
     answers an open question; the asker is told. Raises Forbidden, NotFound (not the station's),
     Conflict (already answered), Invalid (no answer)."""

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from tongban.common.clock import now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
+from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.rentals import bulletins, helpdesk
 from tongban.rentals.forms import AnswerForm, NoticeForm, QuestionForm
@@ -39,7 +40,7 @@ def notices(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                notice = bulletins.notice_publish(actor=request.user, now=now(), **form.cleaned_data)
+                notice = bulletins.notice_publish(actor=viewer(request), now=now(), **form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -100,7 +101,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise DomainError(_("请填写答复（不超过 1000 字）"), code="answer")
-        helpdesk.question_answer(pk=pk, actor=request.user, answer=form.cleaned_data["answer"], now=now())
+        helpdesk.question_answer(pk=pk, actor=viewer(request), answer=form.cleaned_data["answer"], now=now())
         messages.success(request, _("已答复，提问人会收到通知"))
     except NotFound:
         raise Http404 from None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from tongban.audit.services import audit_record
-from tongban.common.access import access_get
+from tongban.common.access import Viewer, access_get
 from tongban.common.clock import local_today
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.masking import mask_address, mask_name
@@ -154,7 +154,7 @@ def property_declare(
     return prop
 
 
-def property_review(*, number: str, actor: Any, approve: bool, note: str = "", now: dt.datetime) -> RentalProperty:
+def property_review(*, number: str, actor: Viewer, approve: bool, note: str = "", now: dt.datetime) -> RentalProperty:
     """The station's 治安 officer approves or refuses a pending declaration; approval issues the
     QR token. Raises Forbidden, NotFound, Conflict (not pending), Invalid (a refusal needs a
     reason)."""
@@ -166,7 +166,7 @@ def property_review(*, number: str, actor: Any, approve: bool, note: str = "", n
         if prop.state != PropertyState.PENDING:
             raise Conflict(_("该申报已审核"), code="not_pending")
         prop.state = PropertyState.APPROVED if approve else PropertyState.REFUSED
-        prop.reviewed_at, prop.reviewed_by, prop.review_note = now, actor, note
+        prop.reviewed_at, prop.reviewed_by_id, prop.review_note = now, actor.pk, note
         prop.token_nonce = secrets.token_urlsafe(9) if approve else ""
         prop.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_note", "token_nonce"])
         outcome = N_("审核通过，可打印房屋二维码张贴") if approve else N_("不予通过")
@@ -193,7 +193,7 @@ def property_review(*, number: str, actor: Any, approve: bool, note: str = "", n
     return prop
 
 
-def property_close(*, number: str, actor: Any, now: dt.datetime) -> RentalProperty:
+def property_close(*, number: str, actor: Viewer, now: dt.datetime) -> RentalProperty:
     """The landlord stops letting an approved property: its QR code stops working. Raises
     NotFound (not theirs), Conflict (not approved, or tenants still living there)."""
     _citizen(actor)
@@ -290,7 +290,7 @@ def _tenancy_locked(user: Any, pk: int) -> Tenancy:
     return access_get(user, Tenancy.objects.select_for_update().select_related("property"), write=True, pk=pk)
 
 
-def tenancy_answer(*, pk: int, actor: Any, confirm: bool, note: str = "", now: dt.datetime) -> Tenancy:
+def tenancy_answer(*, pk: int, actor: Viewer, confirm: bool, note: str = "", now: dt.datetime) -> Tenancy:
     """The landlord confirms a tenant's declaration or disputes it (with a reason). Raises
     NotFound (not the landlord's), Forbidden (the tenant answering), Conflict (already
     answered), Invalid (a dispute without a reason)."""
@@ -318,7 +318,7 @@ def tenancy_answer(*, pk: int, actor: Any, confirm: bool, note: str = "", now: d
     return tenancy
 
 
-def tenancy_move_out(*, pk: int, actor: Any, moved_out_on: dt.date, now: dt.datetime) -> Tenancy:
+def tenancy_move_out(*, pk: int, actor: Viewer, moved_out_on: dt.date, now: dt.datetime) -> Tenancy:
     """The tenant declares moving out. Raises NotFound (not theirs), Forbidden (the landlord),
     Conflict (disputed or already ended), Invalid (before moving in, or in the future)."""
     _citizen(actor)

@@ -18,6 +18,7 @@ from tongban.common.clock import local_today, now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
 from tongban.common.masking import mask_address
+from tongban.common.request import viewer
 from tongban.common.roles import STAFF_ROLES, Department, Role
 from tongban.rentals import hazards as hz
 from tongban.rentals import services as svc
@@ -149,7 +150,7 @@ def property_page(request: HttpRequest, number: str) -> HttpResponse:
                     approve = review.cleaned_data["decision"] == "approve"
                     svc.property_review(
                         number=prop.number,
-                        actor=request.user,
+                        actor=viewer(request),
                         approve=approve,
                         note=review.cleaned_data["note"],
                         now=now(),
@@ -160,11 +161,13 @@ def property_page(request: HttpRequest, number: str) -> HttpResponse:
                 hazard = HazardForm(request.POST, request.FILES)
                 if hazard.is_valid():
                     data = {k: hazard.cleaned_data[k] for k in ("kind", "note", "working_days")}
-                    hz.hazard_record(number=prop.number, actor=request.user, photo=_photo(request), now=now(), **data)
+                    hz.hazard_record(
+                        number=prop.number, actor=viewer(request), photo=_photo(request), now=now(), **data
+                    )
                     messages.success(request, _("隐患已登记并推送给房东"))
                     return redirect("rentals:property", number=prop.number)
             elif action == "close" and getattr(request.user, "role", "") == Role.CITIZEN:
-                svc.property_close(number=prop.number, actor=request.user, now=now())
+                svc.property_close(number=prop.number, actor=viewer(request), now=now())
                 messages.success(request, _("已停止出租，房屋二维码失效"))
                 return redirect("rentals:property", number=prop.number)
             else:
@@ -244,14 +247,16 @@ def tenancy(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         if action in ("confirm", "dispute"):
             svc.tenancy_answer(
-                pk=pk, actor=request.user, confirm=action == "confirm", note=request.POST.get("note", ""), now=now()
+                pk=pk, actor=viewer(request), confirm=action == "confirm", note=request.POST.get("note", ""), now=now()
             )
             messages.success(request, _("已答复房客申报"))
         elif action == "move_out":
             form = MoveOutForm(request.POST)
             if not form.is_valid():
                 raise DomainError(_("请填写搬离日期"), code="moved_out_on")
-            svc.tenancy_move_out(pk=pk, actor=request.user, moved_out_on=form.cleaned_data["moved_out_on"], now=now())
+            svc.tenancy_move_out(
+                pk=pk, actor=viewer(request), moved_out_on=form.cleaned_data["moved_out_on"], now=now()
+            )
             messages.success(request, _("搬离申报已提交"))
         else:
             raise Http404
@@ -276,17 +281,17 @@ def hazard(request: HttpRequest, pk: int) -> HttpResponse:
             if not form.is_valid():
                 raise DomainError(_("请说明整改情况（不超过 300 字）"), code="note")
             hz.hazard_rectify(
-                pk=pk, actor=request.user, note=form.cleaned_data["note"], photo=_photo(request), now=now()
+                pk=pk, actor=viewer(request), note=form.cleaned_data["note"], photo=_photo(request), now=now()
             )
             messages.success(request, _("整改情况已上报，等待民警复查"))
         elif action == "close":
-            hz.hazard_close(pk=pk, actor=request.user, now=now())
+            hz.hazard_close(pk=pk, actor=viewer(request), now=now())
             messages.success(request, _("隐患已销号"))
         elif action == "reopen":
             days = request.POST.get("working_days", "") or str(rental_limits().hazard_default_days)
             days_n = int(days) if days.isdigit() and len(days) < 4 else 0
             hz.hazard_reopen(
-                pk=pk, actor=request.user, note=request.POST.get("note", ""), working_days=days_n, now=now()
+                pk=pk, actor=viewer(request), note=request.POST.get("note", ""), working_days=days_n, now=now()
             )
             messages.success(request, _("已退回整改并通知房东"))
         else:

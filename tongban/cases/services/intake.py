@@ -37,10 +37,12 @@ from tongban.cases.selectors import item_spec, materials_resolve, photo_api
 from tongban.cases.services.moves import _acceptance, _accepted_entry, _label, _move, _role
 from tongban.cases.sql import counter_next
 from tongban.cases.verification import not_eligible_message, rows_mark_pending, set_aside
+from tongban.common.access import Viewer
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.lookups import Lookup
+from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
-from tongban.workdays.calendar import SHANGHAI
 from tongban.workdays.selectors import calendar_get
 
 log = logging.getLogger(__name__)
@@ -156,7 +158,7 @@ def _replay(*, user: Any, key: str, digest: str) -> Submitted | None:
     return Submitted(Case.objects.get(pk=case_id), False)
 
 
-def _applicant(*, actor: Any, role: str, id_number: str | None, channel: str) -> tuple[Any, Any, str]:
+def _applicant(*, actor: Viewer, role: str, id_number: str | None, channel: str) -> tuple[Any, Any, str]:
     """Who applies, at which outlet, through which channel: (``OnFile``, outlet or None, channel).
 
     Raises Invalid (unknown person, channel), Forbidden (role, not self, no outlet).
@@ -213,7 +215,7 @@ def _check(
 
 def case_submit(
     *,
-    actor: Any,
+    actor: Viewer,
     item_code: str,
     form: dict[str, Any],
     channel: str,
@@ -225,6 +227,7 @@ def case_submit(
     decision: Decision | None = None,
     expedited: bool = False,
     elder_help: bool = False,
+    rate_limited: bool = False,
 ) -> Submitted:
     """File an application under the item's current version; with a clerk's ``decision`` also
     accept or refuse it, in the same transaction.
@@ -236,10 +239,12 @@ def case_submit(
     With ``idempotency_key`` a retry returns the first case (``created=False``), as it now stands.
     ``expedited`` (加急) runs the case against the item's expedited limit, where the item offers
     one; ``elder_help`` (敬老 one-to-one help at the window) is recorded by a clerk at intake.
+    ``rate_limited`` counts the submission against the account's hourly limit (the API and the
+    citizen's pages): a replay of an idempotency key returns before it is counted.
 
     Raises Invalid (bad form, not eligible, channel, unknown person, no reason to refuse),
-    Forbidden (role), NotFound (item), Conflict (key reused for a different request; with a
-    decision: materials missing, commitment not allowed), CalendarMissing.
+    Forbidden (role), NotFound (item), TooMany (``rate_limited``), Conflict (key reused for a
+    different request; with a decision: materials missing, commitment not allowed), CalendarMissing.
     """
     from tongban.registry.selectors import registry_supply_many
 
@@ -259,6 +264,8 @@ def case_submit(
         replay = _replay(user=actor, key=idempotency_key, digest=digest)
         if replay is not None:
             return replay
+    if rate_limited:
+        submit_rate_limit(who=actor.pk, at=now)
     if item.eligibility:
         from tongban.catalog.selectors import spec_sources
 
@@ -286,10 +293,10 @@ def case_submit(
         status=Status.SUBMITTED,
         channel=channel,
         person=person,
-        applicant=actor if role in CITIZENS else getattr(person, "account", None),
+        applicant_id=actor.pk if role in CITIZENS else getattr(getattr(person, "account", None), "pk", None),
         applicant_id_number=person.id_number,
         applicant_name=person.name,
-        submitted_by=actor,
+        submitted_by_id=actor.pk,
         accepting_outlet=outlet,
         handling_outlet=handling,
         handling_region=region,
@@ -307,7 +314,7 @@ def case_submit(
         case=case,
         from_status="",
         to_status=Status.SUBMITTED,
-        actor=actor,
+        actor_id=actor.pk,
         actor_label=_label(actor),
         role=role,
         outlet=outlet,
@@ -327,7 +334,9 @@ def case_submit(
             if idempotency_key:
                 # A concurrent duplicate waits on the key's unique index until this commits, then
                 # fails here, rolls back its own rows and replays this case (below).
-                SubmitKey.objects.create(user=actor, key=idempotency_key, body_hash=digest, case=case, created_at=now)
+                SubmitKey.objects.create(
+                    user_id=actor.pk, key=idempotency_key, body_hash=digest, case=case, created_at=now
+                )
             for entry in entries:
                 audit_record(object_type="case", object_id=number, at=now, actor=actor, **entry)
             for event in events[1:]:
@@ -368,7 +377,7 @@ def _submitted_entry(case: Case, item: Any, materials: list[MaterialView], flags
 
 
 def _decide(
-    case: Case, rows: list[CaseMaterial], *, decision: Decision, item: Any, actor: Any, now: dt.datetime
+    case: Case, rows: list[CaseMaterial], *, decision: Decision, item: Any, actor: Viewer, now: dt.datetime
 ) -> tuple[CaseEvent, dict[str, Any]]:
     """A clerk's decision on the new case, in memory: its history row and audit entry, as
     ``case_transition`` makes them for a stored case."""

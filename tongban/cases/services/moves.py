@@ -23,7 +23,7 @@ from tongban.cases.notices import case_event_notify
 from tongban.cases.outcomes import accept_check, approve_check, instant_complete
 from tongban.cases.selectors import item_spec, material_names
 from tongban.cases.verification import approval_gate
-from tongban.common.access import access_get
+from tongban.common.access import Viewer, access_get
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
 from tongban.common.masking import mask_text
 from tongban.common.roles import Role
@@ -31,11 +31,11 @@ from tongban.workdays.calendar import WorkCalendar, add_working_days, clock_rema
 from tongban.workdays.selectors import calendar_get
 
 
-def _role(actor: Any) -> str:
+def _role(actor: Viewer | None) -> str:
     return SYSTEM if actor is None else str(getattr(actor, "role", ""))
 
 
-def _label(actor: Any) -> str:
+def _label(actor: Viewer | None) -> str:
     return "system" if actor is None else mask_text(str(actor))[:80]
 
 
@@ -46,7 +46,7 @@ def _label_of(status: str) -> str:
         return status
 
 
-def _locked(*, number: str, actor: Any) -> Case:
+def _locked(*, number: str, actor: Viewer | None) -> Case:
     qs = Case.objects.select_for_update()
     if actor is None:
         try:
@@ -60,7 +60,7 @@ def _move(
     case: Case,
     *,
     target: str,
-    actor: Any,
+    actor: Viewer | None,
     now: dt.datetime,
     reason: str = "",
     data: dict[str, Any] | None = None,
@@ -121,7 +121,7 @@ def _move(
         case=case,
         from_status=source,
         to_status=target,
-        actor=actor,
+        actor_id=None if actor is None else actor.pk,
         actor_label=_label(actor),
         role=role,
         outlet=getattr(actor, "outlet", None) if actor is not None else None,
@@ -133,7 +133,13 @@ def _move(
 
 
 def _apply(
-    case: Case, *, target: str, actor: Any, now: dt.datetime, reason: str = "", data: dict[str, Any] | None = None
+    case: Case,
+    *,
+    target: str,
+    actor: Viewer | None,
+    now: dt.datetime,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Make a move on a stored case (the caller holds its lock): the row and its history row."""
     event, update = _move(case, target=target, actor=actor, now=now, reason=reason, data=data)
@@ -214,7 +220,7 @@ def case_transition(
     *,
     number: str,
     to: str,
-    actor: Any,
+    actor: Viewer | None,
     now: dt.datetime,
     reason: str = "",
     data: dict[str, Any] | None = None,
@@ -288,7 +294,9 @@ def case_transition(
     return case
 
 
-def _accept_stored(case: Case, *, actor: Any, now: dt.datetime, commitment: bool, presented: Iterable[str]) -> Case:
+def _accept_stored(
+    case: Case, *, actor: Viewer | None, now: dt.datetime, commitment: bool, presented: Iterable[str]
+) -> Case:
     """受理 of a stored, locked case (inside ``case_transition``'s transaction)."""
     event, update = _move(case, target=Status.ACCEPTED, actor=actor, now=now)  # checks state and role first
     item = item_spec(code=case.item_code, version=case.item_version)
@@ -316,7 +324,7 @@ def _accept_stored(case: Case, *, actor: Any, now: dt.datetime, commitment: bool
 
 
 def case_accept(
-    *, number: str, actor: Any, now: dt.datetime, commitment: bool = False, presented: Iterable[str] = ()
+    *, number: str, actor: Viewer | None, now: dt.datetime, commitment: bool = False, presented: Iterable[str] = ()
 ) -> Case:
     """受理 a submitted case: ``case_transition`` to accepted (see there)."""
     return case_transition(
@@ -324,12 +332,12 @@ def case_accept(
     )
 
 
-def case_refuse(*, number: str, actor: Any, now: dt.datetime, reason: str) -> Case:
+def case_refuse(*, number: str, actor: Viewer | None, now: dt.datetime, reason: str) -> Case:
     """不予受理 with a reason. Raises as ``case_transition``."""
     return case_transition(number=number, to=Status.REFUSED_AT_INTAKE, actor=actor, now=now, reason=reason)
 
 
-def case_material_provide(*, number: str, code: str, actor: Any, now: dt.datetime, file: str = "") -> Case:
+def case_material_provide(*, number: str, code: str, actor: Viewer | None, now: dt.datetime, file: str = "") -> Case:
     """A material handed in later: answering a supplement request or keeping a 告知承诺 promise.
 
     When the last promised material arrives the commitment counts as fulfilled. Raises NotFound,

@@ -57,3 +57,29 @@ def test_the_page_shares_the_count_and_stores_nothing_when_refused(items: None, 
     assert "提交过于频繁" in r.content.decode()
     assert Case.objects.count() == 2
     assert [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()] == []
+
+
+def test_a_replayed_key_returns_its_case_without_using_up_the_limit(items: None, personas: Any, api: Any) -> None:
+    client = api(personas.citizen)
+    first = _api_submit(client, "a")
+    assert first.status_code == 201
+    replays = [_api_submit(client, "a") for _ in range(3)]
+    assert [r.status_code for r in replays] == [200, 200, 200]
+    assert {r.json()["number"] for r in replays} == {first.json()["number"]}
+    # The limit (2) still has the second submission left, then refuses the third.
+    assert _api_submit(client, "b").status_code == 201
+    assert _api_submit(client, "c").status_code == 429
+    assert Case.objects.count() == 2
+
+
+def test_a_page_submitted_twice_with_one_token_counts_once(items: None, personas: Any, api: Any) -> None:
+    client = api(personas.citizen)
+    html = client.get(reverse("cases:apply", args=["t_permit"])).content.decode()
+    token = html.split('name="submit_token" value="', 1)[1].split('"', 1)[0]
+    body = {"submit_token": token, "months_resident": "12", "basis": "employment", "address": "文三路 1 号"}
+    first = client.post(reverse("cases:apply", args=["t_permit"]), body)
+    again = client.post(reverse("cases:apply", args=["t_permit"]), body)  # a double click
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert _api_submit(client, "b").status_code == 201  # the second of two
+    assert _api_submit(client, "c").status_code == 429
+    assert Case.objects.count() == 2

@@ -12,8 +12,8 @@ import pytest
 
 from tongban.cases.models import Case
 from tongban.certificates.models import Certificate
+from tongban.common.clock import SHANGHAI
 from tongban.enterprises.models import TruckPass
-from tongban.workdays.calendar import SHANGHAI
 
 J = "application/json"
 

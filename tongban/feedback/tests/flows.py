@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tongban.common.access import Viewer
 from tongban.common.clock import SHANGHAI
 
 ITEMS = Path(__file__).parent / "items"
@@ -83,13 +84,13 @@ def file_window(clerk: Any, person_id_number: str, item: str, when: dt.datetime,
     ).case.number
 
 
-def accept(number: str, actor: Any, when: dt.datetime) -> None:
+def accept(number: str, actor: Viewer, when: dt.datetime) -> None:
     from tongban.cases.services import case_accept
 
     case_accept(number=number, actor=actor, now=when)
 
 
-def move(number: str, to: str, actor: Any, when: dt.datetime, reason: str = "") -> None:
+def move(number: str, to: str, actor: Viewer, when: dt.datetime, reason: str = "") -> None:
     from tongban.cases.services import case_transition
 
     case_transition(number=number, to=to, actor=actor, now=when, reason=reason or ("测试" if to != "approved" else ""))
@@ -105,7 +106,7 @@ def issue(number: str, when: dt.datetime) -> None:
     case_result_issue(number=number, now=when)
 
 
-def complete(number: str, actor: Any, when: dt.datetime) -> None:
+def complete(number: str, actor: Viewer, when: dt.datetime) -> None:
     move(number, "completed", actor, when)
 
 

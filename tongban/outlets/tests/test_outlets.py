@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from tongban.common.clock import SHANGHAI
 from tongban.outlets.geo import haversine_m, wgs84_to_gcj02
 from tongban.outlets.models import Outlet, OutletItem
 from tongban.outlets.selectors import outlet_snapshot_clear, outlets_for_item, population_grid_clear
@@ -149,7 +150,7 @@ def test_api_opening_state_equals_the_selector_at_every_boundary(three: list[Out
     for day in range(8):
         for hhmm in ("00:00", "09:00", "12:00", "13:30", "17:30", "23:59"):
             h, m = (int(x) for x in hhmm.split(":"))
-            t = dt.datetime(2026, 4, 2 + day, h, m, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+            t = dt.datetime(2026, 4, 2 + day, h, m, tzinfo=SHANGHAI)
             probes += [t - dt.timedelta(microseconds=1), t, t + dt.timedelta(seconds=1)]
     for at in sorted(probes) + probes[::-1]:  # forwards and backwards through the cache
         body = json.loads(outlet_nearest_json(item_code=None, lat=30.28, lng=120.15, k=3, at=at))
