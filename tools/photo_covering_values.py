@@ -96,6 +96,41 @@ def main() -> None:
         print()
         c = np.array(costs[key])
         print(f"  CPU per call (ms, {len(c)} canvases): median {np.median(c):.3f}, max {c.max():.3f}")
+    _crown_room()
+
+
+def _crown_room() -> None:
+    """The tallest crown (IED above the eyes) each standard's frame holds, for the geometry of
+    three accepted portraits with only the crown changed."""
+    import dataclasses
+
+    import numpy as np
+
+    from tongban.photos.engine.derive import DeriveError, plan_geometry
+    from tongban.photos.engine.standards import default_standards
+    from tongban.photos.tests.portraits import portrait_result
+
+    stds = default_standards()
+    print("\ntallest crown each frame holds (IED):")
+    for name in (
+        "cong_T000488_60plus_southasian.jpg",
+        "cong_N000179_80plus_whitehair.jpg",
+        "cong_H001042_60plus_eastasian.jpg",
+    ):
+        an = portrait_result(name).analysis
+        assert an is not None and an.geometry is not None
+        geo = an.geometry
+        room = {}
+        for code, std in stds.items():
+            best = None
+            for c in np.arange(1.5, 4.0, 0.01):
+                try:
+                    plan_geometry(dataclasses.replace(geo, crown=float(c) * geo.ied), std)
+                    best = float(c)
+                except DeriveError:
+                    pass
+            room[code] = "–" if best is None else f"{best:.2f}"
+        print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in room.items()))
 
 
 if __name__ == "__main__":
