@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import yaml
 
+from tongban.photos.engine.covering import brim_step, lower_face_occlusion
 from tongban.photos.engine.imaging import lab8_to_lab, lab_of, mean_chroma, median_masked_u8, percentile, to_gray
 from tongban.photos.engine.mesh import FACE_OVAL, LEFT_EYE, LIPS, RIGHT_EYE, Mesh, polygon
 
@@ -241,6 +242,9 @@ def quality_components(
         component("shoulders", shoulders),
         component("crown_visible", 0.0 if crown_clipped else 1.0),
         component("crown_height", crown_height),
+        component(
+            "head_covering", None if crown_height is None else brim_step(can.alpha, crown_height, can.eye, can.ied)
+        ),
     ]
     lab = lab_of(can.rgb)
     gray = to_gray(can.rgb)
@@ -252,6 +256,7 @@ def quality_components(
     inner = cv2.erode(face, np.ones((5, 5), np.uint8)).astype(bool)
     out.append(component("sharpness", float(lap[inner].var()) if inner.any() else 0.0))
     out.append(component("eyes_visible", eyes_visible(can, luma, sk)))
+    out.append(component("face_occlusion", lower_face_occlusion(can.mesh, can.valid, lab, sk)))
     vals = luma[sk] if sk.any() else luma[fc]
     out.append(component("under_exposure", float(np.mean(vals < 30)) if vals.size else None))
     out.append(component("over_exposure", float(np.mean(vals > 245)) if vals.size else None))

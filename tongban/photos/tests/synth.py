@@ -142,6 +142,69 @@ def dark_glasses_and_beard(rgb: np.ndarray) -> np.ndarray:
     return (img * (1 - soft) + hair * soft).astype(np.uint8)
 
 
+def _face_mesh(rgb: np.ndarray) -> tuple[object, float, float]:
+    from tongban.photos.engine.analyse import find_faces, refine_landmarks
+    from tongban.photos.engine.imaging import to_gray
+    from tongban.photos.engine.mesh import locate_mesh, measure
+
+    faces, _ = find_faces(rgb)
+    mesh = locate_mesh(rgb, refine_landmarks(rgb, faces[0], gray=to_gray(rgb)))
+    up = measure(mesh)
+    return mesh, up.ied, up.roll
+
+
+def card_over_mouth(rgb: np.ndarray) -> np.ndarray:
+    """A transit card (blue, a white band, dark print) held over the mouth and chin, tilted a
+    little, with the holder's fingertips (the face's own skin colour) along its lower edge."""
+    from tongban.photos.engine.mesh import CHIN, NOSE_BASE
+
+    img = rgb.copy()
+    mesh, ied, roll = _face_mesh(img)
+    nx, ny = mesh.point(NOSE_BASE)  # type: ignore[attr-defined]
+    _, cy = mesh.point(CHIN)  # type: ignore[attr-defined]
+    w, h = 1.7 * ied, (cy - ny) * 1.1
+    centre = (nx, ny + 0.15 * ied + h / 2)
+    box = cv2.boxPoints((centre, (w, h), roll + 6.0)).astype(np.float32)
+    card = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(card, [np.round(box).astype(np.int32)], 1)
+    layer = np.empty_like(img)
+    layer[:] = (28, 92, 168)
+    ys = np.arange(img.shape[0])[:, None]
+    band = (np.abs(ys - centre[1]) < 0.12 * h) & np.ones((1, img.shape[1]), bool)
+    layer[band] = (236, 238, 240)
+    for i in range(3):  # dark print on the band
+        x0 = round(centre[0] - 0.35 * w + i * 0.22 * w)
+        cv2.rectangle(
+            layer,
+            (x0, round(centre[1] - 0.04 * h)),
+            (x0 + round(0.15 * w), round(centre[1] + 0.04 * h)),
+            (30, 30, 40),
+            -1,
+        )
+    sel = card.astype(bool)
+    img[sel] = layer[sel]
+    skin = np.median(
+        rgb[round(ny - 0.5 * ied) : round(ny - 0.3 * ied), round(nx - 0.8 * ied) : round(nx - 0.5 * ied)].reshape(
+            -1, 3
+        ),
+        axis=0,
+    )
+    bottom = max(box[:, 1])
+    for i in range(4):  # fingertips over the card's lower edge
+        fx = round(centre[0] - 0.45 * w + i * 0.28 * w)
+        cv2.ellipse(
+            img,
+            (fx, round(bottom - 0.05 * ied)),
+            (round(0.11 * ied), round(0.2 * ied)),
+            0,
+            0,
+            360,
+            tuple(float(v) for v in skin),
+            -1,
+        )
+    return img
+
+
 def upscaled(rgb: np.ndarray, k: float) -> np.ndarray:
     """The photo enlarged ``k`` times (bicubic): a small official portrait at phone size."""
     return cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
@@ -217,7 +280,7 @@ PORTRAIT_SYNTHETIC: dict[str, Synthetic] = {
         lambda im: on_backdrop(upscaled(im, 1.6), plain(upscaled(im, 1.6), LIGHT)),
         True,
         derived=ALL_SIX,
-        must_pass=("crown_height", "crown_visible"),
+        must_pass=("crown_height", "crown_visible", "head_covering", "face_occlusion"),
     ),
     # a young bearded man framed with headroom, then tilted 10° with the corners filled: the
     # wedges are outside the photo; the ID frames fit above them, the others would need them
@@ -251,16 +314,42 @@ PORTRAIT_SYNTHETIC: dict[str, Synthetic] = {
     "synth_h001042_red": Synthetic(
         "cong_H001042_60plus_eastasian.jpg", lambda im: on_backdrop(im, plain(im, (200, 30, 40))), True, derived=ALL_SIX
     ),
-    # a child framed with headroom on a plain backdrop, holding a pass in front of his chin and
-    # chest (fragments of his neighbours at the crop's edges come along): a clerk refuses a hand
-    # and an object in front of the face
+    # a child framed with headroom on a plain backdrop, holding a pass in front of his chest,
+    # his fingertips at his chin (fragments of his neighbours at the crop's edges come along): a
+    # clerk refuses a hand and an object held up in front of the body
     "synth_kid_boy_window": Synthetic(
         "doi_kid_boy_card.jpg",
         lambda im: head_and_shoulders(im, LIGHT),
         False,
         must_pass=("inter_eye_distance", "crown_height"),
-        bug="no check finds a hand or an object in front of the chin: all six standards are derived, the "
-        "pass and hand in every one",
+        bug="no check finds a hand or an object held below the chin: the lower-face occlusion check "
+        "(face_occlusion) sees only the face down to the chin, which the pass does not cover; all six "
+        "standards are derived, the pass and hand in every one",
+    ),
+    # a transit card held over the mouth and chin, fingertips along its edge: refused for that
+    # alone, and never told that the face is dark or that there is a hat
+    "synth_h001042_card_mouth": Synthetic(
+        "cong_H001042_60plus_eastasian.jpg",
+        card_over_mouth,
+        False,
+        ("face_occlusion",),
+        must_pass=(*EXPOSURE, "head_covering", "eyes_visible"),
+    ),
+    # the same over a dark-skinned man's beard
+    "synth_g000553_card_mouth": Synthetic(
+        "cong_G000553_beard_dark.jpg",
+        card_over_mouth,
+        False,
+        ("face_occlusion",),
+        must_pass=(*EXPOSURE, "head_covering", "eyes_visible"),
+    ),
+    # and over the child's chin, framed with headroom on a plain backdrop
+    "synth_kid_boy_card_mouth": Synthetic(
+        "doi_kid_boy_card.jpg",
+        lambda im: card_over_mouth(head_and_shoulders(im, LIGHT)),
+        False,
+        ("face_occlusion",),
+        must_pass=("inter_eye_distance", "crown_height", "head_covering"),
     ),
 }
 
