@@ -81,8 +81,9 @@ def list_rows(page: Page) -> list[ListRow]:
     return out
 
 
-def rows_table(template: str, rows: list[ListRow]) -> SafeString:
-    """The table of ``rows`` (from ``list_rows``) printed by the Jinja2 template ``template``
-    (``cases/jinja2/``), for a page's Django template to print as it is: that template escapes
-    every value itself."""
-    return mark_safe(render_to_string(template, {"rows": rows}, using="jinja2"))  # noqa: S308  (autoescaped template)
+def rows_table(template: str, page: Page, **context: Any) -> SafeString:
+    """The page's rows (``list_rows``) and pager printed by the Jinja2 template ``template``
+    (``cases/jinja2/``; ``context``: e.g. the pager's htmx ``target`` and the ``status`` filter),
+    for a Django template to print as it is: the Jinja2 template escapes every value itself."""
+    html = render_to_string(template, {"rows": list_rows(page), "page": page, **context}, using="jinja2")
+    return mark_safe(html)  # noqa: S308  (an autoescaped template's output)
