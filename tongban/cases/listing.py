@@ -4,7 +4,7 @@ A list page prints twenty rows of a handful of values each. Worked out in the te
 ``{% url %}``, four filters and an inclusion tag per row) that was most of the page's CPU time:
 the template engine pays for every node it renders. Here each row's values are computed in plain
 Python, and what is the same for many rows of one page (the link's prefix, a status's label, a
-countdown badge, an item's name) is worked out once for the page and reused within it, and the
+countdown badge, an item's name, a deadline) is worked out once for the page and reused within it, and the
 table of rows is a Jinja2 template (``rows_table``; tongban/web/jinja.py says why).
 """
 
@@ -50,6 +50,7 @@ def list_rows(page: Page) -> list[ListRow]:
     labels: dict[str, str] = {}
     items: dict[str, Any] = {}
     badges: dict[tuple[str, int | None, int | None], str] = {}
+    deadlines: dict[Any, str] = {}  # many cases of a page fall due on the same day
     out = []
     for row in page.rows:
         c, cd = row["case"], row["countdown"]
@@ -63,6 +64,9 @@ def list_rows(page: Page) -> list[ListRow]:
         badge = badges.get(key)
         if badge is None:
             badge = badges[key] = render_to_string("cases/partials/countdown.html", countdown_badge(cd))
+        due = deadlines.get(c.deadline_at)
+        if due is None:
+            due = deadlines[c.deadline_at] = deadline(c.deadline_at)
         out.append(
             ListRow(
                 number=c.number,
@@ -73,7 +77,7 @@ def list_rows(page: Page) -> list[ListRow]:
                 applicant=c.applicant_name,
                 expedited=c.expedited,
                 submitted=local(c.submitted_at),
-                deadline=deadline(c.deadline_at),
+                deadline=due,
                 urgency=cd.urgency,
                 badge=badge,
             )
