@@ -89,7 +89,9 @@ def requests() -> dict[str, Callable[[], dict[str, Any]]]:
         "wsgi.version": (1, 0),
     }
     cookie = {"queue": cookies(approver), "mine": cookies(citizen)}
-    body = json.dumps({"item_code": "no_criminal_record", "form": {"purpose": "employment", "period_years": 5}}).encode()
+    body = json.dumps(
+        {"item_code": "no_criminal_record", "form": {"purpose": "employment", "period_years": 5}}
+    ).encode()
 
     def page(path: str, key: str) -> Callable[[], dict[str, Any]]:
         return lambda: {**base, "PATH_INFO": path, "HTTP_COOKIE": cookie[key], "wsgi.input": io.BytesIO()}

@@ -21,6 +21,7 @@ from jinja2 import Environment
 
 
 def environment(**options: Any) -> Environment:
-    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    options.pop("autoescape", None)  # always on (Django's backend sets it too)
+    env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext)  # type: ignore[attr-defined]  (added by the i18n extension)
     return env
