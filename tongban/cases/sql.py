@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, connections, router, transaction
-from django.db.models import BooleanField, F, Q
+from django.db.models import BooleanField, F, Field, Q
 from django.db.models.expressions import RawSQL
 
 from tongban.cases.machine import QUEUE
@@ -126,7 +126,10 @@ def _scope_sql(scope: list[dict[str, Any]], table: str) -> tuple[list[str], list
         for name, value in lookup.items():
             if "__" in name:
                 raise ValueError(f"not a column of the case: {name}")
-            terms.append(f"{table}.{qn(Case._meta.get_field(name).column)} = %s")
+            field = Case._meta.get_field(name)
+            if not isinstance(field, Field) or field.column is None:
+                raise ValueError(f"not a column of the case: {name}")
+            terms.append(f"{table}.{qn(field.column)} = %s")
             params.append(value)
         parts.append(" AND ".join(terms))
     return parts, params

@@ -23,5 +23,6 @@ from jinja2 import Environment
 def environment(**options: Any) -> Environment:
     options.pop("autoescape", None)  # always on (Django's backend sets it too)
     env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
-    env.install_gettext_callables(gettext, ngettext)  # type: ignore[attr-defined]  (added by the i18n extension)
+    # added to the environment by the i18n extension, hence unknown to the type checker
+    env.install_gettext_callables(gettext, ngettext)  # type: ignore[attr-defined]
     return env
