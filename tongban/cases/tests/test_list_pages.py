@@ -74,6 +74,20 @@ def test_rows_pager_and_language(items: None, personas: Any, api: Any, now: dt.d
     assert html.count("data-number=") == 2 and '<a href="?page=1">上一页</a>' in html and "下一页" not in html
 
 
+def test_the_queue_answers_htmx_with_its_rows_and_pager_alone(
+    items: None, personas: Any, api: Any, now: dt.datetime
+) -> None:
+    """The status filter and the pager links load the rows in place (htmx): the answer is the
+    table and pager, no page around them, the pager's links targeting the rows again."""
+    _cases(personas, now, 22)
+    client = api(personas.approvers["huzheng"])
+    page = client.get(reverse("cases:queue"), {"page": 2}).content.decode()
+    html = client.get(reverse("cases:queue"), {"page": 2}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in html and '<nav class="pager"' in html and html.count('name="numbers"') == 2
+    assert '<a href="?page=1" hx-get="?page=1" hx-target="#queue-rows" hx-push-url="true">上一页</a>' in html
+    assert html.strip() in page
+
+
 def test_a_page_with_messages_is_rendered_in_full(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
     cases = _cases(personas, now, 4)
     client = api(personas.approvers["huzheng"])
