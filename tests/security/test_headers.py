@@ -111,7 +111,7 @@ def test_public_pages_carry_the_headers(api: Any, url: str) -> None:
 
 def test_no_template_has_an_inline_script_or_handler() -> None:
     found = []
-    for path in (ROOT / "tongban").rglob("templates/**/*.html"):
+    for path in [*(ROOT / "tongban").rglob("templates/**/*.html"), *(ROOT / "tongban").rglob("jinja2/**/*.html")]:
         text = path.read_text(encoding="utf-8")
         bad = INLINE_SCRIPT.findall(text) + INLINE_HANDLER.findall(text) + STYLE_ELEMENT.findall(text)
         found += [f"{path.relative_to(ROOT)}: {m}" for m in bad]

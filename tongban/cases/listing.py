@@ -4,15 +4,18 @@ A list page prints twenty rows of a handful of values each. Worked out in the te
 ``{% url %}``, four filters and an inclusion tag per row) that was most of the page's CPU time:
 the template engine pays for every node it renders. Here each row's values are computed in plain
 Python, and what is the same for many rows of one page (the link's prefix, a status's label, a
-countdown badge, an item's name) is worked out once for the page and reused within it.
+countdown badge, an item's name, a deadline) is worked out once for the page and reused within it, and the
+table of rows is a Jinja2 template (``rows_table``; tongban/web/jinja.py says why).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from tongban.cases.selectors import Page
 from tongban.cases.templatetags.cases_tags import countdown_badge, deadline, local, status_label
@@ -21,14 +24,33 @@ from tongban.catalog.templatetags.catalog_tags import item_name
 _PLACEHOLDER = "0"
 
 
-def list_rows(page: Page) -> list[dict[str, Any]]:
-    """One dict per row of ``page``: the case's number and link, item name, applicant, status,
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One printed row of a list page (attributes, not a dict: the Jinja2 table reads ``r.x``
+    as an attribute first, and a dict's miss there costs an exception per value)."""
+
+    number: str
+    url: str
+    status: str
+    status_label: str
+    item: str
+    applicant: str
+    expedited: bool
+    submitted: str
+    deadline: str
+    urgency: str
+    badge: str
+
+
+def list_rows(page: Page) -> list[ListRow]:
+    """One row per row of ``page``: the case's number and link, item name, applicant, status,
     submission time, deadline and countdown badge, in the reader's language."""
     # the detail URL once, with a placeholder number whose segment is replaced for each row
     prefix = reverse("cases:detail", args=[_PLACEHOLDER])[: -len(_PLACEHOLDER) - 1]
     labels: dict[str, str] = {}
     items: dict[str, Any] = {}
     badges: dict[tuple[str, int | None, int | None], str] = {}
+    deadlines: dict[Any, str] = {}  # many cases of a page fall due on the same day
     out = []
     for row in page.rows:
         c, cd = row["case"], row["countdown"]
@@ -42,19 +64,30 @@ def list_rows(page: Page) -> list[dict[str, Any]]:
         badge = badges.get(key)
         if badge is None:
             badge = badges[key] = render_to_string("cases/partials/countdown.html", countdown_badge(cd))
+        due = deadlines.get(c.deadline_at)
+        if due is None:
+            due = deadlines[c.deadline_at] = deadline(c.deadline_at)
         out.append(
-            {
-                "number": c.number,
-                "url": f"{prefix}{c.number}/",
-                "status": c.status,
-                "status_label": label,
-                "item": item,
-                "applicant": c.applicant_name,
-                "expedited": c.expedited,
-                "submitted": local(c.submitted_at),
-                "deadline": deadline(c.deadline_at),
-                "urgency": cd.urgency,
-                "badge": badge,
-            }
+            ListRow(
+                number=c.number,
+                url=f"{prefix}{c.number}/",
+                status=c.status,
+                status_label=label,
+                item=item,
+                applicant=c.applicant_name,
+                expedited=c.expedited,
+                submitted=local(c.submitted_at),
+                deadline=due,
+                urgency=cd.urgency,
+                badge=badge,
+            )
         )
     return out
+
+
+def rows_table(template: str, page: Page, **context: Any) -> SafeString:
+    """The page's rows (``list_rows``) and pager printed by the Jinja2 template ``template``
+    (``cases/jinja2/``; ``context``: e.g. the pager's htmx ``target`` and the ``status`` filter),
+    for a Django template to print as it is: the Jinja2 template escapes every value itself."""
+    html = render_to_string(template, {"rows": list_rows(page), "page": page, **context}, using="jinja2")
+    return mark_safe(html)  # noqa: S308  (an autoescaped template's output)

@@ -11,14 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db import connections, router
-from django.db.models import F, Q
+from django.db.models import Q
 
 from tongban.cases.machine import CLOCK_RUNS, QUEUE, targets_from
 from tongban.cases.models import Case, CaseMaterial, MaterialState, Status
 from tongban.cases.schemas import MaterialView
-from tongban.cases.sql import status_in_literal
-from tongban.common.access import access_filter, access_get, access_lookups, access_q
+from tongban.cases.sql import mine_rows, queue_rows
+from tongban.common.access import access_get, access_lookups, access_q
 from tongban.common.clock import SHANGHAI
 from tongban.workdays.calendar import CalendarMissing, Countdown, Urgency, WorkCalendar, countdown
 from tongban.workdays.selectors import calendar_get
@@ -166,8 +165,9 @@ def case_countdown(case: Any, *, now: dt.datetime, cal: WorkCalendar | None = No
 
 class CaseRow(NamedTuple):
     """One row of a case list: only the columns a list page or the API shows (no model instance:
-    building 21 of those costs more than the query)."""
+    building 21 of those costs more than the query). In the order of cases.sql.ROW_FIELDS."""
 
+    pk: int
     number: str
     item_code: str
     item_name: str
@@ -176,14 +176,10 @@ class CaseRow(NamedTuple):
     channel: str
     applicant_name: str
     submitted_at: dt.datetime
-    deadline_at: dt.datetime | None
     limit_unit: str
+    deadline_at: dt.datetime | None
     clock_remaining: int | None
     expedited: bool
-    pk: int
-
-
-_ROW_COLUMNS = (*CaseRow._fields[:-1], "id")
 
 
 @dataclass
@@ -195,7 +191,7 @@ class Page:
     has_next: bool
 
 
-def _page(raw: list[tuple[Any, ...]], *, page: int, now: dt.datetime, per_page: int) -> Page:
+def _page(raw: list[list[Any]], *, page: int, now: dt.datetime, per_page: int) -> Page:
     cal = calendar_get()
     rows = []
     for values in raw[:per_page]:
@@ -205,36 +201,23 @@ def _page(raw: list[tuple[Any, ...]], *, page: int, now: dt.datetime, per_page: 
 
 
 def cases_mine(*, user: Any, now: dt.datetime, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
-    """A citizen's own cases (as their registry person or as the account that filed them), newest
-    first. Where the database can, the ways of owning a case (``access_lookups``) are read as a
-    UNION of one index scan each, each stopping after the page: their OR would read and sort
-    every case of a citizen who has thousands."""
+    """A citizen's own cases (as their registry person or as the account that filed them), or the
+    cases in a staff member's scope, newest first (one statement, cases.sql.mine_rows)."""
     page = max(1, page)
     start, stop = (page - 1) * per_page, page * per_page + 1
-    order = ("-submitted_at", "-id")
-    scope = access_lookups(user, Case)
-    union = connections[router.db_for_read(Case)].features.supports_slicing_ordering_in_compound
-    if scope is not None and len(scope) >= 2 and union:
-        parts = [Case.objects.filter(**lookup).order_by(*order).values_list(*_ROW_COLUMNS)[:stop] for lookup in scope]
-        qs = parts[0].union(*parts[1:]).order_by(*order)[start:stop]
-    else:
-        qs = access_filter(user, Case.objects.all()).order_by(*order).values_list(*_ROW_COLUMNS)[start:stop]
-    return _page(list(qs), page=page, now=now, per_page=per_page)
+    raw = mine_rows(scope=access_lookups(user, Case), start=start, stop=stop)
+    return _page(raw, page=page, now=now, per_page=per_page)
 
 
 def case_queue(*, user: Any, now: dt.datetime, page: int = 1, status: str = "", per_page: int = PAGE_SIZE) -> Page:
     """The approver's department queue (or a clerk's outlet cases), most urgent first: the
-    earliest running deadline, then cases waiting for acceptance by submission time."""
+    earliest running deadline, then cases waiting for acceptance by submission time (one
+    statement, cases.sql.queue_rows)."""
     page = max(1, page)
     start, stop = (page - 1) * per_page, page * per_page + 1
     states = (status,) if status in QUEUE else tuple(QUEUE)
-    q = access_q(user, Case)
-    qs = Case.objects.filter(status_in_literal(states))
-    qs = qs if q is None else qs.filter(q)
-    order = (F("deadline_at").asc(nulls_last=True), "submitted_at", "id")
-    return _page(
-        list(qs.order_by(*order).values_list(*_ROW_COLUMNS)[start:stop]), page=page, now=now, per_page=per_page
-    )
+    raw = queue_rows(scope=access_lookups(user, Case), states=states, start=start, stop=stop)
+    return _page(raw, page=page, now=now, per_page=per_page)
 
 
 def case_get(*, user: Any, number: str) -> Case:

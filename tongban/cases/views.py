@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from tongban.audit.reads import audit_staff_read
 from tongban.cases.actions import case_actions, case_answers, confirm_needed
 from tongban.cases.forms import ActForm, form_data, schema_form_class
-from tongban.cases.listing import list_rows
+from tongban.cases.listing import rows_table
 from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
 from tongban.cases.selectors import (
@@ -131,7 +131,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """我的办件: status and deadline of each case, newest first."""
     page = cases_mine(user=request.user, now=now(), page=page_or_first(request.GET.get("page")))
-    return render(request, "cases/mine.html", {"page": page, "rows": list_rows(page)})
+    return render(request, "cases/mine.html", {"table": rows_table("cases/partials/mine_table.html", page)})
 
 
 @login_required
@@ -244,9 +244,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in QUEUE else ""
     page = case_queue(user=request.user, now=now(), page=page_or_first(request.GET.get("page")), status=status)
-    template = "cases/partials/queue_rows.html" if request.META.get("HTTP_HX_REQUEST") else "cases/queue.html"
+    table = rows_table("cases/partials/queue_table.html", page, status=status, target="#queue-rows")
+    if request.META.get("HTTP_HX_REQUEST"):
+        return HttpResponse(table)  # the rows and pager alone, for htmx to swap in
     states = [(s, Status(s).label) for s in QUEUE]
-    return render(request, template, {"page": page, "rows": list_rows(page), "status": status, "states": states})
+    return render(request, "cases/queue.html", {"table": table, "status": status, "states": states})
 
 
 @login_required

@@ -63,12 +63,18 @@ class RowLoader(Generic[M]):
             plan = self._by_vendor[connection.vendor] = ([f.attname for f in self._fields()], converters)
         return plan
 
-    def load(self, row: Sequence[Any]) -> M:
-        """The instance for the first ``len(fields)`` values of ``row`` (any further columns are
-        the caller's own)."""
+    def values(self, row: Sequence[Any]) -> list[Any]:
+        """The first ``len(fields)`` values of ``row`` as the ORM reads them (converted), in load
+        order, without making an instance."""
         names, converters = self._plan()
         values = list(row[: len(names)])
         for i, funcs, col in converters:
             for convert in funcs:
                 values[i] = convert(values[i], col, connection)
-        return self.model.from_db(connection.alias, names, values)
+        return values
+
+    def load(self, row: Sequence[Any]) -> M:
+        """The instance for the first ``len(fields)`` values of ``row`` (any further columns are
+        the caller's own)."""
+        names, _converters = self._plan()
+        return self.model.from_db(connection.alias, names, self.values(row))

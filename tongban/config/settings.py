@@ -109,6 +109,12 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The list pages' row tables only (tongban/web/jinja.py says why): <app>/jinja2/ folders.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "tongban.web.jinja.environment"},
+    },
 ]
 
 # --- database ---------------------------------------------------------------------------------

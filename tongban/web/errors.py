@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from tongban.common.errors import DomainError, Forbidden, NotFound, TooMany
+from tongban.web.context import header_links
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ def error_page(request: HttpRequest, status: int, *, detail: str = "", retry_aft
         response = render(request, TEMPLATE, context, status=status)
     except Exception:  # the database or a context processor may be what failed: a page without them
         logger.exception("error page rendered without the request context")
-        response = HttpResponse(render_to_string(TEMPLATE, {**context, "bare": True}), status=status)
+        bare = {**context, "bare": True, "links": header_links()}
+        response = HttpResponse(render_to_string(TEMPLATE, bare), status=status)
     if retry_after:
         response["Retry-After"] = str(int(retry_after))
     return response

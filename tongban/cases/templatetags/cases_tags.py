@@ -22,13 +22,18 @@ def deadline(value: dt.datetime | None) -> str:
         return "—"
     local = value.astimezone(SHANGHAI)
     if local.time() == dt.time(0):
-        return (local - dt.timedelta(days=1)).strftime("%Y-%m-%d") + " " + _("前办结")
-    return local.strftime("%Y-%m-%d %H:%M")
+        return (local - dt.timedelta(days=1)).date().isoformat() + " " + _("前办结")
+    return _minutes(local)
+
+
+def _minutes(value: dt.datetime) -> str:
+    # "%Y-%m-%d %H:%M" without strftime, which costs several times more (list pages print two a row)
+    return value.isoformat(" ", "minutes")[:16]
 
 
 @register.filter
 def local(value: dt.datetime | None) -> str:
-    return "—" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return "—" if value is None else _minutes(value.astimezone(SHANGHAI))
 
 
 _FROM_REGISTRY = re.compile(r"^来自(?P<label>.+?)，读取于 (?P<at>.+)$")

@@ -54,7 +54,8 @@ def test_rows_pager_and_language(items: None, personas: Any, api: Any, now: dt.d
     client = api(personas.approvers["huzheng"])
     html = client.get(reverse("cases:queue")).content.decode()
     assert html.count('name="numbers"') == 20
-    assert "&lt;b&gt;&quot;王&quot;&lt;/b&gt;" in html and "A &amp; B" in html and '<b>"王"' not in html
+    # the rows are a Jinja2 table (tongban/web/jinja.py): a quote prints as &#34;
+    assert "&lt;b&gt;&#34;王&#34;&lt;/b&gt;" in html and "A &amp; B" in html and '<b>"王"' not in html
     assert '<a href="?page=2" hx-get="?page=2" hx-target="#queue-rows" hx-push-url="true">下一页</a>' in html
     assert "上一页" not in html and "第 1 页" in html
     assert f'<a href="/cases/{cases[1].number}/">' in html
@@ -71,6 +72,20 @@ def test_rows_pager_and_language(items: None, personas: Any, api: Any, now: dt.d
     assert re.search(r"\d+ working days? left", html) and "Submitted" in html
     html = api(personas.citizen).get(reverse("cases:mine"), {"page": 2}).content.decode()
     assert html.count("data-number=") == 2 and '<a href="?page=1">上一页</a>' in html and "下一页" not in html
+
+
+def test_the_queue_answers_htmx_with_its_rows_and_pager_alone(
+    items: None, personas: Any, api: Any, now: dt.datetime
+) -> None:
+    """The status filter and the pager links load the rows in place (htmx): the answer is the
+    table and pager, no page around them, the pager's links targeting the rows again."""
+    _cases(personas, now, 22)
+    client = api(personas.approvers["huzheng"])
+    page = client.get(reverse("cases:queue"), {"page": 2}).content.decode()
+    html = client.get(reverse("cases:queue"), {"page": 2}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in html and '<nav class="pager"' in html and html.count('name="numbers"') == 2
+    assert '<a href="?page=1" hx-get="?page=1" hx-target="#queue-rows" hx-push-url="true">上一页</a>' in html
+    assert html.strip() in page
 
 
 def test_a_page_with_messages_is_rendered_in_full(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
@@ -193,13 +208,13 @@ def test_list_rows_print_what_the_per_row_helpers_print(
         page = case_queue(user=personas.approvers["huzheng"], now=now + dt.timedelta(days=9))
         rows = list_rows(page)
         assert len(rows) == len(page.rows) == 5  # the supplement-requested case waits outside the queue
-        assert len({r["badge"] for r in rows}) >= 2
+        assert len({r.badge for r in rows}) >= 2
         for r, row in zip(rows, page.rows, strict=True):
             c, cd = row["case"], row["countdown"]
-            assert r["url"] == reverse("cases:detail", args=[c.number])
-            assert r["status_label"] == status_label(c.status) and r["item"] == item_name(c.item_name)
-            assert r["deadline"] == deadline(c.deadline_at) and r["submitted"] == local(c.submitted_at)
-            assert r["badge"] == render_to_string("cases/partials/countdown.html", countdown_badge(cd))
+            assert r.url == reverse("cases:detail", args=[c.number])
+            assert r.status_label == status_label(c.status) and r.item == item_name(c.item_name)
+            assert r.deadline == deadline(c.deadline_at) and r.submitted == local(c.submitted_at)
+            assert r.badge == render_to_string("cases/partials/countdown.html", countdown_badge(cd))
 
 
 @pytest.mark.browser
