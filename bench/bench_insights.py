@@ -1,7 +1,7 @@
 """Figures benchmark on PostgreSQL with 10,000,000 cases in the table.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_insights.py \
-        [--cases 10000000] [--day 50000] [--reps 3] [--keep] [--reuse]
+        [--cases 10000000] [--day 50000] [--reps 3] [--keep] [--reuse [--rebuild-figures]]
 
 Builds a throw-away database (``TONGBAN_BENCH_INSIGHTS_DB``, default ``tongban_bench_insights``):
 migrated, a 20,000-person synthetic city with its ~200 outlets, then ``--cases`` synthetic cases
@@ -19,8 +19,9 @@ figure built from them (``figures_rebuild``). Then:
   ``--reps`` times after a warm-up; p95 and the worst combination are reported (target p95 <= 200 ms).
 
 ``--reuse`` keeps a database that already holds ``--cases`` cases and its figures (the new day is
-removed and loaded again). Results go to bench/results/insights.json (a run with another
-``--cases`` to bench/results/insights-<thousands>k.json).
+removed and loaded again); with ``--rebuild-figures`` the cases are kept but every figure is built
+again (``figures_rebuild``, timed), as after a change to the facts or the rollups. Results go to
+bench/results/insights.json (a run with another ``--cases`` to bench/results/insights-<thousands>k.json).
 """
 
 from __future__ import annotations
@@ -564,6 +565,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3, help="measured requests per combination and kind")
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--reuse", action="store_true", help=f"reuse {DB_NAME} when it holds --cases cases")
+    parser.add_argument(
+        "--rebuild-figures", action="store_true", help="with --reuse: keep the cases, build every figure again"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not url.startswith("postgres"):
@@ -601,14 +605,17 @@ def main() -> None:
         outlets_demo(now=now, stdout=sys.stdout)
     world = World(random.Random(2026))
     load_s = rebuild_s = 0.0
+    rebuild = not reuse or args.rebuild_figures
     if reuse:
         remove_day(db_url, day=new_day)
-        days_rebuild(days=[new_day])
+        if not rebuild:
+            days_rebuild(days=[new_day])
         print(f"{DB_NAME}: reused; the new day was taken out again", flush=True)
     else:
         print(f"loading {args.cases:,} cases…", flush=True)
         load_s = load_cases(db_url, world, n=args.cases, today=new_day)
         print(f"  loaded and indexed in {load_s:.0f} s; building the figures…", flush=True)
+    if rebuild:
         started = time.perf_counter()
         report = figures_rebuild(now=now)
         rebuild_s = time.perf_counter() - started
@@ -748,6 +755,7 @@ def main() -> None:
                 "notes": "set-up of the bench",
             }
         )
+    if rebuild:
         rows.append(
             {
                 "name": f"figures_rebuild over {total:,} cases (facts and every day and month row)",
