@@ -122,9 +122,17 @@ def _table(request: HttpRequest, filters: Filters, key: str) -> Table | None:
     return dashboard_table(raw, names, key)
 
 
-def _choices(pairs: Iterable[tuple[Any, Any]], selected: Any) -> list[tuple[str, str, bool]]:
-    """(value, label, selected) of each <option> of a filter (the template writes them)."""
-    return [(str(value), str(label), value == selected) for value, label in pairs]
+def _choices(pairs: Iterable[tuple[Any, Any]], selected: Any, *, lang: str = "") -> str:
+    """The <option>s of a filter, escaped, built here rather than in a template loop (two hundred
+    outlets took the template engine longer than the figures took the database)."""
+    extra = f' lang="{lang}"' if lang else ""
+    return mark_safe(  # noqa: S308  (every value and label escaped)
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}{extra}>'
+            f"{escape(str(label))}</option>"
+            for value, label in pairs
+        )
+    )
 
 
 def _options(
@@ -140,8 +148,10 @@ def _options(
     departments = [(d.value, d.label) for d in Department if not mine or d == mine]
     outlets = sorted(((pk, v[1]) for pk, v in labels.items()), key=lambda x: x[1])
     return {
-        "outlet_choices": _choices(outlets, filters.outlet_id),
-        "district_choices": _choices([(c, names["district"].get(c, c)) for c in districts], filters.district),
+        "outlet_choices": _choices(outlets, filters.outlet_id, lang="zh-Hans"),
+        "district_choices": _choices(
+            [(c, names["district"].get(c, c)) for c in districts], filters.district, lang="zh-Hans"
+        ),
         "department_choices": _choices(departments, filters.department),
         "item_choices": _choices(sorted(items, key=lambda x: x[1]), filters.item_code),
         "scope_outlet": "outlet_id" in scope,
