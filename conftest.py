@@ -58,6 +58,17 @@ def _fresh_lookups() -> None:
     forget_all()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # Each test starts in the site's default language: a test (or a live-server request on this
+    # thread) that activated English must not turn the next test's messages English.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def lookup_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The clock kept lookups (tongban.common.lookups) expire by; tests move ``.t`` forward."""
