@@ -202,9 +202,13 @@ def process(
         # which standards the photo can be framed for, without inventing pixels (cheap: no
         # rendering); a photo that can be framed for none fails with the reasons
         h, w = dec.rgb.shape[:2]
+        same: dict[tuple[Any, ...], Plan] = {}  # standards with one canvas and geometry: one plan
         for code, std in stds.items():
             try:
-                plan = plans[code] = plan_geometry(an.geometry, std, source=(w, h), region=an.region)
+                gkey = (std.width_px, std.height_px, std.geometry)
+                if gkey not in same:
+                    same[gkey] = plan_geometry(an.geometry, std, source=(w, h), region=an.region)
+                plan = plans[code] = same[gkey]
                 if plan.scale > MAX_UPSCALE:
                     raise DeriveError("too_small", *MESSAGES["too_small"])
             except DeriveError as exc:
