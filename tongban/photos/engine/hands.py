@@ -14,8 +14,9 @@ ships only the models):
 1. Palms: the whole photo letterboxed once (aspect kept, black border) into 192×192, RGB in
    [0, 1]; 2016 SSD anchors (strides 8, 16, 16, 16; two anchors per cell and layer, fixed size
    1, offset 0.5); regressors (centre x, centre y, w, h, then seven keypoints) in input pixels
-   from the anchor's centre; sigmoid scores (logits clipped at ±100), kept at 0.5; non-maximum
-   suppression at an IoU of 0.3.
+   from the anchor's centre; sigmoid scores (logits clipped at ±100), kept at 0.5; greedy
+   non-maximum suppression at an IoU of 0.3 (the graph instead averages overlapping boxes,
+   weighted by score: the best box is kept here as it is).
 2. Hands: each palm whose box overlaps what a document frame shows (``in_zone``) is cut out
    as a 224×224 square around the hand (``hand_crop``) and the hand landmark model says how
    sure it is that a hand is there. The palm detector alone takes chins and necks for palms,
