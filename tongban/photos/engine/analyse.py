@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from tongban.photos.engine.detect import DEFAULT_DETECTOR, Face, Landmarks, get_detector
+from tongban.photos.engine.hands import raised_hand
 from tongban.photos.engine.imaging import (
     aligned_warp,
     flat_dict,
@@ -446,6 +447,9 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
     t3 = time.process_time()
     geo, bg, can, below, gap = measure_head(rgb, mesh, region, pmap)
     timings["geometry"] = (time.process_time() - t3) * 1000
+    t4 = time.process_time()
+    hand = raised_hand(rgb, geo.eye_mid, geo.roll, geo.ied, geo.chin)
+    timings["hands"] = (time.process_time() - t4) * 1000
     # the face's box is the mesh's outline (brow to chin, ear to ear): it holds every landmark
     an.face = Face(box=mesh_box(mesh), score=face.score, landmarks=mesh.landmarks())
     an.faces = [an.face]
@@ -463,6 +467,7 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
         margins=gap,
         background_texture=bg.texture,
         rgb=rgb,
+        raised_hand=hand,
     )
     timings["total"] = (time.process_time() - t0) * 1000
     an.timings_ms = {k: round(v, 2) for k, v in timings.items()}

@@ -226,6 +226,7 @@ def quality_components(
     margins: float | None,
     background_texture: float | None,
     rgb: np.ndarray,
+    raised_hand: float | None = None,
 ) -> list[Component]:
     """Every component for the photo (``can`` None when there is not exactly one face)."""
     out = [component("face_count", faces)]
@@ -257,6 +258,7 @@ def quality_components(
     out.append(component("sharpness", float(lap[inner].var()) if inner.any() else 0.0))
     out.append(component("eyes_visible", eyes_visible(can, luma, sk)))
     out.append(component("face_occlusion", lower_face_occlusion(can.mesh, can.valid, lab, sk)))
+    out.append(component("raised_hand", raised_hand))
     vals = luma[sk] if sk.any() else luma[fc]
     out.append(component("under_exposure", float(np.mean(vals < 30)) if vals.size else None))
     out.append(component("over_exposure", float(np.mean(vals > 245)) if vals.size else None))

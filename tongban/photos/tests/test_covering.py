@@ -23,6 +23,7 @@ from tongban.photos.tests.synth import synthetic_bytes
 EYE, IED = (150.0, 170.0), 50.0
 HAT_HINT = "请摘下帽子后重拍。"
 OCCLUSION_HINT = "脸部有遮挡，请移开手或物品后重拍。"
+HAND_HINT = "请不要用手或物品遮挡面部和身体，双手放下后重拍。"
 
 
 @functools.cache
@@ -76,10 +77,14 @@ def test_a_hijab_is_not_a_hat() -> None:
 
 @pytest.mark.parametrize("name", ["synth_h001042_card_mouth", "synth_g000553_card_mouth", "synth_kid_boy_card_mouth"])
 def test_a_card_over_the_mouth_is_refused_for_it_alone(name: str) -> None:
+    # the fingers that hold it (drawn along its edge; the boy's hand holding his pass) may be
+    # found too, and that hint is as true (hands.raised_hand); nothing else is said
     res = _synthetic(name)
     assert res.analysis is not None
-    assert [c.key for c in res.analysis.failures] == ["face_occlusion"]
-    assert [r["zh"] for r in res.reasons()] == [OCCLUSION_HINT]
+    failed = [c.key for c in res.analysis.failures]
+    assert failed[0] == "face_occlusion" and set(failed) <= {"face_occlusion", "raised_hand"}, failed
+    told = [r["zh"] for r in res.reasons()]
+    assert told[0] == OCCLUSION_HINT and set(told) <= {OCCLUSION_HINT, HAND_HINT}, told
     assert res.derivatives == {}
 
 
