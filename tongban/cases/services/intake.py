@@ -145,11 +145,12 @@ def _form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[dict[str,
 
 def _replay(*, user: Any, key: str, digest: str) -> Submitted | None:
     """The case a key was first used for (None when the key is new); Conflict for another body."""
-    # two columns, no join: nearly every key is new, and a replay reads its case afterwards
-    found = SubmitKey.objects.filter(user=user, key=key).values_list("case_id", "body_hash").first()
-    if found is None or found[0] is None:
+    # two columns, no join: nearly every key is new, and a replay reads its case afterwards;
+    # (user, key) is unique, so no ORDER BY
+    found = list(SubmitKey.objects.filter(user_id=user.pk, key=key).values_list("case_id", "body_hash")[:1])
+    if not found or found[0][0] is None:
         return None
-    case_id, body_hash = found
+    case_id, body_hash = found[0]
     if body_hash != digest:
         raise Conflict(
             gettext("同一幂等键已用于另一份申请"),
