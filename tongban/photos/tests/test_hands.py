@@ -19,7 +19,9 @@ HAND_HINT = "请不要用手或物品遮挡面部和身体，双手放下后重�
 
 
 def _rgb(data: bytes) -> np.ndarray:
-    return cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert bgr is not None
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def test_anchors_are_the_palm_graphs() -> None:
