@@ -231,7 +231,7 @@ def refine(
     np.clip(out, 0.0, 1.0, out=out)
     out *= coarse > SURE  # 0 where the model is sure of background ...
     np.maximum(out, coarse >= SURE_PERSON, out=out)  # ... 1 where it is sure of the person
-    guide = dist
+    guide: np.ndarray = dist  # dist is not used again
     guide *= 1.0 / GUIDE_DE
     np.minimum(guide, 1.0, out=guide)
     if valid is not None:
