@@ -356,6 +356,11 @@ def main() -> None:
         if not args.skip_import:  # before pinning: the import uses both cores
             rows += import_rows(args.import_count, tmp)
         pin_to_one_core()
+        # the pinning holds for this thread and the threads it starts from now on; OpenCV's pool
+        # may have started earlier (the import's archive), on both cores: one core, one thread
+        import cv2
+
+        cv2.setNumThreads(1)
         data12 = phone_jpeg(4000, 3000)
         data13 = phone_jpeg(1280, 960)
         rows += pipeline_rows("12 MP phone JPEG (4000×3000)", data12, args.runs, 150)

@@ -134,9 +134,12 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int, eps: float) -> 
     if f == 1:
         return box(a) * guide + box(b)
     # a reduced pixel's centre is the centre of its f×f cell: INTER_LINEAR's half-pixel alignment
-    ab = cv2.resize(cv2.merge([box(a), box(b)]), (sw * f, sh * f), interpolation=cv2.INTER_LINEAR)
-    ma, mb = cv2.split(ab[:h, :w])
-    return ma * guide + mb
+    # each plane enlarged on its own (OpenCV's one-channel path; no merge and split)
+    ma = cv2.resize(box(a), (sw * f, sh * f), interpolation=cv2.INTER_LINEAR)[:h, :w]
+    mb = cv2.resize(box(b), (sw * f, sh * f), interpolation=cv2.INTER_LINEAR)[:h, :w]
+    q = np.multiply(ma, guide)
+    q += mb
+    return q
 
 
 class Backdrop:
@@ -222,17 +225,26 @@ def refine(
     dist = cv2.sqrt(cv2.transform(cv2.multiply(diff, diff), _LAB_W))
     coarse = np.asarray(alpha, np.float32)
     # the model's answer where it is sure, else the key on the distance from the backdrop
-    out = np.clip((dist - KEY_LOW) * (1.0 / (KEY_HIGH - KEY_LOW)), 0.0, 1.0)
-    out[coarse <= SURE] = 0.0
-    out[coarse >= SURE_PERSON] = 1.0
-    guide = np.minimum(dist * (1.0 / GUIDE_DE), 1.0)
+    # (in place: the same arithmetic without a new frame-sized array per step)
+    out = np.subtract(dist, KEY_LOW)
+    out *= 1.0 / (KEY_HIGH - KEY_LOW)
+    np.clip(out, 0.0, 1.0, out=out)
+    out *= coarse > SURE  # 0 where the model is sure of background ...
+    np.maximum(out, coarse >= SURE_PERSON, out=out)  # ... 1 where it is sure of the person
+    guide: np.ndarray = dist  # dist is not used again
+    guide *= 1.0 / GUIDE_DE
+    np.minimum(guide, 1.0, out=guide)
     if valid is not None:
         out *= valid
         guide *= valid
     r = max(1, round(GF_RADIUS_IED * ied))
     q = guided_filter(guide, out, r, GF_EPS)
-    q = np.clip((q - ALPHA_FLOOR) * (1.0 / (1.0 - 2 * ALPHA_FLOOR)), 0.0, 1.0)
-    return q if valid is None else q * valid
+    q -= ALPHA_FLOOR
+    q *= 1.0 / (1.0 - 2 * ALPHA_FLOOR)
+    np.clip(q, 0.0, 1.0, out=q)
+    if valid is not None:
+        q *= valid
+    return q
 
 
 def composite(rgb: np.ndarray, alpha: np.ndarray, backdrop: Backdrop, target: tuple[int, int, int]) -> np.ndarray:
