@@ -215,3 +215,18 @@ def test_staff_preview_by_post_keeps_the_id_number_out_of_the_url(api: Any, pers
     assert r.status_code == 404 and r.json()["code"] == "item_not_found"  # the person was found: only the item is not
     r = client.get("/api/v1/cases/preview", {"item_code": "no_such", "id_number": idn})
     assert r.status_code == 404 and r.json()["code"] == "not_found"  # GET never reads an ID number
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_BODY_OPERATIONS)
+def test_a_json_array_for_an_object_body_is_refused(api: Any, personas: Any, method: str, path: str) -> None:
+    r = api(personas.admin).generic(method.upper(), _filled(path), b"[null, {}, []]", content_type="application/json")
+    assert 400 <= r.status_code < 500, (r.status_code, r.content[:300])
+
+
+def test_an_array_is_not_an_eligibility_question(api: Any, personas: Any) -> None:
+    # every field of the eligibility body has a default: ninja would read a list as "all left out"
+    url = "/api/v1/catalog/items/no_criminal_record/eligibility"
+    ok = api(personas.citizen).post(url, {}, content_type="application/json")
+    assert ok.status_code == 200, ok.content[:300]
+    r = api(personas.citizen).post(url, b"[null, {}]", content_type="application/json")
+    assert r.status_code == 422, r.content[:300]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from tongban.common.schemas import DictOut
+from tongban.common.schemas import DictOut, ObjectIn
 
 ChannelCode = Literal["online", "window", "kiosk", "phone"]
 
@@ -47,7 +47,7 @@ class SubmitIn(Schema):
     elder_help: bool = Field(default=False, description="staff at the window: 敬老 one-to-one help was given")
 
 
-class AcceptIn(Schema):
+class AcceptIn(ObjectIn):
     """Acceptance (受理); ``commitment`` accepts missing materials under 告知承诺."""
 
     commitment: bool = False

@@ -27,6 +27,7 @@ from tongban.common.errors import Forbidden
 from tongban.common.params import RowId
 from tongban.common.request import viewer
 from tongban.common.roles import Role
+from tongban.common.schemas import ObjectIn
 
 router = Router(tags=["catalog 事项目录"])
 
@@ -46,7 +47,7 @@ class VersionOut(Schema):
     digest: str
 
 
-class EligibilityIn(Schema):
+class EligibilityIn(ObjectIn):
     form: dict[str, Any] = Field(default_factory=dict)
     id_number: str | None = Field(
         default=None, description="staff only: whose registry facts to use (citizens: always their own)"

@@ -13,3 +13,9 @@ from pydantic import BaseModel
 
 class DictOut(BaseModel):
     """An output schema validated from a plain dict (or a pydantic model), not from ORM objects."""
+
+
+class ObjectIn(BaseModel):
+    """A JSON-body input schema whose fields all have defaults. ninja's ``Schema`` reads fields
+    from any object by attribute, so an array or a number would pass as "every field left out";
+    a plain pydantic model takes only a JSON object (422 otherwise)."""
