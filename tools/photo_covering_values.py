@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 
-def _cost_ms(fn: Any, repeat: int) -> float:
+def cost_ms(fn: Any, repeat: int) -> float:
+    """Median over five rounds of the CPU milliseconds one call of ``fn`` takes."""
     rounds = []
     for _ in range(5):
         t = time.process_time()
@@ -69,10 +70,10 @@ def main() -> None:
         sk = skin_mask(can, lab)[0].astype(bool)
         if crown is not None:
             costs["head_covering"].append(
-                _cost_ms(lambda: brim_step(can.alpha, crown, can.eye, can.ied), args.repeat)  # noqa: B023
+                cost_ms(lambda: brim_step(can.alpha, crown, can.eye, can.ied), args.repeat)  # noqa: B023
             )
         costs["face_occlusion"].append(
-            _cost_ms(lambda: lower_face_occlusion(can.mesh, can.valid, lab, sk), args.repeat)  # noqa: B023
+            cost_ms(lambda: lower_face_occlusion(can.mesh, can.valid, lab, sk), args.repeat)  # noqa: B023
         )
         rows.append((name, comp.get("head_covering"), comp.get("face_occlusion")))
     print("| image | head_covering | face_occlusion |")

@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,16 +41,6 @@ HANDS = {
 MUST_FIND = {"synth_kid_boy_window"}  # refused for the hand alone (the others fail on more)
 
 
-def _cost_ms(fn: Any, repeat: int) -> float:
-    rounds = []
-    for _ in range(5):
-        t = time.process_time()
-        for _ in range(repeat):
-            fn()
-        rounds.append((time.process_time() - t) * 1000 / repeat)
-    return statistics.median(rounds)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -62,6 +50,7 @@ def main() -> None:
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import cv2
+    from photo_covering_values import cost_ms
     from photo_refusal_table import test_set
 
     from tongban.photos.engine.hands import detect_palms, hand_presence, in_zone, raised_hand
@@ -86,7 +75,7 @@ def main() -> None:
                 z = g is not None and in_zone(p, g.eye_mid, g.roll, g.ied, g.chin)
                 palms.append(f"{p.score:.2f} / {hand_presence(rgb, p):.3f}{' z' if z else ''}")
             if g is not None:
-                cost = _cost_ms(partial(raised_hand, rgb, g.eye_mid, g.roll, g.ied, g.chin), args.repeat)
+                cost = cost_ms(partial(raised_hand, rgb, g.eye_mid, g.roll, g.ied, g.chin), args.repeat)
                 costs.append(cost)
                 ms = f"{cost:.1f}"
         if value is not None:
@@ -106,7 +95,7 @@ def main() -> None:
     g = res.analysis.geometry if res.analysis is not None else None
     if g is not None and res.decoded is not None:
         rgb = res.decoded.rgb
-        cost = _cost_ms(partial(raised_hand, rgb, g.eye_mid, g.roll, g.ied, g.chin), args.repeat)
+        cost = cost_ms(partial(raised_hand, rgb, g.eye_mid, g.roll, g.ied, g.chin), args.repeat)
         print(f"CPU ms of raised_hand on a {rgb.shape[1]}×{rgb.shape[0]} copy of {window_portrait().name}: {cost:.1f}")
 
 
