@@ -1,5 +1,6 @@
-"""Locale-aware display filters shared by every page: dates, times and lists in the reader's
-language (Django's locale formats; no "12月7日 09:00" or "、" on an English page)."""
+"""What every page shares: locale-aware display filters for dates, times and lists in the reader's
+language (Django's locale formats; no "12月7日 09:00" or "、" on an English page), and the site
+header that base.html prints."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 from tongban.common.formatting import join_list
 
@@ -73,3 +76,30 @@ def role_label(code: Any) -> str:
         return str(Role(str(code)).label)
     except ValueError:
         return "—"
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: template.Context) -> SafeString:
+    """The header of every page (brand, the role's navigation, messages, account, language switch),
+    printed by the Jinja2 template ``web/header.html`` from what the ``site`` context processor
+    gives. It is the same on every page, so it is printed by the engine that prints it cheaply
+    (tongban/web/jinja.py): on the list pages the Django template engine spent more on these
+    ~60 nodes than on the page's own content."""
+    request = context.get("request")  # absent on the bare error page (errors.error_page)
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    header = {
+        "links": context["links"],
+        "nav": context.get("nav", ()),
+        "path": request.path if request is not None else "",
+        "next": request.get_full_path() if request is not None else "",
+        "english": get_language() == "en",
+        "signed_in": signed_in,
+        "unread": context.get("unread"),
+        "who": zh_mark(user) if signed_in else "",
+        "title": (user.head_title or role_label(user.role)) if signed_in else "",  # type: ignore[union-attr]
+        # the page's token, masked once per page (Jinja2's csrf_input would mask it anew at each form)
+        "csrf_token": context.get("csrf_token", ""),
+    }
+    html = render_to_string("web/header.html", header, using="jinja2")
+    return mark_safe(html)  # noqa: S308  (an autoescaped template's output)
