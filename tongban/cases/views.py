@@ -10,7 +10,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,7 +40,7 @@ from tongban.common.errors import DomainError, NotFound
 from tongban.common.params import page_or_first
 from tongban.common.ratelimit import submit_rate_reached
 from tongban.common.request import viewer
-from tongban.common.roles import Role
+from tongban.common.roles import Department, Role
 from tongban.registry.selectors import region_name
 
 CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
@@ -244,11 +246,27 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in QUEUE else ""
     page = case_queue(user=request.user, now=now(), page=page_or_first(request.GET.get("page")), status=status)
-    table = rows_table("cases/partials/queue_table.html", page, status=status, target="#queue-rows")
-    if request.META.get("HTTP_HX_REQUEST"):
-        return HttpResponse(table)  # the rows and pager alone, for htmx to swap in
-    states = [(s, Status(s).label) for s in QUEUE]
-    return render(request, "cases/queue.html", {"table": table, "status": status, "states": states})
+    if request.META.get("HTTP_HX_REQUEST"):  # the rows and pager alone, for htmx to swap in
+        table = rows_table(
+            "cases/partials/queue_table.html", page, submitted=False, status=status, target="#queue-rows"
+        )
+        return HttpResponse(table)
+    user = viewer(request)
+    token = get_token(request)  # one masked token for the page and its forms
+    body = rows_table(
+        "cases/queue_body.html",
+        page,
+        submitted=False,  # the queue shows deadlines, not submission times
+        status=status,
+        target="#queue-rows",
+        states=[(s, str(Status(s).label)) for s in QUEUE],
+        department=Department(user.department).label if user.department in Department.values else "",
+        bulk=user.role == Role.APPROVER,
+        queue_url=reverse("cases:queue"),
+        bulk_url=reverse("cases:bulk"),
+        csrf_token=token,
+    )
+    return render(request, "cases/queue.html", {"body": body, "csrf_token": token})
 
 
 @login_required
