@@ -42,9 +42,10 @@ class ListRow:
     badge: str
 
 
-def list_rows(page: Page) -> list[ListRow]:
+def list_rows(page: Page, *, submitted: bool = True) -> list[ListRow]:
     """One row per row of ``page``: the case's number and link, item name, applicant, status,
-    submission time, deadline and countdown badge, in the reader's language."""
+    submission time (left empty with ``submitted=False``, for a table that does not show it),
+    deadline and countdown badge, in the reader's language."""
     # the detail URL once, with a placeholder number whose segment is replaced for each row
     prefix = reverse("cases:detail", args=[_PLACEHOLDER])[: -len(_PLACEHOLDER) - 1]
     labels: dict[str, str] = {}
@@ -76,7 +77,7 @@ def list_rows(page: Page) -> list[ListRow]:
                 item=item,
                 applicant=c.applicant_name,
                 expedited=c.expedited,
-                submitted=local(c.submitted_at),
+                submitted=local(c.submitted_at) if submitted else "",
                 deadline=due,
                 urgency=cd.urgency,
                 badge=badge,
@@ -85,9 +86,11 @@ def list_rows(page: Page) -> list[ListRow]:
     return out
 
 
-def rows_table(template: str, page: Page, **context: Any) -> SafeString:
+def rows_table(template: str, page: Page, *, submitted: bool = True, **context: Any) -> SafeString:
     """The page's rows (``list_rows``) and pager printed by the Jinja2 template ``template``
     (``cases/jinja2/``; ``context``: e.g. the pager's htmx ``target`` and the ``status`` filter),
     for a Django template to print as it is: the Jinja2 template escapes every value itself."""
-    html = render_to_string(template, {"rows": list_rows(page), "page": page, **context}, using="jinja2")
+    html = render_to_string(
+        template, {"rows": list_rows(page, submitted=submitted), "page": page, **context}, using="jinja2"
+    )
     return mark_safe(html)  # noqa: S308  (an autoescaped template's output)
