@@ -159,8 +159,12 @@ def main() -> None:
             call(application, env)
         prof.disable()
         out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(60)
+        pstats.Stats(prof, stream=out).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+            int(os.environ.get("TOP", "60"))
+        )
         print(out.getvalue())
+        if os.environ.get("CALLERS"):
+            pstats.Stats(prof).print_callers(os.environ["CALLERS"])
         return
     times: dict[str, list[float]] = {k: [] for k in kinds}
     per_round = max(1, args.n // args.rounds)
