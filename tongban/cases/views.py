@@ -262,7 +262,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         states=[(s, str(Status(s).label)) for s in QUEUE],
         department=Department(user.department).label if user.department in Department.values else "",
         bulk=user.role == Role.APPROVER,
-        queue_url=reverse("cases:queue"),
+        queue_url=request.path,  # this page (its filter reloads the rows in place)
         bulk_url=reverse("cases:bulk"),
         csrf_token=token,
     )

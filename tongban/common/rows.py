@@ -5,7 +5,7 @@ The hot paths (bearer-token authentication, booking) run one hand-written statem
 query. ``RowLoader`` works that out once per database vendor: the columns to select (from the
 model's own metadata, so a new field is selected without touching the caller), their database
 converters (SQLite's datetimes and booleans, for instance), and ``from_db``; it also keeps the
-callers' statements, built once per vendor (``statement``).
+callers' statements and column lists, built once per vendor (``statement``, ``columns``).
 
 On PostgreSQL a date-time column is selected as ``(col AT TIME ZONE 'UTC') AS col``, a timestamp
 without time zone, and given its UTC zone back in ``values``: the same value, read by psycopg's C
@@ -33,6 +33,7 @@ class RowLoader(Generic[M]):
         self.field_names = fields
         self._by_vendor: dict[str, tuple[list[str], list[tuple[int, list[Any], Any]], list[int]]] = {}
         self._statements: dict[tuple[str, str], str] = {}
+        self._columns: dict[tuple[str, str], str] = {}
 
     def _fields(self) -> list[models.Field[Any, Any]]:
         meta = self.model._meta
@@ -50,14 +51,18 @@ class RowLoader(Generic[M]):
         """``alias."col", ...`` in load order, for the SELECT list (each output column named as
         its column; on PostgreSQL date-times as naive UTC, see above: a caller's ORDER BY that
         should use an index names the table's column, ``alias."col"``, not the output's)."""
-        qn = connection.ops.quote_name
-        utc = self._utc_read()
-        return ", ".join(
-            f"({alias}.{qn(f.column)} AT TIME ZONE 'UTC') AS {qn(f.column)}"
-            if utc and isinstance(f, models.DateTimeField)
-            else f"{alias}.{qn(f.column)}"
-            for f in self._fields()
-        )
+        key = (connection.vendor, alias)
+        listed = self._columns.get(key)
+        if listed is None:
+            qn = connection.ops.quote_name
+            utc = self._utc_read()
+            listed = self._columns[key] = ", ".join(
+                f"({alias}.{qn(f.column)} AT TIME ZONE 'UTC') AS {qn(f.column)}"
+                if utc and isinstance(f, models.DateTimeField)
+                else f"{alias}.{qn(f.column)}"
+                for f in self._fields()
+            )
+        return listed
 
     def statement(self, name: str, build: Callable[[], str]) -> str:
         """The statement ``name``, made by ``build()`` (which may call ``columns``) the first time

