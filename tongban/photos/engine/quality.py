@@ -188,13 +188,14 @@ def skin_mask(can: Canvas, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sel = cand.astype(bool)
     if not sel.any():
         return cand, face
-    pix = lab[sel]
-    med = np.median(pix, axis=0)
-    chroma = np.hypot(pix[:, 1], pix[:, 2])
+    # one plane at a time (contiguous gathers: ~3× cheaper than the 3-channel pixels)
+    lum, a, b = (p[sel] for p in cv2.split(lab))
+    med_l, med_a, med_b = np.median(lum), np.median(a), np.median(b)
+    chroma = np.hypot(a, b)
     med_chroma = float(np.median(chroma))
     # skin by colour: near the face's own skin hue; dark and grey (frames, beard, hair) is not
-    dab = np.hypot(pix[:, 1] - med[1], pix[:, 2] - med[2])
-    keep = (dab <= SKIN_AB_DISTANCE) & ~((chroma < 0.5 * med_chroma) & (pix[:, 0] < 0.75 * med[0]))
+    dab = np.hypot(a - med_a, b - med_b)
+    keep = (dab <= SKIN_AB_DISTANCE) & ~((chroma < 0.5 * med_chroma) & (lum < 0.75 * med_l))
     if keep.mean() < MIN_SKIN_SHARE:
         return cand, face
     skin = np.zeros_like(cand)
