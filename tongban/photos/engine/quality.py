@@ -117,7 +117,8 @@ def background_of(
     # each pixel's squared distance from the median on the whole canvas (contiguous planes,
     # the same float32 sums as numpy's per pixel), then the background's: ~5× cheaper than
     # gathering the background's 3-channel pixels first
-    sq = cv2.subtract(lab, (float(med[0]), float(med[1]), float(med[2]), 0.0))
+    ref = (float(med[0]), float(med[1]), float(med[2]), 0.0)
+    sq = cv2.subtract(lab, ref)  # type: ignore[call-overload]  # a per-channel Scalar operand
     cv2.multiply(sq, sq, dst=sq)
     d0, d1, d2 = cv2.split(sq)
     dist = np.sqrt(cv2.add(cv2.add(d0, d1), d2)[bg.astype(bool)])
