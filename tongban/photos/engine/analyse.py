@@ -33,6 +33,7 @@ from tongban.photos.engine.hands import raised_hand
 from tongban.photos.engine.imaging import (
     aligned_warp,
     flat_dict,
+    lab8_to_lab,
     shrink,
     to_gray,
 )
@@ -338,13 +339,14 @@ def measure_head(
     valid = region.raster(size, m)
     alpha = pmap.warp(m, size) * valid
     lab8 = cv2.cvtColor(can_rgb, cv2.COLOR_RGB2LAB)
-    bg = background_of(lab8, can_rgb, alpha, valid)
+    lab = lab8_to_lab(lab8)
+    bg = background_of(lab8, lab, can_rgb, alpha, valid)
     crown, clipped = find_crown(rgb, pmap, region, up.eye_mid, up.roll, ied, bg.rgb)
     method = "mask"
     if crown is None:
         crown, method = 3.6 * ied, "none"
     can_mesh = Mesh(points=np.hstack([_upright(m, mesh.points[:, :2]), mesh.points[:, 2:] * k]), score=mesh.score)
-    can = Canvas(rgb=can_rgb, alpha=alpha, valid=valid, mesh=can_mesh, eye=CANVAS_EYE, ied=CANVAS_IED)
+    can = Canvas(rgb=can_rgb, alpha=alpha, valid=valid, mesh=can_mesh, eye=CANVAS_EYE, ied=CANVAS_IED, lab=lab)
     geo = HeadGeometry(
         eye_mid=up.eye_mid,
         roll=up.roll,

@@ -81,11 +81,11 @@ def lower_face_occlusion(mesh: Mesh, valid: np.ndarray, lab: np.ndarray, skin: n
     sel = lower_face_region(mesh, valid)
     if sel.sum() < 50 or not skin.any():
         return None
-    ref = lab[skin]
-    l_ref, a_ref, b_ref = (float(v) for v in np.median(ref, axis=0))
+    # one plane at a time (contiguous gathers: ~3× cheaper than the 3-channel pixels)
+    planes = cv2.split(lab)
+    l_ref, a_ref, b_ref = (float(np.median(p[skin])) for p in planes)
     c_ref = max(math.hypot(a_ref, b_ref), 1.0)
-    pix = lab[sel]
-    lum, a, b = pix[:, 0], pix[:, 1], pix[:, 2]
+    lum, a, b = (p[sel] for p in planes)
     chroma = np.sqrt(a * a + b * b)
     # cosine of the hue angle between each pixel and the skin (no arctan: this runs per pixel)
     cos_hue = (a * a_ref + b * b_ref) / (np.maximum(chroma, 1e-3) * c_ref)
@@ -96,4 +96,4 @@ def lower_face_occlusion(mesh: Mesh, valid: np.ndarray, lab: np.ndarray, skin: n
     hair = (lum < HAIR_L * l_ref) & (chroma <= c_ref)
     grey = chroma < HAIR_FLAT
     other = ~(near | toned | gloss | hair | grey)
-    return float(np.count_nonzero(other)) / pix.shape[0]
+    return float(np.count_nonzero(other)) / lum.size

@@ -71,12 +71,28 @@ def anchors() -> np.ndarray:
     return np.concatenate(out).astype(np.float32)
 
 
+def _area_reduce(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``img`` reduced to ``size`` (w, h) by the area filter: first halved (OpenCV's fast 2×2
+    path) while the half stays at least twice ``size``, then the fractional area filter.
+
+    The fractional filter on a 1,280×960 photo costs ~3.6 ms, on its half ~1 ms; the two
+    results differ by 0.24 levels on average (a box's edge that falls inside a 2×2 cell
+    weighs that cell's two pixels alike). An odd last row or column is left out of a halving
+    (a photo is halved only from 4 × 192 px on: at most a quarter of an input pixel).
+    """
+    tw, th = size
+    while img.shape[1] >= 4 * tw and img.shape[0] >= 4 * th:
+        h, w = img.shape[:2]
+        img = cv2.resize(img[: h // 2 * 2, : w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
 def _letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, float, float]:
     """The photo shrunk into the 192×192 input, centred on black; scale and offsets (px)."""
     h, w = rgb.shape[:2]
     k = PALM_SIZE / max(h, w)
     nw, nh = max(1, round(w * k)), max(1, round(h * k))
-    small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+    small = _area_reduce(rgb, (nw, nh))
     x0, y0 = (PALM_SIZE - nw) // 2, (PALM_SIZE - nh) // 2
     canvas = np.zeros((PALM_SIZE, PALM_SIZE, 3), np.float32)
     canvas[y0 : y0 + nh, x0 : x0 + nw] = small.astype(np.float32) * (1.0 / 255.0)

@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from tongban.photos.engine.covering import brim_step, lower_face_occlusion
-from tongban.photos.engine.imaging import lab8_to_lab, lab_of, mean_chroma, median_masked_u8, percentile, to_gray
+from tongban.photos.engine.imaging import lab_of, mean_chroma, median_masked_u8, percentile, to_gray
 from tongban.photos.engine.mesh import FACE_OVAL, LEFT_EYE, LIPS, RIGHT_EYE, Mesh, polygon
 
 QUALITY_FILE = Path(__file__).resolve().parent / "data" / "quality.yaml"
@@ -94,9 +94,12 @@ class Background:
     share: float = 0.0  # of the canvas
 
 
-def background_of(lab8: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, valid: np.ndarray) -> Background:
+def background_of(
+    lab8: np.ndarray, lab: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, valid: np.ndarray
+) -> Background:
     """The background of the canvas: every pixel the person mask leaves out (a little away
-    from its edge) that lies inside the photo."""
+    from its edge) that lies inside the photo. ``lab8`` is the canvas in OpenCV's 8-bit
+    CIELAB, ``lab`` the same as float32 (``lab8_to_lab``)."""
     bg = ((alpha < BG_ALPHA).view(np.uint8) & valid).astype(np.uint8)
     bg = cv2.erode(bg, np.ones((5, 5), np.uint8))
     n = cv2.countNonZero(bg)
@@ -105,15 +108,20 @@ def background_of(lab8: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, valid: n
         return Background(lab=(0.0, 0.0, 0.0), rgb=(0, 0, 0), texture=99.0, uniform=False, share=share)
     ml, ma, mb = median_masked_u8(lab8, bg)
     med = np.array([ml * 100.0 / 255.0, ma - 128.0, mb - 128.0], np.float32)
-    lab = lab8_to_lab(lab8)
     # texture: mean gradient of L* plus colour blobs (distance from the median colour), both
     # insensitive to the smooth light fall-off of a studio backdrop
     lum = cv2.extractChannel(lab, 0)
     grad = cv2.magnitude(cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3))
     inner = cv2.erode(bg, np.ones((3, 3), np.uint8))
     g = cv2.mean(grad, mask=inner)[0] / 8.0 if cv2.countNonZero(inner) else 99.0
-    diff = lab[bg.astype(bool)] - med
-    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    # each pixel's squared distance from the median on the whole canvas (contiguous planes,
+    # the same float32 sums as numpy's per pixel), then the background's: ~5× cheaper than
+    # gathering the background's 3-channel pixels first
+    ref = (float(med[0]), float(med[1]), float(med[2]), 0.0)
+    sq = cv2.subtract(lab, ref)  # type: ignore[call-overload]  # a per-channel Scalar operand
+    cv2.multiply(sq, sq, dst=sq)
+    d0, d1, d2 = cv2.split(sq)
+    dist = np.sqrt(cv2.add(cv2.add(d0, d1), d2)[bg.astype(bool)])
     blobs = float(np.count_nonzero(dist > 2.0 * BG_DISTANCE)) / dist.size * 10.0
     # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
     spread = max(0.0, percentile(dist, 90) - 15.0) / 2.0
@@ -156,6 +164,7 @@ class Canvas:
     mesh: Mesh
     eye: tuple[float, float]
     ied: float
+    lab: np.ndarray  # ``rgb`` in CIELAB, float32 (``imaging.lab_of``)
 
 
 def skin_mask(can: Canvas, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,13 +189,14 @@ def skin_mask(can: Canvas, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sel = cand.astype(bool)
     if not sel.any():
         return cand, face
-    pix = lab[sel]
-    med = np.median(pix, axis=0)
-    chroma = np.hypot(pix[:, 1], pix[:, 2])
+    # one plane at a time (contiguous gathers: ~3× cheaper than the 3-channel pixels)
+    lum, a, b = (p[sel] for p in cv2.split(lab))
+    med_l, med_a, med_b = np.median(lum), np.median(a), np.median(b)
+    chroma = np.hypot(a, b)
     med_chroma = float(np.median(chroma))
     # skin by colour: near the face's own skin hue; dark and grey (frames, beard, hair) is not
-    dab = np.hypot(pix[:, 1] - med[1], pix[:, 2] - med[2])
-    keep = (dab <= SKIN_AB_DISTANCE) & ~((chroma < 0.5 * med_chroma) & (pix[:, 0] < 0.75 * med[0]))
+    dab = np.hypot(a - med_a, b - med_b)
+    keep = (dab <= SKIN_AB_DISTANCE) & ~((chroma < 0.5 * med_chroma) & (lum < 0.75 * med_l))
     if keep.mean() < MIN_SKIN_SHARE:
         return cand, face
     skin = np.zeros_like(cand)
@@ -247,7 +257,7 @@ def quality_components(
             "head_covering", None if crown_height is None else brim_step(can.alpha, crown_height, can.eye, can.ied)
         ),
     ]
-    lab = lab_of(can.rgb)
+    lab = can.lab
     gray = to_gray(can.rgb)
     skin, face = skin_mask(can, lab)
     sk = skin.astype(bool)
