@@ -256,8 +256,10 @@ def composite(rgb: np.ndarray, alpha: np.ndarray, backdrop: Backdrop, target: tu
     swap = backdrop.toward(target)
     cv2.multiply(swap, cv2.merge([inv, inv, inv]), dst=swap)  # ~2× numpy's broadcast
     out8 = cv2.add(rgb, swap, dtype=cv2.CV_8U)
-    fill = np.empty_like(out8)
-    fill[:] = target
+    h, w = out8.shape[:2]
+    # the target as a whole image from repeated bytes (numpy's broadcast of a colour tuple into
+    # an image is ~20× slower: 0.67 against 0.03 ms for 358×441)
+    fill = np.frombuffer(bytes(target) * (h * w), np.uint8).reshape(h, w, 3)
     cv2.copyTo(fill, (inv >= 1.0).view(np.uint8), out8)
     return out8
 
