@@ -195,9 +195,9 @@ def local_backdrop(
     k = (2 * r + 1, 2 * r + 1)
     num = cv2.boxFilter(cv2.multiply(small, cv2.merge([wts, wts, wts])), cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
     den = cv2.boxFilter(wts, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
-    near = (den > 0.02).astype(np.float32)[..., None]
-    mean = num / np.maximum(den, 1e-6)[..., None]
-    out = np.clip(mean * near + np.array(fallback, np.float32) * (1.0 - near), 0.0, 255.0)
+    out = num / np.maximum(den, 1e-6)[..., None]
+    np.clip(out, 0.0, 255.0, out=out)
+    out[den <= 0.02] = fallback  # no background near: the fallback (was a 0/1 blend: the same values)
     return Backdrop(out, (w, h), f)
 
 
