@@ -26,7 +26,15 @@ import simplejpeg
 from tongban.photos.engine.analyse import HEAD_WIDTH_FACE, mesh_box, others_in_mask
 from tongban.photos.engine.derive import nearest_colour
 from tongban.photos.engine.detect import DlibLandmarker, Face, get_detector
-from tongban.photos.engine.imaging import flat_dict, lab_of, median_masked_u8, rgb_to_lab1, shrink, to_gray
+from tongban.photos.engine.imaging import (
+    flat_dict,
+    lab_of,
+    median_masked_planes,
+    quarter_planes,
+    rgb_to_lab1,
+    shrink,
+    to_gray,
+)
 from tongban.photos.engine.mask import (
     BACKDROP_RADIUS_IED,
     PersonMap,
@@ -336,7 +344,7 @@ def _geometry(
     alpha = pmap.warp(None, (w, h))
     bg = (alpha < BG_ALPHA).view(np.uint8)
     if cv2.countNonZero(bg) >= 100:
-        r_, g_, b_ = median_masked_u8(np.ascontiguousarray(rgb[::2, ::2]), np.ascontiguousarray(bg[::2, ::2]))
+        r_, g_, b_ = median_masked_planes(quarter_planes(rgb), np.ascontiguousarray(bg[::2, ::2]))
         backdrop = (int(r_), int(g_), int(b_))
     else:
         backdrop = std.backgrounds[0]
@@ -415,7 +423,7 @@ def _background_checks(
         lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
     # its colour: the median of every other row and column (a quarter of the pixels is plenty
     # for the median of a backdrop; the cleanliness below looks at every pixel)
-    ml, ma, mb = median_masked_u8(np.ascontiguousarray(lab8[::2, ::2]), np.ascontiguousarray(bg[::2, ::2]))
+    ml, ma, mb = median_masked_planes(quarter_planes(lab8), np.ascontiguousarray(bg[::2, ::2]))
     med = (ml * 100.0 / 255.0, ma - 128.0, mb - 128.0)
     colour, dist = nearest_colour(med, std.backgrounds)
     tol = std.background_tolerance
