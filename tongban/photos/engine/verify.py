@@ -297,7 +297,8 @@ def verify_many(
             continue
         if "geometry" not in f.shared:
             f.shared["geometry"] = _geometry(f.rgb, f.std, f.shared["mesh"], f.shared)
-        _measure(f.v.checks.append, f.rgb, f.std, f.shared)
+        assert f.gray is not None
+        _measure(f.v.checks.append, f.rgb, f.gray, f.std, f.shared)
     return [f.v for f in files]
 
 
@@ -366,8 +367,11 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.array([[a.real, -a.imag, b.real], [a.imag, a.real, b.imag]])
 
 
-def _measure(add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, shared: dict[str, Any]) -> None:
-    """Head geometry checked against ``std``; background, slabs and streaks measured on the file."""
+def _measure(
+    add: Callable[[Check], None], rgb: np.ndarray, gray: np.ndarray, std: PhotoStandard, shared: dict[str, Any]
+) -> None:
+    """Head geometry checked against ``std``; background, slabs and streaks measured on the file
+    (``gray``: its grey copy)."""
     h, w = rgb.shape[:2]
     g = std.geometry
     geo: _Geometry = shared["geometry"]
@@ -398,7 +402,7 @@ def _measure(add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, 
     # flat slabs and replicated streaks are shapes in the picture: another JPEG quality of the
     # same rendering cannot add or remove one, so files that are the same picture share them
     if "structure" not in shared:
-        shared["structure"] = (_slab_check(rgb, std), _streak_check(to_gray(rgb)))
+        shared["structure"] = (_slab_check(rgb, std), _streak_check(gray))
     for check in shared["structure"]:
         add(check)
 
