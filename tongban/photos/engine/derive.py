@@ -318,9 +318,10 @@ def _table_scale(q: int) -> float:
 
 
 def _quality_at(x: float) -> int:
-    """The highest quality whose ``_table_scale`` is at most ``x``."""
+    """The quality whose ``_table_scale`` is nearest ``x``."""
     q = math.floor((200 - math.exp(-x)) / 2) if math.exp(-x) <= 100 else math.floor(5000 * math.exp(x))
-    return q if _table_scale(q + 1) > x else q + 1
+    q = q if _table_scale(q + 1) > x else q + 1  # the highest at most x
+    return q + 1 if abs(_table_scale(q + 1) - x) < abs(x - _table_scale(q)) else q
 
 
 def encode_in_window(
@@ -339,7 +340,7 @@ def encode_in_window(
     q_lo, q_hi = std.jpeg_quality
     arr = np.ascontiguousarray(img)
     store: dict[tuple[int, str], bytes] = {} if cache is None else cache
-    aim = math.log(hi_b * 0.985)
+    aim = math.log(hi_b * 0.98)
     for sub in ("420", "444"):
 
         def enc(q: int, sub: str = sub) -> int:
