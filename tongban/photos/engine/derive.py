@@ -162,19 +162,15 @@ def _below_chin_inside(
     c, s = math.cos(t), math.sin(t)
     ex, ey = geo.eye_mid
     chin_rows = eye_y + ss * geo.chin
-    ok = np.ones(ss.shape, bool)
-    for ox, oy in (
-        (0.0, chin_rows),
-        (wo, chin_rows),
-        (0.0, np.full(ss.shape, float(ho))),
-        (wo, np.full(ss.shape, float(ho))),
-    ):
-        u = (ox - wo / 2) / ss
-        v = (oy - eye_y) / ss
-        px = ex + c * u - s * v
-        py = ey + s * u + c * v
-        ok &= region.contains(np.stack([px.ravel(), py.ravel()], axis=1), margin=1.0).reshape(ss.shape)
-    return ok
+    bottom = np.full(ss.shape, float(ho))
+    # the four corners of every candidate at once (one containment test)
+    ox = np.array([0.0, wo, 0.0, wo])[:, None, None]
+    u = (ox - wo / 2) / ss
+    v = (np.stack([chin_rows, chin_rows, bottom, bottom]) - eye_y) / ss
+    px = ex + c * u - s * v
+    py = ey + s * u + c * v
+    inside = region.contains(np.stack([px.ravel(), py.ravel()], axis=1), margin=1.0)
+    return np.logical_and.reduce(inside.reshape((4, *ss.shape)), axis=0)
 
 
 def plan_geometry(
