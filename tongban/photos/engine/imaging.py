@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -112,12 +113,26 @@ def median_masked_u8(img: np.ndarray, mask8: np.ndarray) -> list[float]:
 
     Exactly ``np.median`` of those values, from OpenCV's masked histograms (no gathering).
     """
+    return median_masked_planes(cv2.split(img), mask8)
+
+
+def median_masked_planes(planes: Sequence[np.ndarray], mask8: np.ndarray) -> list[float]:
+    """``median_masked_u8`` of an image given as its channels (contiguous 8-bit planes): a
+    one-channel histogram per plane is ~3× cheaper than one channel picked out of an
+    interleaved image."""
     n = cv2.countNonZero(mask8)
     out = []
-    for ch in range(img.shape[2]):
-        hist = cv2.calcHist([img], [ch], mask8, [256], [0, 256]).ravel()
+    for plane in planes:
+        hist = cv2.calcHist([plane], [0], mask8, [256], [0, 256]).ravel()
         c = np.cumsum(hist)
         lo = int(np.searchsorted(c, (n - 1) // 2, side="right"))
         hi = int(np.searchsorted(c, n // 2, side="right"))
         out.append((lo + hi) / 2)
     return out
+
+
+def quarter_planes(img: np.ndarray) -> list[np.ndarray]:
+    """The channels of every other row and column of ``img`` (a quarter of its pixels), each
+    a contiguous plane (copied channel by channel: ~4× faster than numpy copying the strided
+    interleaved pixels)."""
+    return [np.ascontiguousarray(img[::2, ::2, c]) for c in range(img.shape[2])]

@@ -26,7 +26,15 @@ import simplejpeg
 from tongban.photos.engine.analyse import HEAD_WIDTH_FACE, mesh_box, others_in_mask
 from tongban.photos.engine.derive import nearest_colour
 from tongban.photos.engine.detect import DlibLandmarker, Face, get_detector
-from tongban.photos.engine.imaging import flat_dict, lab_of, median_masked_u8, rgb_to_lab1, shrink, to_gray
+from tongban.photos.engine.imaging import (
+    flat_dict,
+    lab_of,
+    median_masked_planes,
+    quarter_planes,
+    rgb_to_lab1,
+    shrink,
+    to_gray,
+)
 from tongban.photos.engine.mask import (
     BACKDROP_RADIUS_IED,
     PersonMap,
@@ -289,7 +297,8 @@ def verify_many(
             continue
         if "geometry" not in f.shared:
             f.shared["geometry"] = _geometry(f.rgb, f.std, f.shared["mesh"], f.shared)
-        _measure(f.v.checks.append, f.rgb, f.std, f.shared)
+        assert f.gray is not None
+        _measure(f.v.checks.append, f.rgb, f.gray, f.std, f.shared)
     return [f.v for f in files]
 
 
@@ -336,7 +345,7 @@ def _geometry(
     alpha = pmap.warp(None, (w, h))
     bg = (alpha < BG_ALPHA).view(np.uint8)
     if cv2.countNonZero(bg) >= 100:
-        r_, g_, b_ = median_masked_u8(np.ascontiguousarray(rgb[::2, ::2]), np.ascontiguousarray(bg[::2, ::2]))
+        r_, g_, b_ = median_masked_planes(quarter_planes(rgb), np.ascontiguousarray(bg[::2, ::2]))
         backdrop = (int(r_), int(g_), int(b_))
     else:
         backdrop = std.backgrounds[0]
@@ -358,8 +367,11 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.array([[a.real, -a.imag, b.real], [a.imag, a.real, b.imag]])
 
 
-def _measure(add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, shared: dict[str, Any]) -> None:
-    """Head geometry checked against ``std``; background, slabs and streaks measured on the file."""
+def _measure(
+    add: Callable[[Check], None], rgb: np.ndarray, gray: np.ndarray, std: PhotoStandard, shared: dict[str, Any]
+) -> None:
+    """Head geometry checked against ``std``; background, slabs and streaks measured on the file
+    (``gray``: its grey copy)."""
     h, w = rgb.shape[:2]
     g = std.geometry
     geo: _Geometry = shared["geometry"]
@@ -390,7 +402,7 @@ def _measure(add: Callable[[Check], None], rgb: np.ndarray, std: PhotoStandard, 
     # flat slabs and replicated streaks are shapes in the picture: another JPEG quality of the
     # same rendering cannot add or remove one, so files that are the same picture share them
     if "structure" not in shared:
-        shared["structure"] = (_slab_check(rgb, std), _streak_check(to_gray(rgb)))
+        shared["structure"] = (_slab_check(rgb, std), _streak_check(gray))
     for check in shared["structure"]:
         add(check)
 
@@ -415,7 +427,7 @@ def _background_checks(
         lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
     # its colour: the median of every other row and column (a quarter of the pixels is plenty
     # for the median of a backdrop; the cleanliness below looks at every pixel)
-    ml, ma, mb = median_masked_u8(np.ascontiguousarray(lab8[::2, ::2]), np.ascontiguousarray(bg[::2, ::2]))
+    ml, ma, mb = median_masked_planes(quarter_planes(lab8), np.ascontiguousarray(bg[::2, ::2]))
     med = (ml * 100.0 / 255.0, ma - 128.0, mb - 128.0)
     colour, dist = nearest_colour(med, std.backgrounds)
     tol = std.background_tolerance
