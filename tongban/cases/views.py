@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from tongban.audit.reads import audit_staff_read
 from tongban.cases.actions import case_actions, case_answers, confirm_needed
 from tongban.cases.forms import ActForm, form_data, schema_form_class
-from tongban.cases.listing import rows_table
+from tongban.cases.listing import list_rows, rows_table
 from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
 from tongban.cases.selectors import (
@@ -133,7 +132,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """我的办件: status and deadline of each case, newest first."""
     page = cases_mine(user=request.user, now=now(), page=page_or_first(request.GET.get("page")))
-    return render(request, "cases/mine.html", {"table": rows_table("cases/partials/mine_table.html", page)})
+    return render(request, "cases/mine.html", {"rows": list_rows(page), "page": page}, using="jinja2")
 
 
 @login_required
@@ -252,21 +251,26 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
         return HttpResponse(table)
     user = viewer(request)
-    token = get_token(request)  # one masked token for the page and its forms
-    body = rows_table(
-        "cases/queue_body.html",
-        page,
-        submitted=False,  # the queue shows deadlines, not submission times
-        status=status,
-        target="#queue-rows",
-        states=[(s, str(Status(s).label)) for s in QUEUE],
-        department=Department(user.department).label if user.department in Department.values else "",
-        bulk=user.role == Role.APPROVER,
-        queue_url=request.path,  # this page (its filter reloads the rows in place)
-        bulk_url=reverse("cases:bulk"),
-        csrf_token=token,
-    )
-    return render(request, "cases/queue.html", {"body": body, "csrf_token": token})
+    context = {
+        "rows": list_rows(page, submitted=False),  # the queue shows deadlines, not submission times
+        "page": page,
+        "status": status,
+        "target": "#queue-rows",
+        "states": [(s, str(Status(s).label)) for s in QUEUE],
+        "department": _department_name(user.department),
+        "bulk": user.role == Role.APPROVER,
+        "queue_url": request.path,  # this page (its filter reloads the rows in place)
+        "bulk_url": reverse("cases:bulk"),
+    }
+    return render(request, "cases/queue.html", context, using="jinja2")
+
+
+def _department_name(code: str) -> str:
+    """The department's name (户政...), or nothing for a staff member without a known one."""
+    try:
+        return str(Department(code).label)
+    except ValueError:
+        return ""
 
 
 @login_required

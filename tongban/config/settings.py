@@ -110,10 +110,14 @@ TEMPLATES = [
         },
     },
     {
-        # The list pages' row tables only (tongban/web/jinja.py says why): <app>/jinja2/ folders.
+        # The page frame, the list pages and their row tables (tongban/web/jinja.py says why):
+        # <app>/jinja2/ folders. A page rendered with its request gets the frame's context.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "tongban.web.jinja.environment"},
+        "OPTIONS": {
+            "environment": "tongban.web.jinja.environment",
+            "context_processors": ["tongban.web.context.jinja_page"],
+        },
     },
 ]
 

@@ -1,21 +1,24 @@
-"""The Jinja2 environment for the few templates that print many rows (settings.TEMPLATES).
+"""The Jinja2 environment (settings.TEMPLATES): the page frame, the list pages and their rows.
 
-Pages are Django templates. A table of twenty rows of ten values each is about two hundred
-variable nodes, and the Django template engine spends a few microseconds on each: on the list
-pages (the approver's queue, a citizen's cases) that was the largest part of a request's CPU.
-Jinja2 compiles a template to Python code and prints the same table in a fraction of that, so
-the row tables of those pages are Jinja2 templates (``<app>/jinja2/``) that the page's Django
-template prints as one value. They translate with Django's own catalogues (``{{ _("…") }}`` is
-``gettext``; makemessages finds these msgids) and escape every value (autoescape on) as Django
-templates do, two characters written differently: ``"`` as ``&#34;`` and ``'`` as ``&#39;``
-(Django: ``&quot;``, ``&#x27;``). Rows are objects, not dicts: Jinja2 reads ``r.x`` as an
-attribute first, and on a dict every value would cost a failed attribute lookup.
+Pages are Django templates, except the two busiest lists (the approver's queue, a citizen's
+cases). A table of twenty rows of ten values each is about two hundred variable nodes, and the
+Django template engine spends a few microseconds on each; the frame every page has (head,
+header with the role's navigation, footer) cost more than a list page's own content. Jinja2
+compiles a template to Python code and prints the same in a fraction of that, so the frame
+(``web/layout.html``, which Django pages reach through base.html's ``{% site_page %}``), the
+list pages and their row tables are Jinja2 templates (``<app>/jinja2/``). They translate with
+Django's own catalogues (``{{ _("…") }}`` is ``gettext``; makemessages finds these msgids), print
+static files' URLs with ``static()``, and escape every value (autoescape on) as Django templates
+do, two characters written differently: ``"`` as ``&#34;`` and ``'`` as ``&#39;`` (Django:
+``&quot;``, ``&#x27;``). Rows are objects, not dicts: Jinja2 reads ``r.x`` as an attribute
+first, and on a dict every value would cost a failed attribute lookup.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.templatetags.static import static
 from django.utils.translation import gettext
 from jinja2 import Environment
 
@@ -26,4 +29,5 @@ def environment(**options: Any) -> Environment:
     # ``_`` is Django's gettext itself, not the i18n extension's alias of it (which goes through
     # the template context twice: 6.1 against 4.8 µs a call; the templates use no {% trans %})
     env.globals["_"] = gettext
+    env.globals["static"] = static
     return env

@@ -1,6 +1,6 @@
 """What every page shares: locale-aware display filters for dates, times and lists in the reader's
-language (Django's locale formats; no "12月7日 09:00" or "、" on an English page), and the site
-header that base.html prints."""
+language (Django's locale formats; no "12月7日 09:00" or "、" on an English page), and the tag
+through which base.html hands its blocks to the page frame."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from tongban.common.formatting import join_list
 
@@ -78,28 +78,33 @@ def role_label(code: Any) -> str:
         return "—"
 
 
-@register.simple_tag(takes_context=True)
-def site_header(context: template.Context) -> SafeString:
-    """The header of every page (brand, the role's navigation, messages, account, language switch),
-    printed by the Jinja2 template ``web/header.html`` from what the ``site`` context processor
-    gives. It is the same on every page, so it is printed by the engine that prints it cheaply
-    (tongban/web/jinja.py): on the list pages the Django template engine spent more on these
-    ~60 nodes than on the page's own content."""
-    request = context.get("request")  # absent on the bare error page (errors.error_page)
-    user = getattr(request, "user", None)
-    signed_in = bool(user is not None and user.is_authenticated)
-    header = {
-        "links": context["links"],
-        "nav": context.get("nav", ()),
-        "path": request.path if request is not None else "",
-        "next": request.get_full_path() if request is not None else "",
-        "english": get_language() == "en",
-        "signed_in": signed_in,
-        "unread": context.get("unread"),
-        "who": zh_mark(user) if signed_in else "",
-        "title": (user.head_title or role_label(user.role)) if signed_in else "",  # type: ignore[union-attr]
-        # the page's token, masked once per page (Jinja2's csrf_input would mask it anew at each form)
-        "csrf_token": context.get("csrf_token", ""),
-    }
-    html = render_to_string("web/header.html", header, using="jinja2")
-    return mark_safe(html)  # noqa: S308  (an autoescaped template's output)
+class SitePageNode(template.Node):
+    """``{% site_page %}`` title ``{% page_part %}`` head ``{% page_part %}`` content ``{% page_part %}``
+    scripts ``{% end_site_page %}``: base.html's blocks, printed here and handed to the page frame
+    (the Jinja2 template web/layout.html) that Jinja2 pages extend, so every page has one frame."""
+
+    child_nodelists = ("title", "head", "content", "scripts")  # where {% extends %} finds the blocks
+
+    def __init__(self, parts: list[template.NodeList]) -> None:
+        self.title, self.head, self.content, self.scripts = parts
+
+    def render(self, context: template.Context) -> str:
+        from tongban.web.context import page_chrome  # context.py uses this module's filters
+
+        frame = page_chrome(context.get("request"), context, context.get("csrf_token"))
+        frame["page_title"] = mark_safe(self.title.render(context))  # noqa: S308  (Django-escaped output)
+        frame["page_head"] = mark_safe(self.head.render(context))  # noqa: S308
+        frame["page_content"] = mark_safe(self.content.render(context))  # noqa: S308
+        frame["page_scripts"] = mark_safe(self.scripts.render(context))  # noqa: S308
+        return render_to_string("web/layout.html", frame, using="jinja2")
+
+
+@register.tag
+def site_page(parser: template.base.Parser, token: template.base.Token) -> SitePageNode:
+    parts = []
+    for _ in range(3):
+        parts.append(parser.parse(("page_part",)))
+        parser.delete_first_token()
+    parts.append(parser.parse(("end_site_page",)))
+    parser.delete_first_token()
+    return SitePageNode(parts)
