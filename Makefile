@@ -29,6 +29,8 @@ install: $(VENV)/.installed
 	$(BIN)/tongban compile-translations
 
 ## make demo: install, migrate, load the demo city and accounts, serve on http://$(HOST):$(PORT)
+# the address printed in the demo's help and in certificates' verification links follows PORT
+demo: export TONGBAN_SITE_URL ?= http://$(HOST):$(PORT)
 demo: install
 	$(BIN)/tongban migrate --noinput -v 0
 	$(BIN)/tongban collectstatic --noinput -v 0
