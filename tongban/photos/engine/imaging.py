@@ -66,6 +66,13 @@ def aligned_warp(
     return np.hstack([a, b[:, None]])
 
 
+def halve(img: np.ndarray) -> np.ndarray:
+    """``img`` at half its size by the area filter (OpenCV's fast 2×2 path; an odd last row or
+    column is left out)."""
+    h, w = img.shape[:2]
+    return cv2.resize(img[: h // 2 * 2, : w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+
+
 def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """``img`` reduced to ``size`` (width, height) with an area filter.
 
