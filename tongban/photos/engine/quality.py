@@ -11,6 +11,7 @@ counted as an under-exposed face, whatever the skin tone.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def background_of(
     dist = np.sqrt(cv2.add(cv2.add(d0, d1), d2)[bg.astype(bool)])
     blobs = float(np.count_nonzero(dist > 2.0 * BG_DISTANCE)) / dist.size * 10.0
     # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
-    spread = max(0.0, percentile(dist, 90) - 15.0) / 2.0
+    spread = _excess_over(dist, 90, 15.0) / 2.0
     texture = g + blobs + spread
     rgb_med = median_masked_u8(np.ascontiguousarray(rgb), bg)
     return Background(
@@ -134,6 +135,17 @@ def background_of(
         uniform=texture <= (load_thresholds()["background_uniformity"].max or 99.0),
         share=round(share, 4),
     )
+
+
+def _excess_over(x: np.ndarray, q: float, floor: float) -> float:
+    """``max(0, percentile(x, q) − floor)`` (``imaging.percentile``). When so few values exceed
+    ``floor`` that both order statistics the percentile interpolates between do not, it is 0
+    and nothing is sorted (a plain backdrop: ~0.4 ms fewer)."""
+    n = x.size
+    hi = min(math.floor(q / 100.0 * (n - 1)) + 1, n - 1)
+    if np.count_nonzero(x > floor) <= n - 1 - hi:
+        return 0.0
+    return max(0.0, percentile(x, q) - floor)
 
 
 def component(key: str, value: float | None) -> Component:
