@@ -39,6 +39,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=50)
     args = ap.parse_args()
+    import cv2
     import numpy as np
     from photo_refusal_table import test_set
 
@@ -66,14 +67,15 @@ def main() -> None:
             continue
         comp = {c.key: c.value for c in res.analysis.components}
         can, crown = seen["can"], seen["crown"]
-        lab = lab_of(can.rgb)
-        sk = skin_mask(can, lab)[0].astype(bool)
+        planes = cv2.split(lab_of(can.rgb))
+        sk = skin_mask(can, planes)[0].astype(bool)
+        skin_ref = tuple(float(np.median(p[sk])) for p in planes) if sk.any() else None
         if crown is not None:
             costs["head_covering"].append(
                 cost_ms(lambda: brim_step(can.alpha, crown, can.eye, can.ied), args.repeat)  # noqa: B023
             )
         costs["face_occlusion"].append(
-            cost_ms(lambda: lower_face_occlusion(can.mesh, can.valid, lab, sk), args.repeat)  # noqa: B023
+            cost_ms(lambda: lower_face_occlusion(can.mesh, can.valid, planes, skin_ref), args.repeat)  # noqa: B023
         )
         rows.append((name, comp.get("head_covering"), comp.get("face_occlusion")))
     print("| image | head_covering | face_occlusion |")

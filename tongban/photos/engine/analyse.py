@@ -33,6 +33,7 @@ from tongban.photos.engine.hands import raised_hand
 from tongban.photos.engine.imaging import (
     aligned_warp,
     flat_dict,
+    halve,
     lab8_to_lab,
     shrink,
     to_gray,
@@ -401,11 +402,18 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
     t0 = time.process_time()
     gray = to_gray(rgb)
     person: list[PersonMap] = []
+    halves: list[np.ndarray] = []
+
+    def half_once() -> np.ndarray:
+        # the photo at half size, which the segmentation and the palm detector both start from
+        if not halves:
+            halves.append(halve(rgb))
+        return halves[0]
 
     def pmap_once() -> PersonMap:
         if not person:
             ts = time.process_time()
-            person.append(PersonMap(rgb))
+            person.append(PersonMap(rgb, half=half_once()))
             timings["mask"] = timings.get("mask", 0.0) + (time.process_time() - ts) * 1000
         return person[0]
 
@@ -450,7 +458,7 @@ def analyse(rgb: np.ndarray, *, source_scale: float = 1.0, detector_name: str = 
     geo, bg, can, below, gap = measure_head(rgb, mesh, region, pmap)
     timings["geometry"] = (time.process_time() - t3) * 1000
     t4 = time.process_time()
-    hand = raised_hand(rgb, geo.eye_mid, geo.roll, geo.ied, geo.chin)
+    hand = raised_hand(rgb, geo.eye_mid, geo.roll, geo.ied, geo.chin, half=half_once())
     timings["hands"] = (time.process_time() - t4) * 1000
     # the face's box is the mesh's outline (brow to chin, ear to ear): it holds every landmark
     an.face = Face(box=mesh_box(mesh), score=face.score, landmarks=mesh.landmarks())

@@ -18,6 +18,7 @@ Both are measured on the normalised canvas (``quality.Canvas``: the head upright
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -75,17 +76,18 @@ def lower_face_region(mesh: Mesh, valid: np.ndarray) -> np.ndarray:
     return reg.astype(bool)
 
 
-def lower_face_occlusion(mesh: Mesh, valid: np.ndarray, lab: np.ndarray, skin: np.ndarray) -> float | None:
+def lower_face_occlusion(
+    mesh: Mesh, valid: np.ndarray, planes: Sequence[np.ndarray], skin_ref: tuple[float, ...] | None
+) -> float | None:
     """Share of the lower face (``lower_face_region``) that is neither skin of the face's own
-    hue nor hair: ``skin`` is the canvas's skin mask (``quality.skin_mask``), ``lab`` its CIELAB."""
+    hue nor hair: ``planes`` are the canvas's CIELAB as three planes, ``skin_ref`` the median
+    CIELAB of its skin (``quality.skin_mask``; None: no skin found)."""
     sel = lower_face_region(mesh, valid)
-    if sel.sum() < 50 or not skin.any():
+    if sel.sum() < 50 or skin_ref is None:
         return None
-    # one plane at a time (contiguous gathers: ~3× cheaper than the 3-channel pixels)
-    planes = cv2.split(lab)
-    l_ref, a_ref, b_ref = (float(np.median(p[skin])) for p in planes)
+    l_ref, a_ref, b_ref = skin_ref
     c_ref = max(math.hypot(a_ref, b_ref), 1.0)
-    lum, a, b = (p[sel] for p in planes)
+    lum, a, b = (p[sel] for p in planes)  # one plane at a time: contiguous gathers
     chroma = np.sqrt(a * a + b * b)
     # cosine of the hue angle between each pixel and the skin (no arctan: this runs per pixel)
     cos_hue = (a * a_ref + b * b_ref) / (np.maximum(chroma, 1e-3) * c_ref)

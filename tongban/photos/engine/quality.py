@@ -11,6 +11,8 @@ counted as an under-exposed face, whatever the skin tone.
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +126,7 @@ def background_of(
     dist = np.sqrt(cv2.add(cv2.add(d0, d1), d2)[bg.astype(bool)])
     blobs = float(np.count_nonzero(dist > 2.0 * BG_DISTANCE)) / dist.size * 10.0
     # a smooth but many-coloured scene (a blurred room) still is no plain backdrop
-    spread = max(0.0, percentile(dist, 90) - 15.0) / 2.0
+    spread = _excess_over(dist, 90, 15.0) / 2.0
     texture = g + blobs + spread
     rgb_med = median_masked_u8(np.ascontiguousarray(rgb), bg)
     return Background(
@@ -134,6 +136,17 @@ def background_of(
         uniform=texture <= (load_thresholds()["background_uniformity"].max or 99.0),
         share=round(share, 4),
     )
+
+
+def _excess_over(x: np.ndarray, q: float, floor: float) -> float:
+    """``max(0, percentile(x, q) − floor)`` (``imaging.percentile``). When so few values exceed
+    ``floor`` that both order statistics the percentile interpolates between do not, it is 0
+    and nothing is sorted (a plain backdrop: ~0.4 ms fewer)."""
+    n = x.size
+    hi = min(math.floor(q / 100.0 * (n - 1)) + 1, n - 1)
+    if np.count_nonzero(x > floor) <= n - 1 - hi:
+        return 0.0
+    return max(0.0, percentile(x, q) - floor)
 
 
 def component(key: str, value: float | None) -> Component:
@@ -167,8 +180,9 @@ class Canvas:
     lab: np.ndarray  # ``rgb`` in CIELAB, float32 (``imaging.lab_of``)
 
 
-def skin_mask(can: Canvas, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(skin, face): uint8 masks of the skin pixels and of the whole face outline."""
+def skin_mask(can: Canvas, planes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(skin, face): uint8 masks of the skin pixels and of the whole face outline (``planes``:
+    the canvas's CIELAB as three contiguous planes)."""
     h, w = can.valid.shape
     face = np.zeros((h, w), np.uint8)
     cv2.fillPoly(face, [polygon(can.mesh, FACE_OVAL)], 1)
@@ -190,7 +204,7 @@ def skin_mask(can: Canvas, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not sel.any():
         return cand, face
     # one plane at a time (contiguous gathers: ~3× cheaper than the 3-channel pixels)
-    lum, a, b = (p[sel] for p in cv2.split(lab))
+    lum, a, b = (p[sel] for p in planes)
     med_l, med_a, med_b = np.median(lum), np.median(a), np.median(b)
     chroma = np.hypot(a, b)
     med_chroma = float(np.median(chroma))
@@ -257,17 +271,19 @@ def quality_components(
             "head_covering", None if crown_height is None else brim_step(can.alpha, crown_height, can.eye, can.ied)
         ),
     ]
-    lab = can.lab
+    planes = cv2.split(can.lab)  # once for every measure below (contiguous gathers)
     gray = to_gray(can.rgb)
-    skin, face = skin_mask(can, lab)
+    skin, face = skin_mask(can, planes)
     sk = skin.astype(bool)
+    # the skin's median CIELAB: the lower face's reference and the natural colour (its a*)
+    skin_ref = tuple(float(np.median(p[sk])) for p in planes) if sk.any() else None
     fc = face.astype(bool)
     luma = gray.astype(np.float32)
     lap = cv2.Laplacian(gray, cv2.CV_32F, ksize=3)
     inner = cv2.erode(face, np.ones((5, 5), np.uint8)).astype(bool)
     out.append(component("sharpness", float(lap[inner].var()) if inner.any() else 0.0))
     out.append(component("eyes_visible", eyes_visible(can, luma, sk)))
-    out.append(component("face_occlusion", lower_face_occlusion(can.mesh, can.valid, lab, sk)))
+    out.append(component("face_occlusion", lower_face_occlusion(can.mesh, can.valid, planes, skin_ref)))
     out.append(component("raised_hand", raised_hand))
     vals = luma[sk] if sk.any() else luma[fc]
     out.append(component("under_exposure", float(np.mean(vals < 30)) if vals.size else None))
@@ -288,7 +304,7 @@ def quality_components(
         lm, rm = float(left.mean()), float(right.mean())
         uni = min(lm, rm) / max(lm, rm, 1e-6)
     out.append(component("illumination_uniformity", uni))
-    out.append(component("natural_colour", float(np.median(lab[sk][:, 1])) if sk.any() else None))
+    out.append(component("natural_colour", skin_ref[1] if skin_ref is not None else None))
     out.append(component("background_uniformity", background_texture))
-    out.append(component("colour", mean_chroma(lab)))
+    out.append(component("colour", float(cv2.mean(cv2.magnitude(planes[1], planes[2]))[0])))  # mean_chroma
     return out

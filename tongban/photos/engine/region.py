@@ -16,6 +16,7 @@ exactly and cheaply.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -149,18 +150,32 @@ def find_region(
     sh, sw = img.shape[:2]
     fills: list[Fill] = []
     skip_arr = np.array(skip, np.int16).reshape(-1, 3)
+    seeds = _seeds(sw, sh)
+    edges = _edges_through(img, seeds)
+    min_run = MIN_EDGE_SHARE * min(sw, sh)
     for tol in tolerances:
         # a fill's pixels stay within a level of its colour except where JPEG rings near its
         # edge; a wider range floods more of a backdrop of the same colour: try both
         labels = np.zeros((sh + 2, sw + 2), np.uint8)
-        for n, (sx, sy) in enumerate(_seeds(sw, sh), start=1):
-            if labels[sy + 1, sx + 1] or any(f.contains_seed(sx / k, sy / k) for f in fills):
-                continue  # inside an earlier flood or a fill already found
+        put_off: list[tuple[int, int, int]] = []
+        for n, (sx, sy) in enumerate(seeds, start=1):
+            if any(f.contains_seed(sx / k, sy / k) for f in fills):
+                continue  # inside a fill already found
             if len(skip_arr) and (np.abs(skip_arr - img[sy, sx].astype(np.int16)).max(axis=1) <= SKIP_LEVELS).any():
                 continue
-            flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (n << 8)
-            area, _, _, rect = cv2.floodFill(img, labels, (sx, sy), (0, 0, 0), (tol,) * 3, (tol,) * 3, flags)
-            if area < MIN_FILL_SHARE * sw * sh or _border_run(labels, n, sx, sy, sw, sh) < MIN_EDGE_SHARE * min(sw, sh):
+            if _run_through(edges[n - 1], img[sy, sx], tol) < min_run:
+                # its flood would run along the edge no further: it cannot be a fill. Its flood
+                # only keeps later floods out of its pixels: it is flooded before the next flood
+                put_off.append((n, sx, sy))
+                continue
+            for pn, px, py in put_off:
+                if not labels[py + 1, px + 1]:
+                    _flood(img, labels, pn, px, py, tol)
+            put_off.clear()
+            if labels[sy + 1, sx + 1]:
+                continue  # inside an earlier flood
+            area, rect = _flood(img, labels, n, sx, sy, tol)
+            if area < MIN_FILL_SHARE * sw * sh or _border_run(labels, n, sx, sy, sw, sh) < min_run:
                 continue  # fill reaches along the image's edge (a wedge's leg, a band's length)
             x0, y0, rw, rh = rect
             region = (labels[1 + y0 : 1 + y0 + rh, 1 + x0 : 1 + x0 + rw] == n).view(np.uint8)
@@ -174,6 +189,43 @@ def find_region(
             if not any(_same_line(fill.line, f.line) for f in fills):
                 fills.append(fill)
     return PhotoRegion(width=w, height=h, fills=tuple(fills))
+
+
+def _flood(img: np.ndarray, labels: np.ndarray, n: int, sx: int, sy: int, tol: int) -> tuple[int, Sequence[int]]:
+    """Label ``n`` in ``labels`` on the pixels within ``tol`` levels (per channel) of the seed's
+    colour connected to it (4-neighbours), leaving pixels already labelled alone; its area and
+    bounding box."""
+    flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (n << 8)
+    area, _, _, rect = cv2.floodFill(img, labels, (sx, sy), (0, 0, 0), (tol,) * 3, (tol,) * 3, flags)
+    return area, rect
+
+
+def _edges_through(img: np.ndarray, seeds: list[tuple[int, int]]) -> list[list[tuple[np.ndarray, int]]]:
+    """For each seed, every image edge it lies on (a 1×n 3-channel image) and its place there."""
+    h, w = img.shape[:2]
+    top, bottom = img[0].reshape(1, w, 3), img[h - 1].reshape(1, w, 3)
+    left, right = (np.ascontiguousarray(img[:, x]).reshape(1, h, 3) for x in (0, w - 1))
+    out: list[list[tuple[np.ndarray, int]]] = []
+    for sx, sy in seeds:
+        lines = [(top, sx)] if sy == 0 else [(bottom, sx)] if sy == h - 1 else []
+        lines += [(left, sy)] if sx == 0 else [(right, sy)] if sx == w - 1 else []
+        out.append(lines)
+    return out
+
+
+def _run_through(lines: list[tuple[np.ndarray, int]], colour: np.ndarray, tol: int) -> int:
+    """Longest run of pixels within ``tol`` levels (per channel) of ``colour`` along the image
+    edges through a seed of that colour: a flood from the seed (which takes only such pixels)
+    runs no further along them (``_border_run``)."""
+    lo = tuple(int(c) - tol for c in colour)
+    hi = tuple(int(c) + tol for c in colour)
+    best = 0
+    for line, pos in lines:
+        inside = cv2.inRange(line, lo, hi).tobytes()  # 255 in range, 0 out
+        start = inside.rfind(0, 0, pos) + 1
+        end = inside.find(0, pos)
+        best = max(best, (end if end >= 0 else len(inside)) - start)
+    return best
 
 
 def _same_line(p: Line, q: Line) -> bool:
