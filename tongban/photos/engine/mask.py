@@ -15,6 +15,7 @@ import math
 import cv2
 import numpy as np
 
+from tongban.photos.engine.imaging import warp_reflected
 from tongban.photos.engine.models import SEG_SIZE, segment_person
 from tongban.photos.engine.region import PhotoRegion
 
@@ -295,7 +296,7 @@ def find_crown(
     is mostly person. ``None`` when the head fills the whole strip (taller than 3.6 IED).
     """
     m, size = strip_matrix(eye_mid, roll, ied)
-    strip = cv2.warpAffine(rgb, m, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
+    strip = warp_reflected(rgb, m, size)
     if region is None:
         region = PhotoRegion(rgb.shape[1], rgb.shape[0])
     inside = region.raster(size, m)
