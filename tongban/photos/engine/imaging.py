@@ -73,6 +73,34 @@ def halve(img: np.ndarray) -> np.ndarray:
     return cv2.resize(img[: h // 2 * 2, : w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
 
 
+def warp_reflected(img: np.ndarray, m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``cv2.warpAffine`` of ``img`` into a ``size`` (w, h) frame whose pixel (x, y) shows the
+    point ``m @ (x, y, 1)`` (bilinear), the image reflected beyond its edges (BORDER_REFLECT).
+
+    OpenCV interpolates pixels that read beyond the image one by one (~3× slower per pixel);
+    a frame reaching past the image (the crown strip above a derived photo's top edge) is
+    warped from a reflected copy of the part it reads instead: the same pixels.
+    """
+    w, h = size
+    ih, iw = img.shape[:2]
+    xs = m[0, 0] * np.array([0, w, 0, w]) + m[0, 1] * np.array([0, 0, h, h]) + m[0, 2]
+    ys = m[1, 0] * np.array([0, w, 0, w]) + m[1, 1] * np.array([0, 0, h, h]) + m[1, 2]
+    # the source pixels bilinear reads, with a margin
+    x0, y0 = math.floor(xs.min()) - 2, math.floor(ys.min()) - 2
+    x1, y1 = math.ceil(xs.max()) + 3, math.ceil(ys.max()) + 3
+    left, top, right, bottom = max(0, -x0), max(0, -y0), max(0, x1 - iw), max(0, y1 - ih)
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, iw), min(y1, ih)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    if not (left or top or right or bottom) or cx1 - cx0 <= max(left, right) or cy1 - cy0 <= max(top, bottom):
+        # inside the image, or a reflection deeper than the part read: OpenCV's own border
+        return cv2.warpAffine(img, m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
+    part = cv2.copyMakeBorder(img[cy0:cy1, cx0:cx1], top, bottom, left, right, cv2.BORDER_REFLECT)
+    shifted = m.copy()
+    shifted[0, 2] -= cx0 - left
+    shifted[1, 2] -= cy0 - top
+    return cv2.warpAffine(part, shifted, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
+
+
 def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """``img`` reduced to ``size`` (width, height) with an area filter.
 
