@@ -15,7 +15,7 @@ import math
 import cv2
 import numpy as np
 
-from tongban.photos.engine.imaging import warp_reflected
+from tongban.photos.engine.imaging import halve, warp_reflected
 from tongban.photos.engine.models import SEG_SIZE, segment_person
 from tongban.photos.engine.region import PhotoRegion
 
@@ -200,12 +200,12 @@ def local_backdrop(
         # values: the weights' means are exact in float32 either way, and the colours' 4×4 sums
         # are exact in 16 bits (each halving of 4× the values gives the 2×2 sums) and rounded
         # as OpenCV rounds an 8-bit mean (half to even)
-        wts = _halve(_halve(cv2.copyMakeBorder(w8, *pad).astype(np.float32)))
+        wts = halve(halve(cv2.copyMakeBorder(w8, *pad).astype(np.float32)))
         sums = cv2.copyMakeBorder(rgb, *pad).astype(np.uint16)
         sums <<= 2
-        sums = _halve(sums)
+        sums = halve(sums)
         sums <<= 2
-        small = np.rint(_halve(sums).astype(np.float32) * np.float32(1 / 16))
+        small = np.rint(halve(sums).astype(np.float32) * np.float32(1 / 16))
     else:
         wts = cv2.resize(cv2.copyMakeBorder(w8.astype(np.float32), *pad), (sw, sh), interpolation=cv2.INTER_AREA)
         small = cv2.resize(cv2.copyMakeBorder(rgb, *pad), (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -221,11 +221,6 @@ def local_backdrop(
     fill[...] = fallback
     cv2.copyTo(fill, (den <= 0.02).view(np.uint8), out)
     return Backdrop(out, (w, h), f)
-
-
-def _halve(img: np.ndarray) -> np.ndarray:
-    """``img`` (even sides) reduced ×2 by OpenCV's exact 2×2 area path."""
-    return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
 
 
 def refine(
