@@ -4,8 +4,8 @@ A list page prints twenty rows of a handful of values each. Worked out in the te
 ``{% url %}``, four filters and an inclusion tag per row) that was most of the page's CPU time:
 the template engine pays for every node it renders. Here each row's values are computed in plain
 Python, and what is the same for many rows of one page (the link's prefix, a status's label, a
-countdown badge, an item's name, a deadline) is worked out once for the page and reused within it, and the
-table of rows is a Jinja2 template (``rows_table``; tongban/web/jinja.py says why).
+countdown badge, an item's name, a deadline) is worked out once for the page and reused within it; the
+pages that print them are Jinja2 templates (``cases/jinja2/``; tongban/web/jinja.py says why).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
 
 from tongban.cases.selectors import Page
 from tongban.cases.templatetags.cases_tags import countdown_badge, deadline, local, status_label
@@ -84,13 +83,3 @@ def list_rows(page: Page, *, submitted: bool = True) -> list[ListRow]:
             )
         )
     return out
-
-
-def rows_table(template: str, page: Page, *, submitted: bool = True, **context: Any) -> SafeString:
-    """The page's rows (``list_rows``) and pager printed by the Jinja2 template ``template``
-    (``cases/jinja2/``; ``context``: e.g. the pager's htmx ``target`` and the ``status`` filter),
-    for a Django template to print as it is: the Jinja2 template escapes every value itself."""
-    html = render_to_string(
-        template, {"rows": list_rows(page, submitted=submitted), "page": page, **context}, using="jinja2"
-    )
-    return mark_safe(html)  # noqa: S308  (an autoescaped template's output)

@@ -186,8 +186,7 @@ def mine_rows(*, scope: Scope, start: int, stop: int) -> list[list[Any]]:
     qn = connection.ops.quote_name
     table = qn(Case._meta.db_table)
     columns = ROWS.columns(table)
-    # the table's columns (their index), not the SELECT list's naive UTC copies (common/rows.py)
-    newest = f"{table}.{qn('submitted_at')} DESC, {table}.{qn('id')} DESC"
+    newest = f"{qn('submitted_at')} DESC, {qn('id')} DESC"
     window = f"LIMIT {int(stop) - int(start)} OFFSET {int(start)}"
     if scope is None:
         sql = f"SELECT {columns} FROM {table} ORDER BY {newest} {window}"  # noqa: S608  (names and ints)
@@ -200,8 +199,7 @@ def mine_rows(*, scope: Scope, start: int, stop: int) -> list[list[Any]]:
         f"SELECT * FROM (SELECT {columns} FROM {table} WHERE {p} ORDER BY {newest} LIMIT {int(stop)}) b{i}"  # noqa: S608
         for i, p in enumerate(parts)
     )
-    union_newest = f"{qn('submitted_at')} DESC, {qn('id')} DESC"  # the branches' output columns
-    return _fetch(f"{branches} ORDER BY {union_newest} {window}", params)
+    return _fetch(f"{branches} ORDER BY {newest} {window}", params)
 
 
 def mine_rows_orm(*, scope: Scope, start: int, stop: int) -> list[list[Any]]:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from tongban.audit.reads import audit_staff_read
 from tongban.cases.actions import case_actions, case_answers, confirm_needed
 from tongban.cases.forms import ActForm, form_data, schema_form_class
-from tongban.cases.listing import list_rows, rows_table
+from tongban.cases.listing import list_rows
 from tongban.cases.machine import QUEUE
 from tongban.cases.models import Status
 from tongban.cases.selectors import (
@@ -245,17 +246,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in QUEUE else ""
     page = case_queue(user=request.user, now=now(), page=page_or_first(request.GET.get("page")), status=status)
-    if request.META.get("HTTP_HX_REQUEST"):  # the rows and pager alone, for htmx to swap in
-        table = rows_table(
-            "cases/partials/queue_table.html", page, submitted=False, status=status, target="#queue-rows"
-        )
-        return HttpResponse(table)
-    user = viewer(request)
-    context = {
+    table = {
         "rows": list_rows(page, submitted=False),  # the queue shows deadlines, not submission times
         "page": page,
         "status": status,
         "target": "#queue-rows",
+    }
+    if request.META.get("HTTP_HX_REQUEST"):  # the rows and pager alone, for htmx to swap in
+        # without the request: a partial has no frame (and must not take the page's flash messages)
+        return HttpResponse(render_to_string("cases/partials/queue_table.html", table, using="jinja2"))
+    user = viewer(request)
+    context = {
+        **table,
         "states": [(s, str(Status(s).label)) for s in QUEUE],
         "department": _department_name(user.department),
         "bulk": user.role == Role.APPROVER,

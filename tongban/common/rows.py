@@ -5,18 +5,11 @@ The hot paths (bearer-token authentication, booking) run one hand-written statem
 query. ``RowLoader`` works that out once per database vendor: the columns to select (from the
 model's own metadata, so a new field is selected without touching the caller), their database
 converters (SQLite's datetimes and booleans, for instance), and ``from_db``; it also keeps the
-callers' statements and column lists, built once per vendor (``statement``, ``columns``).
-
-On PostgreSQL a date-time column is selected as ``(col AT TIME ZONE 'UTC') AS col``, a timestamp
-without time zone, and given its UTC zone back in ``values``: the same value, read by psycopg's C
-loader instead of Django's timestamptz loader, a Python subclass of psycopg's Python one (2.9 µs a
-value). A list page reads forty of them: 243 → 118 µs CPU for the approver queue's statement
-(bench/cases_cpu.py; the rows are the same, tested against the ORM in cases/tests/test_sql.py).
+callers' statements, built once per vendor (``statement``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -31,9 +24,8 @@ class RowLoader(Generic[M]):
     def __init__(self, model: type[M], fields: Sequence[str] | None = None) -> None:
         self.model = model
         self.field_names = fields
-        self._by_vendor: dict[str, tuple[list[str], list[tuple[int, list[Any], Any]], list[int]]] = {}
+        self._by_vendor: dict[str, tuple[list[str], list[tuple[int, list[Any], Any]]]] = {}
         self._statements: dict[tuple[str, str], str] = {}
-        self._columns: dict[tuple[str, str], str] = {}
 
     def _fields(self) -> list[models.Field[Any, Any]]:
         meta = self.model._meta
@@ -44,25 +36,10 @@ class RowLoader(Generic[M]):
         wanted = {meta.get_field(n) for n in self.field_names}
         return [f for f in meta.concrete_fields if f in wanted]
 
-    def _utc_read(self) -> bool:
-        return connection.vendor == "postgresql"
-
     def columns(self, alias: str) -> str:
-        """``alias."col", ...`` in load order, for the SELECT list (each output column named as
-        its column; on PostgreSQL date-times as naive UTC, see above: a caller's ORDER BY that
-        should use an index names the table's column, ``alias."col"``, not the output's)."""
-        key = (connection.vendor, alias)
-        listed = self._columns.get(key)
-        if listed is None:
-            qn = connection.ops.quote_name
-            utc = self._utc_read()
-            listed = self._columns[key] = ", ".join(
-                f"({alias}.{qn(f.column)} AT TIME ZONE 'UTC') AS {qn(f.column)}"
-                if utc and isinstance(f, models.DateTimeField)
-                else f"{alias}.{qn(f.column)}"
-                for f in self._fields()
-            )
-        return listed
+        """``alias."col", ...`` in load order, for the SELECT list."""
+        qn = connection.ops.quote_name
+        return ", ".join(f"{alias}.{qn(f.column)}" for f in self._fields())
 
     def statement(self, name: str, build: Callable[[], str]) -> str:
         """The statement ``name``, made by ``build()`` (which may call ``columns``) the first time
@@ -74,29 +51,23 @@ class RowLoader(Generic[M]):
             sql = self._statements[key] = build()
         return sql
 
-    def _plan(self) -> tuple[list[str], list[tuple[int, list[Any], Any]], list[int]]:
+    def _plan(self) -> tuple[list[str], list[tuple[int, list[Any], Any]]]:
         plan = self._by_vendor.get(connection.vendor)
         if plan is None:
-            converters, utc = [], []
+            converters = []
             for i, field in enumerate(self._fields()):
                 col = field.get_col(self.model._meta.db_table)
                 funcs = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
                 if funcs:
                     converters.append((i, funcs, col))
-                if self._utc_read() and isinstance(field, models.DateTimeField):
-                    utc.append(i)
-            plan = self._by_vendor[connection.vendor] = ([f.attname for f in self._fields()], converters, utc)
+            plan = self._by_vendor[connection.vendor] = ([f.attname for f in self._fields()], converters)
         return plan
 
     def values(self, row: Sequence[Any]) -> list[Any]:
         """The first ``len(fields)`` values of ``row`` as the ORM reads them (converted), in load
         order, without making an instance."""
-        names, converters, utc = self._plan()
+        names, converters = self._plan()
         values = list(row[: len(names)])
-        for i in utc:  # naive UTC on PostgreSQL (columns), as aware as the ORM's
-            v = values[i]
-            if v is not None and v.tzinfo is None:
-                values[i] = v.replace(tzinfo=dt.UTC)
         for i, funcs, col in converters:
             for convert in funcs:
                 values[i] = convert(values[i], col, connection)
@@ -105,5 +76,5 @@ class RowLoader(Generic[M]):
     def load(self, row: Sequence[Any]) -> M:
         """The instance for the first ``len(fields)`` values of ``row`` (any further columns are
         the caller's own)."""
-        names = self._plan()[0]
+        names, _converters = self._plan()
         return self.model.from_db(connection.alias, names, self.values(row))
