@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from tongban.common.access import AccessRule
+from tongban.common.clock import SHANGHAI
 from tongban.common.roles import Department
 
 
@@ -106,7 +107,14 @@ class Slot(models.Model):
         indexes = [models.Index(fields=["outlet", "group", "start"], name="slot_lookup")]
 
     def __str__(self) -> str:
-        return f"{self.outlet_id}/{self.group}@{self.start.isoformat()}"
+        return self.period
+
+    @property
+    def period(self) -> str:
+        """The period as people read it, in Shanghai time: ``2026-12-12 09:30–10:00``."""
+        start, end = self.start.astimezone(SHANGHAI), self.end.astimezone(SHANGHAI)
+        tail = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+        return f"{start:%Y-%m-%d %H:%M}–{tail}"
 
     @property
     def remaining(self) -> int:

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
-from django.utils.translation import gettext
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext, ngettext
 
-from tongban.appointments.models import Slot, SpecialSession
+from tongban.appointments.models import Appointment, AppointmentStatus, Slot, SpecialSession
 from tongban.audit.services import audit_record
 from tongban.common.access import Viewer
 from tongban.common.clock import SHANGHAI
-from tongban.common.errors import Forbidden, Invalid
+from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.ids import InvalidIdNumber, parse_id_number
 from tongban.common.roles import Department, Role
 
@@ -147,3 +147,74 @@ def sessions_open(
             )
         )
     return offers
+
+
+def slot_delete_refusal(slot: Slot) -> str | None:
+    """Why a slot may not be deleted, in words for the administrator, or None when it may.
+
+    A slot that bookings point at stays: a live booking is someone coming to the outlet, and a
+    cancelled, checked-in or missed one is the outlet's record (missed ones count toward a
+    no-show ban). What stops new bookings instead is the session's "active" box or a capacity
+    lowered to the places already booked."""
+    counts = slot.appointments.aggregate(total=Count("pk"), live=Count("pk", filter=Q(status=AppointmentStatus.BOOKED)))
+    if not counts["total"]:
+        return None
+    live, total = counts["live"], counts["total"]
+    params = {"slot": slot.period, "n": live or total, "booked": slot.booked}
+    if live:
+        return (
+            ngettext(
+                "%(slot)s 时段已有 %(n)s 个有效预约，不能删除，以免预约群众到场无法办理。"
+                "如要停止接受新预约，请把该时段的容量改为已约人数（%(booked)s），或取消勾选本专场的“启用”后保存；"
+                "已预约的群众仍按预约办理，也可自行取消或改约。",
+                "%(slot)s 时段已有 %(n)s 个有效预约，不能删除，以免预约群众到场无法办理。"
+                "如要停止接受新预约，请把该时段的容量改为已约人数（%(booked)s），或取消勾选本专场的“启用”后保存；"
+                "已预约的群众仍按预约办理，也可自行取消或改约。",
+                live,
+            )
+            % params
+        )
+    return (
+        ngettext(
+            "%(slot)s 时段留有 %(n)s 条预约记录（已取消、已签到或爽约），记录须保留，不能删除。"
+            "如要停止接受新预约，请把该时段的容量改为已约人数（%(booked)s），或取消勾选本专场的“启用”后保存。",
+            "%(slot)s 时段留有 %(n)s 条预约记录（已取消、已签到或爽约），记录须保留，不能删除。"
+            "如要停止接受新预约，请把该时段的容量改为已约人数（%(booked)s），或取消勾选本专场的“启用”后保存。",
+            total,
+        )
+        % params
+    )
+
+
+def session_delete_refusal(session: SpecialSession) -> str | None:
+    """Why a 专场 may not be deleted (bookings point at its slots; see ``slot_delete_refusal``),
+    in words for the administrator, or None when it may go with its slots."""
+    counts = Appointment.objects.filter(slot__session=session).aggregate(
+        total=Count("pk"), live=Count("pk", filter=Q(status=AppointmentStatus.BOOKED))
+    )
+    if not counts["total"]:
+        return None
+    words = (
+        "专场“%(label)s”的时段留有 %(total)s 条预约记录（其中 %(live)s 个有效预约），记录须保留，不能删除。"
+        "如要停办，请取消勾选“启用”后保存：不再接受新预约，已预约的群众仍按预约办理，也可自行取消或改约。"
+    )
+    return ngettext(words, words, counts["total"]) % {
+        "label": session.label_zh,
+        "total": counts["total"],
+        "live": counts["live"],
+    }
+
+
+def session_slot_delete(*, slot_id: int) -> None:
+    """Delete a 专场's slot that no booking points at, holding its row so that a booking cannot
+    slip in between the check and the delete (a booking takes its place with an UPDATE of the
+    same row). Runs inside the caller's transaction: the console's save, audited there.
+    Raises Conflict (bookings point at it; the message says what to do instead)."""
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().filter(pk=slot_id, session__isnull=False).first()
+        if slot is None:
+            return  # already gone
+        refusal = slot_delete_refusal(slot)
+        if refusal is not None:
+            raise Conflict(refusal, code="slot_booked")
+        slot.delete()
