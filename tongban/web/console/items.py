@@ -4,6 +4,7 @@ audit row)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,8 +12,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from pypinyin import lazy_pinyin
 
+from tongban.cases.picker import pinyin_initials
 from tongban.catalog.selectors import item_get, items_list, materials_on_file
 from tongban.catalog.services import ItemChange, item_change_apply, item_change_build, item_history, materials_known
 from tongban.catalog.templatetags.catalog_tags import fee, loc, time_limit
@@ -73,11 +77,33 @@ def _material_rows(form: ItemEditForm) -> list[dict[str, Any]]:
     return rows
 
 
-def _edit_context(form: ItemEditForm, spec: Any, problems: list[str]) -> dict[str, Any]:
+def _material_choices(spec: Any) -> list[dict[str, str]]:
+    """The materials an item can add (those other items define), for the searchable list: each
+    named in the reader's language (two that share a name also show the other language's), in
+    reading order (pinyin for Chinese), with the text a search matches (Chinese name, its pinyin
+    initials, English name)."""
     have = {m.code for m in spec.materials}
-    choices = sorted(
-        ((m.code, loc(m, "name")) for m in materials_known().values() if m.code not in have), key=lambda c: c[1]
-    )
+    english = (get_language() or "").startswith("en")
+    choices = []
+    for m in materials_known().values():
+        if m.code in have:
+            continue
+        name, other = (m.name_en, m.name_zh) if english else (m.name_zh, m.name_en)
+        search = " ".join((m.name_zh, pinyin_initials(m.name_zh), m.name_en.lower()))
+        choices.append({"code": m.code, "name": name, "other": other, "search": search})
+    names = Counter(c["name"] for c in choices)
+    for c in choices:
+        if names[c["name"]] > 1:
+            c["name"] = f"{c['name']} ({c['other']})" if english else f"{c['name']}（{c['other']}）"
+    if english:
+        choices.sort(key=lambda c: c["name"].casefold())
+    else:
+        choices.sort(key=lambda c: (lazy_pinyin(c["name"]), c["name"]))
+    return choices
+
+
+def _edit_context(form: ItemEditForm, spec: Any, problems: list[str]) -> dict[str, Any]:
+    choices = _material_choices(spec)
     return {
         "item": spec,
         "name": loc(spec, "name"),
