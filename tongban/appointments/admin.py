@@ -93,7 +93,7 @@ class SessionSlotInline(admin.StackedInline):
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
         # Django's own check lists the protected bookings by number; the formset's clean says why
-        # in plain words and what to do instead.
+        # in plain words and what to do instead (bookings are the only rows that protect a slot).
         formset.form = type(formset.form.__name__, (formset.form,), {"hand_clean_DELETE": lambda self: None})
         return formset
 
