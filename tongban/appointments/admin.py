@@ -124,6 +124,13 @@ class SpecialSessionAdmin(admin.ModelAdmin):
         # the audit entry (the admin's change message) lists only the slots actually deleted
         formset.deleted_objects = [s for s in formset.deleted_objects if s not in kept]
 
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # No bulk delete: a session is deleted from its own page, which says why one with bookings
+        # stays (the bulk action would list the bookings as protected objects instead).
+        actions: dict[str, Any] = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
         # A session that bookings point at stays; say why on its page rather than list the bookings.
         session = self.get_object(request, unquote(object_id))

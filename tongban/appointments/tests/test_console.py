@@ -210,3 +210,14 @@ def test_a_slot_has_no_delete_of_its_own(personas: Any, api: Any, booked: Any) -
     assert page.status_code == 200 and "deletelink" not in page.content.decode()
     response = client.post(reverse("admin:appointments_slot_delete", args=[first.pk]), {"post": "yes"})
     assert response.status_code == 403 and Slot.objects.filter(pk=first.pk).exists()
+
+
+def test_sessions_have_no_bulk_delete(personas: Any, api: Any, booked: Any) -> None:
+    session = booked[0]
+    client = _admin(api, personas)
+    changelist = reverse("admin:appointments_specialsession_changelist")
+    assert 'value="delete_selected"' not in _text(client.get(changelist))
+    response = client.post(changelist, {"action": "delete_selected", "_selected_action": [str(session.pk)]})
+    assert response.status_code in (200, 302)  # Django's "no such action", not a list of bookings
+    assert SpecialSession.objects.filter(pk=session.pk).exists()
+    assert not AuditEntry.objects.filter(action="admin.delete").exists()
