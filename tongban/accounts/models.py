@@ -25,14 +25,21 @@ class User(AbstractUser):
     id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True, null=True, blank=True)
     phone = models.CharField(_("手机号码"), max_length=11, blank=True)
     person = models.OneToOneField(
-        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="account",
+        verbose_name=_("人员"),
     )
-    outlet = models.ForeignKey("outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    outlet = models.ForeignKey(
+        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("网点")
+    )
     department = models.CharField(_("部门"), max_length=16, choices=Department.choices, blank=True)
     # The language messages are written in (set from the pages at login and registration).
     language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     # Raised to end every session of the user at once (sign out everywhere, account disabled).
-    session_generation = models.PositiveIntegerField(default=0, editable=False)
+    session_generation = models.PositiveIntegerField(_("会话代次"), default=0, editable=False)
     # A clerk with this set heads their outlet (网点负责人), an approver their department (部门负责人):
     # they own the 差评 follow-ups and read the figures of that scope (tongban.common.access).
     supervisor = models.BooleanField(

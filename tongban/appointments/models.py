@@ -21,7 +21,9 @@ class SlotPlan(models.Model):
     """How an outlet offers appointments for one item group (the department that handles the
     items): counters (windows) × the slot length ÷ minutes per visit = people per slot."""
 
-    outlet = models.ForeignKey("outlets.Outlet", on_delete=models.CASCADE, related_name="slot_plans")
+    outlet = models.ForeignKey(
+        "outlets.Outlet", on_delete=models.CASCADE, related_name="slot_plans", verbose_name=_("网点")
+    )
     group = models.CharField(_("业务类别"), max_length=16, choices=Department.choices)
     counters = models.PositiveSmallIntegerField(_("窗口数"), default=1)
     visit_minutes = models.PositiveSmallIntegerField(_("每人办理分钟数"), default=15)
@@ -54,7 +56,9 @@ class SpecialSession(models.Model):
     (an age range read from the ID number; ``note`` says it in words). Its slots carry ``session``;
     they are booked like any slot, by eligible people only."""
 
-    outlet = models.ForeignKey("outlets.Outlet", on_delete=models.CASCADE, related_name="special_sessions")
+    outlet = models.ForeignKey(
+        "outlets.Outlet", on_delete=models.CASCADE, related_name="special_sessions", verbose_name=_("网点")
+    )
     group = models.CharField(_("业务类别"), max_length=16, choices=Department.choices)
     label_zh = models.CharField(_("专场名称"), max_length=60)
     label_en = models.CharField(_("专场名称（英文）"), max_length=80)
@@ -82,7 +86,7 @@ class Slot(models.Model):
     """A half-open period [start, end) at an outlet for an item group with a fixed capacity
     (of a 专场 when ``session`` is set)."""
 
-    outlet = models.ForeignKey("outlets.Outlet", on_delete=models.CASCADE, related_name="slots")
+    outlet = models.ForeignKey("outlets.Outlet", on_delete=models.CASCADE, related_name="slots", verbose_name=_("网点"))
     group = models.CharField(_("业务类别"), max_length=16, choices=Department.choices)
     start = models.DateTimeField(_("开始"))
     end = models.DateTimeField(_("结束"))
@@ -133,9 +137,13 @@ class Appointment(models.Model):
     person per item: a partial unique index, enforced by the database."""
 
     number = models.CharField(_("预约号"), max_length=20, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
-    outlet = models.ForeignKey("outlets.Outlet", on_delete=models.PROTECT, related_name="appointments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("预约人")
+    )
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("时段"))
+    outlet = models.ForeignKey(
+        "outlets.Outlet", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("网点")
+    )
     item_code = models.CharField(_("事项编码"), max_length=64)
     status = models.CharField(
         _("状态"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
@@ -193,8 +201,12 @@ class HomeVisit(models.Model):
     outlet's staff set a visit time (the citizen is notified), then record the visit."""
 
     number = models.CharField(_("上门申请号"), max_length=20, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="home_visits")
-    outlet = models.ForeignKey("outlets.Outlet", on_delete=models.PROTECT, related_name="home_visits")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="home_visits", verbose_name=_("申请人")
+    )
+    outlet = models.ForeignKey(
+        "outlets.Outlet", on_delete=models.PROTECT, related_name="home_visits", verbose_name=_("网点")
+    )
     item_code = models.CharField(_("事项编码"), max_length=64)
     address = models.CharField(_("上门地址"), max_length=200)
     phone = models.CharField(_("联系电话"), max_length=20)
@@ -203,7 +215,12 @@ class HomeVisit(models.Model):
     requested_at = models.DateTimeField(_("申请时间"))
     visit_at = models.DateTimeField(_("上门时间"), null=True, blank=True)
     scheduled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("安排人"),
     )
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=300, blank=True)

@@ -60,20 +60,46 @@ class Case(models.Model):
     # No single-column FK indexes: case_person and case_mine below start with these columns, and with
     # a stale estimate the planner preferred the plain FK index and sorted every case of the person.
     person = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+        verbose_name=_("人员"),
     )
     applicant = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+        verbose_name=_("申请人账号"),
     )
     applicant_id_number = models.CharField(_("申请人身份证号"), max_length=18)
     applicant_name = models.CharField(_("申请人"), max_length=40)
-    submitted_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
+    )
     # Likewise case_outlet and case_handling start with these: a second index would only cost inserts.
     accepting_outlet = models.ForeignKey(
-        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_cases", db_index=False
+        "outlets.Outlet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accepted_cases",
+        db_index=False,
+        verbose_name=_("受理网点"),
     )
     handling_outlet = models.ForeignKey(
-        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_cases", db_index=False
+        "outlets.Outlet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+        db_index=False,
+        verbose_name=_("承办网点"),
     )
     handling_region = models.CharField(_("承办地区划"), max_length=6, blank=True)
 
@@ -134,16 +160,20 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One move of the state machine: from, to, who (role and outlet), when and why. Append-only."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=24, choices=Status.choices)
-    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    actor_label = models.CharField(max_length=80)
-    role = models.CharField(max_length=16)
-    outlet = models.ForeignKey("outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("办件"))
+    from_status = models.CharField(_("原环节"), max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("环节"), max_length=24, choices=Status.choices)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("办理人账号")
+    )
+    actor_label = models.CharField(_("办理人"), max_length=80)
+    role = models.CharField(_("角色"), max_length=16)
+    outlet = models.ForeignKey(
+        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("网点")
+    )
+    at = models.DateTimeField(_("时间"))
+    reason = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("附加数据"), default=dict)
 
     ACCESS = AccessRule(
         person="case__person",
@@ -174,18 +204,18 @@ class MaterialState(models.TextChoices):
 class CaseMaterial(models.Model):
     """One material of a case and where it came from (provenance for 一证通办 and photos)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
-    code = models.CharField(max_length=48)
-    name_zh = models.CharField(max_length=120)
-    required = models.BooleanField(default=True)
-    state = models.CharField(max_length=12, choices=MaterialState.choices)
-    source = models.CharField(max_length=24, blank=True)
-    provenance = models.CharField(max_length=200, blank=True)
-    fetched_at = models.DateTimeField(null=True, blank=True)
-    reference = models.CharField(max_length=200, blank=True)
-    facts = models.JSONField(default=dict)
-    file = models.CharField(max_length=200, blank=True)
-    updated_at = models.DateTimeField()
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials", verbose_name=_("办件"))
+    code = models.CharField(_("材料编码"), max_length=48)
+    name_zh = models.CharField(_("材料名称"), max_length=120)
+    required = models.BooleanField(_("必需"), default=True)
+    state = models.CharField(_("状态"), max_length=12, choices=MaterialState.choices)
+    source = models.CharField(_("来源"), max_length=24, blank=True)
+    provenance = models.CharField(_("数据出处"), max_length=200, blank=True)
+    fetched_at = models.DateTimeField(_("获取时间"), null=True, blank=True)
+    reference = models.CharField(_("数据编号"), max_length=200, blank=True)
+    facts = models.JSONField(_("材料内容"), default=dict)
+    file = models.CharField(_("文件"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"))
 
     ACCESS = AccessRule(
         person="case__person",

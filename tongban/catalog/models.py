@@ -50,14 +50,16 @@ class Item(models.Model):
 class ItemVersion(models.Model):
     """One immutable version of an item's spec (``ItemSpec`` as JSON)."""
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions", verbose_name=_("事项"))
     version = models.PositiveIntegerField(_("版本号"))
     spec = models.JSONField(_("规格"))
     digest = models.CharField(_("内容摘要"), max_length=64)
     origin = models.CharField(_("来源"), max_length=8, choices=Origin.choices)
     source_file = models.CharField(_("数据文件"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
-    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("修改人")
+    )
     note = models.CharField(_("修订说明"), max_length=200, blank=True)
 
     class Meta:

@@ -24,10 +24,15 @@ class Certificate(models.Model):
     holder_id_number = models.CharField(_("持证人公民身份号码"), max_length=18, db_index=True)
     holder_name = models.CharField(_("持证人姓名"), max_length=64)
     holder_person = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="certificates"
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="certificates",
+        verbose_name=_("持证人"),
     )
     facts = models.JSONField(_("证明事项"))
-    salt = models.BinaryField(max_length=16)
+    salt = models.BinaryField(_("盐值"), max_length=16)
     issued_at = models.DateTimeField(_("签发时间"))
     valid_until = models.DateTimeField(_("有效期至"))
     key_id = models.CharField(_("签名密钥标识"), max_length=16)
@@ -44,7 +49,12 @@ class Certificate(models.Model):
     revoked_reason = models.CharField(_("撤销原因"), max_length=24, choices=REASON_CHOICES, blank=True)
     revoked_note = models.TextField(_("撤销说明"), blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("撤销人"),
     )
 
     # Citizens see their own; every staff role may look a certificate up (each view is audited);

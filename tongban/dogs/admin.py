@@ -22,5 +22,5 @@ class ViolationAdmin(_ReadOnly):
 
 @admin.register(Report)
 class ReportAdmin(_ReadOnly):
-    list_display = ("pk", "state", "place", "created_at", "closed_at")
+    list_display = ("id", "state", "place", "created_at", "closed_at")
     list_filter = ("state",)

@@ -20,14 +20,18 @@ class ViolationKind(models.TextChoices):
 class Violation(models.Model):
     """One violation recorded by a 治安 officer against a dog licence."""
 
-    certificate = models.ForeignKey("certificates.Certificate", on_delete=models.PROTECT, related_name="dog_violations")
+    certificate = models.ForeignKey(
+        "certificates.Certificate", on_delete=models.PROTECT, related_name="dog_violations", verbose_name=_("犬证")
+    )
     chip = models.CharField(_("芯片号"), max_length=20)
     kind = models.CharField(_("违规类型"), max_length=16, choices=ViolationKind.choices)
     place = models.CharField(_("地点"), max_length=100)
     note = models.CharField(_("补充说明"), max_length=300, blank=True)
     department = models.CharField(_("部门"), max_length=16, choices=Department.choices, default=Department.ZHIAN)
     recorded_at = models.DateTimeField(_("记录时间"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
 
     ACCESS = AccessRule(person="certificate__holder_person", department="department")
 
@@ -52,14 +56,24 @@ class Report(models.Model):
     description = models.CharField(_("情况描述"), max_length=500)
     contact = models.CharField(_("联系电话"), max_length=20, blank=True)
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("举报人"),
     )
     department = models.CharField(_("部门"), max_length=16, choices=Department.choices, default=Department.ZHIAN)
     state = models.CharField(_("状态"), max_length=8, choices=ReportState.choices, default=ReportState.OPEN)
     created_at = models.DateTimeField(_("提交时间"))
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("办结人"),
     )
     close_note = models.CharField(_("处理结果"), max_length=300, blank=True)
 

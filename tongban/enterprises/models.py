@@ -26,7 +26,12 @@ class Enterprise(models.Model):
     address = models.CharField(_("住所"), max_length=200)
     registered_on = models.DateField(_("成立日期"))
     liaison = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="liaison_enterprises"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="liaison_enterprises",
+        verbose_name=_("驻企联络员"),
     )
 
     ACCESS = AccessRule(person="memberships__person", staff_all=True)
@@ -48,8 +53,12 @@ class MemberRole(models.TextChoices):
 class Membership(models.Model):
     """A real-name citizen acting for an enterprise: administrators apply and manage members."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="enterprise_memberships")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("企业")
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="enterprise_memberships", verbose_name=_("人员")
+    )
     role = models.CharField(_("身份"), max_length=8, choices=MemberRole.choices)
     added_at = models.DateTimeField(_("加入时间"))
 
@@ -77,7 +86,9 @@ class FleetVehicle(models.Model):
     """A truck registered to an enterprise (车管 register): body, length and gross mass decide its
     class on a pass."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="vehicles")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="vehicles", verbose_name=_("企业")
+    )
     plate = models.CharField(_("号牌号码"), max_length=10, unique=True)
     body = models.CharField(_("车身形式"), max_length=10, choices=Body.choices)
     length_mm = models.PositiveIntegerField(_("车长 (mm)"))
@@ -99,9 +110,11 @@ class TruckPass(models.Model):
     """One truck-pass case for one vehicle, with the rule printed on its pass."""
 
     case_number = models.CharField(_("办件编号"), max_length=32, unique=True)
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="passes")
-    vehicle = models.ForeignKey(FleetVehicle, on_delete=models.PROTECT, related_name="passes")
-    applied_by = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="passes", verbose_name=_("企业"))
+    vehicle = models.ForeignKey(FleetVehicle, on_delete=models.PROTECT, related_name="passes", verbose_name=_("车辆"))
+    applied_by = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人")
+    )
     truck_class = models.CharField(_("通行类别"), max_length=8)
     night_window = models.CharField(_("夜间通行时段"), max_length=11, blank=True)
     hours = models.CharField(_("通行时段"), max_length=200)
@@ -111,7 +124,7 @@ class TruckPass(models.Model):
     applied_at = models.DateTimeField(_("申请时间"))
 
     ACCESS = AccessRule(person="enterprise__memberships__person", department="department", staff_all=True)
-    department = models.CharField(max_length=16, choices=Department.choices, default=Department.JIAOGUAN)
+    department = models.CharField(_("承办部门"), max_length=16, choices=Department.choices, default=Department.JIAOGUAN)
 
     class Meta:
         verbose_name = _("货车通行证")
@@ -132,14 +145,20 @@ class LiaisonRequest(models.Model):
     """A problem an enterprise brings to its liaison officer; the officer replies, the enterprise
     (or the officer) marks it resolved, or the enterprise reopens it."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="liaison_requests")
-    filed_by = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="liaison_requests", verbose_name=_("企业")
+    )
+    filed_by = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
+    )
     subject = models.CharField(_("问题"), max_length=100)
     body = models.TextField(_("问题描述"), max_length=2000)
     status = models.CharField(_("状态"), max_length=10, choices=LiaisonStatus.choices, default=LiaisonStatus.OPEN)
     reply = models.TextField(_("答复"), blank=True, max_length=2000)
-    officer = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    department = models.CharField(max_length=16, choices=Department.choices, default=Department.ZHIAN)
+    officer = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("驻企联络员")
+    )
+    department = models.CharField(_("承办部门"), max_length=16, choices=Department.choices, default=Department.ZHIAN)
     filed_at = models.DateTimeField(_("提交时间"))
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)

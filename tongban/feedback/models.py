@@ -60,7 +60,9 @@ class Rating(models.Model):
     satisfaction figures; the row, its history and the audit log keep it.
     """
 
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+", db_index=False)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("办件")
+    )
     case_number = models.CharField(_("办件编号"), max_length=32)
     occasion = models.CharField(_("评价时机"), max_length=12, choices=Occasion.choices)
     channel = models.CharField(_("评价渠道"), max_length=8, choices=RatingChannel.choices)
@@ -73,13 +75,21 @@ class Rating(models.Model):
     item_name = models.CharField(_("事项名称"), max_length=120)
     department = models.CharField(_("承办部门"), max_length=16, choices=Department.choices)
     outlet = models.ForeignKey(
-        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        "outlets.Outlet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("网点"),
     )
     district = models.CharField(_("区县代码"), max_length=6, blank=True)
     staff = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("被评价人")
     )
-    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("人员")
+    )
     rater = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("评价人")
     )
@@ -121,10 +131,16 @@ class FollowUp(models.Model):
     """The closed loop of one 差评, owned by the case's outlet and department, due within the
     scheme's working days (15) on the statutory calendar."""
 
-    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="followup")
+    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="followup", verbose_name=_("差评"))
     state = models.CharField(_("状态"), max_length=12, choices=FollowUpState.choices, default=FollowUpState.OPEN)
     outlet = models.ForeignKey(
-        "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        "outlets.Outlet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("网点"),
     )
     department = models.CharField(_("承办部门"), max_length=16, choices=Department.choices)
     opened_at = models.DateTimeField(_("开始时间"))
@@ -181,12 +197,14 @@ class AppealState(models.TextChoices):
 class Appeal(models.Model):
     """Staff's appeal against a false or malicious 差评, decided by a supervisor (one per rating)."""
 
-    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="appeal")
+    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("差评"))
     state = models.CharField(_("状态"), max_length=12, choices=AppealState.choices, default=AppealState.PENDING)
-    filed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉人"))
     filed_at = models.DateTimeField(_("申诉时间"))
     reason = models.TextField(_("申诉理由"))
-    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("复核人")
+    )
     decided_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
     decision_note = models.TextField(_("复核意见"), blank=True)
 

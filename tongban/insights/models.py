@@ -202,13 +202,13 @@ class FigureHist(_counts(HIST_MEASURES, "FigureHistCounts")):  # type: ignore[mi
 class RefreshState(models.Model):
     """How far the figures have read the case history and the rating history (one row)."""
 
-    name = models.CharField(max_length=20, primary_key=True, default="figures")
-    case_mark = models.BigIntegerField(default=0)
-    rating_mark = models.BigIntegerField(default=0)
-    refreshed_at = models.DateTimeField(null=True)
-    last_seconds = models.FloatField(default=0.0)
-    last_cases = models.IntegerField(default=0)
-    last_days = models.IntegerField(default=0)
+    name = models.CharField(_("名称"), max_length=20, primary_key=True, default="figures")
+    case_mark = models.BigIntegerField(_("办件流转已读至"), default=0)
+    rating_mark = models.BigIntegerField(_("评价事件已读至"), default=0)
+    refreshed_at = models.DateTimeField(_("刷新时间"), null=True)
+    last_seconds = models.FloatField(_("上次用时（秒）"), default=0.0)
+    last_cases = models.IntegerField(_("上次重算办件数"), default=0)
+    last_days = models.IntegerField(_("上次重算天数"), default=0)
 
     class Meta:
         verbose_name = _("数据刷新状态")

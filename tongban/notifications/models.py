@@ -73,9 +73,11 @@ class Delivery(models.Model):
     conditional UPDATE (pending → sending) before calling the channel, and the channel is given
     ``idempotency_key`` so a gateway can drop a repeat after a crash mid-send."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("所属消息")
+    )
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
-    idempotency_key = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(_("幂等键"), max_length=64, unique=True)
     status = models.CharField(_("状态"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)

@@ -20,11 +20,11 @@ from tongban.outlets.services import outlet_upsert
 
 class OutletForm(forms.ModelForm):
     items_text = forms.CharField(
-        label="可办事项编码（逗号分隔）/ item codes", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("可办事项编码（逗号分隔）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     datum = forms.ChoiceField(
         label=gettext_lazy("坐标系"),
-        choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02（国内地图拾取）")],
+        choices=[("wgs84", "WGS-84"), ("gcj02", gettext_lazy("GCJ-02（国内地图拾取）"))],
         initial="wgs84",
     )
 

@@ -119,24 +119,36 @@ class PhotoCapture(models.Model):
     """
 
     person = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="photo_captures"
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photo_captures",
+        verbose_name=_("人员"),
     )
     id_number = models.CharField(_("公民身份号码"), max_length=18, db_index=True, blank=True)
     channel = models.CharField(_("采集渠道"), max_length=20, choices=CaptureChannel.choices)
     captured_at = models.DateTimeField(_("采集时间"), db_index=True)
     captured_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("采集人"),
     )
-    outlet = models.ForeignKey("outlets.Outlet", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outlet = models.ForeignKey(
+        "outlets.Outlet", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("网点")
+    )
     original = models.FileField(_("原始照片"), upload_to="photos/originals/%Y/%m/", blank=True)
-    content_type = models.CharField(max_length=40, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=40, blank=True)
     sha256 = models.CharField(_("原文件摘要"), max_length=64, db_index=True)
     source_name = models.CharField(_("来源文件名"), max_length=200, blank=True)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(_("宽度（像素）"), default=0)
+    height = models.PositiveIntegerField(_("高度（像素）"), default=0)
     status = models.CharField(_("质量结论"), max_length=10, choices=CaptureStatus.choices)
     review = models.CharField(_("确认"), max_length=10, choices=CaptureReview.choices, default=CaptureReview.PENDING)
-    error_code = models.CharField(max_length=30, blank=True)
+    error_code = models.CharField(_("错误代码"), max_length=30, blank=True)
     report = models.JSONField(_("质量报告"), default=dict)
 
     ACCESS = AccessRule(person="person", staff_all=True)
@@ -182,7 +194,9 @@ class PhotoDerivative(models.Model):
 class PhotoUse(models.Model):
     """A case used a derivative (一照通用): the record the bureau reports reuse from."""
 
-    derivative = models.ForeignKey(PhotoDerivative, on_delete=models.PROTECT, related_name="uses")
+    derivative = models.ForeignKey(
+        PhotoDerivative, on_delete=models.PROTECT, related_name="uses", verbose_name=_("派生照片")
+    )
     case_number = models.CharField(_("办件编号"), max_length=40, db_index=True)
     used_at = models.DateTimeField(_("使用时间"))
 

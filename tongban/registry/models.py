@@ -26,10 +26,12 @@ class Region(models.Model):
     code = models.CharField(_("代码"), max_length=12, primary_key=True)
     name = models.CharField(_("名称"), max_length=60)
     level = models.CharField(_("级别"), max_length=12, choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    lat = models.FloatField(null=True, blank=True)
-    lng = models.FloatField(null=True, blank=True)
-    population_weight = models.FloatField(default=0.0)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级区划")
+    )
+    lat = models.FloatField(_("纬度 (WGS-84)"), null=True, blank=True)
+    lng = models.FloatField(_("经度 (WGS-84)"), null=True, blank=True)
+    population_weight = models.FloatField(_("人口权重"), default=0.0)
 
     class Meta:
         ordering = ["code"]
@@ -43,12 +45,12 @@ class Region(models.Model):
 class Address(models.Model):
     """A dwelling: community plus street, number, building and room."""
 
-    community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="addresses")
-    district_code = models.CharField(max_length=6)
+    community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="addresses", verbose_name=_("社区/村"))
+    district_code = models.CharField(_("区县代码"), max_length=6)
     detail = models.CharField(_("详细地址"), max_length=120)
     full = models.CharField(_("完整地址"), max_length=240)
-    lat = models.FloatField(null=True, blank=True)
-    lng = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(_("纬度 (WGS-84)"), null=True, blank=True)
+    lng = models.FloatField(_("经度 (WGS-84)"), null=True, blank=True)
 
     class Meta:
         # Plain b-tree indexes: exact lookups only, so PostgreSQL needs no extra LIKE index.
@@ -70,8 +72,8 @@ class Household(models.Model):
 
     number = models.CharField(_("户号"), max_length=20, unique=True)
     kind = models.CharField(_("户别"), max_length=12, choices=HouseholdKind.choices, default=HouseholdKind.FAMILY)
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="households")
-    district_code = models.CharField(max_length=6)
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="households", verbose_name=_("地址"))
+    district_code = models.CharField(_("区县代码"), max_length=6)
     registered_on = models.DateField(_("立户日期"))
 
     ACCESS = AccessRule(staff_all=True, person="members")
@@ -109,10 +111,14 @@ class Person(models.Model):
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
     ethnicity = models.CharField(_("民族"), max_length=12, default="汉族")
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("户")
+    )
     relation = models.CharField(_("与户主关系"), max_length=12, blank=True)
     hukou_region = models.CharField(_("户籍地区划代码"), max_length=6)
-    residence = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="residents")
+    residence = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.PROTECT, related_name="residents", verbose_name=_("居住地址")
+    )
     residence_since = models.DateField(_("居住登记日期"), null=True, blank=True)
     phone = models.CharField(_("手机号码"), max_length=11, blank=True)
     education = models.CharField(_("学历"), max_length=10, choices=Education.choices, default=Education.NONE)
@@ -164,7 +170,9 @@ class IdentityDocument(models.Model):
 class DriverLicence(models.Model):
     """A driving licence (机动车驾驶证); its number is the holder's ID number."""
 
-    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="driver_licence")
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="driver_licence", verbose_name=_("持证人")
+    )
     vehicle_class = models.CharField(_("准驾车型"), max_length=8)
     first_issued = models.DateField(_("初次领证日期"))
     valid_until = models.DateField(_("有效期至"))
@@ -191,7 +199,7 @@ class Vehicle(models.Model):
     """A registered motor vehicle; trucks carry length and gross mass for the truck pass rules."""
 
     plate = models.CharField(_("号牌号码"), max_length=10, unique=True)
-    owner = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vehicles")
+    owner = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vehicles", verbose_name=_("所有人"))
     kind = models.CharField(_("车辆类型"), max_length=12, choices=VehicleKind.choices)
     length_mm = models.PositiveIntegerField(_("车长 (mm)"))
     gross_kg = models.PositiveIntegerField(_("总质量 (kg)"))

@@ -47,15 +47,21 @@ class RentalProperty(models.Model):
     """One property a landlord lets, at one registry address, reviewed by the station there."""
 
     number = models.CharField(_("房屋编号"), max_length=20, unique=True)
-    landlord = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    landlord_person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
-    address = models.ForeignKey("registry.Address", on_delete=models.PROTECT, related_name="+")
+    landlord = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("房东账号")
+    )
+    landlord_person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("房东")
+    )
+    address = models.ForeignKey(
+        "registry.Address", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋地址")
+    )
     district_code = models.CharField(_("区县代码"), max_length=6, db_index=True)
     community_code = models.CharField(_("社区代码"), max_length=12)
     station = models.ForeignKey(
         "outlets.Outlet", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("派出所")
     )
-    department = models.CharField(max_length=16, choices=Department.choices, default=Department.ZHIAN)
+    department = models.CharField(_("部门"), max_length=16, choices=Department.choices, default=Department.ZHIAN)
     rooms = models.PositiveSmallIntegerField(_("出租间数"))
     capacity = models.PositiveSmallIntegerField(_("可住人数"))
     use = models.CharField(_("出租用途"), max_length=24, choices=PropertyUse.choices, default=PropertyUse.RESIDENTIAL)
@@ -64,9 +70,12 @@ class RentalProperty(models.Model):
     state = models.CharField(_("状态"), max_length=12, choices=PropertyState.choices, default=PropertyState.PENDING)
     declared_at = models.DateTimeField(_("申报时间"))
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    reviewed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("审核人")
+    )
     review_note = models.CharField(_("审核意见"), max_length=200, blank=True)
-    token_nonce = models.CharField(max_length=16, blank=True)  # signed into the QR token; reset on close
+    # Signed into the QR token; reset on close.
+    token_nonce = models.CharField(_("二维码随机数"), max_length=16, blank=True)
 
     ACCESS = AccessRule(owner="landlord", outlets=("station",), department="department")
 
@@ -100,9 +109,13 @@ class Tenancy(models.Model):
     """A tenant's stay at a property: declared by the tenant from the QR code, confirmed or
     disputed by the landlord, ended by the tenant's move-out declaration."""
 
-    property = models.ForeignKey(RentalProperty, on_delete=models.PROTECT, related_name="tenancies")
-    tenant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    tenant_person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    property = models.ForeignKey(
+        RentalProperty, on_delete=models.PROTECT, related_name="tenancies", verbose_name=_("出租房屋")
+    )
+    tenant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("房客账号"))
+    tenant_person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("房客")
+    )
     moved_in_on = models.DateField(_("入住日期"))
     moved_out_on = models.DateField(_("搬离日期"), null=True, blank=True)
     state = models.CharField(_("状态"), max_length=12, choices=TenancyState.choices, default=TenancyState.DECLARED)
@@ -158,13 +171,17 @@ class Hazard(models.Model):
     """A hazard an officer found at a property, pushed to the landlord with a deadline in
     working days; the landlord reports rectification, the officer closes or reopens it."""
 
-    property = models.ForeignKey(RentalProperty, on_delete=models.PROTECT, related_name="hazards")
+    property = models.ForeignKey(
+        RentalProperty, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("出租房屋")
+    )
     kind = models.CharField(_("隐患类型"), max_length=12, choices=HazardKind.choices)
     note = models.CharField(_("隐患描述"), max_length=300)
     photo = models.BinaryField(_("现场照片"), null=True, blank=True, editable=False)
     state = models.CharField(_("状态"), max_length=12, choices=HazardState.choices, default=HazardState.OPEN)
     recorded_at = models.DateTimeField(_("发现时间"))
-    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
     due_at = models.DateTimeField(_("整改期限"))
     working_days = models.PositiveSmallIntegerField(_("整改工作日"))
     rectification_note = models.CharField(_("整改说明"), max_length=300, blank=True)

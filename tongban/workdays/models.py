@@ -35,7 +35,7 @@ class CalendarDay(models.Model):
     """One date of a loaded year: working or not, and why (holiday name for holidays and 调休)."""
 
     date = models.DateField(_("日期"), primary_key=True)
-    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name=_("年份"))
     workday = models.BooleanField(_("工作日"))
     kind = models.CharField(_("类型"), max_length=8, choices=DayKind.choices)
     name = models.CharField(_("节日"), max_length=40, blank=True)
