@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class AccountsConfig(AppConfig):
     name = "tongban.accounts"
-    verbose_name = "账户 Accounts"
+    verbose_name = pgettext_lazy("app", "账户")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

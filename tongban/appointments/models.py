@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.common.access import AccessRule
 from tongban.common.clock import SHANGHAI
@@ -158,8 +159,8 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = _("预约")
-        verbose_name_plural = _("预约")
+        verbose_name = pgettext_lazy("model", "预约")
+        verbose_name_plural = pgettext_lazy("models", "预约")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "item_code"],

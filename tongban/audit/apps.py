@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class AuditConfig(AppConfig):
     name = "tongban.audit"
-    verbose_name = "审计 Audit"
+    verbose_name = pgettext_lazy("app", "审计")

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class CasesConfig(AppConfig):
     name = "tongban.cases"
-    verbose_name = "办件 Cases"
+    verbose_name = pgettext_lazy("app", "办件")

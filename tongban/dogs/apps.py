@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class DogsConfig(AppConfig):
     name = "tongban.dogs"
-    verbose_name = "犬只管理"
+    verbose_name = pgettext_lazy("app", "犬只管理")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.common.access import AccessRule
 from tongban.common.roles import Department
@@ -100,8 +101,8 @@ class Rating(models.Model):
 
     class Meta:
         ordering = ["-rated_at", "-pk"]
-        verbose_name = _("评价")
-        verbose_name_plural = _("评价")
+        verbose_name = pgettext_lazy("model", "评价")
+        verbose_name_plural = pgettext_lazy("models", "评价")
         constraints = [
             models.UniqueConstraint(fields=["case", "occasion"], name="rating_one_per_case_occasion"),
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="rating_level_1_to_5"),
@@ -211,8 +212,8 @@ class Appeal(models.Model):
     ACCESS = AccessRule(outlets=("rating__outlet",), department="rating__department", heads="read")
 
     class Meta:
-        verbose_name = _("差评申诉")
-        verbose_name_plural = _("差评申诉")
+        verbose_name = pgettext_lazy("model", "差评申诉")
+        verbose_name_plural = pgettext_lazy("models", "差评申诉")
 
     def __str__(self) -> str:
         return f"{self.rating.case_number} {self.state}"

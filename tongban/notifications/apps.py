@@ -1,7 +1,7 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NotificationsConfig(AppConfig):
     name = "tongban.notifications"
-    verbose_name = _("消息提醒")
+    verbose_name = pgettext_lazy("app", "消息提醒")

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class OutletsConfig(AppConfig):
     name = "tongban.outlets"
-    verbose_name = "网点 Outlets"
+    verbose_name = pgettext_lazy("app", "网点")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class PhotosConfig(AppConfig):
@@ -6,4 +7,4 @@ class PhotosConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "tongban.photos"
-    verbose_name = "照片库 Photo library"
+    verbose_name = pgettext_lazy("app", "照片库")

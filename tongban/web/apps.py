@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class WebConfig(AppConfig):
     name = "tongban.web"
-    verbose_name = "页面 Web"
+    verbose_name = pgettext_lazy("app", "页面")
