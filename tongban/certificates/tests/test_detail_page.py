@@ -46,5 +46,5 @@ def test_staff_certificate_page_in_each_language_names_its_own_issuer(
     assert "杭州市公安局" in pages["zh-hans"] and "烟台市公安局" not in pages["zh-hans"]
     assert "查询起始日期" in pages["zh-hans"] and "Checked from" not in pages["zh-hans"]
     assert "Hangzhou Municipal Public Security Bureau" in pages["en"] and "Checked from" in pages["en"]
-    main = pages["en"].split('<main', 1)[1].split("</main>", 1)[0]
+    main = pages["en"].split("<main", 1)[1].split("</main>", 1)[0]
     assert english_violations(main) == []
