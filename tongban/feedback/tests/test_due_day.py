@@ -1,9 +1,11 @@
-"""A follow-up's deadline reads as the last working day it is met by, on the heads' list and page
-and in the citizen's answer-by note (stored half-open: 00:00 of the day after)."""
+"""The heads' follow-up pages: the deadline reads as the last working day it is met by (stored
+half-open, 00:00 of the day after), also in the citizen's answer-by note; deciding an appeal asks
+first."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -32,3 +34,20 @@ def test_followup_due_day_is_the_last_day(personas: Any, heads: Any, api: Any, d
     ):
         main = page.split("<main", 1)[1]
         assert last in main and next_day not in main
+
+
+def test_deciding_an_appeal_asks_first(personas: Any, heads: Any, api: Any, done: str) -> None:  # noqa: F811
+    from tongban.feedback.services import rating_submit
+
+    rating_submit(case_number=done, rater=personas.citizen, level=1, comment="态度差", now=at("2026-03-04"))
+    f = FollowUp.objects.get()
+    filed = api(personas.approvers["huzheng"]).post(
+        f"/api/v1/feedback/ratings/{f.rating_id}/appeal",
+        data=json.dumps({"reason": "恶意评价"}),
+        content_type="application/json",
+    )
+    assert filed.status_code == 201
+    head = api(heads.huzheng)  # a head decides another's appeal
+    page = head.get(f"/feedback/followups/{f.pk}/").content.decode()
+    form = page.split('id="appeal-decide"', 1)[1].split("</form>", 1)[0]
+    assert 'data-confirm="确定提交复核结论吗？提交后不能更改；申诉成立的差评即作废' in form
