@@ -48,3 +48,23 @@ def test_staff_certificate_page_in_each_language_names_its_own_issuer(
     assert "Hangzhou Municipal Public Security Bureau" in pages["en"] and "Checked from" in pages["en"]
     main = pages["en"].split("<main", 1)[1].split("</main>", 1)[0]
     assert english_violations(main) == []
+
+
+def test_staff_find_page_in_english_and_what_to_type_when_nothing_is_found(
+    personas: Any, now: dt.datetime, api: Any
+) -> None:
+    certificate = certificate_issue(
+        template="NCR",
+        holder_id_number=personas.citizen.id_number,
+        holder_name=personas.citizen.real_name,
+        facts=SAMPLE_FACTS["NCR"],
+        case_number="HZ-2026-000042",
+        issued_at=now,
+    )
+    client = api(personas.clerk)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/certificates/", {"q": certificate.number}).content.decode()
+    assert "Certificate of No Criminal Record" in page and "无犯罪记录证明" not in page
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get("/certificates/", {"q": personas.citizen.id_number}).content.decode()
+    assert "没有找到证照。请输入完整的证照编号（如 RP-2026-00000001）或办件编号；不能按姓名或身份证号码查找。" in page
