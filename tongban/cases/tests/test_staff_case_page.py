@@ -62,3 +62,29 @@ def test_flags_page_links_home_visits_only_for_those_who_may_open_them(items: No
         html = client.get(reverse("cases:flags")).content.decode()
         assert (f'href="{visits}"' in html) is may
         assert (client.get(visits).status_code == 200) is may
+
+
+def test_receipt_in_english_and_the_clerks_way_back(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    from tests.pages.crawl import english_violations
+
+    number = case_submit(
+        actor=personas.clerk,
+        item_code="t_permit",
+        form={"months_resident": 12, "basis": "employment", "address": "文三路 1 号"},
+        channel="window",
+        id_number=personas.other_citizen.person.id_number,
+        now=now,
+    ).case.number
+    case_accept(number=number, actor=personas.clerk, now=now, commitment=True, presented=["photo"])
+    clerk = api(personas.clerk)
+    clerk.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = clerk.get(reverse("cases:receipt", args=[number])).content.decode()
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert english_violations(main) == []
+    assert "Proof of employment" in main and "must hand in the missing materials by" in main
+    assert f'href="{reverse("web:workbench")}" id="receipt-next"' in main
+    # an approver has no workbench to go back to
+    assert (
+        'id="receipt-next"'
+        not in api(personas.approvers["huzheng"]).get(reverse("cases:receipt", args=[number])).content.decode()
+    )
