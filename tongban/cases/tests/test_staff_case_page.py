@@ -88,3 +88,17 @@ def test_receipt_in_english_and_the_clerks_way_back(items: None, personas: Any, 
         'id="receipt-next"'
         not in api(personas.approvers["huzheng"]).get(reverse("cases:receipt", args=[number])).content.decode()
     )
+
+
+def test_a_denied_case_reads_denied_in_english(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    # the audit log's label for the move (不予批准 → "Deny a case") must not translate the status
+    approver = personas.approvers["huzheng"]
+    number = case_submit(
+        actor=personas.citizen, item_code="t_doc", form={}, channel="online", now=now, presented=["paper"]
+    ).case.number
+    case_accept(number=number, actor=approver, now=now)
+    case_transition(number=number, to="denied", actor=approver, now=now, reason="不符合条件")
+    client = api(approver)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("cases:detail", args=[number])).content.decode()
+    assert 'data-status="denied">Denied</dd>' in html and "Deny a case" not in html
