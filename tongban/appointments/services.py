@@ -254,13 +254,36 @@ def appointment_check_in(*, clerk: Any, number: str, at: dt.datetime) -> Appoint
     if getattr(clerk, "role", None) != Role.CLERK:
         raise Forbidden(gettext("只有窗口受理员可以签到"), code="not_clerk")
     appt = access_get(clerk, Appointment.objects.select_related("slot"), number=number)
+    # each refusal says what the clerk at the desk does next
+    if appt.status == AppointmentStatus.CHECKED_IN:
+        raise Conflict(gettext("该预约已签到，排队号 %(ticket)s") % {"ticket": appt.ticket}, code="not_booked")
+    if appt.status != AppointmentStatus.BOOKED:
+        raise Conflict(
+            gettext("该预约%(status)s，不能签到。请群众重新预约，或直接在窗口工作台受理。")
+            % {"status": appt.get_status_display()},
+            code="not_booked",
+        )
     policy = booking_policy()
     if not (
         appt.slot.start - dt.timedelta(minutes=policy.check_in_early_minutes)
         <= at
         <= appt.slot.end + dt.timedelta(minutes=policy.check_in_late_minutes)
     ):
-        raise Conflict(gettext("不在签到时间内"), code="check_in_window")
+        start, end = appt.slot.start.astimezone(SHANGHAI), appt.slot.end.astimezone(SHANGHAI)
+        raise Conflict(
+            gettext(
+                "不在签到时间内：该预约时段为 %(day)s %(start)s–%(end)s，可在开始前 %(early)s 分钟至结束后 "
+                "%(late)s 分钟内签到。已错过的，请群众改约，或直接在窗口工作台受理。"
+            )
+            % {
+                "day": start.date().isoformat(),
+                "start": start.strftime("%H:%M"),
+                "end": end.strftime("%H:%M"),
+                "early": policy.check_in_early_minutes,
+                "late": policy.check_in_late_minutes,
+            },
+            code="check_in_window",
+        )
     day = at.astimezone(SHANGHAI).date()
     with transaction.atomic():
         QueueCounter.objects.get_or_create(outlet_id=appt.outlet_id, day=day)

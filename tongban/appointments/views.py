@@ -150,10 +150,20 @@ def check_in(request: HttpRequest) -> HttpResponse:
     """The clerk's check-in desk: a booking number becomes a queue ticket; today's queue."""
     at = now()
     if request.method == "POST":
-        number = request.POST.get("number", "").strip()
+        number = request.POST.get("number", "").strip()[:40]
         try:
             appt = appointment_check_in(clerk=request.user, number=number, at=at)
             messages.success(request, (gettext("签到成功，排队号 %(ticket)s") % {"ticket": appt.ticket}))
+        except NotFound:
+            # another outlet's booking is not found either: say so, and what to do instead
+            messages.error(
+                request,
+                gettext(
+                    "本网点没有预约号为 %(number)s 的预约。请核对号码；预约在其他网点的，请到该网点签到；"
+                    "没有预约的，可直接在窗口工作台受理。"
+                )
+                % {"number": number or "—"},
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("appointments:check_in")

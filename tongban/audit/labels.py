@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, pgettext_lazy
+
+
+def _(text: str) -> Any:
+    """An action's label, in a context of its own: the labels are verbs ("Deny a case"), and
+    without the context they would also translate a status or a heading of the same Chinese
+    words on every page (不予批准 read "Deny a case" as a case's status)."""
+    return pgettext_lazy("audit action", text)
+
 
 ACTION_LABELS: dict[str, Any] = {
     "account.disable": _("停用账号"),

@@ -233,6 +233,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     if case.accepted_at is None:
         raise Http404
     d = case_detail(user=request.user, case=case, now=now())
+    case_answers(case, d["materials"])  # gives the materials their English names
     audit_staff_read(
         actor=viewer(request), object_type="case", object_id=number, at=now(), channel="page", what="receipt"
     )

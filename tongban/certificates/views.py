@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tongban.certificates.core.templates import get_template
@@ -102,7 +102,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         rows = [
             {
                 "number": c.number,
-                "title": get_template(c.template).title_zh,
+                "title": _title(get_template(c.template)),
                 "holder": f"{mask_name(c.holder_name)} {mask_id_number(c.holder_id_number)}",
                 "issued_at": c.issued_at,
                 "revoked": c.revoked_at is not None,
@@ -110,6 +110,11 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             for c in found
         ]
     return render(request, "certificates/staff_list.html", {"q": q, "rows": rows})
+
+
+def _title(template: Any) -> str:
+    """A template's title in the reader's language."""
+    return str(template.title_en if get_language() == "en" else template.title_zh)
 
 
 @login_required

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from tongban.common.clock import SHANGHAI
+from tongban.common.masking import mask_id_number, mask_name, mask_text
 
 SEED = 2026
 DAYS = 120
@@ -38,6 +39,7 @@ def _world(rng: random.Random) -> dict[str, Any] | None:
     clerk = User.objects.filter(username="clerk").first()
     items = [i for i in items_list() if by_item.get(i.code)]
     citizen = User.objects.filter(role="citizen", person__isnull=False).select_related("person").order_by("pk").first()
+    staff = list(User.objects.filter(role__in=["clerk", "approver"]))
     return {
         "citizen": citizen,
         "people": people,
@@ -46,7 +48,9 @@ def _world(rng: random.Random) -> dict[str, Any] | None:
         "items": items,
         "weights": [1.0 / (k + 1) ** 0.7 for k in range(len(items))],
         "home": clerk.outlet_id if clerk is not None else None,
-        "staff": {u.username: u.pk for u in User.objects.filter(role__in=["clerk", "approver"])},
+        "staff": {u.username: u.pk for u in staff},
+        # what a case's history shows for each of them, as for a real move (cases.services.moves)
+        "labels": {u.pk: mask_text(str(u))[:80] for u in staff},
     }
 
 
@@ -162,7 +166,7 @@ def generate(*, now: dt.datetime, seed: int = SEED, days: int = DAYS) -> int:
                     accepting_outlet_id=c["outlet"] if c["channel"] == "window" else None,
                     handling_outlet_id=c["outlet"],
                     handling_region=c["region"],
-                    form_data={"demo": True},
+                    form_data={},  # no answers to show (a made-up key would be shown as one)
                     submitted_at=c["submitted"],
                     accepted_at=c["accepted"],
                     decided_at=c["decided"],
@@ -179,10 +183,12 @@ def generate(*, now: dt.datetime, seed: int = SEED, days: int = DAYS) -> int:
         )
         events, materials, ratings = [], [], []
         for case, c in zip(cases, [*made, *mine], strict=True):
+            applicant = f"{mask_name(c['person'][2])} {mask_id_number(c['person'][1])}"
             for frm, to, role, at, actor in _history(c, w["staff"]):
                 outlet = c["outlet"] if role == "clerk" else None
+                label = w["labels"].get(actor) or (applicant if role == "citizen" else role)
                 events.append(
-                    CaseEvent(case=case, from_status=frm, to_status=to, actor_id=actor, actor_label=role, role=role,
+                    CaseEvent(case=case, from_status=frm, to_status=to, actor_id=actor, actor_label=label, role=role,
                               outlet_id=outlet, at=at)
                 )  # fmt: skip
             for m in c["item"].materials:

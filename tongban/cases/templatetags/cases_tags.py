@@ -16,13 +16,16 @@ register = template.Library()
 
 
 @register.filter
-def deadline(value: dt.datetime | None) -> str:
-    """A half-open day deadline (00:00 of the next day) reads as that last day; others with time."""
+def deadline(value: dt.datetime | None, what: str = "") -> str:
+    """A half-open day deadline (00:00 of the next day) reads as that last day; others with time.
+    ``what="supply"`` is a deadline for the applicant to hand in materials (告知承诺), not for the
+    bureau to decide: "前补交", not "前办结"."""
     if value is None:
         return "—"
     local = value.astimezone(SHANGHAI)
     if local.time() == dt.time(0):
-        return (local - dt.timedelta(days=1)).date().isoformat() + " " + _("前办结")
+        suffix = _("前补交") if what == "supply" else _("前办结")
+        return (local - dt.timedelta(days=1)).date().isoformat() + " " + suffix
     return _minutes(local)
 
 

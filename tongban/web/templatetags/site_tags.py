@@ -52,6 +52,18 @@ def when(value: dt.datetime | None) -> str:
     return gettext("%(day)s %(time)s") % {"day": day(value), "time": clock(value)}
 
 
+@register.filter(expects_localtime=True)
+def last_day(value: dt.datetime | None) -> str:
+    """The last day of a half-open day deadline (00:00 of the next day, as ``add_working_days``
+    gives it) as YYYY-MM-DD: a deadline stored as 2026-09-18 00:00 reads 2026-09-17, the day it is
+    met by. A deadline at another time reads as its own day."""
+    if not value:
+        return ""
+    if value.time() == dt.time(0):
+        value -= dt.timedelta(days=1)
+    return value.date().isoformat()
+
+
 @register.filter(name="joined")
 def joined(values: Iterable[Any] | None) -> str:
     return join_list(values or ())

@@ -28,8 +28,10 @@
         });
       }
       var horizontal = spec.type === "bar" && !spec.y2;
+      // on a narrow screen the legend wraps to a second row: the plot starts below it
+      var narrow = el.clientWidth < 560 && series.length > 2;
       option = { tooltip: { trigger: "axis" }, legend: { top: 0 },
-        grid: { left: horizontal ? 8 : 40, right: 40, bottom: 24, top: 32, containLabel: true },
+        grid: { left: horizontal ? 8 : 40, right: 40, bottom: 24, top: narrow ? 64 : 32, containLabel: true },
         xAxis: horizontal ? { type: "value" } : { type: "category", data: labels },
         yAxis: horizontal ? { type: "category", data: labels.slice().reverse() } : yAxis,
         series: horizontal ? series.map(function (s) { s.data = s.data.slice().reverse(); return s; }) : series };
