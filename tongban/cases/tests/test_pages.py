@@ -236,3 +236,22 @@ def test_pages_in_english(items: None, personas: Any, api: Any, now: dt.datetime
     html = client.get(reverse("cases:queue")).content.decode()
     assert "Approval queue" in html and "Approve selected" in html
     assert "working days left" in html or "working day left" in html
+
+
+def test_a_submitted_case_says_when_its_clock_starts(items: None, personas: Any, api: Any) -> None:
+    # before acceptance there is no deadline: the page said "— —" (the citizen sweep)
+    client = api(personas.citizen)
+    html = client.get(reverse("cases:apply", args=["t_permit"])).content.decode()
+    body = {
+        "submit_token": token_of(html),
+        "months_resident": "8",
+        "basis": "employment",
+        "material_basis_proof": SimpleUploadedFile("contract.pdf", b"%PDF-1.4 test", "application/pdf"),
+    }
+    assert client.post(reverse("cases:apply", args=["t_permit"]), body).status_code == 302
+    case = Case.objects.get()
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert '<span class="muted" id="deadline-pending">受理后开始计时</span>' in page
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert '<span class="muted" id="deadline-pending">Counted from acceptance</span>' in page
