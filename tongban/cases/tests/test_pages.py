@@ -255,3 +255,26 @@ def test_a_submitted_case_says_when_its_clock_starts(items: None, personas: Any,
     client.cookies["django_language"] = "en"
     page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
     assert '<span class="muted" id="deadline-pending">Counted from acceptance</span>' in page
+
+
+def test_the_history_names_people_not_login_names_or_codes(
+    items: None, personas: Any, api: Any, now: dt.datetime
+) -> None:
+    # the citizen sweep: the history read "李户政 (approver-huzheng)（审批民警）" and "system（—）"
+    from tongban.cases.services import case_transition
+
+    approver = personas.approvers["huzheng"]
+    approver.real_name = "李户政"
+    approver.save(update_fields=["real_name"])
+    case = case_submit(
+        actor=personas.citizen, item_code="t_doc", form={}, channel="online", now=now, presented=["paper"]
+    ).case
+    case_accept(number=case.number, actor=approver, now=now)
+    case_transition(number=case.number, to="in_review", actor=None, now=now)
+    html = api(personas.citizen).get(reverse("cases:detail", args=[case.number])).content.decode()
+    history = html[html.index('id="history"') :]
+    assert '<td><span lang="zh-Hans">李户政</span>（审批民警）</td>' in history
+    assert "approver-huzheng" not in history
+    assert '<td><span lang="zh-Hans">系统</span></td>' in history and "system" not in history
+    staff = api(approver).get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert '<span lang="zh-Hans">李户政 (approver-huzheng)</span>（审批民警）' in staff  # staff see who exactly
