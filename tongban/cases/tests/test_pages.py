@@ -278,3 +278,29 @@ def test_the_history_names_people_not_login_names_or_codes(
     assert '<td><span lang="zh-Hans">系统</span></td>' in history and "system" not in history
     staff = api(approver).get(reverse("cases:detail", args=[case.number])).content.decode()
     assert '<span lang="zh-Hans">李户政 (approver-huzheng)</span>（审批民警）' in staff  # staff see who exactly
+
+
+def test_a_citizen_reads_no_code_names_among_the_answers(
+    items: None, personas: Any, api: Any, now: dt.datetime
+) -> None:
+    # the citizen sweep: a truck pass case listed "hours", "operator", "vehicle_class" (facts the
+    # enterprise service derived) and the demo's cases "demo 是" under 申请内容
+    from tests.pages.crawl import chinese_violations
+
+    approver = personas.approvers["huzheng"]
+    case = case_submit(
+        actor=personas.citizen,
+        item_code="t_permit",
+        form={"months_resident": 8, "basis": "employment"},
+        channel="online",
+        now=now,
+        presented=["basis_proof"],
+    ).case
+    Case.objects.filter(pk=case.pk).update(form_data={**case.form_data, "vehicle_class": "大型货车", "demo": True})
+    html = api(personas.citizen).get(reverse("cases:detail", args=[case.number])).content.decode()
+    answers = html[html.index('id="answers"') : html.index("</dl>", html.index('id="answers"'))]
+    assert "vehicle_class" not in answers and "demo" not in answers
+    assert chinese_violations(answers) == []
+    assert "employment" not in answers  # the listed answers stay, by their labels
+    staff = api(approver).get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert "<dt>vehicle_class</dt><dd>大型货车</dd>" in staff  # staff still see everything the case holds
