@@ -127,15 +127,14 @@ def _slot(personas: Any, now: dt.datetime) -> Any:
 def test_each_message_links_to_the_page_it_is_about(personas: Any, api: Any, now: dt.datetime) -> None:
     # the citizen sweep: "已办结，请登录通办查看结果" with nothing to follow was a dead end
     item = {"zh-hans": "无犯罪记录证明", "en": "Certificate of no criminal record"}
+    sent: list[tuple[str, dict[str, Any]]] = [
+        ("result_issued", {"case": "330108-20260310-000001", "item": item}),
+        ("rating_invitation", {"case": "330108-20260310-000002", "item": item}),
+        ("appointment_reminder", {**REMINDER, "number": "YY00000000000009"}),
+        ("account_created", {"at": {"datetime": now.isoformat()}}),
+    ]
     with transaction.atomic():
-        for i, (kind, params) in enumerate(
-            [
-                ("result_issued", {"case": "330108-20260310-000001", "item": item}),
-                ("rating_invitation", {"case": "330108-20260310-000002", "item": item}),
-                ("appointment_reminder", {**REMINDER, "number": "YY00000000000009"}),
-                ("account_created", {"at": {"datetime": now.isoformat()}}),
-            ]
-        ):
+        for i, (kind, params) in enumerate(sent):
             notify(
                 recipient=personas.citizen,
                 kind=kind,
