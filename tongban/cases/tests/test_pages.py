@@ -304,3 +304,13 @@ def test_a_citizen_reads_no_code_names_among_the_answers(
     assert "employment" not in answers  # the listed answers stay, by their labels
     staff = api(approver).get(reverse("cases:detail", args=[case.number])).content.decode()
     assert "<dt>vehicle_class</dt><dd>大型货车</dd>" in staff  # staff still see everything the case holds
+
+
+def test_my_cases_are_labelled_cards_on_a_phone(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    # the citizen sweep: six columns at 390 px wrapped a case number over three lines
+    case = case_submit(actor=personas.citizen, item_code="t_doc", form={}, channel="online", now=now).case
+    html = api(personas.citizen).get(reverse("cases:mine")).content.decode()
+    assert '<table id="my-cases" class="cards-sm">' in html
+    row = html[html.index(f'data-number="{case.number}"') :]
+    for label in ("事项", "状态", "提交时间", "办理期限"):
+        assert f'<td data-label="{label}">' in row
