@@ -111,6 +111,12 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 if not result.created:
                     discard_uploads(uploads.values())
+                else:
+                    messages.success(
+                        request,
+                        _("申请已提交，办件编号 %(number)s。办理进度可在本页和“我的消息”查看。")
+                        % {"number": result.case.number},
+                    )
                 return redirect("cases:detail", number=result.case.number)
         discard_uploads(uploads.values())
         status = 400

@@ -314,3 +314,18 @@ def test_my_cases_are_labelled_cards_on_a_phone(items: None, personas: Any, api:
     row = html[html.index(f'data-number="{case.number}"') :]
     for label in ("事项", "状态", "提交时间", "办理期限"):
         assert f'<td data-label="{label}">' in row
+
+
+def test_submitting_says_it_was_submitted(items: None, personas: Any, api: Any) -> None:
+    # the citizen sweep: the case page opened with no word that the application went in
+    client = api(personas.citizen)
+    html = client.get(reverse("cases:apply", args=["t_permit"])).content.decode()
+    body = {
+        "submit_token": token_of(html),
+        "months_resident": "8",
+        "basis": "employment",
+        "material_basis_proof": SimpleUploadedFile("contract.pdf", b"%PDF-1.4 test", "application/pdf"),
+    }
+    page = client.post(reverse("cases:apply", args=["t_permit"]), body, follow=True).content.decode()
+    number = Case.objects.get().number
+    assert f"申请已提交，办件编号 {number}。办理进度可在本页和“我的消息”查看。" in page
