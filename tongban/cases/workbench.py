@@ -16,7 +16,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext
 
 from tongban.cases.forms import form_data, schema_form_class
-from tongban.cases.selectors import item_spec, materials_resolve
+from tongban.cases.listing import list_rows
+from tongban.cases.selectors import cases_handover_count, cases_of_person, item_spec, materials_resolve
 from tongban.cases.services import Decision, case_submit
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, NotFound
@@ -56,6 +57,19 @@ def intake_context(
         }
     )
     return ctx
+
+
+def person_cases(*, user: Any, person_id: int) -> dict[str, Any]:
+    """The person card's cases: the person's unfinished cases in the clerk's scope (results
+    waiting to be handed over among them), newest first, as list rows; ``more`` when there are
+    more than one page holds."""
+    page = cases_of_person(user=user, person_id=person_id, now=now())
+    return {"person_cases": list_rows(page), "person_cases_more": page.has_next}
+
+
+def handover_waiting(*, user: Any) -> int:
+    """How many results wait to be handed over at the clerk's outlet (the workbench's link)."""
+    return cases_handover_count(user=user)
 
 
 @dataclass
