@@ -54,6 +54,7 @@ def intake_context(
             "token": token or uuid.uuid4().hex,
             "commitment_allowed": item.commitment.allowed,
             "presented": set(request.POST.getlist("presented")) if request.POST.get("decision") else set(),
+            "refuse_reason": request.POST.get("refuse_reason", "") if request.POST.get("decision") else "",
         }
     )
     return ctx
@@ -93,9 +94,12 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
         return Outcome(None, intake_context(request=request, person=person, item_code=""), 404)
     form = schema_form_class(item.form_schema)(request.POST)
     error = ""
+    # A refusal needs only its reason: the form is checked when accepting, and a refusal keeps
+    # the answers that were valid (case_submit).
+    valid = form.is_valid()
     if decision not in DECISIONS or not token:
         error = gettext("请选择受理、告知承诺受理或不予受理")
-    elif form.is_valid():
+    elif valid or decision == "refuse":
         try:
             case = case_submit(
                 actor=viewer(request),
