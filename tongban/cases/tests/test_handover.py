@@ -88,7 +88,7 @@ def test_a_clerk_finds_the_results_their_outlet_hands_over(
     assert _numbers(html) == {here.number, online.number}
     assert AuditEntry.objects.count() == before  # a list, like the queue: opening a case is the read
     assert f'<a href="/cases/{here.number}/">{here.number}</a>' in html and "张三" in html
-    assert "待交付结果" in html and "已出证" in html and "测试派出所" in html
+    assert "待交付结果" in html and "已出证" in html and "测试派出所" in html and 'data-status="result_issued"' in html
     assert _numbers(api(other_clerk).get(URL).content.decode()) == {elsewhere.number}
 
     # the row opens the case page, where the hand-over is confirmed
@@ -108,7 +108,7 @@ def test_a_clerk_finds_the_results_their_outlet_hands_over(
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(URL).content.decode()
-    assert "Results awaiting hand-over" in html and "Result issued" in html
+    assert "Results awaiting hand-over" in html and "Results issued that this outlet hands over" in html
     assert re.search(
         r"Results awaiting hand-over</a> <span class=\"badge warn\">1 case<",
         client.get(reverse("web:workbench")).content.decode(),
@@ -167,7 +167,10 @@ def test_the_person_card_lists_the_persons_unfinished_cases(
     # another outlet's
     assert re.findall(r'data-number="([^"]+)"', card) == [open_case.number, issued.number]
     assert {done.number, theirs.number, elsewhere.number}.isdisjoint(_numbers(card))
-    assert "已出证 · 待交付" in card and f'href="/cases/{issued.number}/"' in card
+    assert (
+        '已出证 <span class="badge warn" data-handover>待交付</span>' in card
+        and f'href="/cases/{issued.number}/"' in card
+    )
     assert citizen.person.id_number not in card  # no ID number on the card
     # the look-up is the one audited read of the person's record (the card is part of it)
     entries = list(AuditEntry.objects.filter(id__gt=before).values_list("action", "object_id"))
@@ -175,7 +178,10 @@ def test_the_person_card_lists_the_persons_unfinished_cases(
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.post(reverse("web:workbench"), {"id_number": citizen.person.id_number}).content.decode()
-    assert "Open cases and results awaiting hand-over" in html and "Result issued · to hand over" in html
+    assert (
+        "Open cases and results awaiting hand-over" in html
+        and 'Result issued <span class="badge warn" data-handover>to hand over</span>' in html
+    )
     html = client.post(reverse("web:workbench"), {"id_number": personas.other_citizen.person.id_number}).content
     assert theirs.number in html.decode()
     nobody = api(personas.other_clerk).post(reverse("web:workbench"), {"id_number": citizen.person.id_number})
