@@ -13,12 +13,13 @@ from typing import Any, NamedTuple
 
 from django.db.models import Q
 
-from tongban.cases.machine import CLOCK_RUNS, QUEUE, targets_from
+from tongban.cases.machine import CLOCK_RUNS, QUEUE, TERMINAL, targets_from
 from tongban.cases.models import Case, CaseMaterial, MaterialState, Status
 from tongban.cases.schemas import MaterialView
-from tongban.cases.sql import mine_rows, queue_rows
+from tongban.cases.sql import ROW_FIELDS, mine_rows, queue_rows
 from tongban.common.access import access_get, access_lookups, access_q
 from tongban.common.clock import SHANGHAI
+from tongban.common.roles import Role
 from tongban.workdays.calendar import CalendarMissing, Countdown, Urgency, WorkCalendar, countdown
 from tongban.workdays.selectors import calendar_get
 
@@ -218,6 +219,60 @@ def case_queue(*, user: Any, now: dt.datetime, page: int = 1, status: str = "", 
     states = (status,) if status in QUEUE else tuple(QUEUE)
     raw = queue_rows(scope=access_lookups(user, Case), states=states, start=start, stop=stop)
     return _page(raw, page=page, now=now, per_page=per_page)
+
+
+#: What the person card on the clerk's workbench lists: every case not yet finished, results
+#: waiting to be handed over (已出证) included.
+OPEN = tuple(s.value for s in Status if s not in TERMINAL)
+
+
+def _orm_page(qs: Any, *, order: tuple[Any, ...], page: int, now: dt.datetime, per_page: int) -> Page:
+    """One page of ``qs`` as list rows (one statement: the columns of cases.sql.ROW_FIELDS)."""
+    page = max(1, page)
+    start, stop = (page - 1) * per_page, page * per_page + 1
+    raw = [list(r) for r in qs.order_by(*order).values_list(*ROW_FIELDS)[start:stop]]
+    return _page(raw, page=page, now=now, per_page=per_page)
+
+
+def handover_q(*, outlet_id: int) -> Q:
+    """The cases whose result the outlet hands over: the ones accepted there, and the ones filed
+    elsewhere than at a window (online, by phone, at a kiosk) and handled there. A case accepted at
+    one window and handled at another (代收代办) goes back to the window that accepted it. The
+    same rule picks a case's outlet for the figures (tongban.insights, tongban.feedback)."""
+    return Q(accepting_outlet_id=outlet_id) | Q(accepting_outlet__isnull=True, handling_outlet_id=outlet_id)
+
+
+def _handover_qs(user: Any) -> Any:
+    """Results issued (已出证) waiting for the hand-over the user may record (write scope), at the
+    user's own outlet when they have one (a clerk)."""
+    q = access_q(user, Case, write=True)
+    qs = Case.objects.filter(status=Status.RESULT_ISSUED)
+    qs = qs if q is None else qs.filter(q)
+    outlet_id = getattr(user, "outlet_id", None)
+    if getattr(user, "role", "") == Role.CLERK and outlet_id is not None:
+        qs = qs.filter(handover_q(outlet_id=outlet_id))
+    return qs
+
+
+def cases_handover(*, user: Any, now: dt.datetime, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
+    """待交付结果: the results waiting to be handed over at the user's outlet (``_handover_qs``),
+    the longest waiting first (one statement)."""
+    order = ("decided_at", "submitted_at", "id")
+    return _orm_page(_handover_qs(user), order=order, page=page, now=now, per_page=per_page)
+
+
+def cases_handover_count(*, user: Any) -> int:
+    """How many results wait to be handed over at the user's outlet (one statement)."""
+    return int(_handover_qs(user).count())
+
+
+def cases_of_person(*, user: Any, person_id: int, now: dt.datetime, per_page: int = PAGE_SIZE) -> Page:
+    """A person's unfinished cases (``OPEN``) in the user's scope, newest first: what a clerk's
+    workbench shows on the person's card (one statement)."""
+    q = access_q(user, Case)
+    qs = Case.objects.filter(person_id=person_id, status__in=OPEN)
+    qs = qs if q is None else qs.filter(q)
+    return _orm_page(qs, order=("-submitted_at", "-id"), page=1, now=now, per_page=per_page)
 
 
 def case_get(*, user: Any, number: str) -> Case:

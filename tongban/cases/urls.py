@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("queue/", views.queue, name="queue"),
     path("queue/bulk/", views.bulk, name="bulk"),
+    path("handover/", views.handover, name="handover"),
     path("intake/", views.intake, name="intake"),
     path("flags/", views.flags, name="flags"),
     path("<str:number>/", views.detail, name="detail"),

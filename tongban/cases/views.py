@@ -27,6 +27,7 @@ from tongban.cases.selectors import (
     case_flag_counts,
     case_get,
     case_queue,
+    cases_handover,
     cases_mine,
     item_spec,
     materials_resolve,
@@ -272,6 +273,18 @@ def queue(request: HttpRequest) -> HttpResponse:
         "bulk_url": reverse("cases:bulk"),
     }
     return render(request, "cases/queue.html", context, using="jinja2")
+
+
+@login_required
+@role_required(Role.CLERK, Role.ADMIN)
+def handover(request: HttpRequest) -> HttpResponse:
+    """待交付结果: the results issued (已出证) waiting to be handed over at the clerk's outlet, the
+    longest waiting first; each row opens the case, where the hand-over is confirmed (确认已交付).
+    A list, like the queue: opening a case is the audited read."""
+    page = cases_handover(user=request.user, now=now(), page=page_or_first(request.GET.get("page")))
+    outlet = getattr(request.user, "outlet", None)
+    context = {"rows": list_rows(page), "page": page, "outlet": outlet.name if outlet is not None else ""}
+    return render(request, "cases/handover.html", context, using="jinja2")
 
 
 def _department_name(code: str) -> str:

@@ -16,7 +16,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext
 
 from tongban.cases.forms import form_data, schema_form_class
-from tongban.cases.selectors import item_spec, materials_resolve
+from tongban.cases.listing import list_rows
+from tongban.cases.selectors import cases_handover_count, cases_of_person, item_spec, materials_resolve
 from tongban.cases.services import Decision, case_submit
 from tongban.common.clock import now
 from tongban.common.errors import DomainError, NotFound
@@ -53,9 +54,23 @@ def intake_context(
             "token": token or uuid.uuid4().hex,
             "commitment_allowed": item.commitment.allowed,
             "presented": set(request.POST.getlist("presented")) if request.POST.get("decision") else set(),
+            "refuse_reason": request.POST.get("refuse_reason", "") if request.POST.get("decision") else "",
         }
     )
     return ctx
+
+
+def person_cases(*, user: Any, person_id: int) -> dict[str, Any]:
+    """The person card's cases: the person's unfinished cases in the clerk's scope (results
+    waiting to be handed over among them), newest first, as list rows; ``more`` when there are
+    more than one page holds."""
+    page = cases_of_person(user=user, person_id=person_id, now=now())
+    return {"person_cases": list_rows(page), "person_cases_more": page.has_next}
+
+
+def handover_waiting(*, user: Any) -> int:
+    """How many results wait to be handed over at the clerk's outlet (the workbench's link)."""
+    return cases_handover_count(user=user)
 
 
 @dataclass
@@ -79,9 +94,12 @@ def intake_post(*, request: HttpRequest, person: Any) -> Outcome:
         return Outcome(None, intake_context(request=request, person=person, item_code=""), 404)
     form = schema_form_class(item.form_schema)(request.POST)
     error = ""
+    # A refusal needs only its reason: the form is checked when accepting, and a refusal keeps
+    # the answers that were valid (case_submit).
+    valid = form.is_valid()
     if decision not in DECISIONS or not token:
         error = gettext("请选择受理、告知承诺受理或不予受理")
-    elif form.is_valid():
+    elif valid or decision == "refuse":
         try:
             case = case_submit(
                 actor=viewer(request),

@@ -26,6 +26,7 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("appointments:mine", _("我的预约"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
     ("notifications:inbox", _("我的消息"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
     ("web:workbench", _("窗口工作台"), frozenset({Role.CLERK})),
+    ("cases:handover", _("待交付结果"), frozenset({Role.CLERK})),
     ("appointments:check_in", _("预约签到"), frozenset({Role.CLERK})),
     ("photos:desk", _("窗口拍照"), frozenset({Role.CLERK})),
     ("appointments:visits", _("上门办理"), frozenset({Role.CITIZEN, Role.CLERK})),

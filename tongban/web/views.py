@@ -30,7 +30,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     """The clerk's workbench (一窗通办): look up a person by ID number, pick ANY item (whatever
     the clerk's department), see what the registry already supplies, then accept, refuse at
     intake or accept under 告知承诺 — one submit makes the case and the decision."""
-    from tongban.cases.workbench import intake_context, intake_post
+    from tongban.cases.workbench import handover_waiting, intake_context, intake_post, person_cases
 
     # POST only: an ID number never appears in a URL (or an access log).
     data = request.POST if request.method == "POST" else None
@@ -63,13 +63,14 @@ def workbench(request: HttpRequest) -> HttpResponse:
         status = 400
     intake: dict[str, object] = {}
     if person is not None:
+        intake.update(person_cases(user=request.user, person_id=person.pk))
         if request.POST.get("decision"):
             outcome = intake_post(request=request, person=person)
             if outcome.redirect is not None:
                 return outcome.redirect
-            intake, status = outcome.context, outcome.status
+            intake, status = {**intake, **outcome.context}, outcome.status
         else:
-            intake = intake_context(request=request, person=person, item_code=request.POST.get("item", ""))
+            intake.update(intake_context(request=request, person=person, item_code=request.POST.get("item", "")))
     if request.headers.get("HX-Request"):
         template = "web/partials/lookup_result.html"
     else:
@@ -80,6 +81,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
             intake["queue"] = queue_today(outlet_id=outlet_id, at=now())
             intake["show_queue"] = True
+            intake["handover_waiting"] = handover_waiting(user=request.user)
     return render(request, template, {"form": form, "found": found, "now": now(), **intake}, status=status)
 
 

@@ -243,6 +243,9 @@ def case_submit(
     ``rate_limited`` counts the submission against the account's hourly limit (the API and the
     citizen's pages): a replay of an idempotency key returns before it is counted.
 
+    A refusal (``decision`` refuse) checks neither the form nor the eligibility rules: it needs
+    only its reason, and keeps the answers given to the form's own questions.
+
     Raises Invalid (bad form, not eligible, channel, unknown person, no reason to refuse),
     Forbidden (role), NotFound (item), TooMany (``rate_limited``), Conflict (key reused for a
     different request; with a decision: materials missing, commitment not allowed), CalendarMissing.
@@ -256,6 +259,15 @@ def case_submit(
     if channel not in item.channels:
         raise Invalid(f"该事项不支持此渠道 / {item.name_en} cannot be applied for via {channel}", code="channel")
     flags = _flags(item=item, role=role, expedited=expedited, elder_help=elder_help)
+    refusing = decision is not None and decision.kind == "refuse"
+    if refusing:
+        # 不予受理 needs its reason only: the application's answers are checked when a case is
+        # accepted, never to refuse one (an application may be refused for being incomplete).
+        # What was answered to the form's own questions is kept with the case, unchecked.
+        if decision is None or not decision.reason.strip():
+            raise Invalid(gettext("请填写理由"), code="reason_required", field="reason")
+        props = (item.form_schema or {}).get("properties") or {}
+        form = {k: v for k, v in form.items() if k in props}
     limit = item.expedited if expedited and item.expedited is not None else item.promised_limit
     presented_codes = sorted({str(c) for c in presented})
     body = {"item": item.code, "form": form, "id": person.id_number, "channel": channel, "presented": presented_codes}
@@ -274,8 +286,12 @@ def case_submit(
     else:
         sources = [m.source for m in item.materials if m.source]
     supplied = registry_supply_many(sources=sources, id_number=person.id_number, at=now, on_file=on_file)
-    pending = _check(
-        item=item, form=form, id_number=person.id_number, supplied=supplied, now=now, presented=set(presented_codes)
+    pending = (
+        []
+        if refusing
+        else _check(
+            item=item, form=form, id_number=person.id_number, supplied=supplied, now=now, presented=set(presented_codes)
+        )
     )
     submit_check(item=item, person=person, role=role, outlet=outlet)
     if decision is not None and decision.kind != "refuse":
