@@ -205,8 +205,9 @@ EXPECTED: dict[str, str] = {
     "enterprises:mine": "302 200 200 403 403 403 403 403 403 403 403",
     "enterprises:detail": "302 200 404 403 403 403 403 403 403 403 403",
     "enterprises:apply_passes": "302 302 302 403 403 403 403 403 403 403 403",
-    "enterprises:add_member": "302 302 302 403 403 403 403 403 403 403 403",
-    "enterprises:file_request": "302 302 302 403 403 403 403 403 403 403 403",
+    # a refused form is shown again with its reason (409 already a member, 404 not B's enterprise)
+    "enterprises:add_member": "302 409 404 403 403 403 403 403 403 403 403",
+    "enterprises:file_request": "302 302 404 403 403 403 403 403 403 403 403",
     "enterprises:liaison": "302 403 403 403 403 200 200 200 200 403 200",
     "enterprises:request_step": "302 302 302 302 302 302 302 302 302 302 302",
     "enterprises:roadside": "302 403 403 403 403 403 403 200 403 403 200",

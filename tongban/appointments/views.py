@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from tongban.appointments.selectors import (
     appointment_for,
@@ -94,8 +94,15 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """GET asks first (what is cancelled, with a way back); POST cancels."""
+    if request.method == "GET":
+        appt = appointment_for(user=request.user, number=number)
+        if appt is None:
+            return render(request, "appointments/book.html", {"error": gettext("未找到该预约")}, status=404)
+        context = {"a": appt, "item_name": _item_name(appt.item_code)}
+        return render(request, "appointments/cancel_confirm.html", context)
     try:
         appointment_cancel(user=request.user, number=number, at=now())
         messages.success(request, (gettext("已取消预约 %(number)s") % {"number": number}))

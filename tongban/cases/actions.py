@@ -64,9 +64,10 @@ def case_actions(*, case: Case, user: Any, allowed: list[str]) -> list[dict[str,
     ]
 
 
-def case_answers(case: Case, materials: list[Any]) -> list[tuple[str, str]]:
-    """The application's answers as (question, answer) in the reader's language; gives each of
-    the case's materials its English name (``name_en``) from the item's version."""
+def case_answers(case: Case, materials: list[Any], *, staff: bool = True) -> list[tuple[str, str]]:
+    """The application's answers as (question, answer) in the reader's language (answers the
+    item's form does not list only for ``staff``); gives each of the case's materials its
+    English name (``name_en``) from the item's version."""
     from tongban.cases.selectors import item_spec
     from tongban.catalog.words import form_values
 
@@ -77,7 +78,7 @@ def case_answers(case: Case, materials: list[Any]) -> list[tuple[str, str]]:
     english = {m.code: m.name_en for m in spec.materials}
     for m in materials:
         m.name_en = english.get(m.code, "")
-    return form_values(spec.form_schema, case.form_data or {})
+    return form_values(spec.form_schema, case.form_data or {}, unlisted=staff)
 
 
 def confirm_needed(request: HttpRequest, case_number: str, to: str) -> HttpResponse | None:

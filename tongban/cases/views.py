@@ -111,6 +111,12 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 if not result.created:
                     discard_uploads(uploads.values())
+                else:
+                    messages.success(
+                        request,
+                        _("申请已提交，办件编号 %(number)s。办理进度可在本页和“我的消息”查看。")
+                        % {"number": result.case.number},
+                    )
                 return redirect("cases:detail", number=result.case.number)
         discard_uploads(uploads.values())
         status = 400
@@ -151,7 +157,7 @@ def _detail(request: HttpRequest, number: str, *, status: int = 200, error: str 
         raise Http404 from None
     d = case_detail(user=request.user, case=case, now=now())
     d["actions"] = case_actions(case=case, user=request.user, allowed=d["allowed"])
-    d["answers"] = case_answers(case, d["materials"])
+    d["answers"] = case_answers(case, d["materials"], staff=bool(getattr(request.user, "is_staff_role", False)))
     d["region_name"] = region_name(case.handling_region)
     d["can_verify"] = getattr(request.user, "role", "") in (Role.CLERK, Role.APPROVER, Role.ADMIN)
     d["error"] = error

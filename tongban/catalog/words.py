@@ -31,14 +31,17 @@ def choice_label(prop: dict[str, Any], value: Any) -> str:
     return str(value)
 
 
-def form_values(schema: dict[str, Any], form: dict[str, Any]) -> list[tuple[str, str]]:
+def form_values(schema: dict[str, Any], form: dict[str, Any], *, unlisted: bool = True) -> list[tuple[str, str]]:
     """An application's answers as (title, value) in the active language, in schema order:
-    enum values by their labels, booleans as 是/否, lists joined."""
+    enum values by their labels, booleans as 是/否, lists joined. Keys the schema does not list
+    (facts a service derived, a generator's markers) follow under their own names, unless
+    ``unlisted`` is false: a citizen would read them as code names."""
     from django.utils.translation import gettext
 
     props = (schema or {}).get("properties") or {}
     out: list[tuple[str, str]] = []
-    for name in [*[n for n in props if n in form], *[n for n in form if n not in props]]:
+    extra = [n for n in form if n not in props] if unlisted else []
+    for name in [*[n for n in props if n in form], *extra]:
         value, prop = form[name], props.get(name) or {}
         if isinstance(value, bool):
             text = gettext("是") if value else gettext("否")

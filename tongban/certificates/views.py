@@ -78,7 +78,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "number": c.number,
-            "title": get_template(c.template).title_zh,
+            "title_zh": get_template(c.template).title_zh,
+            "title_en": get_template(c.template).title_en,
             "dog": c.template == "DOG",  # a dog licence links to its violations (tongban.dogs)
             "issued_at": c.issued_at,
             "valid_until": c.valid_until,

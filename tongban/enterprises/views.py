@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from tongban.common.clock import SHANGHAI, now
 from tongban.common.decorators import role_required
 from tongban.common.errors import DomainError, NotFound
+from tongban.common.ids import InvalidIdNumber, parse_id_number
 from tongban.common.masking import mask_name
 from tongban.common.params import bounded_int
 from tongban.common.request import viewer
@@ -52,6 +54,12 @@ def mine(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, uscc: str) -> HttpResponse:
     """One enterprise: its fleet with the pass application (administrators), passes, members,
     liaison requests."""
+    return _detail_page(request, uscc)
+
+
+def _detail_page(request: HttpRequest, uscc: str, *, status: int = 200, **extra: Any) -> HttpResponse:
+    """The enterprise page; a refused form comes back with its error beside it and what was typed
+    (``extra``: member_error/member_draft, liaison_error/liaison_draft)."""
     try:
         e = sel.enterprise_get(user=request.user, uscc=uscc)
     except NotFound as exc:
@@ -78,7 +86,9 @@ def detail(request: HttpRequest, uscc: str) -> HttpResponse:
             "figures": sel.liaison_figures(qs=requests),
             "today": now().astimezone(SHANGHAI).date() + dt.timedelta(days=1),
             "en": (get_language() or "").startswith("en"),
+            **extra,
         },
+        status=status,
     )
 
 
@@ -113,38 +123,35 @@ def apply_passes(request: HttpRequest, uscc: str) -> HttpResponse:
 @role_required(*CITIZENS)
 @require_POST
 def add_member(request: HttpRequest, uscc: str) -> HttpResponse:
+    draft = {"id_number": request.POST.get("id_number", "").strip().upper()[:24], "role": request.POST.get("role", "")}
     try:
-        svc.membership_add(
-            actor=viewer(request),
-            uscc=uscc,
-            id_number=request.POST.get("id_number", "").strip().upper()[:18],
-            role=request.POST.get("role", ""),
-            now=now(),
-        )
+        # a mistyped number is told as such, not as "no such person in the registry"
+        id_number = parse_id_number(draft["id_number"]).number
+    except InvalidIdNumber as exc:
+        return _detail_page(request, uscc, status=400, member_error=_(exc.message_zh), member_draft=draft)
+    try:
+        svc.membership_add(actor=viewer(request), uscc=uscc, id_number=id_number, role=draft["role"], now=now())
     except DomainError as exc:
-        messages.error(request, said(exc))
+        return _detail_page(request, uscc, status=exc.status, member_error=said(exc), member_draft=draft)
     else:
         messages.success(request, _("已添加成员"))
-    return redirect("enterprises:detail", uscc=uscc)
+    # the form posts to its own #anchor (a refusal shows beside it); the success message is at the top
+    return redirect(reverse("enterprises:detail", kwargs={"uscc": uscc}) + "#main")
 
 
 @login_required
 @role_required(*CITIZENS)
 @require_POST
 def file_request(request: HttpRequest, uscc: str) -> HttpResponse:
+    draft = {"subject": request.POST.get("subject", "")[:100], "body": request.POST.get("body", "")[:2000]}
     try:
-        svc.liaison_file(
-            actor=viewer(request),
-            uscc=uscc,
-            subject=request.POST.get("subject", "")[:100],
-            body=request.POST.get("body", "")[:2000],
-            now=now(),
-        )
+        svc.liaison_file(actor=viewer(request), uscc=uscc, subject=draft["subject"], body=draft["body"], now=now())
     except DomainError as exc:
-        messages.error(request, said(exc))
+        return _detail_page(request, uscc, status=exc.status, liaison_error=said(exc), liaison_draft=draft)
     else:
         messages.success(request, _("问题已提交给驻企联络员"))
-    return redirect("enterprises:detail", uscc=uscc)
+    # the form posts to its own #anchor (a refusal shows beside it); the success message is at the top
+    return redirect(reverse("enterprises:detail", kwargs={"uscc": uscc}) + "#main")
 
 
 @login_required

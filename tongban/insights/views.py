@@ -162,7 +162,10 @@ def _options(
 def _problem_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if isinstance(exc, NotFound):
         raise Http404(exc.message)
-    return render(request, "insights/error.html", {"error": exc.message}, status=exc.status)
+    # the filters as sent, so the person corrects the dates on this page instead of starting over
+    kept = [(k, v) for k, v in request.GET.items() if k in ("district", "outlet", "department", "item") and v]
+    sent = {k: request.GET.get(k, "")[:10] for k in ("start", "end")}
+    return render(request, "insights/error.html", {"error": exc.message, "sent": sent, "kept": kept}, status=exc.status)
 
 
 @login_required

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
 from tongban.notifications.kinds import render
@@ -22,6 +23,32 @@ class InboxRow:
     body: str
     created_at: Any
     read: bool
+    link: str = ""
+
+
+# Where a message's reader goes next: (url name, the param that names the object, or None)
+LINKS: dict[str, tuple[str, str | None]] = {
+    "result_issued": ("cases:detail", "case"),
+    "supplement_requested": ("cases:detail", "case"),
+    "rating_invitation": ("feedback:rate", "case"),
+    "appointment_reminder": ("appointments:mine", None),
+    "home_visit_scheduled": ("appointments:visits", None),
+    "tenant_declared": ("rentals:mine", None),
+    "rental_reviewed": ("rentals:mine", None),
+    "hazard_pushed": ("rentals:mine", None),
+}
+
+
+def _link(kind: str, params: Any) -> str:
+    """The page a message is about ("" when none, or its app is not installed)."""
+    name, key = LINKS.get(kind, ("", None))
+    arg = (params or {}).get(key) if key else None
+    if not name or (key and not isinstance(arg, str)):
+        return ""
+    try:
+        return reverse(name, args=[arg] if key else [])
+    except NoReverseMatch:
+        return ""
 
 
 def _row(message: Message, language: str) -> InboxRow:
@@ -29,7 +56,8 @@ def _row(message: Message, language: str) -> InboxRow:
         subject, body = render(kind=message.kind, params=message.params, language=language)
     except KeyError:  # a kind retired since: say so rather than fail the page
         subject, body = message.kind, ""
-    return InboxRow(message.pk, message.kind, subject, body, message.created_at, message.read_at is not None)
+    link = _link(message.kind, message.params)
+    return InboxRow(message.pk, message.kind, subject, body, message.created_at, message.read_at is not None, link)
 
 
 def inbox_page(*, user: Any, page: Any, per_page: int = 20) -> tuple[Page[Any], list[InboxRow]]:

@@ -26,6 +26,7 @@ from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.photos.api import capture_for_request, read_upload
 from tongban.photos.engine.intake import MESSAGES as INTAKE_MESSAGES
+from tongban.photos.models import CaptureReview, CaptureStatus
 from tongban.photos.selectors import (
     capture_get,
     capture_view,
@@ -113,6 +114,11 @@ def mine(request: HttpRequest) -> HttpResponse:
     current = next((c for c in caps if str(c.pk) == chosen), caps[0] if caps else None)
     if current is not None:
         ctx.update(_context(current))
+        if current.status != CaptureStatus.PASSED:
+            # a failed or refused photo replaces nothing: say that the last good one still serves
+            ctx["kept"] = next(
+                (c for c in caps if c.status == CaptureStatus.PASSED and c.review != CaptureReview.RETAKE), None
+            )
     ctx["history"] = caps
     return render(request, "photos/mine.html", ctx)
 

@@ -71,7 +71,9 @@ def test_citizen_finds_the_nearest_outlet_books_and_cancels(
     row = page.locator("tr.appointment").first
     assert "已预约" in row.inner_text()
     assert bookable_city.name in row.inner_text()
-    row.get_by_role("button", name="取消预约").click()
+    row.get_by_role("link", name="取消预约").click()
+    page.wait_for_url("**/cancel/")  # asks first
+    page.get_by_role("button", name="确认取消预约").click()
     page.wait_for_url("**/appointments/mine/")
     assert "已取消" in page.locator("tr.appointment").first.inner_text()
 

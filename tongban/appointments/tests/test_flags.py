@@ -242,3 +242,12 @@ def test_home_visit_api_and_pages(api: Any, personas: Any, visit_outlet: Any) ->
     page = api(personas.citizen).get(reverse("appointments:visit_request", args=[VISIT_ITEM])).content.decode()
     assert visit_outlet.name in page
     assert api(personas.citizen).get(reverse("appointments:visit_request", args=[ITEM])).status_code == 404
+
+
+def test_withdrawing_a_home_visit_asks_first(api: Any, personas: Any, visit_outlet: Any, now: dt.datetime) -> None:
+    # the citizen sweep: 撤回申请 posted at once, with no question
+    visit = _request(personas.citizen, visit_outlet, now)
+    html = api(personas.citizen).get(reverse("appointments:visits")).content.decode()
+    assert 'class="btn danger" data-confirm="确定撤回这份上门办理申请吗？' in html
+    visit.refresh_from_db()
+    assert visit.state == HomeVisitState.REQUESTED

@@ -236,3 +236,96 @@ def test_pages_in_english(items: None, personas: Any, api: Any, now: dt.datetime
     html = client.get(reverse("cases:queue")).content.decode()
     assert "Approval queue" in html and "Approve selected" in html
     assert "working days left" in html or "working day left" in html
+
+
+def test_a_submitted_case_says_when_its_clock_starts(items: None, personas: Any, api: Any) -> None:
+    # before acceptance there is no deadline: the page said "— —" (the citizen sweep)
+    client = api(personas.citizen)
+    html = client.get(reverse("cases:apply", args=["t_permit"])).content.decode()
+    body = {
+        "submit_token": token_of(html),
+        "months_resident": "8",
+        "basis": "employment",
+        "material_basis_proof": SimpleUploadedFile("contract.pdf", b"%PDF-1.4 test", "application/pdf"),
+    }
+    assert client.post(reverse("cases:apply", args=["t_permit"]), body).status_code == 302
+    case = Case.objects.get()
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert '<span class="muted" id="deadline-pending">受理后开始计时</span>' in page
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert '<span class="muted" id="deadline-pending">Counted from acceptance</span>' in page
+
+
+def test_the_history_names_people_not_login_names_or_codes(
+    items: None, personas: Any, api: Any, now: dt.datetime
+) -> None:
+    # the citizen sweep: the history read "李户政 (approver-huzheng)（审批民警）" and "system（—）"
+    from tongban.cases.services import case_transition
+
+    approver = personas.approvers["huzheng"]
+    approver.real_name = "李户政"
+    approver.save(update_fields=["real_name"])
+    case = case_submit(
+        actor=personas.citizen, item_code="t_doc", form={}, channel="online", now=now, presented=["paper"]
+    ).case
+    case_accept(number=case.number, actor=approver, now=now)
+    case_transition(number=case.number, to="in_review", actor=None, now=now)
+    html = api(personas.citizen).get(reverse("cases:detail", args=[case.number])).content.decode()
+    history = html[html.index('id="history"') :]
+    assert '<td><span lang="zh-Hans">李户政</span>（审批民警）</td>' in history
+    assert "approver-huzheng" not in history
+    assert "<td>系统</td>" in history and "system" not in history  # translated, not marked as Chinese text
+    staff = api(approver).get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert '<span lang="zh-Hans">李户政 (approver-huzheng)</span>（审批民警）' in staff  # staff see who exactly
+
+
+def test_a_citizen_reads_no_code_names_among_the_answers(
+    items: None, personas: Any, api: Any, now: dt.datetime
+) -> None:
+    # the citizen sweep: a truck pass case listed "hours", "operator", "vehicle_class" (facts the
+    # enterprise service derived) and the demo's cases "demo 是" under 申请内容
+    from tests.pages.crawl import chinese_violations
+
+    approver = personas.approvers["huzheng"]
+    case = case_submit(
+        actor=personas.citizen,
+        item_code="t_permit",
+        form={"months_resident": 8, "basis": "employment"},
+        channel="online",
+        now=now,
+        presented=["basis_proof"],
+    ).case
+    Case.objects.filter(pk=case.pk).update(form_data={**case.form_data, "vehicle_class": "大型货车", "demo": True})
+    html = api(personas.citizen).get(reverse("cases:detail", args=[case.number])).content.decode()
+    answers = html[html.index('id="answers"') : html.index("</dl>", html.index('id="answers"'))]
+    assert "vehicle_class" not in answers and "demo" not in answers
+    assert chinese_violations(answers) == []
+    assert "employment" not in answers  # the listed answers stay, by their labels
+    staff = api(approver).get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert "<dt>vehicle_class</dt><dd>大型货车</dd>" in staff  # staff still see everything the case holds
+
+
+def test_my_cases_are_labelled_cards_on_a_phone(items: None, personas: Any, api: Any, now: dt.datetime) -> None:
+    # the citizen sweep: six columns at 390 px wrapped a case number over three lines
+    case = case_submit(actor=personas.citizen, item_code="t_doc", form={}, channel="online", now=now).case
+    html = api(personas.citizen).get(reverse("cases:mine")).content.decode()
+    assert '<table id="my-cases" class="cards-sm">' in html
+    row = html[html.index(f'data-number="{case.number}"') :]
+    for label in ("事项", "状态", "提交时间", "办理期限"):
+        assert f'<td data-label="{label}">' in row
+
+
+def test_submitting_says_it_was_submitted(items: None, personas: Any, api: Any) -> None:
+    # the citizen sweep: the case page opened with no word that the application went in
+    client = api(personas.citizen)
+    html = client.get(reverse("cases:apply", args=["t_permit"])).content.decode()
+    body = {
+        "submit_token": token_of(html),
+        "months_resident": "8",
+        "basis": "employment",
+        "material_basis_proof": SimpleUploadedFile("contract.pdf", b"%PDF-1.4 test", "application/pdf"),
+    }
+    page = client.post(reverse("cases:apply", args=["t_permit"]), body, follow=True).content.decode()
+    number = Case.objects.get().number
+    assert f"申请已提交，办件编号 {number}。办理进度可在本页和“我的消息”查看。" in page

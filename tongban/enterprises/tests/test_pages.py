@@ -66,3 +66,35 @@ def test_liaison_page_shows_resolved_share(fleet: Any, api: Any, personas: Any, 
     answer = api(officer).post(f"/enterprises/liaison/{still_open}/reply/", {"reply": "已协调"})
     assert answer.status_code == 302
     assert LiaisonRequest.objects.get(pk=still_open).status == "replied"
+
+
+def test_a_refused_member_form_says_why_and_keeps_what_was_typed(fleet: Any, api: Any) -> None:
+    from tongban.common.ids import make_id_number
+    from tongban.enterprises.models import Membership
+
+    c = api(fleet.admin)
+    url = f"/enterprises/e/{fleet.enterprise.uscc}/members/"
+    before = Membership.objects.count()
+    good = make_id_number("330106", dt.date(1988, 2, 3), 77)
+    typo = good[:-1] + ("0" if good[-1] != "0" else "1")  # the check digit mistyped
+    r = c.post(url, {"id_number": typo, "role": "admin"})
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert '<p class="errorlist" role="alert" id="member-error">身份证号码校验位不正确' in html
+    assert f'value="{typo}"' in html and '<option value="admin" selected>' in html
+    assert f'action="{url}#member-form"' in html  # the browser comes back to the form, not the top
+    r = c.post(url, {"id_number": good, "role": "member"})  # valid, but nobody in the registry
+    html = r.content.decode()
+    assert r.status_code == 400 and 'id="member-error">共享库中没有此人</p>' in html
+    assert f'value="{good}"' in html
+    assert Membership.objects.count() == before  # refused: nothing added
+
+
+def test_a_refused_liaison_request_keeps_its_description(fleet: Any, api: Any) -> None:
+    c = api(fleet.admin)
+    r = c.post(f"/enterprises/e/{fleet.enterprise.uscc}/liaison/", {"subject": "", "body": "货车夜间进出园区的路线"})
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert 'id="liaison-error">请填写问题和描述</p>' in html
+    assert ">货车夜间进出园区的路线</textarea>" in html
+    assert not LiaisonRequest.objects.exists()

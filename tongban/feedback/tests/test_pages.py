@@ -138,3 +138,13 @@ def test_api_rating_and_appeal(personas: Any, heads: Any, api: Any, done: str) -
     assert decided.status_code == 200 and decided.json()["state"] == "upheld"
     mine = client.get("/api/v1/feedback/ratings/mine").json()
     assert mine[0]["voided"] is True and mine[0]["followup_state"] == "voided"
+
+
+def test_the_rating_form_names_the_item_in_english_on_an_english_page(personas: Any, api: Any, done: str) -> None:
+    from tests.pages.crawl import english_violations
+
+    client = api(personas.citizen)
+    client.cookies["django_language"] = "en"
+    form = client.get(f"/feedback/rate/{done}/").content.decode()
+    assert "<strong>Figures test document</strong>" in form
+    assert english_violations(form) == []

@@ -137,6 +137,16 @@ def test_bad_input_is_a_clear_400_not_a_500(personas: Any, api: Any) -> None:
     assert client.get("/api/v1/insights/figures?department=nope").status_code == 422
 
 
+def test_a_refused_period_keeps_what_was_sent_so_it_can_be_corrected(personas: Any, api: Any) -> None:
+    client = api(personas.admin)
+    page = client.get("/insights/?start=2026-03-10&end=2026-03-01&department=churujing&item=x%22y")
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert 'name="start" value="2026-03-10"' in text and 'name="end" value="2026-03-01"' in text
+    assert '<input type="hidden" name="department" value="churujing">' in text
+    assert 'value="x&quot;y"' in text  # escaped, never markup
+
+
 def test_public_service_promise(personas: Any, api: Any, now: dt.datetime) -> None:
     from tongban.feedback.tests.flows import approve
 

@@ -122,3 +122,29 @@ def _slot(personas: Any, now: dt.datetime) -> Any:
     return Slot.objects.create(
         outlet=personas.outlet, group="jiaoguan", start=start, end=start + dt.timedelta(minutes=30), capacity=2
     )
+
+
+def test_each_message_links_to_the_page_it_is_about(personas: Any, api: Any, now: dt.datetime) -> None:
+    # the citizen sweep: "已办结，请登录通办查看结果" with nothing to follow was a dead end
+    item = {"zh-hans": "无犯罪记录证明", "en": "Certificate of no criminal record"}
+    sent: list[tuple[str, dict[str, Any]]] = [
+        ("result_issued", {"case": "330108-20260310-000001", "item": item}),
+        ("rating_invitation", {"case": "330108-20260310-000002", "item": item}),
+        ("appointment_reminder", {**REMINDER, "number": "YY00000000000009"}),
+        ("account_created", {"at": {"datetime": now.isoformat()}}),
+    ]
+    with transaction.atomic():
+        for i, (kind, params) in enumerate(sent):
+            notify(
+                recipient=personas.citizen,
+                kind=kind,
+                key=f"k{i}",
+                params=params,
+                at=now + dt.timedelta(minutes=i),
+                channels=(),
+            )
+    html = api(personas.citizen).get("/notifications/").content.decode()
+    assert '<a href="/cases/330108-20260310-000001/" class="message-link">查看详情</a>' in html
+    assert '<a href="/feedback/rate/330108-20260310-000002/" class="message-link">查看详情</a>' in html
+    assert '<a href="/appointments/mine/" class="message-link">查看详情</a>' in html
+    assert html.count('class="message-link"') == 3  # the account notice has nowhere to go

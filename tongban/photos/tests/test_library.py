@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -346,3 +347,22 @@ def test_standards_that_could_not_be_made_say_why(
     missing = html.split('id="photo-missing"', 1)[1].split("</ul>", 1)[0]
     assert missing.count("<li>") == 3
     assert "普通护照" in missing and missing.count("请拍摄包含双肩的照片。") == 3
+
+
+def test_a_failed_photo_after_a_good_one_says_the_good_one_still_serves(
+    captured: dict[str, Any], personas: Any, api: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # the citizen sweep: "照片不合格，请按提示重拍" alone read as if the good photo were lost
+    client = api(personas.citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/photos/mine/", {"photo": io.BytesIO(BAD.read_bytes())})
+    html = client.get(resp["Location"]).content.decode()
+    assert "照片不合格" in html
+    good = PhotoCapture.objects.get(pk=captured["id"])
+    assert '<p class="card" id="photo-kept" role="status">' in html
+    assert "拍摄的合格照片不受影响，办事时仍会使用它。" in html
+    assert f'<a href="?capture={good.pk}">查看合格照片</a>' in html
+    # measured values read as numbers a person can take in, not 33.3035 or 1.0
+    assert not re.search(r"<td>\d+\.\d{3,}</td>", html)
+    # the good photo's own page has no such note
+    assert 'id="photo-kept"' not in client.get(f"/photos/mine/?capture={good.pk}").content.decode()

@@ -172,3 +172,12 @@ def test_pending_property_has_no_token(rent: Any) -> None:
     signer = signing.Signer(salt=TOKEN_SALT)
     with pytest.raises(Conflict):
         property_from_token(signer.sign(f"{prop.number}."))
+
+
+def test_stopping_a_letting_asks_first(rent: Any, api: Any) -> None:
+    # the citizen sweep: 停止出租 posted at once, with no question
+    prop = rent.approved()
+    html = api(rent.landlord).get(f"/rentals/p/{prop.number}/").content.decode()
+    assert 'value="close" class="btn danger" data-confirm="确定停止出租这套房屋吗？' in html
+    prop.refresh_from_db()
+    assert prop.state == PropertyState.APPROVED
