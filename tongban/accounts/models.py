@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.common.access import AccessRule
 from tongban.common.masking import mask_id_number, mask_name
@@ -144,7 +145,7 @@ class RegistrationCode(models.Model):
 
     class Meta:
         verbose_name = _("注册验证码")
-        verbose_name_plural = _("注册验证码")
+        verbose_name_plural = pgettext_lazy("models", "注册验证码")
 
     def __str__(self) -> str:
         return f"{self.via}:{mask_id_number(self.id_number)}"

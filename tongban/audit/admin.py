@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.audit.labels import action_label
 from tongban.audit.models import AuditEntry
@@ -13,7 +13,7 @@ from tongban.common.admin import ReadOnlyAdminMixin
 class ActionFilter(admin.SimpleListFilter):
     """Filter by action, each shown by its label (设置号源计划), not its code."""
 
-    title = _("操作")
+    title = pgettext_lazy("audit entry", "操作")
     parameter_name = "action"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -43,6 +43,6 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = (ActionFilter, "role")
     search_fields = ("object_id", "action")
 
-    @admin.display(description=_("操作"), ordering="action")
+    @admin.display(description=pgettext_lazy("audit entry", "操作"), ordering="action")
     def action_name(self, obj: AuditEntry) -> str:
         return action_label(obj.action)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.common.access import AccessRule
 
@@ -26,10 +27,10 @@ class AuditEntry(models.Model):
     actor_label = models.CharField(_("操作人"), max_length=80, blank=True)
     role = models.CharField(_("角色"), max_length=16, blank=True)
     outlet_code = models.CharField(_("网点"), max_length=32, blank=True)
-    action = models.CharField(_("操作"), max_length=60)
+    action = models.CharField(pgettext_lazy("audit entry", "操作"), max_length=60)
     object_type = models.CharField(_("对象类型"), max_length=40)
     object_id = models.CharField(_("对象"), max_length=64)
-    data = models.JSONField(_("内容"), default=dict)
+    data = models.JSONField(pgettext_lazy("audit entry", "内容"), default=dict)
     prev_hash = models.CharField(_("前一条摘要"), max_length=64)
     hash = models.CharField(_("摘要"), max_length=64)
 

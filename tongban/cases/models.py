@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.common.access import AccessRule
 from tongban.common.roles import Department
@@ -33,7 +34,7 @@ class Status(models.TextChoices):
 class Channel(models.TextChoices):
     """How the application came in."""
 
-    ONLINE = "online", _("网上申请")
+    ONLINE = "online", pgettext_lazy("channel", "网上申请")
     WINDOW = "window", _("窗口受理")
     KIOSK = "kiosk", _("自助终端")
     PHONE = "phone", _("手机")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 CHANNEL_LABELS = {
     "online": _("网上办"),
@@ -33,7 +34,7 @@ RESULT_LABELS = {
 }
 APPLICANT_LABELS = {
     "citizen": _("个人"),
-    "enterprise": _("企业"),
+    "enterprise": pgettext_lazy("applicants", "企业"),
 }
 ROLE_LABELS = {
     "clerk": _("窗口受理员"),

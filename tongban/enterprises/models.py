@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.common.access import AccessRule
 from tongban.common.roles import Department
@@ -38,7 +39,7 @@ class Enterprise(models.Model):
 
     class Meta:
         verbose_name = _("企业")
-        verbose_name_plural = _("企业")
+        verbose_name_plural = pgettext_lazy("models", "企业")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -151,7 +152,7 @@ class LiaisonRequest(models.Model):
     filed_by = models.ForeignKey(
         "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
     )
-    subject = models.CharField(_("问题"), max_length=100)
+    subject = models.CharField(pgettext_lazy("liaison", "问题"), max_length=100)
     body = models.TextField(_("问题描述"), max_length=2000)
     status = models.CharField(_("状态"), max_length=10, choices=LiaisonStatus.choices, default=LiaisonStatus.OPEN)
     reply = models.TextField(_("答复"), blank=True, max_length=2000)

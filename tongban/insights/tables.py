@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from tongban.common.roles import Department
@@ -174,7 +174,8 @@ def trend(raw: Raw) -> Table:
 
 def channels(raw: Raw) -> Table:
     t = raw.totals
-    names = [("online", _("网上申请")), ("phone", _("手机")), ("window", _("窗口受理")), ("kiosk", _("自助终端"))]
+    online = pgettext("channel", "网上申请")  # the channel (Online), not the action (Apply online)
+    names = [("online", online), ("phone", _("手机")), ("window", _("窗口受理")), ("kiosk", _("自助终端"))]
     rows = [[label, t[f"rc_{key}"], rate(t[f"rc_{key}"], t["received"])] for key, label in names]
     return Table(
         "channel",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongban.common.access import AccessRule
 from tongban.photos.engine.standards import PhotoStandard, StandardError, standard_from_dict
@@ -147,7 +148,12 @@ class PhotoCapture(models.Model):
     width = models.PositiveIntegerField(_("宽度（像素）"), default=0)
     height = models.PositiveIntegerField(_("高度（像素）"), default=0)
     status = models.CharField(_("质量结论"), max_length=10, choices=CaptureStatus.choices)
-    review = models.CharField(_("确认"), max_length=10, choices=CaptureReview.choices, default=CaptureReview.PENDING)
+    review = models.CharField(
+        pgettext_lazy("photo review", "确认"),
+        max_length=10,
+        choices=CaptureReview.choices,
+        default=CaptureReview.PENDING,
+    )
     error_code = models.CharField(_("错误代码"), max_length=30, blank=True)
     report = models.JSONField(_("质量报告"), default=dict)
 

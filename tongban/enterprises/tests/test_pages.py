@@ -38,6 +38,9 @@ def test_english_page(fleet: Any, api: Any) -> None:
     html = c.get(f"/enterprises/e/{fleet.enterprise.uscc}/").content.decode()
     assert "Apply for truck passes for the selected vehicles" in html
     assert "为选中车辆申请货车通行码" not in html
+    # a liaison request's 问题 is its subject (context "liaison"); rentals' 问题 is a question
+    assert '<label for="id_subject">Subject</label>' in html
+    assert '<button type="submit">Submit application</button>' in html
 
 
 def test_roadside_page_only_for_traffic_officers(api: Any, personas: Any) -> None:

@@ -191,3 +191,13 @@ def test_the_filter_form_offers_the_scope_and_marks_the_chosen_filters(
     # an outlet head has no outlet or district choice
     page = api(heads.outlet).get(f"/insights/{Q}").content.decode()
     assert 'name="outlet"' not in page and 'name="district"' not in page
+
+
+def test_the_dashboard_button_reads_show_in_english(personas: Any, api: Any) -> None:
+    """查看 on the dashboard applies the filters (context "filters"): "Show", not "View"."""
+    from django.conf import settings
+
+    client = api(personas.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/insights/").content.decode()
+    assert '<button type="submit" id="apply-filters">Show</button>' in html

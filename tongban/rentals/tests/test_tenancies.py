@@ -185,3 +185,15 @@ def test_residence_permit_half_year_reads_the_tenancy_record(rent: Any, at: dt.d
     facts = eligibility_facts(at=at, form=form, supplied={"tenancy": got.facts})
     assert [f.rule for f in item_eligibility(spec=spec, facts=facts)] == ([] if ok else ["half_year"])
     assert TenancySource().supply(id_number=rent.landlord.id_number, at=when) is None  # no record: form decides
+
+
+def test_the_landlord_confirms_with_a_confirm_button_in_english(rent: Any, api: Any) -> None:
+    """确认 is "Confirm" here; photos' 确认 (a capture's review) has a context of its own."""
+    from django.conf import settings
+
+    rent.moved_in(rent.approved())
+    client = api(rent.landlord)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/rentals/").content.decode()
+    assert '<button type="submit" name="action" value="confirm">Confirm</button>' in html
+    assert ">Review<" not in html
