@@ -188,6 +188,7 @@ PAGES: dict[str, Call] = {
     "cases:apply": Call("GET", "/cases/apply/{item}/"),
     "cases:mine": Call("GET", "/cases/mine/"),
     "cases:queue": Call("GET", "/cases/queue/"),
+    "cases:handover": Call("GET", "/cases/handover/"),
     "cases:bulk": Call("POST", "/cases/queue/bulk/", form={"numbers": ["{case_a}"], "to": "in_review"}),
     "cases:intake": Call("GET", "/cases/intake/"),
     "cases:flags": Call("GET", "/cases/flags/"),
