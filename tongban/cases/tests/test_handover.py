@@ -160,7 +160,9 @@ def test_the_person_card_lists_the_persons_unfinished_cases(
     elsewhere.save(update_fields=["handling_outlet"])
 
     client = api(personas.clerk)
-    before = AuditEntry.objects.count()
+    before = (
+        AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    )  # ids are not counts on PostgreSQL
     html = client.post(reverse("web:workbench"), {"id_number": citizen.person.id_number}).content.decode()
     card = html.split('id="person-cases"', 1)[1].split("</section>", 1)[0]
     # open and waiting cases in the clerk's scope only: not finished, not another person's, not
