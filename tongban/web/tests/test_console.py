@@ -15,10 +15,12 @@ from tongban.audit.models import AuditEntry
 from tongban.catalog.models import ItemVersion
 from tongban.catalog.selectors import item_get
 from tongban.catalog.services import ItemChange, item_change_apply, item_history, materials_known
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Invalid
 from tongban.outlets.services import outlet_hours_set
 from tongban.photos.models import PhotoStandardRecord
 from tongban.photos.standards import photo_standard_update
+from tongban.workdays.models import CalendarYear
 
 pytestmark = pytest.mark.django_db
 CODE = "no_criminal_record"
@@ -179,6 +181,8 @@ def test_the_calendar_upload_loads_a_year(personas: Any, settings: Any) -> None:
     assert r.status_code == 302
     page = client.get("/console/calendar/").content.decode()
     assert "<td>2031</td>" in page
+    loaded = CalendarYear.objects.get(year=2031).loaded_at.astimezone(SHANGHAI)
+    assert f'<td data-label="导入时间">{loaded:%Y-%m-%d %H:%M}</td>' in page  # with its year
     assert AuditEntry.objects.filter(action="calendar.load", object_id="2031").count() == 1
 
 
