@@ -64,20 +64,29 @@ def case_actions(*, case: Case, user: Any, allowed: list[str]) -> list[dict[str,
     ]
 
 
-def case_answers(case: Case, materials: list[Any], *, staff: bool = True) -> list[tuple[str, str]]:
-    """The application's answers as (question, answer) in the reader's language (answers the
-    item's form does not list only for ``staff``); gives each of the case's materials its
-    English name (``name_en``) from the item's version."""
+def name_materials_en(case: Case, materials: list[Any]) -> Any:
+    """Give each of the case's materials its English name (``name_en``) from the item's version;
+    returns that version's spec, or None when it is gone."""
     from tongban.cases.selectors import item_spec
-    from tongban.catalog.words import form_values
 
     try:
         spec = item_spec(code=case.item_code, version=case.item_version)
     except DomainError:
-        return form_values({}, case.form_data or {})
+        return None
     english = {m.code: m.name_en for m in spec.materials}
     for m in materials:
         m.name_en = english.get(m.code, "")
+    return spec
+
+
+def case_answers(case: Case, materials: list[Any], *, staff: bool = True) -> list[tuple[str, str]]:
+    """The application's answers as (question, answer) in the reader's language (answers the
+    item's form does not list only for ``staff``); names the materials (``name_materials_en``)."""
+    from tongban.catalog.words import form_values
+
+    spec = name_materials_en(case, materials)
+    if spec is None:
+        return form_values({}, case.form_data or {})
     return form_values(spec.form_schema, case.form_data or {}, unlisted=staff)
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongban.audit.reads import audit_staff_read
-from tongban.cases.actions import case_actions, case_answers, confirm_needed
+from tongban.cases.actions import case_actions, case_answers, confirm_needed, name_materials_en
 from tongban.cases.forms import ActForm, form_data, schema_form_class
 from tongban.cases.listing import list_rows
 from tongban.cases.machine import QUEUE
@@ -240,7 +240,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     if case.accepted_at is None:
         raise Http404
     d = case_detail(user=request.user, case=case, now=now())
-    case_answers(case, d["materials"])  # gives the materials their English names
+    name_materials_en(case, d["materials"])
     audit_staff_read(
         actor=viewer(request), object_type="case", object_id=number, at=now(), channel="page", what="receipt"
     )

@@ -83,14 +83,12 @@ _USERNAME = re.compile(r"\s*\([\x21-\x7e]+\)$")
 
 @register.filter
 def actor_name(label: str, viewer: Any) -> str:
-    """Who made a move, for the case's history: 系统 for the system, nothing for a bare role word
-    (the demo's generated cases; the role follows anyway), and a staff member's name without
-    their login name unless the reader is staff."""
+    """Who made a person's move, for the case's history (the template names the system's own
+    steps): nothing for a bare role word (the demo's older generated cases; the role follows
+    anyway), and a staff member's name without their login name unless the reader is staff."""
     from tongban.common.roles import Role
 
     text = str(label or "")
-    if text == "system":
-        return _("系统")
     if text in Role.values:
         return ""
     if not getattr(viewer, "is_staff_role", False):
