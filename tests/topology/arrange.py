@@ -22,6 +22,8 @@ def main() -> None:
     from tongban.outlets.models import Outlet, OutletItem
     from tongban.outlets.selectors import outlets_for_item
     from tongban.registry.models import Person
+    from tongban.registry.selectors import demo_person_candidates
+    from tongban.web.demo import DEMO_PASSWORD
 
     city = "3301"
     person = (
@@ -53,6 +55,9 @@ def main() -> None:
             },
         )
         OutletItem.objects.get_or_create(outlet=outlet, item_code="residence_permit")
+    # The demo's second citizen (``demo-setup`` printed it): the city is generated as of the day it
+    # was set up, so who that is depends on the date.
+    other = demo_person_candidates(limit=2)[1]
     clerk = User.objects.filter(username="topo-clerk").first() or User.objects.create_user(
         username="topo-clerk", password="Topo-clerk-2026!", role=Role.CLERK, real_name="拓扑窗口", outlet=outlet
     )
@@ -61,8 +66,8 @@ def main() -> None:
             {
                 "citizen": {"id_number": person.id_number, "name": person.name},
                 "clerk": {"username": clerk.username, "password": "Topo-clerk-2026!"},
-                "approver": {"username": "approver-huzheng", "password": "Tongban@2026"},
-                "other_citizen": {"username": "330182199108089631", "password": "Tongban@2026"},
+                "approver": {"username": "approver-huzheng", "password": DEMO_PASSWORD},
+                "other_citizen": {"username": other.id_number, "password": DEMO_PASSWORD},
             },
             ensure_ascii=False,
         )
