@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -134,6 +135,9 @@ def nearest_partial(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         error = exc.message
+    for o in results:
+        # A kiosk open 00:00-24:00 "closes" at midnight only to open again: say it is open all day.
+        o["all_day"] = bool(o["open_now"] and o["next_close"] - o["next_open"] >= dt.timedelta(days=1))
     context = {
         "results": results,
         "item": item,

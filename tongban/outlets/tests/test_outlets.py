@@ -281,3 +281,26 @@ def test_kind_names_follow_each_request_language_in_one_process(three: list[Outl
         labels = [r["kind_label"] for r in (*api_nearest, *listed, one) if r["kind"] == "police_station"]
         assert labels and all(want in label and never not in label for label in labels), (language, labels)
         assert want in page and never not in page, language
+
+
+def test_an_outlet_open_around_the_clock_reads_open_all_day(three: list[Outlet], client: Any, now: dt.datetime) -> None:
+    """A self-service kiosk open 00:00-24:00 does not "close at 00:00": it is open all day."""
+    outlet_upsert(
+        code="K",
+        name="自助终端",
+        kind="kiosk",
+        region_code="330106",
+        lat=30.2700,
+        lng=120.1500,
+        items=["X"],
+        hours={d: "00:00-24:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        at=now,
+    )
+    outlet_snapshot_clear()
+    page = client.get("/outlets/nearest/", {"lat": 30.27, "lng": 120.15}).content.decode()
+    kiosk = page.split('data-code="K"')[1].split("</li>")[0]
+    assert "全天开放" in kiosk and "下班" not in kiosk
+    assert "全天开放" not in page.split('data-code="A"')[1].split("</li>")[0]  # the others keep their hours
+    client.cookies["django_language"] = "en"
+    page = client.get("/outlets/nearest/", {"lat": 30.27, "lng": 120.15}).content.decode()
+    assert "Open 24 hours" in page.split('data-code="K"')[1].split("</li>")[0]
