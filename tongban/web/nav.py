@@ -42,7 +42,7 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("enterprises:roadside", _("路面核查"), frozenset({"jiaoguan", Role.ADMIN})),
     ("enterprises:liaison", _("驻企联络"), frozenset({Role.APPROVER, Role.ADMIN})),
     ("rentals:mine", _("微安居"), frozenset({Role.CITIZEN})),
-    ("rentals:station", _("出租房屋管理"), frozenset({Role.APPROVER})),
+    ("rentals:station", _("出租房屋管理"), frozenset({"zhian", Role.ADMIN})),
     ("dogs:mine", _("我的犬证"), frozenset({Role.CITIZEN})),
     ("dogs:reports", _("养犬管理"), frozenset({"zhian", Role.ADMIN})),
     ("dogs:report", _("举报问题犬只"), None),

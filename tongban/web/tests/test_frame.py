@@ -47,3 +47,16 @@ def test_the_frame_speaks_english(personas: Any, api: Any) -> None:
         html = client.get(path).content.decode()
         assert 'lang="en"' in html and "Skip to content" in html and "Log out" in html, path
         assert 'value="zh-hans"' in html and "跳到正文" not in html, path
+
+
+def test_department_work_pages_are_in_the_navigation_of_that_department_only(personas: Any, api: Any) -> None:
+    """出租房屋管理 is the 治安 officers' work (others may open it but have nothing to do there);
+    养犬管理 likewise; the administrator keeps both."""
+
+    def nav(user: Any) -> str:
+        return api(user).get("/").content.decode().split("</nav>")[0]
+
+    zhian, huzheng = personas.approvers["zhian"], personas.approvers["huzheng"]
+    assert "/rentals/station/" in nav(zhian) and "/dogs/reports/" in nav(zhian)
+    assert "/rentals/station/" not in nav(huzheng) and "/dogs/reports/" not in nav(huzheng)
+    assert "/rentals/station/" in nav(personas.admin)
