@@ -252,14 +252,26 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
 
 
 def promise_index(request: HttpRequest) -> HttpResponse:
-    """服务承诺: every item with a link to its published figures (public)."""
+    """服务承诺: every item with its promised time limit and a link to its published figures,
+    grouped by department (public)."""
     from tongban.catalog.selectors import items_list
+    from tongban.catalog.templatetags.catalog_tags import time_limit
 
     english = (get_language() or "").startswith("en")
-    items = sorted(
-        ((s.code, s.name_en if english else s.name_zh, s.department) for s in items_list()), key=lambda x: x[0]
-    )
-    return render(request, "insights/promise_index.html", {"items": items})
+    specs = items_list()
+    groups = []
+    for value, label in Department.choices:
+        rows = sorted(
+            (
+                (s.code, s.name_en if english else s.name_zh, time_limit(s.promised_limit))
+                for s in specs
+                if s.department == value
+            ),
+            key=lambda row: row[1],
+        )
+        if rows:
+            groups.append({"department": value, "label": label, "items": rows})
+    return render(request, "insights/promise_index.html", {"groups": groups})
 
 
 def promise(request: HttpRequest, code: str) -> HttpResponse:

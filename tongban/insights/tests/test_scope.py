@@ -166,6 +166,26 @@ def test_public_service_promise(personas: Any, api: Any, now: dt.datetime) -> No
     assert api(None).get("/insights/promise/nope/").status_code == 404
 
 
+def test_the_promise_index_groups_items_by_department_with_their_promised_limit(personas: Any, api: Any) -> None:
+    """服务承诺 lists every item under its department's heading with the time limit it promises,
+    in the reader's language."""
+    from html import escape as html_escape
+
+    from tongban.catalog.selectors import items_list
+
+    specs = items_list()
+    html = api(None).get("/insights/promise/").content.decode()
+    for spec in specs:
+        assert f"/insights/promise/{spec.code}/" in html
+    first = specs[0]
+    section = html.split(f'id="dept-{first.department}"')[1].split("</section>")[0]
+    assert f"/insights/promise/{first.code}/" in section and "承诺 " in section
+    client = api(None)
+    client.cookies["django_language"] = "en"
+    english = client.get("/insights/promise/").content.decode()
+    assert "Promised: " in english and html_escape(first.name_en) in english
+
+
 def test_the_filter_form_offers_the_scope_and_marks_the_chosen_filters(
     personas: Any, heads: Any, cases: None, api: Any
 ) -> None:
