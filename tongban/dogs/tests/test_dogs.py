@@ -131,6 +131,8 @@ def test_pages_end_to_end(personas: Any, api: Any, now: dt.datetime) -> None:
     assert "/dogs/#licence-" + cert.number in page
     page = citizen.get("/dogs/").content.decode()
     assert "文三路口" in page and "3301-000001" in page
+    # from the licence, the holder goes on to its annual renewal or registers another dog
+    assert "/catalog/dog_licence_renew/" in page and "/catalog/dog_registration/" in page
     assert "文三路口" not in api(personas.other_citizen).get("/dogs/").content.decode()
     # anyone reports a problem dog; the officer lists and closes it
     r = api(None).post("/dogs/report/", {"place": "西溪小区", "description": "大型犬未束链", "contact": ""})
