@@ -153,3 +153,8 @@ def test_an_administrators_temporary_password_must_be_changed_at_next_sign_in(pe
     assert _change(client, temporary).status_code == 302
     assert not User.objects.get(pk=clerk.pk).must_change_password
     assert client.get("/workbench/").status_code == 200
+
+
+def test_the_admin_headers_change_link_leads_to_the_sites_page(personas: Any, api: Any) -> None:
+    response = api(personas.admin).get("/admin/password_change/")
+    assert response.status_code == 302 and response["Location"] == URL
