@@ -1,4 +1,4 @@
-"""Login, registration (SMS code or window activation code), TOTP and token forms.
+"""Login, registration (SMS code or window activation code), passwords, TOTP and token forms.
 
 Numbers are NFKC-normalised and must then be ASCII digits (tongban.common.forms)."""
 
@@ -63,7 +63,7 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
         return self.cleaned_data
 
 
-class _PasswordPair(forms.Form):
+class _NewPassword(forms.Form):
     password = forms.CharField(
         label=_("设置密码"),
         strip=False,
@@ -73,17 +73,20 @@ class _PasswordPair(forms.Form):
     password2 = forms.CharField(
         label=_("再次输入密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
-    phone = MobileField(
-        label=_("联系手机号码（选填）"),
-        required=False,
-        help_text=_("不填则使用公安机关登记的手机号码。办事提醒会发到这个号码。"),
-    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", _("两次输入的密码不一致，请重新输入。"))
         return data
+
+
+class _PasswordPair(_NewPassword):
+    phone = MobileField(
+        label=_("联系手机号码（选填）"),
+        required=False,
+        help_text=_("不填则使用公安机关登记的手机号码。办事提醒会发到这个号码。"),
+    )
 
 
 class RegisterStartForm(forms.Form):
@@ -116,6 +119,51 @@ class ActivateForm(_PasswordPair):
     id_number = IdNumberField(widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}))
     code = forms.CharField(label=_("窗口激活码"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     field_order = ["id_number", "code", "password", "password2", "phone"]
+
+
+class PasswordChangeForm(_NewPassword):
+    """修改密码: the current password, the new one twice, and whether to revoke API tokens."""
+
+    current_password = forms.CharField(
+        label=_("当前密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    revoke_tokens = forms.BooleanField(
+        label=_("同时撤销我的全部 API 令牌"),
+        required=False,
+        help_text=_("怀疑密码已泄露时请勾选：别人可能已用旧密码登录并创建了令牌。"),
+    )
+    field_order = ["current_password", "password", "password2", "revoke_tokens"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("新密码")
+        self.fields["password2"].label = _("再次输入新密码")
+
+
+class ResetFinishForm(_NewPassword):
+    """忘记密码, step 2: the code from the SMS and a new password."""
+
+    code = RegisterFinishForm.base_fields["code"]
+    field_order = ["code", "password", "password2"]
+    clean_code = RegisterFinishForm.clean_code
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("新密码")
+        self.fields["password2"].label = _("再次输入新密码")
+
+
+class WindowResetForm(ResetFinishForm):
+    """忘记密码 with the reset code a service window handed over."""
+
+    id_number = IdNumberField(widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}))
+    code = forms.CharField(label=_("窗口重置码"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    field_order = ["id_number", "code", "password", "password2"]
+
+    def clean_code(self) -> str:
+        return str(self.cleaned_data["code"])
 
 
 class WindowRegisterForm(forms.Form):

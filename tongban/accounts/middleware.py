@@ -1,4 +1,5 @@
-"""Session limits (idle and absolute, G4) and the staff second factor (TOTP before anything else)."""
+"""Session limits (idle and absolute, G4), the staff second factor (TOTP before anything else), and
+the change of a temporary password an administrator set."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ def _unwrapped(user: Any) -> Any:
         user = user._wrapped  # type: ignore[attr-defined]
     return user
 
+
+# The one page a user with a temporary password may open besides the exempt ones (修改密码).
+CHANGE_PAGES = "/accounts/password/"
 
 # Session keys: when the user signed in, when they were last seen (epoch seconds), how long they
 # may stay idle (set at sign-in from the role).
@@ -120,7 +124,8 @@ class SessionLimitsMiddleware:
 
 
 class StaffSecondFactorMiddleware:
-    """Send an unverified staff session to the TOTP page (pages) or answer 403 (API).
+    """Send an unverified staff session to the TOTP page (pages) or answer 403 (API); then send
+    a user whose password an administrator set (``must_change_password``) to 修改密码.
 
     A signed-in page request leaves here with ``request.user`` the loaded user, not a proxy.
     """
@@ -157,4 +162,18 @@ class StaffSecondFactorMiddleware:
                         content_type="application/problem+json",
                     )
                 return redirect("accounts:otp" if has_device else "accounts:otp_setup")
+        if getattr(user, "must_change_password", False) and not request.path.startswith(CHANGE_PAGES):
+            # an administrator set a temporary password: nothing else until the user sets their own
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "type": "https://tongban.dev/problems/password_change_required",
+                        "title": gettext("请先在网页上修改管理员设置的临时密码。"),
+                        "status": 403,
+                        "code": "password_change_required",
+                    },
+                    status=403,
+                    content_type="application/problem+json",
+                )
+            return redirect("accounts:password_change")
         return self.get_response(request)

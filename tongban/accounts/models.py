@@ -46,6 +46,11 @@ class User(AbstractUser):
     supervisor = models.BooleanField(
         _("负责人"), default=False, help_text=_("窗口受理员为网点负责人，审批民警为部门负责人")
     )
+    # Set when an administrator gives the account a temporary password: every page then sends
+    # the user to 修改密码 until they choose their own (tongban.accounts.middleware).
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"), default=False, help_text=_("管理员设置临时密码后自动勾选，用户修改密码后自动取消")
+    )
 
     ACCESS = AccessRule(owner="pk")
 
@@ -123,16 +128,24 @@ class RegistrationVia(models.TextChoices):
     WINDOW = "window", _("窗口激活码")
 
 
+class CodePurpose(models.TextChoices):
+    REGISTER = "register", pgettext_lazy("code purpose", "开通账号")
+    RESET = "reset", pgettext_lazy("code purpose", "重置密码")
+
+
 class RegistrationCode(models.Model):
     """A one-time code that proves possession at real-name registration: sent by SMS to the phone
     the registry holds, or handed over at a service window by a clerk who checked the ID card.
 
     Every registration attempt makes one, also when the ID number or name matches nobody (then
     ``person`` is empty and no code exists that could match): the answers look the same either
-    way. Only hashes are stored; ``token_hash`` is the browser's handle on an SMS attempt (its raw
-    value lives in the anonymous session)."""
+    way. The same codes (``purpose`` reset) let a citizen who forgot their password set a new one
+    (tongban.accounts.services.password_reset). Only hashes are stored; ``token_hash`` is the
+    browser's handle on an SMS attempt (its raw value lives in the anonymous session)."""
 
     via = models.CharField(max_length=8, choices=RegistrationVia.choices)
+    # register: opens an account; reset: sets a new password of the person's existing account
+    purpose = models.CharField(max_length=8, choices=CodePurpose.choices, default=CodePurpose.REGISTER)
     token_hash = models.CharField(max_length=64, unique=True)
     id_number = models.CharField(max_length=18, db_index=True)
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.accounts.views import account, auth, register
+from tongban.accounts.views import account, auth, password, register
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("register/code/", register.register_code_view, name="register_code"),
     path("activate/", register.activate_view, name="activate"),
     path("window/register/", register.window_register_view, name="window_register"),
+    path("password/", password.password_change_view, name="password_change"),
+    path("password/reset/", password.password_reset_view, name="password_reset"),
+    path("password/reset/code/", password.password_reset_code_view, name="password_reset_code"),
+    path("password/reset/window/", password.password_reset_window_view, name="password_reset_window"),
     path("otp/", auth.otp_view, name="otp"),
     path("otp/setup/", auth.otp_setup_view, name="otp_setup"),
     path("tokens/", account.tokens_view, name="tokens"),

@@ -62,6 +62,24 @@ KINDS: dict[str, Kind] = {
             ("at",),
             channels=(),
         ),
+        Kind(
+            "password_reset_code",
+            N_("找回密码验证码"),
+            N_(
+                "【通办】您正在找回通办账号的密码，验证码 %(code)s，%(minutes)s 分钟内有效。工作人员不会索要验证码，请勿告诉他人。"  # noqa: E501 (one msgid)
+            ),
+            ("code", "minutes"),
+            inbox=False,
+            sensitive=True,
+        ),
+        Kind(
+            "password_changed",
+            N_("登录密码已修改"),
+            N_(
+                "【通办】您的通办账号登录密码已于 %(at)s 修改，其他设备上的登录已全部退出。如非本人操作，请立即携带身份证到任一服务窗口处理。"  # noqa: E501 (one msgid)
+            ),
+            ("at",),
+        ),
         # Case events (wired by the cases module): the case number, the item's name and dates.
         Kind(
             "supplement_requested",

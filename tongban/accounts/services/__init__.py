@@ -1,4 +1,5 @@
-"""Account writes: real-name registration, staff accounts, signing in and out, API tokens."""
+"""Account writes: real-name registration, passwords (change, 忘记密码, set by an administrator),
+staff accounts, signing in and out, API tokens."""
 
 from tongban.accounts.services.login import (
     account_disable,
@@ -11,6 +12,8 @@ from tongban.accounts.services.login import (
     sessions_end_all,
     user_language_set,
 )
+from tongban.accounts.services.password import password_apply, password_change, password_set_by_admin
+from tongban.accounts.services.password_reset import password_reset_finish, password_reset_start, window_reset_redeem
 from tongban.accounts.services.registration import (
     registration_finish,
     registration_start,
@@ -29,6 +32,11 @@ __all__ = [
     "login_throttle_fail",
     "login_throttle_reset",
     "logout_record",
+    "password_apply",
+    "password_change",
+    "password_reset_finish",
+    "password_reset_start",
+    "password_set_by_admin",
     "registration_finish",
     "registration_start",
     "second_factor_record",
@@ -37,4 +45,5 @@ __all__ = [
     "user_language_set",
     "window_code_issue",
     "window_code_redeem",
+    "window_reset_redeem",
 ]

@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from tongban.accounts.models import RegistrationCode, RegistrationVia, User
+from tongban.accounts.models import CodePurpose, RegistrationCode, RegistrationVia, User
 from tongban.audit.services import audit_record
 from tongban.common.errors import Conflict, Forbidden, Invalid, TooMany
 from tongban.common.masking import mask_id_number, mask_name
@@ -119,7 +119,9 @@ def registration_finish(
 
     Raises TooMany, Invalid (wrong, used or expired code; a weak password, field "password"),
     Conflict (the person already has an account)."""
-    row = RegistrationCode.objects.filter(token_hash=_hash(token or "-"), via=RegistrationVia.SMS).first()
+    row = RegistrationCode.objects.filter(
+        token_hash=_hash(token or "-"), via=RegistrationVia.SMS, purpose=CodePurpose.REGISTER
+    ).first()
     _limit("finish", ip=ip, id_number=row.id_number if row is not None else None)
     wrong = Invalid(
         _("验证码不正确或已过期。请核对短信后重试，或重新获取验证码；多次失败请携带身份证到任一服务窗口办理。"),
@@ -168,7 +170,7 @@ def _redeem(
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages), code="weak_password", field="password") from None
     exists = Conflict(
-        _("该身份证号码已开通账号，请直接登录。忘记密码请携带身份证到任一服务窗口办理。"), code="account_exists"
+        _("该身份证号码已开通账号，请直接登录。忘记密码可在登录页点“忘记密码”找回。"), code="account_exists"
     )
     if User.objects.filter(Q(id_number=person.id_number) | Q(person=person)).exists():
         raise exists
@@ -210,20 +212,26 @@ class IssuedCode:
     code: str
     expires_at: dt.datetime
     name: str
+    purpose: str = "register"  # CodePurpose: open an account, or set a new password of an existing one
 
 
 def window_code_issue(*, clerk: Any, id_number: str, at: dt.datetime) -> IssuedCode:
-    """A clerk who has checked the person's ID card issues a one-time activation code (returned
-    once; valid WINDOW_CODE_HOURS) with which the person opens their account online. Earlier
-    unused codes of the person stop working.
+    """A clerk who has checked the person's ID card issues a one-time code (returned once; valid
+    WINDOW_CODE_HOURS): an activation code with which the person opens their account online, or,
+    when they already have a citizen account, a reset code with which they set a new password
+    (``IssuedCode.purpose``). Earlier unused window codes of the person stop working.
 
     Raises Forbidden (not a window clerk), NotFound (no such person in the registry), Conflict
-    (the person already has an account)."""
+    (the person's account is a staff account: its administrator resets it)."""
     if getattr(clerk, "role", None) != Role.CLERK:
         raise Forbidden(_("只有窗口受理员可以办理窗口注册。"), code="window_only")
     person = person_get(user=clerk, id_number=id_number)
-    if User.objects.filter(Q(id_number=person.id_number) | Q(person=person)).exists():
-        raise Conflict(_("此人已开通账号，无需再注册。忘记密码可在窗口重置。"), code="account_exists")
+    account = User.objects.filter(Q(id_number=person.id_number) | Q(person=person)).first()
+    if account is not None and account.role not in (Role.CITIZEN, Role.ENTERPRISE):
+        raise Conflict(
+            _("此人的账号是工作人员账号，不能在窗口重置密码，请让其联系本单位的系统管理员。"), code="staff_account"
+        )
+    purpose = CodePurpose.REGISTER if account is None else CodePurpose.RESET
     code = "".join(secrets.choice(_WINDOW_ALPHABET) for _ in range(8))
     with transaction.atomic():
         RegistrationCode.objects.filter(
@@ -231,6 +239,7 @@ def window_code_issue(*, clerk: Any, id_number: str, at: dt.datetime) -> IssuedC
         ).update(used_at=at)
         row = RegistrationCode.objects.create(
             via=RegistrationVia.WINDOW,
+            purpose=purpose,
             token_hash=_hash(secrets.token_urlsafe(24)),
             id_number=person.id_number,
             person=person,
@@ -245,9 +254,11 @@ def window_code_issue(*, clerk: Any, id_number: str, at: dt.datetime) -> IssuedC
             object_id=str(person.pk),
             at=at,
             actor=clerk,
-            data={"registration": row.pk},
+            data={"registration": row.pk, "purpose": purpose},
         )
-    return IssuedCode(code=f"{code[:4]}-{code[4:]}", expires_at=row.expires_at, name=mask_name(person.name))
+    return IssuedCode(
+        code=f"{code[:4]}-{code[4:]}", expires_at=row.expires_at, name=mask_name(person.name), purpose=purpose
+    )
 
 
 def window_code_redeem(
@@ -263,7 +274,9 @@ def window_code_redeem(
         field="code",
     )
     row = (
-        RegistrationCode.objects.filter(via=RegistrationVia.WINDOW, id_number=id_number, used_at__isnull=True)
+        RegistrationCode.objects.filter(
+            via=RegistrationVia.WINDOW, purpose=CodePurpose.REGISTER, id_number=id_number, used_at__isnull=True
+        )
         .order_by("-created_at", "-pk")
         .first()
     )

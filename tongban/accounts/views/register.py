@@ -164,5 +164,6 @@ def window_register_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "issued": issued,
         "activate_url": request.build_absolute_uri(reverse("accounts:activate")),
+        "reset_url": request.build_absolute_uri(reverse("accounts:password_reset_window")),
     }
     return render(request, "accounts/window_register.html", context, status=status)
