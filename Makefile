@@ -10,7 +10,7 @@ WORKERS ?= 2
 THREADS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo serve install test test-fast lint types bench openapi security clean
+.PHONY: demo demo-reset serve install test test-fast lint types bench openapi security clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tongban needs Python 3.11+"'
@@ -37,6 +37,12 @@ demo: install
 	$(BIN)/tongban demo-setup
 	@echo "Serving http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/docs)"
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) --no-ws --log-level warning tongban.config.wsgi:application
+
+## make demo-reset: delete the demo's var/ (its SQLite database, files, keys and signed audit
+## checkpoints) so the next `make demo` starts afresh; the .venv stays. Never in production.
+demo-reset:
+	@test "$$TONGBAN_MODE" != production || { echo "make demo-reset: refused, TONGBAN_MODE=production"; exit 1; }
+	rm -rf var
 
 serve:
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) --no-ws tongban.config.wsgi:application

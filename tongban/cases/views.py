@@ -250,25 +250,31 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @role_required(Role.APPROVER, Role.CLERK, Role.ADMIN)
 def queue(request: HttpRequest) -> HttpResponse:
-    """审批队列: the department's open cases, most urgent first, with SLA countdowns."""
+    """审批队列: the department's open cases, most urgent first, with SLA countdowns; for a clerk,
+    本网点在办办件: the open cases of their outlet (accept an online application handled here, follow
+    the ones accepted here), without the approvers' tick boxes."""
     status = request.GET.get("status", "")
     status = status if status in QUEUE else ""
     page = case_queue(user=request.user, now=now(), page=page_or_first(request.GET.get("page")), status=status)
+    user = viewer(request)
     table = {
         "rows": list_rows(page, submitted=False),  # the queue shows deadlines, not submission times
         "page": page,
         "status": status,
         "target": "#queue-rows",
+        "bulk": user.role == Role.APPROVER,  # the tick boxes serve the approvers' bulk actions only
     }
     if request.META.get("HTTP_HX_REQUEST"):  # the rows and pager alone, for htmx to swap in
         # without the request: a partial has no frame (and must not take the page's flash messages)
         return HttpResponse(render_to_string("cases/partials/queue_table.html", table, using="jinja2"))
-    user = viewer(request)
+    outlet = getattr(request.user, "outlet", None) if user.role == Role.CLERK else None
     context = {
         **table,
         "states": [(s, str(Status(s).label)) for s in QUEUE],
+        # a clerk's are the open cases of their outlet: nothing to approve there
+        "title": _("本网点在办办件") if user.role == Role.CLERK else _("审批队列"),
+        "outlet": outlet.name if outlet is not None else "",
         "department": _department_name(user.department),
-        "bulk": user.role == Role.APPROVER,
         "queue_url": request.path,  # this page (its filter reloads the rows in place)
         "bulk_url": reverse("cases:bulk"),
     }

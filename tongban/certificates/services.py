@@ -84,7 +84,10 @@ def certificate_issue(
     except UnknownTemplate:
         raise Invalid(gettext("没有这种证照模板"), code="unknown_template") from None
     except InvalidFacts as exc:
-        raise Invalid(f"证明事项不完整或不合规 / {exc}", code="invalid_facts") from None
+        # the case's facts do not fit the template: an operator's matter, the reason is for them
+        raise Invalid(
+            gettext("证照信息不完整或不合规，未能签发，请联系系统管理员"), code="invalid_facts", detail=str(exc)
+        ) from None
     holder_id_number = holder_id_number.strip().upper()
     if not is_valid_id_number(holder_id_number):
         raise Invalid(gettext("持证人公民身份号码无效"), code="invalid_id_number")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Path, Router
 
 from tongban.common.clock import now
@@ -103,7 +104,7 @@ def _traffic_officer(user: Any) -> None:
         getattr(user, "role", None) == Role.ADMIN
         or (getattr(user, "role", None) == Role.APPROVER and user.department == Department.JIAOGUAN)
     ):
-        raise Forbidden("只有交管民警可以路面核查 / Only traffic officers can check passes on the road")
+        raise Forbidden(gettext("只有交管民警可以路面核查"))
 
 
 @router.post("/roadside-check", response=RoadsideOut)

@@ -7,10 +7,12 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tongban.audit.services import audit_record
 from tongban.common.access import Viewer
 from tongban.common.errors import Conflict, Forbidden, Invalid, NotFound
+from tongban.common.formatting import join_list
 from tongban.common.roles import Department, Role
 from tongban.enterprises.models import (
     Enterprise,
@@ -32,13 +34,13 @@ def _membership(*, actor: Viewer, uscc: str, admin: bool) -> Membership:
     (a member where an administrator is needed)."""
     person_id = getattr(actor, "person_id", None)
     if getattr(actor, "role", None) not in (Role.CITIZEN, Role.ENTERPRISE) or person_id is None:
-        raise Forbidden("只有企业的实名成员可以办理 / Only an enterprise's real-name members can do this")
+        raise Forbidden(gettext("只有企业的实名成员可以办理"))
     m = Membership.objects.select_related("enterprise", "person").filter(enterprise__uscc=uscc, person_id=person_id)
     membership = m.first()
     if membership is None:
-        raise NotFound("未找到该企业 / Not found")
+        raise NotFound(gettext("未找到该企业"))
     if admin and membership.role != MemberRole.ADMIN:
-        raise Forbidden("只有企业管理员可以办理 / Only an enterprise administrator can do this", code="not_admin")
+        raise Forbidden(gettext("只有企业管理员可以办理"), code="not_admin")
     return membership
 
 
@@ -49,14 +51,14 @@ def membership_add(*, actor: Viewer, uscc: str, id_number: str, role: str, now: 
     from tongban.registry.selectors import person_by_id_number
 
     if role not in MemberRole.values:
-        raise Invalid("身份无效 / Unknown role", code="role", field="role")
+        raise Invalid(gettext("身份无效"), code="role", field="role")
     own = _membership(actor=actor, uscc=uscc, admin=True)
     person = person_by_id_number(id_number=id_number)
     if person is None:
-        raise Invalid("共享库中没有此人 / No such person in the registry", code="no_person", field="id_number")
+        raise Invalid(gettext("共享库中没有此人"), code="no_person", field="id_number")
     with transaction.atomic():
         if Membership.objects.filter(enterprise=own.enterprise, person=person).exists():
-            raise Conflict("此人已是企业成员 / Already a member", code="member_exists")
+            raise Conflict(gettext("此人已是企业成员"), code="member_exists")
         membership = Membership.objects.create(enterprise=own.enterprise, person=person, role=role, added_at=now)
         audit_record(
             action="enterprise.member_add",
@@ -97,10 +99,10 @@ def truck_pass_apply(
     own = _membership(actor=actor, uscc=uscc, admin=True)
     wanted = list(dict.fromkeys(p.strip().upper() for p in plates if p.strip()))
     if not wanted:
-        raise Invalid("请选择车辆 / Choose at least one vehicle", code="no_vehicle", field="plates")
+        raise Invalid(gettext("请选择车辆"), code="no_vehicle", field="plates")
     if len(wanted) > MAX_VEHICLES_PER_APPLICATION:
         raise Invalid(
-            f"一次最多申请{MAX_VEHICLES_PER_APPLICATION}辆 / At most {MAX_VEHICLES_PER_APPLICATION} vehicles at once",
+            gettext("一次最多申请%(n)s辆") % {"n": MAX_VEHICLES_PER_APPLICATION},
             code="too_many_vehicles",
             field="plates",
         )
@@ -108,8 +110,7 @@ def truck_pass_apply(
     unknown = [p for p in wanted if p not in vehicles]
     if unknown:
         raise Invalid(
-            f"以下车辆未登记在本企业名下：{'、'.join(unknown)} / "
-            f"Not registered to this enterprise: {', '.join(unknown)}",
+            gettext("以下车辆未登记在本企业名下：%(plates)s") % {"plates": join_list(unknown)},
             code="vehicle_not_registered",
             field="plates",
             plates=unknown,
@@ -160,7 +161,7 @@ def liaison_file(*, actor: Viewer, uscc: str, subject: str, body: str, now: dt.d
     own = _membership(actor=actor, uscc=uscc, admin=False)
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
-        raise Invalid("请填写问题和描述 / Give a subject and a description", code="empty")
+        raise Invalid(gettext("请填写问题和描述"), code="empty")
     with transaction.atomic():
         req = LiaisonRequest.objects.create(
             enterprise=own.enterprise,
@@ -184,7 +185,7 @@ def _audit(req: LiaisonRequest, action: str, actor: Viewer, now: dt.datetime) ->
 def _locked(*, pk: int) -> LiaisonRequest:
     req = LiaisonRequest.objects.select_for_update().select_related("enterprise").filter(pk=pk).first()
     if req is None:
-        raise NotFound("未找到该记录 / Not found")
+        raise NotFound(gettext("未找到该记录"))
     return req
 
 
@@ -195,19 +196,19 @@ def _officer(actor: Viewer, req: LiaisonRequest) -> None:
         return
     if role == Role.APPROVER and (actor.department == req.department or req.enterprise.liaison_id == actor.pk):
         return
-    raise NotFound("未找到该记录 / Not found")
+    raise NotFound(gettext("未找到该记录"))
 
 
 def liaison_reply(*, actor: Viewer, pk: int, reply: str, now: dt.datetime) -> LiaisonRequest:
     """The officer answers an open (or reopened) request. Raises NotFound, Invalid, Conflict."""
     reply = reply.strip()
     if not reply:
-        raise Invalid("请填写答复 / Write a reply", code="empty", field="reply")
+        raise Invalid(gettext("请填写答复"), code="empty", field="reply")
     with transaction.atomic():
         req = _locked(pk=pk)
         _officer(actor, req)
         if req.status != LiaisonStatus.OPEN:
-            raise Conflict("该问题不在待答复状态 / This request is not waiting for a reply", code="state")
+            raise Conflict(gettext("该问题不在待答复状态"), code="state")
         req.status, req.reply, req.officer_id, req.replied_at = LiaisonStatus.REPLIED, reply[:2000], actor.pk, now
         req.save(update_fields=["status", "reply", "officer", "replied_at"])
         _audit(req, "liaison.reply", actor, now)
@@ -221,7 +222,7 @@ def liaison_resolve(*, actor: Viewer, pk: int, now: dt.datetime) -> LiaisonReque
         req = _locked(pk=pk)
         _member_or_officer(actor, req)
         if req.status != LiaisonStatus.REPLIED:
-            raise Conflict("只有已答复的问题可以办结 / Only a replied request can be resolved", code="state")
+            raise Conflict(gettext("只有已答复的问题可以办结"), code="state")
         req.status, req.resolved_at = LiaisonStatus.RESOLVED, now
         req.save(update_fields=["status", "resolved_at"])
         _audit(req, "liaison.resolve", actor, now)
@@ -234,7 +235,7 @@ def liaison_reopen(*, actor: Viewer, pk: int, now: dt.datetime) -> LiaisonReques
         req = _locked(pk=pk)
         _membership(actor=actor, uscc=req.enterprise.uscc, admin=False)
         if req.status != LiaisonStatus.REPLIED:
-            raise Conflict("只有已答复的问题可以重新提出 / Only a replied request can be reopened", code="state")
+            raise Conflict(gettext("只有已答复的问题可以重新提出"), code="state")
         req.status, req.replied_at = LiaisonStatus.OPEN, None
         req.save(update_fields=["status", "replied_at"])
         _audit(req, "liaison.reopen", actor, now)

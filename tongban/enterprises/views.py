@@ -32,12 +32,6 @@ from tongban.enterprises.roads import class_name
 CITIZENS = (Role.CITIZEN, Role.ENTERPRISE)
 
 
-def said(exc: DomainError) -> str:
-    """The half of a "中文 / English" message in the page's language."""
-    zh, _sep, en = exc.message.partition(" / ")
-    return en if (get_language() or "").startswith("en") and en else zh
-
-
 @login_required
 @role_required(*CITIZENS)
 def mine(request: HttpRequest) -> HttpResponse:
@@ -113,7 +107,7 @@ def apply_passes(request: HttpRequest, uscc: str) -> HttpResponse:
             now=now(),
         )
     except DomainError as exc:
-        messages.error(request, said(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("已提交 %(n)s 辆车的通行码申请，1个工作日内办结") % {"n": len(passes)})
     return redirect("enterprises:detail", uscc=uscc)
@@ -132,7 +126,7 @@ def add_member(request: HttpRequest, uscc: str) -> HttpResponse:
     try:
         svc.membership_add(actor=viewer(request), uscc=uscc, id_number=id_number, role=draft["role"], now=now())
     except DomainError as exc:
-        return _detail_page(request, uscc, status=exc.status, member_error=said(exc), member_draft=draft)
+        return _detail_page(request, uscc, status=exc.status, member_error=exc.message, member_draft=draft)
     else:
         messages.success(request, _("已添加成员"))
     # the form posts to its own #anchor (a refusal shows beside it); the success message is at the top
@@ -147,7 +141,7 @@ def file_request(request: HttpRequest, uscc: str) -> HttpResponse:
     try:
         svc.liaison_file(actor=viewer(request), uscc=uscc, subject=draft["subject"], body=draft["body"], now=now())
     except DomainError as exc:
-        return _detail_page(request, uscc, status=exc.status, liaison_error=said(exc), liaison_draft=draft)
+        return _detail_page(request, uscc, status=exc.status, liaison_error=exc.message, liaison_draft=draft)
     else:
         messages.success(request, _("问题已提交给驻企联络员"))
     # the form posts to its own #anchor (a refusal shows beside it); the success message is at the top
@@ -166,7 +160,7 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else:
             r = svc.liaison_reopen(actor=viewer(request), pk=pk, now=now())
     except DomainError as exc:
-        messages.error(request, said(exc))
+        messages.error(request, exc.message)
         r = None
     if getattr(request.user, "role", None) in CITIZENS:
         if r is not None:

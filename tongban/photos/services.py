@@ -68,7 +68,8 @@ def photo_capture(
         try:
             number = parse_id_number(id_number, today=at.date()).number
         except InvalidIdNumber as exc:
-            raise Invalid(f"{exc.message_zh} / {exc.message_en}", code="id_number") from exc
+            # The msgids are ids.py's Chinese messages (common/locale has their English).
+            raise Invalid(gettext(exc.message_zh), code="id_number") from exc
     digest = hashlib.sha256(data).hexdigest()
     res = process(data, standards_active(), derive_all=False)
     capture = PhotoCapture(

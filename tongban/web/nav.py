@@ -27,6 +27,9 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("notifications:inbox", _("我的消息"), frozenset({Role.CITIZEN, Role.ENTERPRISE})),
     ("web:workbench", _("窗口工作台"), frozenset({Role.CLERK})),
     ("cases:handover", _("待交付结果"), frozenset({Role.CLERK})),
+    # the outlet's open cases: online applications handled here waiting for 受理, and the progress
+    # of those accepted here (the workbench shows one person's at a time)
+    ("cases:queue", _("本网点在办办件"), frozenset({Role.CLERK})),
     ("appointments:check_in", _("预约签到"), frozenset({Role.CLERK})),
     ("photos:desk", _("窗口拍照"), frozenset({Role.CLERK})),
     ("appointments:visits", _("上门办理"), frozenset({Role.CITIZEN, Role.CLERK})),

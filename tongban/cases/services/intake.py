@@ -37,9 +37,11 @@ from tongban.cases.selectors import item_spec, materials_resolve, photo_api
 from tongban.cases.services.moves import _acceptance, _accepted_entry, _label, _move, _role
 from tongban.cases.sql import counter_next
 from tongban.cases.verification import not_eligible_message, rows_mark_pending, set_aside
+from tongban.catalog.labels import CHANNEL_LABELS
 from tongban.common.access import Viewer
 from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Forbidden, Invalid
+from tongban.common.formatting import join_list
 from tongban.common.lookups import Lookup
 from tongban.common.ratelimit import submit_rate_limit
 from tongban.common.roles import Role
@@ -257,7 +259,7 @@ def case_submit(
     person = on_file.person
     item = item_spec(code=item_code)
     if channel not in item.channels:
-        raise Invalid(f"该事项不支持此渠道 / {item.name_en} cannot be applied for via {channel}", code="channel")
+        raise Invalid(_channel_refused(channel, item.channels), code="channel")
     flags = _flags(item=item, role=role, expedited=expedited, elder_help=elder_help)
     refusing = decision is not None and decision.kind == "refuse"
     if refusing:
@@ -441,3 +443,16 @@ def _photo_use(uses: list[tuple[str, str]], now: dt.datetime) -> None:
             )
         except Exception:  # a photo-use record must not undo a committed case; it is logged
             log.exception("photo use record failed for case %s", number)
+
+
+def _channel_refused(channel: str, offered: Iterable[str]) -> str:
+    """Why an item refuses an application through ``channel``, naming the channels it offers (the
+    guide's words: 网上办, 窗口办...)."""
+
+    def label(code: str) -> str:
+        return str(CHANNEL_LABELS.get(code, code))
+
+    return gettext("该事项不支持%(channel)s，请改用：%(offered)s。") % {
+        "channel": label(channel),
+        "offered": join_list(label(c) for c in offered),
+    }

@@ -320,3 +320,20 @@ def test_with_every_audit_chain_busy_the_submission_waits_and_lands(
     assert Case.objects.filter(pk=case.pk).exists()
     assert AuditEntry.objects.filter(action="case.submit", object_id=case.number).count() == 1
     assert audit_verify().ok
+
+
+def test_an_item_refusing_a_channel_says_which_it_offers_in_the_reader_s_language(
+    personas: Any, items: None, api: Any
+) -> None:
+    clerk = api(personas.clerk)
+    body = {"item_code": "t_truck", "channel": "window", "id_number": personas.citizen.id_number}  # online only
+
+    def refusal() -> Any:
+        r = clerk.post("/api/v1/cases/", data=body, content_type="application/json")
+        assert r.status_code == 400 and r.json()["code"] == "channel"
+        return r.json()["title"]
+
+    assert refusal() == "该事项不支持窗口办，请改用：网上办。"
+    clerk.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert refusal() == "This item is not offered through this channel (At a window). Apply through: Online."
+    assert not Case.objects.exists()

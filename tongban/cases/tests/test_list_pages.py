@@ -237,3 +237,30 @@ def test_queue_pages_in_place_by_keyboard(items: None, personas: Any, now: dt.da
     page.click('nav.pager a:has-text("上一页")')
     page.wait_for_selector("nav.pager >> text=第 1 页")
     assert page.locator('input[name="numbers"]').count() == 20
+
+
+def test_a_clerk_reaches_the_open_cases_of_their_outlet_from_the_navigation(
+    items: None, personas: Any, api: Any, now: dt.datetime
+) -> None:
+    from django.conf import settings
+
+    clerk = api(personas.clerk)
+    citizen = personas.citizen.id_number
+    number = case_submit(
+        actor=personas.clerk, item_code="t_doc", form={}, channel="window", id_number=citizen, now=now
+    ).case.number
+    home = clerk.get("/").content.decode()
+    assert f'<a href="{reverse("cases:queue")}">本网点在办办件</a>' in home
+    html = clerk.get(reverse("cases:queue")).content.decode()
+    outlet = personas.clerk.outlet.name
+    assert f'<h1>本网点在办办件 · <span lang="zh-Hans">{outlet}</span></h1>' in html
+    assert f'data-number="{number}"' in html  # filed at this window, waiting for 受理
+    assert 'type="checkbox"' not in html and "批量批准" not in html  # nothing here for a clerk to approve
+    rows = clerk.get(reverse("cases:queue"), HTTP_HX_REQUEST="true").content.decode()
+    assert f'data-number="{number}"' in rows and 'type="checkbox"' not in rows
+    clerk.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "<h1>Open cases at my outlet · " in clerk.get(reverse("cases:queue")).content.decode()
+    # the approvers keep their queue, its title and its tick boxes
+    approver = api(personas.approvers["huzheng"]).get(reverse("cases:queue")).content.decode()
+    assert "<h1>审批队列 · 户政</h1>" in approver and f'value="{number}"' in approver
+    assert "本网点在办办件" not in approver

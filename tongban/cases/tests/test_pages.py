@@ -273,9 +273,10 @@ def test_the_history_names_people_not_login_names_or_codes(
     case_transition(number=case.number, to="in_review", actor=None, now=now)
     html = api(personas.citizen).get(reverse("cases:detail", args=[case.number])).content.decode()
     history = html[html.index('id="history"') :]
-    assert '<td><span lang="zh-Hans">李户政</span>（审批民警）</td>' in history
+    assert '<td data-label="办理人"><span lang="zh-Hans">李户政</span>（审批民警）</td>' in history
     assert "approver-huzheng" not in history
-    assert "<td>系统</td>" in history and "system" not in history  # translated, not marked as Chinese text
+    # translated, not marked as Chinese text
+    assert '<td data-label="办理人">系统</td>' in history and "system" not in history
     staff = api(approver).get(reverse("cases:detail", args=[case.number])).content.decode()
     assert '<span lang="zh-Hans">李户政 (approver-huzheng)</span>（审批民警）' in staff  # staff see who exactly
 

@@ -42,7 +42,8 @@ def test_issued_case_names_the_platform_and_links_the_certificate(
     client = api(personas.approvers["huzheng"])
     html = client.get(reverse("cases:detail", args=[case.number])).content.decode()
     history = html.split('id="history"', 1)[1]
-    assert "system" not in history and history.count("<td>系统</td>") == 2  # result issued, completed
+    # the result issued and the case completed
+    assert "system" not in history and history.count('<td data-label="办理人">系统</td>') == 2
     assert chinese_violations(html.split("<main", 1)[1]) == []
     link = reverse("certificates:detail", args=[case.result_reference])
     assert f'href="{link}"' in html
@@ -52,7 +53,7 @@ def test_issued_case_names_the_platform_and_links_the_certificate(
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(reverse("cases:detail", args=[case.number])).content.decode()
-    assert html.split('id="history"', 1)[1].count("<td>System</td>") == 2
+    assert html.split('id="history"', 1)[1].count('<td data-label="Handled by">System</td>') == 2
 
 
 def test_flags_page_links_home_visits_only_for_those_who_may_open_them(items: None, personas: Any, api: Any) -> None:

@@ -98,6 +98,30 @@ def test_refused_issue_leaves_nothing_behind(
         certificate_issue(**kwargs)
     assert info.value.code == code
     assert Certificate.objects.count() == 0
+
+
+def test_facts_that_do_not_fit_are_told_in_one_language(personas: Any, now: dt.datetime) -> None:
+    from django.utils import translation
+
+    kwargs: dict[str, Any] = {
+        "template": "NCR",
+        "holder_id_number": personas.citizen.id_number,
+        "holder_name": "张三",
+        "facts": {"purpose": "就业"},
+        "case_number": "X",
+        "issued_at": now,
+    }
+    said = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language), pytest.raises(Invalid) as info:
+            certificate_issue(**kwargs)
+        said[language] = info.value.message
+        assert info.value.extra["detail"].startswith("template NCR: missing facts")  # for the operator
+    assert said == {
+        "zh-hans": "证照信息不完整或不合规，未能签发，请联系系统管理员",
+        "en": "The certificate's details are incomplete or invalid, so it was not issued; "
+        "contact the system administrator",
+    }
     assert CertificateCounter.objects.count() == 0
     assert not AuditEntry.objects.filter(action="certificate.issue").exists()
 
