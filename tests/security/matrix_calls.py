@@ -307,6 +307,13 @@ PAGES: dict[str, Call] = {
     "console:calendar": Call("GET", "/console/calendar/"),
     "console:standards": Call("GET", "/console/photo-standards/"),
     "console:standard_edit": Call("GET", "/console/photo-standards/passport/"),
+    # The auditor's audit log pages (auditors and administrators only).
+    "audit:list": Call("GET", "/audit/?action=case.read"),
+    "audit:export": Call("GET", "/audit/export.csv?action=case.read"),
+    "audit:detail": Call("GET", "/audit/{audit_entry}/"),
+    "audit:integrity": Call("GET", "/audit/integrity/"),
+    "audit:verify": Call("POST", "/audit/integrity/verify/"),
+    "audit:lookup": Call("POST", "/audit/lookup/", form={"id_number": "{id_a}"}),
     # The Django admin: one entry for its index and every model's list (see test_access_matrix).
     "admin:*": Call("GET", "/admin/"),
 }
