@@ -47,6 +47,7 @@ KEYS: dict[str, Any] = {
     "number": p_("audit data", "编号"),
     "entries": p_("audit data", "记录条数"),
     "rows": p_("audit data", "导出行数"),
+    "capped": p_("audit data", "达到导出上限"),
     "count": p_("audit data", "数量"),
     "days": p_("audit data", "天数"),
     "level": p_("audit data", "评分"),
@@ -175,7 +176,8 @@ def data_summary(entry: AuditEntry) -> str:
         if data.get("ok"):
             return _("完整，核验了 %(n)s 条记录") % {"n": data.get("entries", 0)}
         return _("发现 %(n)s 个问题") % {"n": len(data.get("problems") or [])}
-    return "；".join(f"{label}：{value}" for label, value in data_pairs(data))
+    pairs = [_("%(label)s：%(value)s") % {"label": label, "value": value} for label, value in data_pairs(data)]
+    return pgettext("audit data", "；").join(pairs)
 
 
 def verify_findings(data: Any, key: str = "problems") -> list[dict[str, Any]]:
@@ -211,7 +213,8 @@ def entry_row(entry: AuditEntry, outlets: dict[str, str]) -> dict[str, Any]:
         "outlet": outlets.get(entry.outlet_code, entry.outlet_code),
         "action": action_label(entry.action),
         "object_type": object_type_label(entry.object_type),
-        "object_id": mask_text(entry.object_id),
+        # A code standing for no one object ("batch", "refresh", "all") says nothing to a reader.
+        "object_id": "" if _CODE.match(entry.object_id) else mask_text(entry.object_id),
         "object_url": object_link(entry.object_type, entry.object_id),
         "summary": data_summary(entry),
     }
