@@ -17,6 +17,7 @@ class Call:
 
 API: dict[str, Call] = {
     "tongban_web_api_health": Call("GET", "/api/v1/health"),
+    "tongban_web_auditlog_api_entries": Call("GET", "/api/v1/audit/entries?action=case.read"),
     "tongban_accounts_api_me": Call("GET", "/api/v1/accounts/me"),
     "tongban_registry_api_my_record": Call("GET", "/api/v1/registry/me"),
     "tongban_registry_api_lookup": Call("POST", "/api/v1/registry/persons/lookup", {"id_number": "{id_a}"}),

@@ -14,6 +14,7 @@ reach an endpoint is a change of this table, reviewed like code.
 
 EXPECTED: dict[str, str] = {
     "tongban_web_api_health": "200 200 200 200 200 200 200 200 200 200 200",
+    "tongban_web_auditlog_api_entries": "401 403 403 403 403 403 403 403 403 200 200",
     "tongban_accounts_api_me": "401 200 200 200 200 200 200 200 200 200 200",
     "tongban_registry_api_my_record": "401 200 200 404 404 404 404 404 404 404 404",
     "tongban_registry_api_lookup": "401 200 404 200 200 200 200 200 200 200 200",

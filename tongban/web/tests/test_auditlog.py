@@ -202,3 +202,17 @@ def test_verifying_a_tampered_copy_names_the_problem_in_words(
     assert "发现问题" in body
     assert f"第 {chain} 条链的第 {log['approve'].seq} 条记录的内容与它的摘要不符：记录被修改过。" in body
     assert "does not match" not in body
+
+
+def test_the_api_lists_the_same_entries_with_the_same_filters(api: Any, personas: Any, log: dict[str, Any]) -> None:
+    client = api(personas.auditor)
+    r = client.get("/api/v1/audit/entries", {"since": "2026-03-10", "until": "2026-03-10", "limit": 2})
+    assert r.status_code == 200
+    body = r.json()
+    assert [e["id"] for e in body["entries"]] == [log["sweep"].pk, log["outlet"].pk]
+    assert body["entries"][1]["action_label"] == "修改网点" and body["entries"][1]["role_label"] == "管理员"
+    more = client.get("/api/v1/audit/entries", {"since": "2026-03-10", "before": body["next_before"]}).json()
+    assert [e["id"] for e in more["entries"]] == [log["approve"].pk] and more["next_before"] is None
+    assert api(personas.clerk).get("/api/v1/audit/entries").status_code == 403
+    bad = client.get("/api/v1/audit/entries", {"since": "2026-03-11", "until": "2026-03-09"})
+    assert bad.status_code == 400 and "开始日期晚于结束日期" in bad.json()["title"]
