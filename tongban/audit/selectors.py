@@ -83,7 +83,8 @@ def audit_log_page(
     if before is not None:
         last = AuditEntry.objects.filter(pk=before).values_list("at", flat=True).first()
         if last is not None:
-            qs = qs.filter(Q(at__lt=last) | Q(at=last, id__lt=before))
+            # at <= last bounds the index range on ``at``; the OR only breaks ties within it.
+            qs = qs.filter(Q(at__lte=last), Q(at__lt=last) | Q(id__lt=before))
     rows = list(qs[: per_page + 1])
     more = len(rows) > per_page
     rows = rows[:per_page]
