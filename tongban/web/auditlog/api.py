@@ -16,6 +16,7 @@ from tongban.audit.labels import action_label, object_type_label
 from tongban.audit.selectors import audit_log_page, audit_log_query
 from tongban.common.errors import Forbidden, Invalid
 from tongban.common.masking import mask_text
+from tongban.common.params import Count, RowId
 from tongban.web.auditlog.forms import FilterForm
 from tongban.web.auditlog.summary import role_label
 from tongban.web.auditlog.views import READERS, _filters
@@ -31,8 +32,8 @@ class EntryFilters(Schema):
     object: str = ""  # an object's id as stored: a case number, a certificate number…
     role: str = ""  # a role, or "system" for the system's own entries
     outlet: str = ""  # an outlet's name (part of it) or code
-    before: int | None = None  # the last id of the previous page
-    limit: int = 50
+    before: RowId | None = None  # the last id of the previous page
+    limit: Count = 50  # entries per page, at most 200
 
 
 class EntryOut(Schema):

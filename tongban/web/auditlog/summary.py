@@ -20,10 +20,15 @@ from tongban.audit.labels import action_label, object_type_label
 from tongban.audit.models import AuditEntry
 from tongban.audit.problems import problem_text
 from tongban.cases.models import Status
+from tongban.catalog.selectors import item_get
+from tongban.catalog.templatetags.catalog_tags import loc
+from tongban.common.errors import NotFound
 from tongban.common.masking import mask_text
 from tongban.common.roles import Department, Role
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _CODE = re.compile(r"^[a-z][a-z0-9_.]*$")
+_CODE_IN = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]*|[a-z][a-z0-9_]*\.[a-z]")  # snake_case or dotted codes
 _ISO = re.compile(r"^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)")
 
 KEYS: dict[str, Any] = {
@@ -118,6 +123,15 @@ DEPARTMENTS = {str(v): label for v, label in Department.choices}
 STATUSES = {str(v): label for v, label in Status.choices}
 
 
+def _item_name(value: str) -> str | None:
+    """An item's name in the reader's language from its code (``no_criminal_record@1``: a code and
+    its version); None for an item the catalog does not know."""
+    try:
+        return str(loc(item_get(code=value.split("@", 1)[0]), "name"))
+    except NotFound:
+        return None
+
+
 def role_label(role: str) -> str:
     """The role in words; the system's own entries (no role) read as 系统."""
     if not role:
@@ -145,9 +159,11 @@ def _value(key: str, value: Any) -> str | None:
         words = STATUSES.get(value)
     elif key == "model":
         words = object_type_label(value)
+    elif key == "item":
+        words = _item_name(value)
     if words is not None:
         return str(words)
-    if _CODE.match(value) and key != "ip":
+    if key != "ip" and (_CODE.match(value) or (value.isascii() and _CODE_IN.search(value))):
         return None
     iso = _ISO.match(value)
     if iso:
@@ -167,6 +183,20 @@ def data_pairs(data: Any) -> list[tuple[str, str]]:
             if value is not None:
                 pairs.append((str(label), value))
     return pairs
+
+
+def zh(text: str) -> bool:
+    """Whether a stored value is Chinese text (a name, an outlet, a note): pages mark it
+    ``lang="zh-Hans"``, since data is shown as it was written, in any language of the page."""
+    return bool(_CJK.search(text))
+
+
+def summary_pairs(entry: AuditEntry) -> list[dict[str, Any]]:
+    """The summary as (label, value, Chinese value?) for a page; empty for a verification, whose
+    summary is one sentence."""
+    if entry.action == "audit.verify":
+        return []
+    return [{"label": label, "value": value, "zh": zh(value)} for label, value in data_pairs(entry.data)]
 
 
 def data_summary(entry: AuditEntry) -> str:
@@ -204,8 +234,8 @@ def object_link(object_type: str, object_id: str) -> str:
 
 
 def entry_row(entry: AuditEntry, outlets: dict[str, str]) -> dict[str, Any]:
-    """One entry as the list, the CSV and the look-up show it."""
-    return {
+    """One entry as the list, the CSV and the look-up show it (``*_zh``: the value is Chinese)."""
+    row = {
         "id": entry.pk,
         "at": entry.at,
         "actor": mask_text(entry.actor_label) if entry.actor_label != "system" else pgettext("audit role", "系统"),
@@ -217,4 +247,8 @@ def entry_row(entry: AuditEntry, outlets: dict[str, str]) -> dict[str, Any]:
         "object_id": "" if _CODE.match(entry.object_id) else mask_text(entry.object_id),
         "object_url": object_link(entry.object_type, entry.object_id),
         "summary": data_summary(entry),
+        "pairs": summary_pairs(entry),
     }
+    for key in ("actor", "outlet", "object_id"):
+        row[f"{key}_zh"] = zh(str(row[key]))
+    return row

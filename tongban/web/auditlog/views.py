@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
@@ -49,7 +50,7 @@ from tongban.common.request import viewer
 from tongban.common.roles import Role
 from tongban.outlets.models import Outlet
 from tongban.web.auditlog.forms import FilterForm
-from tongban.web.auditlog.summary import data_pairs, entry_row, role_label, verify_findings
+from tongban.web.auditlog.summary import entry_row, verify_findings, zh
 
 READERS = (Role.AUDITOR, Role.ADMIN)
 PER_PAGE = 50
@@ -209,13 +210,16 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "e": entry,
         "row": row,
-        "pairs": data_pairs(entry.data),
         "findings": verify_findings(entry.data) if entry.action == "audit.verify" else [],
         "link": audit_entry_link(entry),
-        "code_role": role_label(entry.role),
         "tab": "list",
     }
     return render(request, "audit/detail.html", context)
+
+
+def _zh_html(text: str) -> str:
+    """Stored text for a sentence of the page, marked Chinese when it is (a name on an English page)."""
+    return format_html('<span lang="zh-Hans">{}</span>', text) if zh(text) else text
 
 
 def _checkpoint() -> tuple[Any, bool]:
@@ -236,7 +240,7 @@ def integrity(request: HttpRequest) -> HttpResponse:
         "checkpoint": checkpoint,
         "unreadable": unreadable,
         "last": last,
-        "last_by": mask_text(last.actor_label) if last is not None else "",
+        "last_by_html": _zh_html(mask_text(last.actor_label)) if last is not None else "",
         "findings": verify_findings(last.data) if last is not None else [],
         "notes": verify_findings(last.data, "notes") if last is not None else [],
         "last_label": action_label("audit.verify"),

@@ -29,7 +29,7 @@ from tongban.common.request import viewer
 from tongban.photos.selectors import photo_keys_of
 from tongban.registry.selectors import person_by_id_number
 from tongban.web.auditlog.forms import LookupForm
-from tongban.web.auditlog.views import READERS, _rows
+from tongban.web.auditlog.views import READERS, _rows, _zh_html
 
 LIMIT = 500
 
@@ -70,7 +70,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         {
             "searched": True,
             "masked": masked,
-            "name": mask_name(person.name) if person is not None else "",
+            "name": _zh_html(mask_name(person.name)) if person is not None else "",
             "on_file": person is not None,
             "counts": {k: len(v) for k, v in keys.items()},
             "rows": _rows(entries),
