@@ -17,6 +17,7 @@ class Call:
 
 API: dict[str, Call] = {
     "tongban_web_api_health": Call("GET", "/api/v1/health"),
+    "tongban_web_auditlog_api_entries": Call("GET", "/api/v1/audit/entries?action=case.read"),
     "tongban_accounts_api_me": Call("GET", "/api/v1/accounts/me"),
     "tongban_registry_api_my_record": Call("GET", "/api/v1/registry/me"),
     "tongban_registry_api_lookup": Call("POST", "/api/v1/registry/persons/lookup", {"id_number": "{id_a}"}),
@@ -311,6 +312,13 @@ PAGES: dict[str, Call] = {
     "console:calendar": Call("GET", "/console/calendar/"),
     "console:standards": Call("GET", "/console/photo-standards/"),
     "console:standard_edit": Call("GET", "/console/photo-standards/passport/"),
+    # The auditor's audit log pages (auditors and administrators only).
+    "audit:list": Call("GET", "/audit/?action=case.read"),
+    "audit:export": Call("GET", "/audit/export.csv?action=case.read"),
+    "audit:detail": Call("GET", "/audit/{audit_entry}/"),
+    "audit:integrity": Call("GET", "/audit/integrity/"),
+    "audit:verify": Call("POST", "/audit/integrity/verify/"),
+    "audit:lookup": Call("POST", "/audit/lookup/", form={"id_number": "{id_a}"}),
     # The Django admin: one entry for its index and every model's list (see test_access_matrix).
     "admin:*": Call("GET", "/admin/"),
 }

@@ -14,6 +14,7 @@ reach an endpoint is a change of this table, reviewed like code.
 
 EXPECTED: dict[str, str] = {
     "tongban_web_api_health": "200 200 200 200 200 200 200 200 200 200 200",
+    "tongban_web_auditlog_api_entries": "401 403 403 403 403 403 403 403 403 200 200",
     "tongban_accounts_api_me": "401 200 200 200 200 200 200 200 200 200 200",
     "tongban_registry_api_my_record": "401 200 200 404 404 404 404 404 404 404 404",
     "tongban_registry_api_lookup": "401 200 404 200 200 200 200 200 200 200 200",
@@ -225,5 +226,11 @@ EXPECTED: dict[str, str] = {
     "console:calendar": "302 403 403 403 403 403 403 403 403 403 200",
     "console:standards": "302 403 403 403 403 403 403 403 403 403 200",
     "console:standard_edit": "302 403 403 403 403 403 403 403 403 403 200",
+    "audit:list": "302 403 403 403 403 403 403 403 403 200 200",
+    "audit:export": "302 403 403 403 403 403 403 403 403 200 200",
+    "audit:detail": "302 403 403 403 403 403 403 403 403 200 200",
+    "audit:integrity": "302 403 403 403 403 403 403 403 403 200 200",
+    "audit:verify": "302 403 403 403 403 403 403 403 403 302 302",
+    "audit:lookup": "302 403 403 403 403 403 403 403 403 200 200",
     "admin:*": "302 302 302 302 302 302 302 302 302 302 200",
 }

@@ -39,6 +39,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
     from tongban.accounts.services import api_token_create
     from tongban.appointments.models import Slot
     from tongban.appointments.services import appointment_book, slot_plan_set, slots_generate
+    from tongban.audit.models import AuditEntry
     from tongban.cases.services import case_accept, case_submit
     from tongban.cases.tests.conftest import ITEMS
     from tongban.catalog.services import catalog_load
@@ -124,6 +125,7 @@ def plant(personas: Any, now: dt.datetime) -> World:
         "visit_a": visit_a,
     }
     ids.update(plant_rentals(personas, now))
+    ids["audit_entry"] = str(AuditEntry.objects.order_by("-id").values_list("id", flat=True).first())
     ids.update(plant_dogs(personas, now))
     canaries = {
         "citizen_a": [a.id_number, a.real_name, a.phone],

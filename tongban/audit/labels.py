@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 
 def _(text: str) -> Any:
@@ -47,6 +47,9 @@ ACTION_LABELS: dict[str, Any] = {
     "appointment.no_show": _("预约爽约"),
     "appointment.reschedule": _("改约"),
     "audit.checkpoint": _("审计检查点"),
+    "audit.export": _("导出审计日志"),
+    "audit.lookup": _("查询个人信息查阅记录"),
+    "audit.verify": _("核验审计日志完整性"),
     "calendar.load": _("导入节假日安排"),
     "case.accept": _("受理办件"),
     "case.accepted": _("办件已受理"),
@@ -94,6 +97,10 @@ ACTION_LABELS: dict[str, Any] = {
     "hazard.record": _("登记隐患"),
     "hazard.remind_overdue": _("隐患逾期提醒"),
     "hazard.reopen": _("隐患重新打开"),
+    "liaison.file": _("提交驻企诉求"),
+    "liaison.reply": _("答复驻企诉求"),
+    "liaison.resolve": _("办结驻企诉求"),
+    "liaison.reopen": _("重新打开驻企诉求"),
     "log.retention": _("日志保留清理"),
     "outlet.create": _("新增网点"),
     "outlet.generate": _("生成演示网点"),
@@ -136,6 +143,98 @@ ACTION_LABELS: dict[str, Any] = {
     "tenancy.move_out": _("登记搬离"),
     "truck_pass.apply": _("申请货车通行证"),
 }
+
+
+# The action select of the audit log pages: actions grouped by what they act on (the code's first
+# word → the group's label), in this order; an action of an unlisted word falls in 系统.
+ACTION_GROUPS: list[tuple[Any, tuple[str, ...]]] = [
+    (pgettext_lazy("audit group", "账号与登录"), ("account",)),
+    (pgettext_lazy("audit group", "个人信息查阅"), ("person",)),
+    (pgettext_lazy("audit group", "办件"), ("case",)),
+    (pgettext_lazy("audit group", "证照"), ("certificate",)),
+    (pgettext_lazy("audit group", "照片"), ("photo", "photo_standard")),
+    (pgettext_lazy("audit group", "预约与上门"), ("appointment", "slot_plan", "home_visit", "special_session")),
+    (pgettext_lazy("audit group", "好差评"), ("rating", "followup")),
+    (pgettext_lazy("audit group", "事项与网点"), ("catalog", "outlet", "calendar")),
+    (pgettext_lazy("audit group", "出租房屋"), ("rental", "tenancy", "hazard", "rental_notice", "rental_question")),
+    (pgettext_lazy("audit group", "企业与养犬"), ("enterprise", "liaison", "truck_pass", "dog")),
+    (pgettext_lazy("audit group", "管理后台"), ("admin",)),
+    (pgettext_lazy("audit group", "审计"), ("audit",)),
+    (pgettext_lazy("audit group", "系统"), ()),
+]
+# Staff reads of a citizen's record sit in the 个人信息查阅 group whatever their first word.
+_READS = {"person.read", "person.reveal", "case.read", "photo.read", "certificate.view", "certificate.download"}
+
+
+def action_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(group label, [(action, label)...])...] of every labelled action, labels sorted within a
+    group, for a select with one optgroup per group (in the reader's language)."""
+    where: dict[str, int] = {}
+    for i, (_label, words) in enumerate(ACTION_GROUPS):
+        for word in words:
+            where[word] = i
+    grouped: list[list[tuple[str, str]]] = [[] for _ in ACTION_GROUPS]
+    for action in ACTION_LABELS:
+        i = where["person"] if action in _READS else where.get(action.split(".")[0], len(ACTION_GROUPS) - 1)
+        grouped[i].append((action, action_label(action)))
+    pairs = zip(ACTION_GROUPS, grouped, strict=True)
+    return [(str(label), sorted(items, key=lambda p: p[1])) for (label, _w), items in pairs if items]
+
+
+# What an entry's object is, in words (the admin's writes name the model: "cases.case").
+OBJECT_TYPES: dict[str, Any] = {
+    "api_token": pgettext_lazy("audit object", "接口令牌"),
+    "appointment": pgettext_lazy("audit object", "预约"),
+    "audit": pgettext_lazy("audit object", "审计日志"),
+    "audit_log": pgettext_lazy("audit object", "审计日志"),
+    "calendar_year": pgettext_lazy("audit object", "节假日安排"),
+    "case": pgettext_lazy("audit object", "办件"),
+    "catalog": pgettext_lazy("audit object", "事项目录"),
+    "catalog.item": pgettext_lazy("audit object", "事项"),
+    "certificate": pgettext_lazy("audit object", "证照"),
+    "city": pgettext_lazy("audit object", "演示人口"),
+    "dog_report": pgettext_lazy("audit object", "犬只举报"),
+    "dog_violation": pgettext_lazy("audit object", "养犬违法记录"),
+    "enterprise": pgettext_lazy("audit object", "企业"),
+    "figures": pgettext_lazy("audit object", "统计"),
+    "followup": pgettext_lazy("audit object", "差评整改"),
+    "hazard": pgettext_lazy("audit object", "隐患"),
+    "home_visit": pgettext_lazy("audit object", "上门办理"),
+    "liaison_request": pgettext_lazy("audit object", "驻企诉求"),
+    "log": pgettext_lazy("audit object", "日志"),
+    "outlet": pgettext_lazy("audit object", "网点"),
+    "person": pgettext_lazy("audit object", "个人信息"),
+    "photo_capture": pgettext_lazy("audit object", "照片"),
+    "photo_derivative": pgettext_lazy("audit object", "证件照"),
+    "photo_standard": pgettext_lazy("audit object", "照片标准"),
+    "rating": pgettext_lazy("audit object", "评价"),
+    "rating_scheme": pgettext_lazy("audit object", "评价方案"),
+    "registration": pgettext_lazy("audit object", "注册申请"),
+    "rental_notice": pgettext_lazy("audit object", "通知通告"),
+    "rental_property": pgettext_lazy("audit object", "出租房屋"),
+    "rental_question": pgettext_lazy("audit object", "咨询"),
+    "special_session": pgettext_lazy("audit object", "专场"),
+    "storage": pgettext_lazy("audit object", "文件存储"),
+    "tenancy": pgettext_lazy("audit object", "租住"),
+    "truck_pass": pgettext_lazy("audit object", "货车通行证"),
+    "user": pgettext_lazy("audit object", "账号"),
+}
+
+
+def object_type_label(object_type: str) -> str:
+    """The object's kind in the reader's language; a model the admin wrote reads as its verbose
+    name, anything else as 其他对象."""
+    label = OBJECT_TYPES.get(object_type)
+    if label is not None:
+        return str(label)
+    if "." in object_type:
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            pass
+    return pgettext("audit object", "其他对象")
 
 
 def action_label(action: str) -> str:

@@ -16,6 +16,30 @@ def audit_verify_task() -> dict[str, object]:
 
 
 @task()
+def audit_verify_for_task(actor_id: int) -> dict[str, object]:
+    """The check an auditor starts from the integrity page (立即核验): the same verification as
+    ``tongban audit verify``, its result recorded as an ``audit.verify`` entry by that auditor, so
+    the page shows the last result, who asked for it and when, and the log keeps it."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from tongban.audit.services import audit_record
+
+    actor = get_user_model().objects.filter(pk=actor_id).first()
+    report = audit_verify()
+    data = {
+        "ok": report.ok,
+        "entries": report.entries,
+        "problems": report.problems[:20],
+        "checkpoint": getattr(report, "checkpoint", None),
+        "notes": list(getattr(report, "notes", [])),
+    }
+    with transaction.atomic():
+        audit_record(action="audit.verify", object_type="audit_log", object_id="all", at=now(), actor=actor, data=data)
+    return data
+
+
+@task()
 def audit_checkpoint_task() -> dict[str, object]:
     """Sign and export a checkpoint of every chain's head (scheduled daily or more often).
 

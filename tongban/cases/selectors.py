@@ -275,6 +275,15 @@ def cases_of_person(*, user: Any, person_id: int, now: dt.datetime, per_page: in
     return _orm_page(qs, order=("-submitted_at", "-id"), page=1, now=now, per_page=per_page)
 
 
+def case_numbers_of(*, person_id: int | None, id_number: str) -> list[str]:
+    """The numbers of every case about this person or applied for by them (the auditors'
+    查阅记录 looks up staff reads of each), whatever their status."""
+    q = Q(applicant_id_number=id_number)
+    if person_id is not None:
+        q |= Q(person_id=person_id)
+    return list(Case.objects.filter(q).order_by().values_list("number", flat=True).distinct())
+
+
 def case_get(*, user: Any, number: str) -> Case:
     """One case the user may read. Raises NotFound."""
     qs = Case.objects.select_related("accepting_outlet", "handling_outlet")

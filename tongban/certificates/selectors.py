@@ -127,3 +127,9 @@ def revocation_list_signed(*, now: dt.datetime, valid_for: dt.timedelta = dt.tim
     entries = [RevocationEntry(number, at, reason) for number, at, reason in rows if at is not None]
     revocations = RevocationList.build(entries, issuer="tongban", now=now, valid_for=valid_for)
     return revocations.sign(current_signer(now=now))
+
+
+def certificate_numbers_of(*, id_number: str) -> list[str]:
+    """The numbers of every certificate held by this ID number (the auditors' 查阅记录 looks up
+    staff views of them)."""
+    return list(Certificate.objects.filter(holder_id_number=id_number).values_list("number", flat=True))

@@ -271,6 +271,7 @@ def _mount() -> None:
     from tongban.registry.api import router as registry
     from tongban.rentals.api import router as rentals
     from tongban.web.api import router as web
+    from tongban.web.auditlog.api import router as audit
 
     api.add_router("/", web)
     api.add_router("/accounts/", accounts)
@@ -287,6 +288,7 @@ def _mount() -> None:
         ("insights", insights),
         ("enterprises", enterprises),
         ("rentals", rentals),
+        ("audit", audit),
     ):
         api.add_router(f"/{prefix}/", router)
 

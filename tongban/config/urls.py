@@ -21,6 +21,7 @@ from tongban.outlets import urls as outlets_urls
 from tongban.photos import urls as photos_urls
 from tongban.rentals import urls as rentals_urls
 from tongban.web import views as web_views
+from tongban.web.auditlog import urls as audit_urls
 from tongban.web.console import urls as console_urls
 
 
@@ -71,6 +72,7 @@ urlpatterns += [
     path("rentals/", include(rentals_urls)),
     path("dogs/", include(dogs_urls)),
     path("console/", include(console_urls)),
+    path("audit/", include(audit_urls)),
 ]
 urlpatterns += [
     path("accounts/", include("tongban.accounts.urls")),

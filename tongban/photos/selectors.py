@@ -82,3 +82,17 @@ def capture_view(*, capture: PhotoCapture, standards: Mapping[str, PhotoStandard
         "derivatives": ders,
         "covers": [d["name_zh"] for d in ders],
     }
+
+
+def photo_keys_of(*, person_id: int | None, id_number: str) -> dict[str, list[str]]:
+    """The audit keys of one person's photos (object type → ids as stored by a read), for the
+    auditors' 查阅记录: their captures, by person or by ID number, and every derivative of them."""
+    captures = PhotoCapture.objects.filter(id_number=id_number)
+    if person_id is not None:
+        captures = captures | PhotoCapture.objects.filter(person_id=person_id)
+    capture_ids = list(captures.order_by().values_list("pk", flat=True).distinct())
+    derivative_ids = PhotoDerivative.objects.filter(capture_id__in=capture_ids).values_list("pk", flat=True)
+    return {
+        "photo_capture": [str(pk) for pk in capture_ids],
+        "photo_derivative": [str(pk) for pk in derivative_ids],
+    }

@@ -49,6 +49,7 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("dogs:mine", _("我的犬证"), frozenset({Role.CITIZEN})),
     ("dogs:reports", _("养犬管理"), frozenset({"zhian", Role.ADMIN})),
     ("dogs:report", _("举报问题犬只"), None),
+    ("audit:list", _("审计日志"), frozenset({Role.AUDITOR, Role.ADMIN})),
     ("console:index", _("管理控制台"), frozenset({Role.ADMIN})),
     ("admin:index", _("管理后台"), frozenset({SUPERUSER})),
     ("accounts:window_register", _("窗口注册"), frozenset({Role.CLERK})),
