@@ -87,7 +87,28 @@ def case_answers(case: Case, materials: list[Any], *, staff: bool = True) -> lis
     spec = name_materials_en(case, materials)
     if spec is None:
         return form_values({}, case.form_data or {})
-    return form_values(spec.form_schema, case.form_data or {}, unlisted=staff)
+    return form_values(_with_result_labels(spec), case.form_data or {}, unlisted=staff)
+
+
+def _with_result_labels(spec: Any) -> dict[str, Any]:
+    """The item's form schema, plus a title for each fact a service added to the form that the
+    result's certificate prints (a truck pass's class, hours and operator): the reader sees the
+    certificate's label, never the key."""
+    from tongban.certificates.core.templates import UnknownTemplate
+    from tongban.certificates.selectors import template_get
+
+    schema = dict(spec.form_schema or {})
+    code = getattr(spec.result, "certificate_template", None)
+    if not code:
+        return schema
+    try:
+        facts = template_get(code=str(code)).facts
+    except UnknownTemplate:  # an item naming a template that is gone: its keys stay as they are
+        return schema
+    props = dict(schema.get("properties") or {})
+    for fact in facts:
+        props.setdefault(fact.key, {"title": fact.label_zh, "x-title-en": fact.label_en})
+    return {**schema, "properties": props}
 
 
 def confirm_needed(request: HttpRequest, case_number: str, to: str) -> HttpResponse | None:
