@@ -153,3 +153,29 @@ def material_verify(request: HttpRequest, number: str) -> HttpResponse:
         return _detail(request, number, status=exc.status, error=exc.message)
     messages.success(request, _("已记录核验结果"))
     return redirect("cases:detail", number=number)
+
+
+@login_required
+def material_file(request: HttpRequest, number: str, code: str) -> HttpResponse:
+    """The file a person handed in for one material, for whoever may read the case (the staff who
+    verify an upload read it here first); every staff read is audited."""
+    import mimetypes
+
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse
+
+    from tongban.audit.reads import audit_staff_read
+    from tongban.cases.selectors import case_get
+
+    try:
+        case = case_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    m = case.materials.filter(code=code[:48]).exclude(file="").first()
+    if m is None or not default_storage.exists(m.file):
+        raise Http404
+    audit_staff_read(
+        actor=viewer(request), object_type="case", object_id=number, at=now(), channel="page", what=f"material:{m.code}"
+    )
+    kind = mimetypes.guess_type(m.file)[0] or "application/octet-stream"
+    return FileResponse(default_storage.open(m.file, "rb"), content_type=kind, filename=m.file.rsplit("/", 1)[-1])

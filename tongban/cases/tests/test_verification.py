@@ -55,3 +55,25 @@ def test_precheck_says_an_upload_is_possible(personas: Any, now: dt.datetime) ->
 
     failures, _ = item_precheck(spec=item_get(code="dog_licence_renew"), id_number=personas.citizen.id_number, at=now)
     assert [(f["rule"], f["upload_ok"]) for f in failures] == [("vaccinated", True)]
+
+
+def test_staff_open_the_upload_they_are_asked_to_verify(personas: Any, api: Any, now: dt.datetime) -> None:
+    """The approver reads the uploaded vaccination record from the case page before pressing
+    核验无误; another citizen cannot open it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from tongban.audit.models import AuditEntry
+
+    name = default_storage.save("cases/uploads/t/vacc.pdf", ContentFile(b"%PDF-1.4 vaccination"))
+    case = _apply(personas.citizen, now, presented=["vaccination"], files={"vaccination": name})
+    approver = api(personas.approvers["zhian"])
+    page = approver.get(f"/cases/{case.number}/").content.decode()
+    link = f"/cases/{case.number}/material/vaccination/file/"
+    assert f'href="{link}"' in page
+    r = approver.get(link)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF-1.4 vaccination"
+    assert AuditEntry.objects.filter(object_id=case.number, data__what="material:vaccination").exists()
+    assert api(personas.citizen).get(link).status_code == 200
+    assert api(personas.other_citizen).get(link).status_code == 404
+    assert approver.get(f"/cases/{case.number}/material/id_card/file/").status_code == 404
