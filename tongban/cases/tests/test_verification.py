@@ -98,5 +98,9 @@ def test_a_new_dog_with_a_verified_upload_gets_its_licence(
                 approver.post(f"/cases/{case.number}/act/", {"to": to})
     case.refresh_from_db()
     assert case.status == Status.COMPLETED and case.result_reference.startswith("DOG-")
+    from tongban.certificates.models import Certificate
+
+    facts = Certificate.objects.get(number=case.result_reference).facts
+    assert facts["vaccination"].startswith(f"芯片{FORM['chip']}，免疫证明经工作人员核验（")
     html = api(personas.citizen).get("/dogs/").content.decode()
     assert case.result_reference in html and "旺财" in html
