@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -156,7 +157,7 @@ def material_verify(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def material_file(request: HttpRequest, number: str, code: str) -> HttpResponse:
+def material_file(request: HttpRequest, number: str, code: str) -> HttpResponseBase:
     """The file a person handed in for one material, for whoever may read the case (the staff who
     verify an upload read it here first); every staff read is audited."""
     import mimetypes
