@@ -198,6 +198,7 @@ PAGES: dict[str, Call] = {
     "cases:material_verify": Call("POST", "/cases/{case_a}/verify/", form={"code": "paper"}),
     "cases:material": Call("POST", "/cases/{case_a}/material/", form={"code": "paper"}),
     "cases:receipt": Call("GET", "/cases/{case_a}/receipt/"),
+    "cases:material_file": Call("GET", "/cases/{case_a}/material/paper/file/"),
     "photos:mine": Call("GET", "/photos/mine/"),
     "photos:desk": Call("GET", "/photos/desk/"),
     "photos:review": Call("GET", "/photos/captures/{capture}/review/"),

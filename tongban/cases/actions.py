@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -87,7 +88,28 @@ def case_answers(case: Case, materials: list[Any], *, staff: bool = True) -> lis
     spec = name_materials_en(case, materials)
     if spec is None:
         return form_values({}, case.form_data or {})
-    return form_values(spec.form_schema, case.form_data or {}, unlisted=staff)
+    return form_values(_with_result_labels(spec), case.form_data or {}, unlisted=staff)
+
+
+def _with_result_labels(spec: Any) -> dict[str, Any]:
+    """The item's form schema, plus a title for each fact a service added to the form that the
+    result's certificate prints (a truck pass's class, hours and operator): the reader sees the
+    certificate's label, never the key."""
+    from tongban.certificates.core.templates import UnknownTemplate
+    from tongban.certificates.selectors import template_get
+
+    schema = dict(spec.form_schema or {})
+    code = getattr(spec.result, "certificate_template", None)
+    if not code:
+        return schema
+    try:
+        facts = template_get(code=str(code)).facts
+    except UnknownTemplate:  # an item naming a template that is gone: its keys stay as they are
+        return schema
+    props = dict(schema.get("properties") or {})
+    for fact in facts:
+        props.setdefault(fact.key, {"title": fact.label_zh, "x-title-en": fact.label_en})
+    return {**schema, "properties": props}
 
 
 def confirm_needed(request: HttpRequest, case_number: str, to: str) -> HttpResponse | None:
@@ -132,3 +154,29 @@ def material_verify(request: HttpRequest, number: str) -> HttpResponse:
         return _detail(request, number, status=exc.status, error=exc.message)
     messages.success(request, _("已记录核验结果"))
     return redirect("cases:detail", number=number)
+
+
+@login_required
+def material_file(request: HttpRequest, number: str, code: str) -> HttpResponseBase:
+    """The file a person handed in for one material, for whoever may read the case (the staff who
+    verify an upload read it here first); every staff read is audited."""
+    import mimetypes
+
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse
+
+    from tongban.audit.reads import audit_staff_read
+    from tongban.cases.selectors import case_get
+
+    try:
+        case = case_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    m = case.materials.filter(code=code[:48]).exclude(file="").first()
+    if m is None or not default_storage.exists(m.file):
+        raise Http404
+    audit_staff_read(
+        actor=viewer(request), object_type="case", object_id=number, at=now(), channel="page", what=f"material:{m.code}"
+    )
+    kind = mimetypes.guess_type(m.file)[0] or "application/octet-stream"
+    return FileResponse(default_storage.open(m.file, "rb"), content_type=kind, filename=m.file.rsplit("/", 1)[-1])

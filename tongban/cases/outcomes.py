@@ -88,6 +88,7 @@ class _Context:
                 "case": {"number": case.number},
                 "handling": {"region_name": _region_name(case.handling_region)},
                 "person": {"hukou_region_name": _region_name(getattr(case.person, "hukou_region", "") or "")},
+                "upload": _verified_uploads(case, preview=None if draw else today),
             }
         )
 
@@ -127,6 +128,22 @@ class _Context:
                 return None
             parts[path] = got
         return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], text)
+
+
+def _verified_uploads(case: Any, *, preview: dt.date | None) -> dict[str, dict[str, str]]:
+    """The uploads standing in for a registry record that staff verified, by material code, with
+    the day of the check (``upload.vaccination.verified_on``): an issued result states the check
+    only when it happened. A ``preview`` (the check before approval, which itself waits for the
+    verification) counts an upload still awaiting it as checked on that day."""
+    out: dict[str, dict[str, str]] = {}
+    for code, facts in case.materials.values_list("code", "facts"):
+        state, at = (facts or {}).get("upload_verification"), (facts or {}).get("verified_at")
+        if state == "verified" and at:
+            day = dt.datetime.fromisoformat(str(at)).astimezone(SHANGHAI).date()
+            out[str(code)] = {"verified_on": day.isoformat()}
+        elif state == "pending" and preview is not None:
+            out[str(code)] = {"verified_on": preview.isoformat()}
+    return out
 
 
 def _paths(text: str) -> list[str]:

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<str:number>/material/", views.material, name="material"),
     path("<str:number>/receipt/", views.receipt, name="receipt"),
     path("<str:number>/verify/", actions.material_verify, name="material_verify"),
+    path("<str:number>/material/<slug:code>/file/", actions.material_file, name="material_file"),
 ]

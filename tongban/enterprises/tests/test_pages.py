@@ -98,3 +98,38 @@ def test_a_refused_liaison_request_keeps_its_description(fleet: Any, api: Any) -
     assert 'id="liaison-error">请填写问题和描述</p>' in html
     assert ">货车夜间进出园区的路线</textarea>" in html
     assert not LiaisonRequest.objects.exists()
+
+
+def test_the_approver_reads_the_pass_facts_by_their_names(
+    fleet: Any, api: Any, personas: Any, monkeypatch: Any, now: dt.datetime
+) -> None:
+    """The facts the service derives for the pass (class, hours, operator) are shown on the case
+    page under the certificate's labels, not their code names."""
+    monkeypatch.setattr("tongban.enterprises.views.now", lambda: now)
+    api(fleet.admin).post(
+        f"/enterprises/e/{fleet.enterprise.uscc}/passes/",
+        {"plates": ["浙AD0004"], "start_on": "2026-03-11", "days": "30", "area": "城区限行区域"},
+    )
+    number = TruckPass.objects.get().case_number
+    html = api(personas.approvers["jiaoguan"]).get(f"/cases/{number}/").content.decode()
+    assert "<dt>车辆类型</dt><dd>大型货车</dd>" in html
+    assert "<dt>运输单位</dt><dd>测试物流有限公司</dd>" in html
+    for code in ("vehicle_class", "hours", "operator"):
+        assert f"<dt>{code}</dt>" not in html
+
+
+def test_an_optional_material_not_handed_in_is_not_asked_for(
+    fleet: Any, api: Any, personas: Any, monkeypatch: Any, now: dt.datetime
+) -> None:
+    """An enterprise's truck: the citizen's own vehicle record (optional, the enterprise's record
+    supplied instead) read 需提交, as if still wanted; it reads 未提交."""
+    monkeypatch.setattr("tongban.enterprises.views.now", lambda: now)
+    api(fleet.admin).post(
+        f"/enterprises/e/{fleet.enterprise.uscc}/passes/",
+        {"plates": ["浙AD0004"], "start_on": "2026-03-11", "days": "30", "area": "城区限行区域"},
+    )
+    number = TruckPass.objects.get().case_number
+    for user in (fleet.admin, personas.approvers["jiaoguan"]):
+        html = api(user).get(f"/cases/{number}/").content.decode()
+        row = html[html.index('data-material="vehicle"') :].split("</tr>")[0]
+        assert "未提交" in row and "需提交" not in row

@@ -83,3 +83,17 @@ def test_reveals_are_rate_limited_per_staff_member(personas: Any, api: Any, sett
     assert [_post(client, "reveal", body).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert _post(api(personas.approvers["zhian"]), "reveal", body).status_code == 200  # per member
     assert AuditEntry.objects.filter(action="person.reveal").count() == 4
+
+
+def test_household_members_say_their_relation_to_the_head(personas: Any, api: Any) -> None:
+    """The relation is to the head of the household: at the window the person looked up was
+    listed as "配偶" of themselves under a bare 关系 column."""
+    import datetime as dt
+
+    me = personas.citizen
+    child = make_id_number("330106", dt.date(2015, 3, 3), 88)
+    make_person(child, "张小小", household=me.person.household, relation="子")
+    page = api(me).get("/registry/me/").content.decode()
+    assert "<th>与户主关系</th>" in page and "<th>关系</th>" not in page
+    window = api(personas.clerk).post("/workbench/", {"id_number": me.id_number}).content.decode()
+    assert "<th>与户主关系</th>" in window and "<th>关系</th>" not in window

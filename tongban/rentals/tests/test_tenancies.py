@@ -197,3 +197,19 @@ def test_the_landlord_confirms_with_a_confirm_button_in_english(rent: Any, api: 
     html = client.get("/rentals/").content.decode()
     assert '<button type="submit" name="action" value="confirm">Confirm</button>' in html
     assert ">Review<" not in html
+
+
+def test_the_landlord_answers_a_declaration_on_the_property_page(rent: Any, api: Any) -> None:
+    """The property page listed 待房东确认 with no way to answer; the answer returns to it."""
+    prop = rent.approved()
+    t = rent.moved_in(prop)
+    client = api(rent.landlord)
+    page = f"/rentals/p/{prop.number}/"
+    html = client.get(page).content.decode()
+    assert f'action="/rentals/tenancies/{t.pk}/"' in html and 'value="confirm"' in html
+    r = client.post(f"/rentals/tenancies/{t.pk}/", {"action": "confirm", "back": page})
+    assert r.status_code == 302 and r["Location"] == page
+    t.refresh_from_db()
+    assert t.state == TenancyState.CONFIRMED
+    # the tenant and the officer read the table, without the landlord's buttons
+    assert 'value="confirm"' not in api(rent.officer).get(page).content.decode()
