@@ -48,6 +48,9 @@ class ResultPlan:
     template: str
     facts: dict[str, str]
     authority: tuple[str, str, str]  # (region code, Chinese name, English name)
+    # the period the applicant chose (validity_start / validity_days_from), else None: from issue
+    valid_from: dt.date | None = None
+    validity_days: int | None = None
 
 
 class _Context:
@@ -58,7 +61,7 @@ class _Context:
         from tongban.catalog.selectors import spec_sources
         from tongban.registry.selectors import registry_sources, registry_supply_many
 
-        self.case, self.item, self.draw = case, item, draw
+        self.case, self.item, self.draw, self.at = case, item, draw, at
         today = at.astimezone(SHANGHAI).date()
         form = dict(case.form_data or {})
         known = set(registry_sources())
@@ -230,7 +233,27 @@ def result_plan(*, case: Any, item: Any, at: dt.datetime, draw: bool = False) ->
     authority = issuing_bureau(case, template)
     if authority is None:
         raise Invalid(_("无法确定承办单位所属的公安机关，不能签发证照。"), code="no_issuer")
-    return ResultPlan(template=template, facts=facts, authority=authority)
+    valid_from, days = _chosen_period(ctx, item.result)
+    return ResultPlan(template=template, facts=facts, authority=authority, valid_from=valid_from, validity_days=days)
+
+
+def _chosen_period(ctx: _Context, result: Any) -> tuple[dt.date | None, int | None]:
+    """The start day and number of days of a certificate valid for the period its applicant chose
+    (both None for one valid from its issue). Raises Invalid when the form lacks them."""
+    if result.validity_start is None:
+        return None, None
+    try:
+        start = dt.date.fromisoformat(str(ctx.get(result.validity_start)))
+        days = int(str(ctx.get(result.validity_days_from)))
+    except (TypeError, ValueError):
+        raise Invalid(
+            _("申请中缺少有效的起始日期或有效天数，不能签发证照。请退回申请人补正。"), code="result_incomplete"
+        ) from None
+    if dt.datetime.combine(start + dt.timedelta(days=days), dt.time(0), SHANGHAI) <= ctx.at:
+        raise Invalid(
+            _("申请的有效期已经结束，不能批准。请不予批准，并告知申请人重新选择起始日期后再申请。"), code="period_over"
+        )
+    return start, days
 
 
 def result_certificate(*, case: Any, item: Any, now: dt.datetime) -> str:
@@ -248,7 +271,8 @@ def result_certificate(*, case: Any, item: Any, now: dt.datetime) -> str:
             case_number=case.number,
             issued_at=now,
             actor=None,
-            validity_days=item.result.validity_days,
+            validity_days=plan.validity_days or item.result.validity_days,
+            valid_from=plan.valid_from,
             department=item.department,
             authority=plan.authority,
         )

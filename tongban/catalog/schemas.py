@@ -316,6 +316,11 @@ class Result(_Frozen):
     kind: ResultKind
     certificate_template: CertificateTemplateCode | None = None
     validity_days: int | None = Field(default=None, ge=1, le=36600)
+    # A certificate valid for a period the applicant chose (a truck pass: from its start date for
+    # its number of days): paths to that date and that number. Without them, validity runs from
+    # the moment of issue for ``validity_days``.
+    validity_start: str | None = Field(default=None, pattern=r"^form\.[a-z_]+$")
+    validity_days_from: str | None = Field(default=None, pattern=r"^form\.[a-z_]+$")
     name_zh: ZhText | None = None
     name_en: EnText | None = None
     facts: dict[str, list[str]] = Field(default_factory=dict)
@@ -327,6 +332,8 @@ class Result(_Frozen):
             raise ValueError("a certificate result names its certificate_template")
         if self.kind != "certificate" and self.certificate_template is not None:
             raise ValueError("only a certificate result has a certificate_template")
+        if (self.validity_start is None) != (self.validity_days_from is None):
+            raise ValueError("validity_start and validity_days_from go together")
         if self.certificate_template is not None:
             from tongban.certificates.selectors import template_get  # imported late (app registry)
 

@@ -32,6 +32,7 @@ from tongban.certificates.selectors import certificate_pdf
 from tongban.certificates.signing import current_signer, published_keys
 from tongban.certificates.sql import verify_row
 from tongban.common.access import Viewer, access_get
+from tongban.common.clock import SHANGHAI
 from tongban.common.errors import Conflict, Forbidden, Invalid
 from tongban.common.ids import is_valid_id_number
 from tongban.common.masking import mask_id_number
@@ -63,6 +64,7 @@ def certificate_issue(
     issued_at: dt.datetime,
     actor: Viewer | None = None,
     validity_days: int | None = None,
+    valid_from: dt.date | None = None,
     department: str = "",
     authority: tuple[str, str, str] | None = None,
 ) -> Certificate:
@@ -70,6 +72,10 @@ def certificate_issue(
 
     ``authority`` is the issuing bureau as (region code, Chinese name, English name): the
     handling outlet's (``tongban.cases.outcomes``); it is signed with the document.
+
+    ``valid_from``: a certificate valid for a period its applicant chose (a truck pass) is valid
+    until the end of day ``valid_from`` + ``validity_days`` - 1, Beijing time, not for
+    ``validity_days`` from the moment of issue.
 
     ``department`` is the issuing case's item department (its approvers may revoke the
     certificate); without one, the template's.
@@ -81,6 +87,9 @@ def certificate_issue(
         spec = get_template(template)
         checked = spec.validate_facts(facts)
         valid_until = spec.valid_until(issued_at, validity_days)
+        if valid_from is not None:
+            start = dt.datetime.combine(valid_from, dt.time(0), SHANGHAI)
+            valid_until = spec.valid_until(start, validity_days)
     except UnknownTemplate:
         raise Invalid(gettext("没有这种证照模板"), code="unknown_template") from None
     except InvalidFacts as exc:
@@ -88,6 +97,10 @@ def certificate_issue(
         raise Invalid(
             gettext("证照信息不完整或不合规，未能签发，请联系系统管理员"), code="invalid_facts", detail=str(exc)
         ) from None
+    if valid_until <= issued_at:
+        raise Invalid(
+            gettext("申请的有效期在签发前已经结束，不能签发。请申请人重新选择起始日期后再申请。"), code="period_over"
+        )
     holder_id_number = holder_id_number.strip().upper()
     if not is_valid_id_number(holder_id_number):
         raise Invalid(gettext("持证人公民身份号码无效"), code="invalid_id_number")

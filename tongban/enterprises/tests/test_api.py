@@ -74,6 +74,9 @@ def test_fleet_passes_and_roadside_check(
     assert cert.facts["vehicle_class"] == "大型货车"
     assert cert.facts["operator"] == "测试物流有限公司"
     assert "22:30至次日05:30" in cert.facts["hours"]
+    # valid for the 90 days chosen from the start date chosen (the last is 2026-06-07), not 90 days
+    # from the moment of issue
+    assert cert.valid_until == at_local(dt.date(2026, 6, 8), "00:00")
 
     road = api(officer)
     day = dt.date(2026, 3, 12)
@@ -127,3 +130,37 @@ def test_liaison_through_the_api(fleet: Any, api: Any, personas: Any, clock: Any
     assert api(fleet.admin).get("/api/v1/enterprises/liaison").json()["figures"]["total"] == 1
     assert api(personas.other_citizen).get("/api/v1/enterprises/liaison").json()["figures"]["total"] == 1
     assert api(personas.approvers["huzheng"]).get("/api/v1/enterprises/liaison").json()["figures"]["total"] == 0
+
+
+def test_a_pass_is_valid_for_the_period_chosen(
+    fleet: Any, api: Any, personas: Any, clock: Any, now: dt.datetime, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A pass starting later is valid until the end of its last day, not for its days from the
+    moment of issue; a pass whose period ended before approval is refused with what to do."""
+    from tongban.cases.services import case_accept, case_transition
+    from tongban.common.errors import Invalid
+
+    admin, officer = api(fleet.admin), personas.approvers["jiaoguan"]
+
+    def apply(start_on: str, days: int) -> str:
+        r = admin.post(
+            f"/api/v1/enterprises/e/{fleet.enterprise.uscc}/truck-passes",
+            json.dumps({"plates": [fleet.large.plate], "start_on": start_on, "days": days, "area": "城区限行区域"}),
+            content_type=J,
+        )
+        assert r.status_code == 201, r.content
+        number: str = r.json()[0]["case_number"]
+        case_accept(number=number, actor=officer, now=now)
+        return number
+
+    later = apply("2026-03-20", 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(number=later, to="approved", actor=officer, now=now)
+    cert = Certificate.objects.get(case_number=later)
+    assert cert.valid_until == at_local(dt.date(2026, 4, 19), "00:00")  # 03-20 … 04-18, both included
+
+    over = apply("2026-01-01", 30)
+    with pytest.raises(Invalid) as refused:
+        case_transition(number=over, to="approved", actor=officer, now=now)
+    assert refused.value.code == "period_over" and "重新选择起始日期" in refused.value.message
+    assert not Certificate.objects.filter(case_number=over).exists()
