@@ -18,7 +18,6 @@ account holder by SMS and in their inbox.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from django.conf import settings
 from django.db import transaction
@@ -28,13 +27,10 @@ from django.utils.translation import gettext as _
 
 from tongban.accounts.models import CodePurpose, RegistrationCode, RegistrationVia, User
 from tongban.accounts.services.password import password_apply
-from tongban.accounts.services.registration import _fold_code, _hash, _same_name
-from tongban.audit.services import audit_record
+from tongban.accounts.services.registration import _fold_code, _hash, _same_name, sms_code_send
 from tongban.common.errors import Invalid, TooMany
-from tongban.common.masking import mask_id_number
 from tongban.common.ratelimit import rate_allow
 from tongban.common.roles import Role
-from tongban.notifications.services import notify
 from tongban.registry.selectors import person_by_id_number
 
 SELF_SERVICE_ROLES = (Role.CITIZEN, Role.ENTERPRISE)
@@ -77,38 +73,17 @@ def password_reset_start(*, id_number: str, real_name: str, ip: str, at: dt.date
         and _same_name(person.name, real_name)
         and bool(person.phone)
     )
-    token = secrets.token_urlsafe(24)
-    code = f"{secrets.randbelow(10**6):06d}"
-    with transaction.atomic():
-        row = RegistrationCode.objects.create(
-            via=RegistrationVia.SMS,
-            purpose=CodePurpose.RESET,
-            token_hash=_hash(token),
-            id_number=id_number,
-            person=person if matched else None,
-            # unmatched: the hash of a random value nobody knows, so no code can ever match
-            code_hash=_hash(f"reset:{token}:{code}" if matched else secrets.token_hex(16)),
-            created_at=at,
-            expires_at=at + dt.timedelta(seconds=settings.REGISTRATION_CODE_SECONDS),
-        )
-        audit_record(
-            action="account.password_reset_start",
-            object_type="registration",
-            object_id=str(row.pk),
-            at=at,
-            data={"id_number": mask_id_number(id_number), "ip": ip, "code_sent": matched},
-        )
-        if matched:
-            notify(
-                recipient=person,
-                kind="password_reset_code",
-                key=f"password_reset:{row.pk}",
-                params={"code": code, "minutes": settings.REGISTRATION_CODE_SECONDS // 60},
-                at=at,
-                channels=("sms",),
-                language=language,
-            )
-    return token
+    return sms_code_send(
+        purpose=CodePurpose.RESET,
+        id_number=id_number,
+        person=person if matched else None,
+        ip=ip,
+        at=at,
+        language=language,
+        action="account.password_reset_start",
+        kind="password_reset_code",
+        salt="reset:",
+    )
 
 
 def password_reset_finish(*, token: str, code: str, password: str, ip: str, at: dt.datetime) -> User:

@@ -39,6 +39,8 @@ from tongban.common.roles import Role
 from tongban.notifications.services import notify
 from tongban.registry.selectors import person_by_id_number, person_get
 
+# a sent code's notification key: kind → prefix (the keys already written keep their form)
+KEY_PREFIX = {"registration_code": "registration", "password_reset_code": "password_reset"}
 _WINDOW_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed from paper
 
 
@@ -79,31 +81,61 @@ def registration_start(*, id_number: str, real_name: str, ip: str, at: dt.dateti
     _limit("start", ip=ip, id_number=id_number)
     person = person_by_id_number(id_number=id_number)
     matched = person is not None and _same_name(person.name, real_name) and bool(person.phone)
+    return sms_code_send(
+        purpose=CodePurpose.REGISTER,
+        id_number=id_number,
+        person=person if matched else None,
+        ip=ip,
+        at=at,
+        language=language,
+        action="account.register_start",
+        kind="registration_code",
+        salt="",
+    )
+
+
+def sms_code_send(
+    *,
+    purpose: str,
+    id_number: str,
+    person: Any,
+    ip: str,
+    at: dt.datetime,
+    language: str,
+    action: str,
+    kind: str,
+    salt: str,
+) -> str:
+    """Record one attempt at an SMS code (registration or reset) with its audit entry, and send the
+    code to ``person`` (None: nothing matched, nothing is sent and no code can ever match). Returns
+    the attempt's token for step 2. ``salt`` keeps one purpose's codes from hashing like another's;
+    ``kind`` is the notification sent, also the prefix of its once-only key."""
     token = secrets.token_urlsafe(24)
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         row = RegistrationCode.objects.create(
             via=RegistrationVia.SMS,
+            purpose=purpose,
             token_hash=_hash(token),
             id_number=id_number,
-            person=person if matched else None,
+            person=person,
             # unmatched: the hash of a random value nobody knows, so no code can ever match
-            code_hash=_hash(f"{token}:{code}" if matched else secrets.token_hex(16)),
+            code_hash=_hash(f"{salt}{token}:{code}" if person is not None else secrets.token_hex(16)),
             created_at=at,
             expires_at=at + dt.timedelta(seconds=settings.REGISTRATION_CODE_SECONDS),
         )
         audit_record(
-            action="account.register_start",
+            action=action,
             object_type="registration",
             object_id=str(row.pk),
             at=at,
-            data={"id_number": mask_id_number(id_number), "ip": ip, "code_sent": matched},
+            data={"id_number": mask_id_number(id_number), "ip": ip, "code_sent": person is not None},
         )
-        if matched:
+        if person is not None:
             notify(
                 recipient=person,
-                kind="registration_code",
-                key=f"registration:{row.pk}",
+                kind=kind,
+                key=f"{KEY_PREFIX[kind]}:{row.pk}",
                 params={"code": code, "minutes": settings.REGISTRATION_CODE_SECONDS // 60},
                 at=at,
                 channels=("sms",),

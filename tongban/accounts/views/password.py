@@ -4,26 +4,23 @@ ask their administrator (the reset page says so)."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from tongban.accounts.forms import PasswordChangeForm, RegisterStartForm, ResetFinishForm, WindowResetForm
+from tongban.accounts.forms import PasswordChangeForm, ResetFinishForm, WindowResetForm
 from tongban.accounts.services import (
     password_change,
     password_reset_finish,
     password_reset_start,
     window_reset_redeem,
 )
-from tongban.accounts.views.register import _field_error, _not_before
+from tongban.accounts.views.register import _field_error, start_step
 from tongban.common.clock import now
 from tongban.common.errors import DomainError
 from tongban.common.request import client_ip
@@ -70,28 +67,13 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
     """忘记密码, step 1: ID number and name. Whatever matched, the answer is the step-2 page."""
     if request.user.is_authenticated:
         return redirect("accounts:password_change")
-    form = RegisterStartForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            started = time.perf_counter()
-            try:
-                token = password_reset_start(
-                    id_number=form.cleaned_data["id_number"],
-                    real_name=form.cleaned_data["real_name"],
-                    ip=client_ip(request),
-                    at=now(),
-                    language=get_language() or "zh-hans",
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                request.session[SESSION_TOKEN] = token
-                _not_before(started + settings.REGISTER_MIN_MILLISECONDS / 1000)
-                return redirect("accounts:password_reset_code")
-    return render(request, "accounts/password_reset.html", {"form": form}, status=status)
+    return start_step(
+        request,
+        start=password_reset_start,
+        session_key=SESSION_TOKEN,
+        next_url="accounts:password_reset_code",
+        template="accounts/password_reset.html",
+    )
 
 
 @never_cache

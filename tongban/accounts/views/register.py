@@ -4,6 +4,7 @@ window activation code, and the clerk's page that issues that code."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -41,11 +42,12 @@ def _not_before(deadline: float) -> None:
         time.sleep(wait)
 
 
-@never_cache
-def register_view(request: HttpRequest) -> HttpResponse:
-    """Step 1: ID number and name. Whatever matched, the answer is the step-2 page."""
-    if request.user.is_authenticated:
-        return redirect("web:home")
+def start_step(
+    request: HttpRequest, *, start: Callable[..., str], session_key: str, next_url: str, template: str
+) -> HttpResponse:
+    """Step 1 of an SMS-code flow (registration, 忘记密码): ID number and name. Whatever matched,
+    the answer is the step-2 page (``next_url``), no sooner than REGISTER_MIN_MILLISECONDS; the
+    attempt's token waits in the session under ``session_key``."""
     form = RegisterStartForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -53,7 +55,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             started = time.perf_counter()
             try:
-                token = registration_start(
+                token = start(
                     id_number=form.cleaned_data["id_number"],
                     real_name=form.cleaned_data["real_name"],
                     ip=client_ip(request),
@@ -64,10 +66,24 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status
             else:
-                request.session[SESSION_TOKEN] = token
+                request.session[session_key] = token
                 _not_before(started + settings.REGISTER_MIN_MILLISECONDS / 1000)
-                return redirect("accounts:register_code")
-    return render(request, "accounts/register.html", {"form": form}, status=status)
+                return redirect(next_url)
+    return render(request, template, {"form": form}, status=status)
+
+
+@never_cache
+def register_view(request: HttpRequest) -> HttpResponse:
+    """Step 1: ID number and name. Whatever matched, the answer is the step-2 page."""
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    return start_step(
+        request,
+        start=registration_start,
+        session_key=SESSION_TOKEN,
+        next_url="accounts:register_code",
+        template="accounts/register.html",
+    )
 
 
 @never_cache
