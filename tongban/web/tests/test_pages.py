@@ -50,3 +50,12 @@ def test_the_header_brand_names_the_product_once_per_language(lang: str, brand: 
     body = client.get(reverse("web:home")).content.decode()
     assert brand in body
     assert "tongban <small>tongban</small>" not in body
+
+
+def test_the_workbench_lookup_says_it_is_working(personas, api) -> None:
+    """The look-up takes a moment: while it runs, its button is disabled (no second request) and a
+    note says what is being read."""
+    page = api(personas.clerk).get("/workbench/").content.decode()
+    form = page.split('hx-post="/workbench/"')[1].split("</form>")[0]
+    assert 'hx-disabled-elt="find button"' in form
+    assert 'class="htmx-indicator muted" role="status">正在读取人口信息和证照数据…' in form
