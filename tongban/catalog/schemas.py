@@ -316,9 +316,7 @@ class Result(_Frozen):
     kind: ResultKind
     certificate_template: CertificateTemplateCode | None = None
     validity_days: int | None = Field(default=None, ge=1, le=36600)
-    # A certificate valid for a period the applicant chose (a truck pass: from its start date for
-    # its number of days): paths to that date and that number. Without them, validity runs from
-    # the moment of issue for ``validity_days``.
+    # valid for the period the applicant chose (form paths to its first day and its days), not from issue
     validity_start: str | None = Field(default=None, pattern=r"^form\.[a-z_]+$")
     validity_days_from: str | None = Field(default=None, pattern=r"^form\.[a-z_]+$")
     name_zh: ZhText | None = None
