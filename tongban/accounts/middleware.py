@@ -50,6 +50,13 @@ def _unwrapped(user: Any) -> Any:
 # The one page a user with a temporary password may open besides the exempt ones (修改密码).
 CHANGE_PAGES = "/accounts/password/"
 
+
+def _problem(code: str, title: str, status: int) -> JsonResponse:
+    """An API answer in the site's problem+json form (tongban.common.errors)."""
+    body = {"type": f"https://tongban.dev/problems/{code}", "title": title, "status": status, "code": code}
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
 # Session keys: when the user signed in, when they were last seen (epoch seconds), how long they
 # may stay idle (set at sign-in from the role).
 AUTH_AT, SEEN_AT, IDLE = "_tb_auth_at", "_tb_seen_at", "_tb_idle"
@@ -103,16 +110,7 @@ class SessionLimitsMiddleware:
         if t - seen_at > idle or t - auth_at > settings.SESSION_ABSOLUTE_SECONDS:
             logout(request)  # flushes the session server-side
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "type": "https://tongban.dev/problems/session_expired",
-                        "title": _("登录已超时，请重新登录。"),
-                        "status": 401,
-                        "code": "session_expired",
-                    },
-                    status=401,
-                    content_type="application/problem+json",
-                )
+                return _problem("session_expired", _("登录已超时，请重新登录。"), 401)
             messages.info(request, _("您长时间未操作或登录时间过长，已自动退出，请重新登录。"))
             if request.method == "GET":
                 return redirect_to_login(request.get_full_path())
@@ -151,29 +149,11 @@ class StaffSecondFactorMiddleware:
             has_device = has_confirmed_device(user)
             if has_device or settings.REQUIRE_STAFF_2FA:
                 if request.path.startswith("/api/"):
-                    return JsonResponse(
-                        {
-                            "type": "https://tongban.dev/problems/second_factor",
-                            "title": gettext("需要二次验证"),
-                            "status": 403,
-                            "code": "second_factor",
-                        },
-                        status=403,
-                        content_type="application/problem+json",
-                    )
+                    return _problem("second_factor", gettext("需要二次验证"), 403)
                 return redirect("accounts:otp" if has_device else "accounts:otp_setup")
         if getattr(user, "must_change_password", False) and not request.path.startswith(CHANGE_PAGES):
             # an administrator set a temporary password: nothing else until the user sets their own
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "type": "https://tongban.dev/problems/password_change_required",
-                        "title": gettext("请先在网页上修改管理员设置的临时密码。"),
-                        "status": 403,
-                        "code": "password_change_required",
-                    },
-                    status=403,
-                    content_type="application/problem+json",
-                )
+                return _problem("password_change_required", gettext("请先在网页上修改管理员设置的临时密码。"), 403)
             return redirect("accounts:password_change")
         return self.get_response(request)

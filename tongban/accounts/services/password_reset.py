@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from tongban.accounts.models import CodePurpose, RegistrationCode, RegistrationVia, User
 from tongban.accounts.services.password import password_apply
-from tongban.accounts.services.registration import _fold_code, _hash, _same_name, sms_code_send
+from tongban.accounts.services.registration import _fold_code, _hash, _same_name, sms_code_send, window_code_row
 from tongban.common.errors import Invalid, TooMany
 from tongban.common.ratelimit import rate_allow
 from tongban.common.roles import Role
@@ -112,13 +112,7 @@ def window_reset_redeem(*, id_number: str, code: str, password: str, ip: str, at
         code="reset_code",
         field="code",
     )
-    row = (
-        RegistrationCode.objects.filter(
-            via=RegistrationVia.WINDOW, purpose=CodePurpose.RESET, id_number=id_number, used_at__isnull=True
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    row = window_code_row(id_number=id_number, purpose=CodePurpose.RESET)
     if row is None:
         raise wrong
     presented = _hash(f"window:{id_number}:{_fold_code(code)}")

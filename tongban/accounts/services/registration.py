@@ -293,6 +293,17 @@ def window_code_issue(*, clerk: Any, id_number: str, at: dt.datetime) -> IssuedC
     )
 
 
+def window_code_row(*, id_number: str, purpose: str) -> RegistrationCode | None:
+    """The newest unused window code issued for this ID number and purpose (registration or reset)."""
+    return (
+        RegistrationCode.objects.filter(
+            via=RegistrationVia.WINDOW, purpose=purpose, id_number=id_number, used_at__isnull=True
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def window_code_redeem(
     *, id_number: str, code: str, password: str, phone: str, ip: str, at: dt.datetime, language: str
 ) -> User:
@@ -305,13 +316,7 @@ def window_code_redeem(
         code="activation_code",
         field="code",
     )
-    row = (
-        RegistrationCode.objects.filter(
-            via=RegistrationVia.WINDOW, purpose=CodePurpose.REGISTER, id_number=id_number, used_at__isnull=True
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    row = window_code_row(id_number=id_number, purpose=CodePurpose.REGISTER)
     if row is None:
         raise wrong
     presented = _hash(f"window:{id_number}:{_fold_code(code)}")
